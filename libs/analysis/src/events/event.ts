@@ -1,0 +1,72 @@
+/**
+ * Normalized event, version 1 — the one contract every probe parser emits (DESIGN.md).
+ *
+ * Serialized as one JSON object per line (NDJSON). Parsers fill what the raw trace carries;
+ * the state tracker fills the rest (ppid, process identity, fd names) while replaying in order.
+ */
+export const EVENT_VERSION = 1 as const;
+
+/** Where an event came from. `sandbox` marks events the orchestrator itself observed (OOM, pids limit, window kill). */
+export type EventSource = 'strace' | 'gvisor' | 'ebpf' | 'perf' | 'ftrace' | 'falco' | 'tracee' | 'sandbox';
+
+export type FdType = 'file' | 'directory' | 'ipv4' | 'ipv6' | 'unix' | 'netlink' | 'packet' | 'memfd' | 'pipe' | 'event' | 'signalfd' | 'timerfd' | 'inotify' | 'bpf' | 'unknown';
+
+export interface EventProcess {
+  /** comm-like short name: basename of exe (Falco's proc.name). */
+  name: string;
+  /** Path of the executable as passed to execve (Falco proc.exe is argv[0]; see exepath). */
+  exe: string;
+  /** argv, including argv[0]. */
+  args: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+}
+
+export interface EventFd {
+  num: number;
+  type: FdType;
+  /** File path, or `cip:cport->sip:sport` for connected sockets, or socket path for unix sockets. */
+  name: string;
+}
+
+export interface EventContainer {
+  id: string;
+  image: string;
+}
+
+export interface NormalizedEvent {
+  v: typeof EVENT_VERSION;
+  /** 1-based position in the run's event stream (Falco evt.num). */
+  seq: number;
+  /** Nanoseconds since the Unix epoch. A double: sub-microsecond precision is not guaranteed. */
+  ts: number;
+  source: EventSource;
+  /** Syscall or event name: `openat`, `execve`, `connect`, `procexit`, `oom_kill`, … */
+  type: string;
+  /** Return value: a number, or the errno name (`ENOENT`) when the call failed. */
+  res: number | string;
+  /** Raw numeric return (negative errno on failure). */
+  rawres: number;
+  pid: number;
+  tid: number;
+  ppid: number;
+  /** pid as seen inside the sandbox's pid namespace, when the probe knows it. */
+  vpid?: number;
+  proc: EventProcess;
+  fd?: EventFd;
+  /** Decoded arguments by name (Falco's evt.arg.*), e.g. {fd: 3, name: "/etc/shadow", flags: "O_RDONLY"}. */
+  args: Record<string, string | number>;
+  container: EventContainer;
+}
+
+/** What a probe parser emits before the state tracker fills process identity and fd names. */
+export type RawEvent = Omit<NormalizedEvent, 'seq' | 'ppid' | 'proc' | 'fd' | 'container' | 'v'> & {
+  ppid?: number;
+  proc?: Partial<EventProcess>;
+  fd?: EventFd;
+  /** For execve/execveat: environment strings if the probe saw them. */
+  env?: string[];
+  /** Probe-specific hints the tracker understands, e.g. `{childPid: 42}` on clone/fork returns. */
+  hints?: Record<string, string | number | boolean>;
+};

@@ -1,0 +1,77 @@
+import type { FdType, NormalizedEvent } from '../events/event.js';
+
+/**
+ * What the state tracker knows about a process at the moment of an event. Rules read Falco
+ * fields through this; a single event does not carry ancestors, drift or environment.
+ */
+export interface ProcessState {
+  pid: number;
+  /** pid inside the sandbox's pid namespace, if known. */
+  vpid?: number;
+  ppid: number;
+  name: string;
+  exe: string;
+  /** Absolute, resolved path of the executable (Falco proc.exepath). */
+  exepath: string;
+  args: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  loginuid: number;
+  env: string[];
+  /** Controlling tty number, 0 if none. */
+  tty: number;
+  sid: number;
+  pgid: number;
+  /** Nanoseconds since epoch when the process (or its last exec) started. */
+  startTs: number;
+  /** Executable was created or modified during this run (container drift; Falco proc.is_exe_upper_layer). */
+  exeWritten: boolean;
+  /** Executable came from a memfd (fileless execution). */
+  exeFromMemfd: boolean;
+  /** Effective / permitted capability names, when known (e.g. Docker's default set). */
+  capEffective: string[];
+  capPermitted: string[];
+  parent?: ProcessState;
+}
+
+export interface FdState {
+  num: number;
+  type: FdType;
+  name: string;
+  /** Name as originally passed (before normalisation). */
+  nameraw: string;
+  /** Socket endpoints when known. */
+  l4proto?: 'tcp' | 'udp' | 'icmp' | 'raw';
+  family?: 'ip' | 'ip6' | 'unix' | 'netlink' | 'packet';
+  cip?: string;
+  cport?: number;
+  sip?: string;
+  sport?: number;
+  connected: boolean;
+  /** The process is the server side (accepted or listening). */
+  isServer: boolean;
+  /** Name changed after the fd was created (rename, connect on a known fd). */
+  nameChanged: boolean;
+}
+
+export interface SandboxMetadata {
+  containerId: string;
+  containerName: string;
+  image: string;
+  imageRepository: string;
+  imageTag: string;
+  imageDigest?: string;
+  privileged: boolean;
+  mounts: string[];
+  k8sNamespace?: string;
+  k8sPod?: string;
+}
+
+/** One event as rules see it: the event plus what the tracker knew then. */
+export interface EvalContext {
+  event: NormalizedEvent;
+  proc: ProcessState;
+  fd?: FdState;
+  sandbox: SandboxMetadata;
+}
