@@ -1,0 +1,49 @@
+export type AnalysisStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type Verdict = 'clean' | 'suspicious' | 'malicious' | 'inconclusive' | 'error';
+export type AnalysisPhase = 'queued' | 'resolving' | 'starting' | 'observing' | 'collecting' | 'analyzing' | 'done';
+
+export interface FindingSummary {
+  rule: string;
+  priority: string;
+  tags: string[];
+  count: number;
+  points: number;
+  share: number;
+  output: string;
+  firstSeq?: number;
+}
+
+export interface AnalysisRecord {
+  id: string;
+  image: string;
+  /** Repo digest if the image has one, otherwise the image id (content hash of its config). */
+  digest: string | null;
+  imageId: string | null;
+  profile: string;
+  probe: string;
+  runtime: string;
+  status: AnalysisStatus;
+  phase: AnalysisPhase;
+  verdict: Verdict | null;
+  score: number | null;
+  findings: FindingSummary[];
+  labels: Record<string, string>;
+  priority: number;
+  rulesVersion: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  attempts: number;
+  error: string | null;
+  submittedBy: string;
+}
+
+export interface VerdictCacheEntry {
+  digest: string;
+  verdict: Verdict;
+  score: number;
+  rulesVersion: string;
+  analysisId: string;
+  image: string;
+  at: string;
+}

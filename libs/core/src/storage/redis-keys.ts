@@ -1,0 +1,11 @@
+/** Every Redis key Quarantine writes, in one place. */
+export const KEY_PREFIX = 'q:';
+export const Keys = {
+  analysis: (id: string) => `${KEY_PREFIX}analysis:${id}`,
+  /** Sorted set of analysis ids scored by creation time (ms): newest-first listing. */
+  analysesByTime: `${KEY_PREFIX}analyses`,
+  verdict: (digest: string) => `${KEY_PREFIX}verdict:${digest}`,
+  apiKey: (hash: string) => `${KEY_PREFIX}apikey:${hash}`,
+  apiKeyIndex: `${KEY_PREFIX}apikeys`,
+  cancelChannel: `${KEY_PREFIX}cancel`,
+} as const;

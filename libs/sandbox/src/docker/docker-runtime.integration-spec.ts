@@ -1,0 +1,84 @@
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { parseImageRef } from '#core/image/image-ref';
+import { buildBusyboxImage } from '../../../../test/support/busybox-image.js';
+import { StraceProbe } from '../probes/strace.probe.js';
+import { SANDBOX_LABELS } from '../sandbox-runtime.js';
+import { DockerRuntime } from './docker-runtime.js';
+
+// Real Docker engine and real strace: the sandbox starts stopped, strace attaches, the entrypoint's
+// own execve is the first thing traced, and nothing is left behind.
+const docker = new Docker();
+const runtime = new DockerRuntime({ docker, holdTarPath: join(process.cwd(), 'dist/assets/hold.tar') });
+const limits = { memoryBytes: 64 * 1024 ** 2, pids: 32, cpus: 1, windowSeconds: 10, outputBytes: 1024 };
+let work: string;
+
+beforeAll(() => {
+  buildBusyboxImage('quarantine-test/rt-hello:latest', ['/bin/sh', '-c', 'echo hello-from-sample; cat /etc/shadow; id']);
+  buildBusyboxImage('quarantine-test/rt-sleep:latest', ['/bin/sleep', '3600']);
+  buildBusyboxImage('quarantine-test/rt-spam:latest', ['/bin/yes', 'spam-spam-spam']);
+  work = mkdtempSync(join(tmpdir(), 'q-rt-'));
+});
+afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  const left = await docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABELS.managed}=true`] } });
+  expect(left.filter((c) => c.Names.some((n) => n.includes('quarantine-it-')))).toEqual([]);
+});
+
+async function detonate(image: string, id: string, window = 10) {
+  const resolved = await runtime.resolveImage(parseImageRef(image));
+  const sandbox = await runtime.create({ analysisId: id, image: resolved, runtime: 'runc', capabilities: 'default', limits: { ...limits, windowSeconds: window } });
+  try {
+    const { hostPid } = await sandbox.start();
+    const session = await new StraceProbe().attach({ hostPid, containerId: sandbox.id }, join(work, `${id}.trace`), { budgetBytes: 8 * 1024 ** 2 });
+    session.onBudgetExceeded(() => void sandbox.kill('budget'));
+    sandbox.release(hostPid);
+    const exit = await sandbox.wait(new AbortController().signal);
+    const stats = await session.stop(5000);
+    const output = await sandbox.output(limits.outputBytes);
+    return { exit, stats, output, trace: readFileSync(join(work, `${id}.trace`), 'utf8'), resolved };
+  } finally {
+    await sandbox.destroy();
+  }
+}
+
+describe('DockerRuntime + StraceProbe', () => {
+  it('traces the entrypoint from its own execve and captures its output', async () => {
+    const r = await detonate('quarantine-test/rt-hello:latest', 'it-hello');
+    expect(r.exit.exitCode).toBe(0);
+    expect(r.exit.windowExpired).toBe(false);
+    expect(r.output.stdout).toContain('hello-from-sample');
+    const lines = r.trace.split('\n');
+    const firstExec = lines.findIndex((l) => l.includes('execve('));
+    expect(lines[firstExec]).toContain('execve("/bin/sh", ["/bin/sh", "-c", "echo hello-from-sample;');
+    expect(r.trace).toContain('"/etc/shadow"');
+    expect(r.stats.complete).toBe(true);
+    expect(r.resolved.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('ends a sample that never exits at the window and removes it', async () => {
+    const t0 = Date.now();
+    const r = await detonate('quarantine-test/rt-sleep:latest', 'it-sleep', 2);
+    expect(r.exit.windowExpired).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await expect(docker.getContainer('quarantine-it-sleep').inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('caps endless output and stops at the trace budget', async () => {
+    const r = await detonate('quarantine-test/rt-spam:latest', 'it-spam', 20);
+    expect(r.output.stdoutTruncated).toBe(true);
+    expect(Buffer.byteLength(r.output.stdout)).toBeLessThanOrEqual(limits.outputBytes);
+    expect(r.exit.budgetExceeded).toBe(true);
+    expect(r.stats.budgetExceeded).toBe(true);
+  });
+
+  it('refuses a pinned digest that does not match the local image', async () => {
+    await expect(runtime.resolveImage(parseImageRef(`quarantine-test/rt-hello:latest@sha256:${'0'.repeat(64)}`))).rejects.toThrow(/does not match the pinned digest/);
+  });
+
+  it('reports an image that is not present without pulling it', async () => {
+    await expect(runtime.resolveImage(parseImageRef('quarantine-test/does-not-exist:1'))).rejects.toThrow(/not present locally/);
+  });
+});

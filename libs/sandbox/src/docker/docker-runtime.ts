@@ -1,0 +1,326 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import { type ImageRef, dockerRef } from '#core/image/image-ref';
+import {
+  type CapturedOutput,
+  ImageNotFoundError,
+  ImageVerificationError,
+  type LimitHits,
+  type ResolvedImage,
+  SANDBOX_LABELS,
+  type Sandbox,
+  type SandboxExit,
+  type SandboxRuntime,
+  type SandboxSpec,
+} from '../sandbox-runtime.js';
+import { CgroupMonitor } from './cgroup-monitor.js';
+import { CappedCollector } from './output-collector.js';
+
+export const HOLD_PATH = '/.quarantine/hold';
+
+export interface DockerRuntimeOptions {
+  docker?: Docker;
+  /** Tarball holding `.quarantine/hold` (built by scripts/build-assets.sh). */
+  holdTarPath: string;
+  /** Registries we may pull from; nothing is pulled from anywhere else. */
+  trustedRegistries?: string[];
+  /** Extra seconds past the window before a reaper may remove a sandbox. */
+  reapGraceSeconds?: number;
+}
+
+function isNotFound(e: unknown): boolean {
+  return (e as { statusCode?: number }).statusCode === 404;
+}
+
+/**
+ * Docker (runc or gVisor) sandboxes through dockerode. Containment comes from layers that do not
+ * change what the sample can do inside: no network, no-new-privileges, default seccomp, pids /
+ * memory / CPU limits, random hostname, no host mounts, no Docker socket; `drop-all` drops every
+ * capability for the strict profile.
+ */
+export class DockerRuntime implements SandboxRuntime {
+  readonly kind = 'docker';
+  readonly docker: Docker;
+  private holdTar?: Buffer;
+
+  constructor(private readonly opts: DockerRuntimeOptions) {
+    this.docker = opts.docker ?? new Docker();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.docker.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async resolveImage(ref: ImageRef): Promise<ResolvedImage> {
+    let info = await this.inspectImage(dockerRef(ref));
+    if (!info && ref.digest && !ref.tag) {
+      // A locally built image has no repo digest; its pinned digest may be its image id.
+      const byId = await this.inspectImage(ref.digest);
+      if (byId && (byId.RepoTags ?? []).some((t) => t.startsWith(`${ref.name}:`))) info = byId;
+    }
+    if (!info && ref.registry && (this.opts.trustedRegistries ?? []).includes(ref.registry)) {
+      await this.pull(dockerRef(ref));
+      info = await this.inspectImage(dockerRef(ref));
+    }
+    if (!info) {
+      throw new ImageNotFoundError(
+        `image ${ref.raw} is not present locally` +
+          (ref.registry ? ` and registry ${ref.registry} is not trusted for pulls` : ' (pulls happen only from trusted registries)'),
+      );
+    }
+    const repoDigests = info.RepoDigests ?? [];
+    if (ref.digest) {
+      const ok = info.Id === ref.digest || repoDigests.some((d) => d.endsWith(`@${ref.digest}`));
+      if (!ok) throw new ImageVerificationError(`image ${ref.raw}: local image ${info.Id} does not match the pinned digest ${ref.digest}`);
+    }
+    const repoDigest = repoDigests.find((d) => d.startsWith(`${ref.name}@`)) ?? repoDigests[0];
+    const cfg = info.Config ?? ({} as Docker.ImageInspectInfo['Config']);
+    return {
+      imageId: info.Id,
+      digest: ref.digest ?? (repoDigest ? repoDigest.slice(repoDigest.indexOf('@') + 1) : info.Id),
+      repoDigests,
+      repoTags: info.RepoTags ?? [],
+      entrypoint: toList(cfg.Entrypoint),
+      cmd: toList(cfg.Cmd),
+      user: cfg.User ?? '',
+      env: cfg.Env ?? [],
+      workingDir: cfg.WorkingDir ?? '',
+    };
+  }
+
+  async create(spec: SandboxSpec): Promise<Sandbox> {
+    const argv = [...spec.image.entrypoint, ...spec.image.cmd];
+    if (argv.length === 0) throw new ImageVerificationError('image has neither an entrypoint nor a command: nothing to run');
+    const hostname = randomBytes(6).toString('hex');
+    const name = `quarantine-${spec.analysisId}`;
+    const deadline = new Date(Date.now() + (spec.limits.windowSeconds + (this.opts.reapGraceSeconds ?? 120)) * 1000);
+    const container = await this.docker.createContainer({
+      name,
+      Image: spec.image.imageId,
+      Hostname: hostname,
+      Entrypoint: [HOLD_PATH, ...argv],
+      Cmd: [],
+      // The image's own user, env and working directory apply unchanged.
+      AttachStdout: true,
+      AttachStderr: true,
+      OpenStdin: false,
+      Tty: false,
+      NetworkDisabled: true,
+      Labels: {
+        [SANDBOX_LABELS.managed]: 'true',
+        [SANDBOX_LABELS.analysisId]: spec.analysisId,
+        [SANDBOX_LABELS.createdAt]: new Date().toISOString(),
+        [SANDBOX_LABELS.deadline]: deadline.toISOString(),
+      },
+      HostConfig: {
+        Init: true,
+        NetworkMode: 'none',
+        SecurityOpt: ['no-new-privileges'],
+        CapDrop: spec.capabilities === 'drop-all' ? ['ALL'] : undefined,
+        Privileged: false,
+        PidsLimit: spec.limits.pids,
+        Memory: spec.limits.memoryBytes,
+        MemorySwap: spec.limits.memoryBytes,
+        NanoCpus: Math.round(spec.limits.cpus * 1e9),
+        IpcMode: 'private',
+        ShmSize: 64 * 1024 * 1024,
+        Runtime: spec.runtime === 'runsc' ? 'runsc' : undefined,
+        Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
+        // Output is captured (capped) through attach; nothing is written to the host's disk.
+        LogConfig: { Type: 'none', Config: {} },
+        AutoRemove: false,
+        Binds: [],
+      },
+    });
+    try {
+      await container.putArchive(await this.holdArchive(), { path: '/' });
+    } catch (e) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw e;
+    }
+    return new DockerSandbox(this.docker, container, name, hostname, spec);
+  }
+
+  async reap(opts: { analysisId?: string; now?: Date }): Promise<string[]> {
+    const labels = [`${SANDBOX_LABELS.managed}=true`];
+    if (opts.analysisId) labels.push(`${SANDBOX_LABELS.analysisId}=${opts.analysisId}`);
+    const list = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    const now = (opts.now ?? new Date()).getTime();
+    const removed: string[] = [];
+    for (const c of list) {
+      const deadline = Date.parse(c.Labels?.[SANDBOX_LABELS.deadline] ?? '');
+      if (!opts.analysisId && Number.isFinite(deadline) && deadline > now) continue;
+      try {
+        await this.docker.getContainer(c.Id).remove({ force: true });
+        removed.push(c.Id);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return removed;
+  }
+
+  private async inspectImage(name: string): Promise<Docker.ImageInspectInfo | null> {
+    try {
+      return await this.docker.getImage(name).inspect();
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  private async pull(name: string): Promise<void> {
+    const stream = await this.docker.pull(name);
+    await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private async holdArchive(): Promise<Buffer> {
+    this.holdTar ??= await readFile(this.opts.holdTarPath);
+    return this.holdTar;
+  }
+}
+
+function toList(v: string[] | string | null | undefined): string[] {
+  if (!v) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+class DockerSandbox implements Sandbox {
+  readonly id: string;
+  private stdout: CappedCollector;
+  private stderr: CappedCollector;
+  private attachStream?: Duplex;
+  private monitor?: CgroupMonitor;
+  private killReason?: 'budget' | 'cancel' | 'window';
+  private releasedAt = 0;
+  private destroyed = false;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly container: Docker.Container,
+    readonly name: string,
+    readonly hostname: string,
+    private readonly spec: SandboxSpec,
+  ) {
+    this.id = container.id;
+    this.stdout = new CappedCollector(spec.limits.outputBytes);
+    this.stderr = new CappedCollector(spec.limits.outputBytes);
+  }
+
+  async start(): Promise<{ hostPid: number }> {
+    const stream = (await this.container.attach({ stream: true, stdout: true, stderr: true, logs: false })) as unknown as Duplex;
+    this.attachStream = stream;
+    this.docker.modem.demuxStream(stream, this.stdout, this.stderr);
+    stream.on('error', () => undefined);
+    await this.container.start();
+    const info = await this.container.inspect();
+    const initPid = info.State.Pid;
+    if (!initPid) throw new Error(`sandbox ${this.name} has no init pid after start (state ${info.State.Status})`);
+    this.monitor = await CgroupMonitor.forPid(initPid);
+    const hostPid = await waitForStoppedChild(initPid, 10_000);
+    return { hostPid };
+  }
+
+  release(hostPid: number): void {
+    this.releasedAt = Date.now();
+    process.kill(hostPid, 'SIGCONT');
+  }
+
+  async wait(signal: AbortSignal): Promise<SandboxExit> {
+    const started = this.releasedAt || Date.now();
+    const exited = this.container.wait({ condition: 'not-running' }).catch(() => undefined);
+    const sampler = setInterval(() => void this.monitor?.sample(), 250);
+    const window = setTimeout(() => void this.kill('window'), this.spec.limits.windowSeconds * 1000);
+    const onAbort = () => void this.kill('cancel');
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    try {
+      await exited;
+    } finally {
+      clearTimeout(window);
+      clearInterval(sampler);
+      signal.removeEventListener('abort', onAbort);
+    }
+    const runMs = Date.now() - started;
+    await this.monitor?.sample();
+    const info = await this.container.inspect().catch(() => undefined);
+    return {
+      exitCode: info?.State.ExitCode ?? null,
+      oomKilled: Boolean(info?.State.OOMKilled),
+      windowExpired: this.killReason === 'window',
+      cancelled: this.killReason === 'cancel',
+      budgetExceeded: this.killReason === 'budget',
+      runMs,
+    };
+  }
+
+  async kill(reason: 'budget' | 'cancel' | 'window'): Promise<void> {
+    this.killReason ??= reason;
+    await this.monitor?.sample().catch(() => undefined);
+    try {
+      await this.container.kill({ signal: 'SIGKILL' });
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw e;
+    }
+  }
+
+  async limitHits(): Promise<LimitHits> {
+    return this.monitor?.latest ?? { pidsLimitHits: 0, oomKills: 0, peakPids: 0 };
+  }
+
+  async output(_capBytes: number): Promise<CapturedOutput> {
+    // Give the attach stream a moment to deliver the last bytes after exit.
+    if (this.attachStream && !this.attachStream.readableEnded) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 500);
+        this.attachStream!.once('end', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return {
+      stdout: this.stdout.text(),
+      stderr: this.stderr.text(),
+      stdoutTruncated: this.stdout.truncated,
+      stderrTruncated: this.stderr.truncated,
+    };
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.attachStream?.destroy();
+    try {
+      await this.container.remove({ force: true, v: true });
+    } catch (e) {
+      if (!isNotFound(e) && (e as { statusCode?: number }).statusCode !== 409) throw e;
+    }
+    this.destroyed = true;
+  }
+}
+
+/** Waits until docker-init's child (our wrapper) exists and is in stopped state. */
+async function waitForStoppedChild(initPid: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 2;
+  while (Date.now() < deadline) {
+    const children = await readFile(`/proc/${initPid}/task/${initPid}/children`, 'utf8').catch(() => '');
+    const child = Number.parseInt(children.trim().split(/\s+/)[0] ?? '', 10);
+    if (child > 0) {
+      const stat = await readFile(`/proc/${child}/stat`, 'utf8').catch(() => '');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state === 'T' || state === 't') return child;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+  throw new Error(`sandbox entrypoint wrapper did not reach its stop point within ${timeoutMs} ms`);
+}

@@ -1,0 +1,45 @@
+/** Probes that watch a sandbox from the host; each implementation in its own file. */
+export interface ProbeStats {
+  probe: string;
+  /** Raw records written (lines for strace). */
+  records: number;
+  bytes: number;
+  /** Events the probe says it dropped. */
+  lost: number;
+  startError?: string;
+  stopError?: string;
+  /** The probe ran until the sample ended (not killed for budget or crash). */
+  complete: boolean;
+  exitCode: number | null;
+  budgetExceeded: boolean;
+}
+
+export interface ProbeTarget {
+  /** Host pid of the stopped entrypoint wrapper. */
+  hostPid: number;
+  containerId: string;
+}
+
+export interface ProbeSession {
+  /** Where the raw trace is being written. */
+  readonly tracePath: string;
+  /** Resolves when the probe has exited (all tracees gone) or after `graceMs` it is stopped. */
+  stop(graceMs: number): Promise<ProbeStats>;
+  /** Fires once if the raw trace exceeds its budget. */
+  onBudgetExceeded(cb: () => void): void;
+}
+
+export interface Probe {
+  readonly name: string;
+  /** Fields this probe cannot supply (rules needing them are reported as not evaluated). */
+  readonly unavailableFields: ReadonlySet<string>;
+  /** Attaches to the stopped target; resolves once attached, so releasing the target loses nothing. */
+  attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession>;
+}
+
+export class ProbeStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProbeStartError';
+  }
+}

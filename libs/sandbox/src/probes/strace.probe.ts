@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
+
+/**
+ * strace flags: follow every child (-f), absolute µs timestamps (-ttt), full argv/envp (-v),
+ * strings up to 1 KiB (-s), no attach/detach chatter (-q: attachment is confirmed through
+ * /proc/PID/status TracerPid instead). Exit and signal lines stay in the trace.
+ */
+export const STRACE_ARGS = ['-f', '-ttt', '-v', '-q', '-s', '1024'] as const;
+
+export class StraceProbe implements Probe {
+  readonly name = 'strace';
+  /** strace sees every syscall with decoded arguments; it cannot see capabilities or loginuid. */
+  readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
+
+  constructor(private readonly binary = 'strace') {}
+
+  async attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession> {
+    const child = spawn(this.binary, [...STRACE_ARGS, '-o', tracePath, '-p', String(target.hostPid)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const session = new StraceSession(child, tracePath, opts.budgetBytes);
+    try {
+      await session.waitAttached(target.hostPid, 10_000);
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
+    }
+    return session;
+  }
+}
+
+class StraceSession implements ProbeSession {
+  private stderr = '';
+  private exitCode: number | null = null;
+  private exited: Promise<void>;
+  private budgetCbs: (() => void)[] = [];
+  private budgetExceeded = false;
+  private watcher: NodeJS.Timeout;
+  private spawnError?: Error;
+
+  constructor(
+    private readonly child: ChildProcess,
+    readonly tracePath: string,
+    private readonly budgetBytes: number,
+  ) {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => {
+      if (this.stderr.length < 16_384) this.stderr += d;
+    });
+    this.exited = new Promise((resolve) => {
+      child.once('error', (e) => {
+        this.spawnError = e;
+        resolve();
+      });
+      child.once('exit', (code, sig) => {
+        this.exitCode = code ?? (sig ? 128 : null);
+        resolve();
+      });
+    });
+    this.watcher = setInterval(() => void this.checkBudget(), 250);
+    this.watcher.unref();
+  }
+
+  onBudgetExceeded(cb: () => void): void {
+    this.budgetCbs.push(cb);
+  }
+
+  async waitAttached(pid: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let done = false;
+    void this.exited.then(() => (done = true));
+    while (Date.now() < deadline) {
+      if (this.spawnError) throw new ProbeStartError(`strace could not start: ${this.spawnError.message}`);
+      if (done) throw new ProbeStartError(`strace exited before attaching (code ${this.exitCode}): ${this.stderr.trim()}`);
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      const m = /^TracerPid:\s+(\d+)/m.exec(status);
+      if (m && Number(m[1]) === this.child.pid) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new ProbeStartError(`strace did not attach to pid ${pid} within ${timeoutMs} ms: ${this.stderr.trim()}`);
+  }
+
+  private async checkBudget(): Promise<void> {
+    if (this.budgetExceeded) return;
+    const s = await stat(this.tracePath).catch(() => undefined);
+    if (s && s.size > this.budgetBytes) {
+      this.budgetExceeded = true;
+      for (const cb of this.budgetCbs) cb();
+    }
+  }
+
+  async stop(graceMs: number): Promise<ProbeStats> {
+    let timedOut = false;
+    await Promise.race([this.exited, new Promise<void>((r) => setTimeout(() => { timedOut = true; r(); }, graceMs))]);
+    if (timedOut) {
+      this.child.kill('SIGTERM'); // strace detaches from its tracees on SIGTERM
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000))]);
+      if (this.exitCode === null) this.child.kill('SIGKILL');
+      await this.exited;
+    }
+    clearInterval(this.watcher);
+    const size = (await stat(this.tracePath).catch(() => undefined))?.size ?? 0;
+    const stopError = timedOut ? `strace still running ${graceMs} ms after the sample ended; stopped` : undefined;
+    return {
+      probe: 'strace',
+      records: 0,
+      bytes: size,
+      lost: 0,
+      stopError: stopError ?? (this.exitCode !== 0 && this.stderr.trim() ? this.stderr.trim().slice(0, 500) : undefined),
+      complete: !timedOut && !this.budgetExceeded,
+      exitCode: this.exitCode,
+      budgetExceeded: this.budgetExceeded,
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import type { ImageRef } from '#core/image/image-ref';
+
+/** Label keys on every sandbox, so a reaper can find leftovers after a crash. */
+export const SANDBOX_LABELS = {
+  managed: 'org.quarantine.managed',
+  analysisId: 'org.quarantine.analysis-id',
+  createdAt: 'org.quarantine.created-at',
+  deadline: 'org.quarantine.deadline',
+} as const;
+
+export interface ResolvedImage {
+  /** Local image id: sha256 of the image config. */
+  imageId: string;
+  /** The digest we key verdicts by: the repo digest when the image has one, else the image id. */
+  digest: string;
+  repoDigests: string[];
+  repoTags: string[];
+  entrypoint: string[];
+  cmd: string[];
+  user: string;
+  env: string[];
+  workingDir: string;
+}
+
+export interface SandboxLimits {
+  memoryBytes: number;
+  pids: number;
+  cpus: number;
+  windowSeconds: number;
+  outputBytes: number;
+}
+
+export interface SandboxSpec {
+  analysisId: string;
+  image: ResolvedImage;
+  runtime: 'runc' | 'runsc';
+  capabilities: 'default' | 'drop-all';
+  limits: SandboxLimits;
+}
+
+export interface SandboxExit {
+  /** Exit code of the entrypoint (PID 1 reports the entrypoint's status through docker-init). */
+  exitCode: number | null;
+  oomKilled: boolean;
+  /** The sandbox was killed by us at the end of the observation window. */
+  windowExpired: boolean;
+  /** Killed because an analyst cancelled. */
+  cancelled: boolean;
+  /** Killed because the probe's trace budget ran out. */
+  budgetExceeded: boolean;
+  /** Wall time between release (SIGCONT) and exit, ms. */
+  runMs: number;
+}
+
+export interface LimitHits {
+  /** Times a fork/clone was refused by the pids limit. */
+  pidsLimitHits: number;
+  /** OOM kills inside the sandbox's memory cgroup. */
+  oomKills: number;
+  peakPids: number;
+}
+
+export interface CapturedOutput {
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+}
+
+/** A created sandbox whose entrypoint wrapper waits, stopped, for the probe. */
+export interface Sandbox {
+  readonly id: string;
+  readonly name: string;
+  readonly hostname: string;
+  /** Starts the sandbox; resolves with the host pid of the stopped entrypoint wrapper. */
+  start(): Promise<{ hostPid: number }>;
+  /** Lets the stopped entrypoint run (SIGCONT). */
+  release(hostPid: number): void;
+  /** Resolves when the sandbox exits, the window expires (killed), or `signal` aborts (killed). */
+  wait(signal: AbortSignal): Promise<SandboxExit>;
+  /** Kills the sandbox now; `reason` is recorded in the exit. */
+  kill(reason: 'budget' | 'cancel' | 'window'): Promise<void>;
+  limitHits(): Promise<LimitHits>;
+  output(capBytes: number): Promise<CapturedOutput>;
+  /** Stops and removes the sandbox; safe to call more than once and after failures. */
+  destroy(): Promise<void>;
+}
+
+/** Docker (runc or gVisor) and Kubernetes runtimes implement this; callers and tests depend on it. */
+export interface SandboxRuntime {
+  readonly kind: string;
+  /** Finds the image locally (or pulls it) and checks a pinned digest. */
+  resolveImage(ref: ImageRef): Promise<ResolvedImage>;
+  create(spec: SandboxSpec): Promise<Sandbox>;
+  /** Removes leftover sandboxes: all of one analysis, or every managed one past its deadline. */
+  reap(opts: { analysisId?: string; now?: Date }): Promise<string[]>;
+  ping(): Promise<boolean>;
+}
+
+export class ImageNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageNotFoundError';
+  }
+}
+
+export class ImageVerificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageVerificationError';
+  }
+}
