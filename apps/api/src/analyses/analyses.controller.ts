@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { DomainException } from '#core/errors/domain.exception';
+import type { AuthedRequest } from '../auth/api-key.guard.js';
+import { AnalysesService } from './analyses.service.js';
+import { CreateAnalysisDto } from './dto/create-analysis.dto.js';
+import { ListAnalysesDto } from './dto/list-analyses.dto.js';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainException.validation('id', 'must be a UUID') });
+
+interface Res {
+  setHeader(name: string, value: string): void;
+}
+
+@ApiTags('analyses')
+@ApiBearerAuth()
+@Controller('v1/analyses')
+export class AnalysesController {
+  constructor(private readonly analyses: AnalysesService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Submit an image for detonation' })
+  async create(@Body() dto: CreateAnalysisDto, @Req() req: AuthedRequest, @Res({ passthrough: true }) res: Res) {
+    const rec = await this.analyses.submit(dto, req.principal!);
+    res.setHeader('Location', `/v1/analyses/${rec.id}`);
+    return rec;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List analyses, newest first' })
+  list(@Query() q: ListAnalysesDto) {
+    return this.analyses.list(q);
+  }
+
+  @Get(':id')
+  get(@Param('id', uuid) id: string) {
+    return this.analyses.get(id);
+  }
+
+  @Get(':id/events')
+  @ApiProduces('application/x-ndjson')
+  @ApiOperation({ summary: 'Normalized events (v1), one JSON object per line, streamed' })
+  async events(@Param('id', uuid) id: string) {
+    return new StreamableFile(await this.analyses.events(id), { type: 'application/x-ndjson' });
+  }
+
+  @Get(':id/report')
+  report(@Param('id', uuid) id: string) {
+    return this.analyses.report(id);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Cancel: drop a queued analysis, kill a running one' })
+  cancel(@Param('id', uuid) id: string) {
+    return this.analyses.cancel(id);
+  }
+}

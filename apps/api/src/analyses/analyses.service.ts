@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { DomainException, ErrorCode } from '#core/errors/domain.exception';
+import { parseImageRef } from '#core/image/image-ref';
+import { REDIS } from '#core/nest/tokens';
+import { ProfileRegistry } from '#core/profiles/profile.registry';
+import { JobProducer } from '#core/queue/job-producer';
+import { JobName, jobOptions } from '#core/queue/queue.constants';
+import { AnalysisRepository, type Page } from '#core/storage/analysis.repository';
+import type { AnalysisRecord } from '#core/storage/analysis.types';
+import type { Principal } from '#core/storage/api-key.repository';
+import { ArtifactStore } from '#core/storage/artifact.store';
+import { Keys } from '#core/storage/redis-keys';
+import type { CreateAnalysisDto } from './dto/create-analysis.dto.js';
+import type { ListAnalysesDto } from './dto/list-analyses.dto.js';
+
+@Injectable()
+export class AnalysesService {
+  private readonly logger = new Logger(AnalysesService.name);
+
+  constructor(
+    private readonly repo: AnalysisRepository,
+    private readonly artifacts: ArtifactStore,
+    private readonly profiles: ProfileRegistry,
+    private readonly producer: JobProducer,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async submit(dto: CreateAnalysisDto, by: Principal): Promise<AnalysisRecord> {
+    const ref = parseImageRef(dto.image);
+    const profileName = dto.profile ?? 'default';
+    const profile = this.profiles.get(profileName);
+    if (!profile) {
+      throw new DomainException(ErrorCode.UnknownProfile, 400, `profile "${profileName}" does not exist (known: ${this.profiles.names().join(', ')})`, [
+        { field: 'profile', message: 'unknown profile' },
+      ]);
+    }
+    const rec: AnalysisRecord = {
+      id: randomUUID(),
+      image: ref.raw,
+      digest: ref.digest ?? null,
+      imageId: null,
+      profile: profile.name,
+      probe: profile.probe,
+      runtime: profile.runtime,
+      status: 'queued',
+      phase: 'queued',
+      verdict: null,
+      score: null,
+      findings: [],
+      labels: dto.labels ?? {},
+      priority: dto.priority ?? 5,
+      rulesVersion: null,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      attempts: 0,
+      error: null,
+      submittedBy: by.name,
+    };
+    await this.repo.create(rec);
+    await this.producer.enqueue({ name: JobName.Detonate, data: { analysisId: rec.id } }, { priority: rec.priority });
+    this.logger.log({ msg: 'analysis queued', analysisId: rec.id, image: rec.image, profile: rec.profile, by: by.name });
+    return rec;
+  }
+
+  async get(id: string): Promise<AnalysisRecord> {
+    const rec = await this.repo.get(id);
+    if (!rec) throw DomainException.notFound('analysis', id);
+    return rec;
+  }
+
+  list(q: ListAnalysesDto): Promise<Page<AnalysisRecord>> {
+    return this.repo.list({ image: q.image, digest: q.digest, verdict: q.verdict, status: q.status }, q.limit ?? 20, q.cursor);
+  }
+
+  async events(id: string): Promise<Readable> {
+    const rec = await this.get(id);
+    const stream = await this.artifacts.readStream(id, 'events.ndjson');
+    if (!stream) throw new DomainException(ErrorCode.Conflict, 409, `analysis ${id} has no events yet (status ${rec.status})`);
+    return stream;
+  }
+
+  async report(id: string): Promise<unknown> {
+    const rec = await this.get(id);
+    const report = await this.artifacts.readJson(id, 'report.json');
+    if (!report) throw new DomainException(ErrorCode.Conflict, 409, `analysis ${id} has no report yet (status ${rec.status})`);
+    return report;
+  }
+
+  /** Cancels: a queued analysis is dropped from the queue, a running one's sandbox is killed by its worker. */
+  async cancel(id: string): Promise<AnalysisRecord> {
+    const rec = await this.get(id);
+    if (rec.status === 'completed' || rec.status === 'failed' || rec.status === 'cancelled') {
+      throw new DomainException(ErrorCode.Conflict, 409, `analysis ${id} is already ${rec.status}`);
+    }
+    const jobId = jobOptions(JobName.Detonate, { analysisId: id }).jobId!;
+    const removed = await this.producer.removeIfWaiting(JobName.Detonate, jobId);
+    const updated = await this.repo.update(id, { status: 'cancelled', finishedAt: new Date().toISOString(), error: 'cancelled by analyst' });
+    if (!removed) await this.redis.publish(Keys.cancelChannel, id);
+    this.logger.log({ msg: 'analysis cancelled', analysisId: id, wasQueued: removed });
+    return updated ?? (await this.get(id));
+  }
+}

@@ -1,0 +1,33 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { DomainException } from '#core/errors/domain.exception';
+import { ApiKeyRepository } from '#core/storage/api-key.repository';
+import { Roles } from '../auth/auth.decorators.js';
+import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeyRepository) {}
+
+  /** The key is shown once, here; only its hash is stored. */
+  @Post()
+  @HttpCode(201)
+  async create(@Body() dto: CreateApiKeyDto) {
+    const { key, record } = await this.keys.issue(dto.name, dto.role);
+    return { ...record, key };
+  }
+
+  @Get()
+  async list() {
+    return { items: await this.keys.list() };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async revoke(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => DomainException.validation('id', 'must be a UUID') })) id: string) {
+    if (!(await this.keys.revoke(id))) throw DomainException.notFound('api key', id);
+  }
+}

@@ -1,0 +1,24 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { AppConfig } from '#core/config/config';
+import { CoreModule } from '#core/nest/core.module';
+import { QueueModule } from '#core/nest/queue.module';
+import { AnalysesController } from './analyses/analyses.controller.js';
+import { AnalysesService } from './analyses/analyses.service.js';
+import { ApiKeysController } from './api-keys/api-keys.controller.js';
+import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { HealthController } from './health/health.controller.js';
+import { ProfilesController } from './profiles/profiles.controller.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config)],
+      controllers: [AnalysesController, ApiKeysController, ProfilesController, HealthController],
+      providers: [AnalysesService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DomainException, ErrorCode } from '#core/errors/domain.exception';
+import { ApiKeyRepository, type Principal, type Role } from '#core/storage/api-key.repository';
+import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
+
+export interface AuthedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  principal?: Principal;
+}
+
+/** Every /v1 route needs `Authorization: Bearer <key>`; roles come from @Roles (default: analyst or admin). */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeyRepository,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const header = req.headers.authorization;
+    const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!m) throw new DomainException(ErrorCode.Unauthorized, 401, 'missing or malformed Authorization header (expected "Bearer <api key>")', [{ field: 'authorization', message: 'required' }]);
+    const principal = await this.keys.authenticate(m[1]);
+    if (!principal) throw new DomainException(ErrorCode.Unauthorized, 401, 'unknown API key', [{ field: 'authorization', message: 'unknown key' }]);
+    req.principal = principal;
+    const roles = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ['analyst', 'admin'];
+    if (!roles.includes(principal.role)) {
+      throw new DomainException(ErrorCode.Forbidden, 403, `this action needs role ${roles.join(' or ')}; key "${principal.name}" has role ${principal.role}`);
+    }
+    return true;
+  }
+}

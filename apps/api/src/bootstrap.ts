@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { type INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { type AppConfig } from '#core/config/config';
+import { JsonLogger } from '#core/nest/json-logger';
+import { AppModule } from './app.module.js';
+import { toBody } from './common/http-exception.filter.js';
+import { createValidationPipe } from './common/validation.js';
+
+/** Builds the API app (used by main.ts and by the e2e tests). */
+export async function createApiApp(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: config.logFormat === 'json' ? new JsonLogger() : undefined,
+  });
+  app.disable('x-powered-by');
+  // Our own JSON parser with a size limit, and an error handler right behind it so oversized or
+  // malformed bodies get the same JSON error body as everything else.
+  app.use(express.json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }));
+  app.use((err: unknown, _req: unknown, res: express.Response, next: (e?: unknown) => void) => {
+    if (!err) return next();
+    const [status, body] = toBody(err);
+    res.status(status).json(body);
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Quarantine')
+      .setDescription('Sandboxed dynamic analysis of container images')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'openapi.json' });
+  return app;
+}
+
+export async function startApi(config: AppConfig): Promise<INestApplication> {
+  const app = await createApiApp(config);
+  await app.listen(config.port, config.host);
+  new Logger('Bootstrap').log(`API listening on ${config.host}:${config.port}`);
+  return app;
+}

@@ -1,0 +1,28 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ProfileRegistry } from '#core/profiles/profile.registry';
+
+@ApiTags('profiles')
+@ApiBearerAuth()
+@Controller('v1/profiles')
+export class ProfilesController {
+  constructor(private readonly profiles: ProfileRegistry) {}
+
+  @Get()
+  list() {
+    return {
+      items: this.profiles.list().map((p) => ({
+        name: p.name,
+        description: p.description,
+        runtime: p.runtime,
+        probe: p.probe,
+        capabilities: p.capabilities,
+        network: p.network,
+        limits: p.limits,
+        rules: p.rules.map((r) => r.slice(r.lastIndexOf('/') + 1)),
+        allow: p.allow,
+        scoring: p.scoring,
+      })),
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { AppConfig } from '../config/config.js';
+import { ProfileRegistry } from '../profiles/profile.registry.js';
+import { AnalysisRepository } from '../storage/analysis.repository.js';
+import { ApiKeyRepository } from '../storage/api-key.repository.js';
+import { ArtifactStore } from '../storage/artifact.store.js';
+import { CONFIG, REDIS } from './tokens.js';
+
+export function createRedis(url: string, name: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: name, lazyConnect: false });
+  const logger = new Logger('Redis');
+  redis.on('error', (e) => logger.warn(`${name}: ${e.message}`));
+  return redis;
+}
+
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/** Config, Redis, repositories, artifact store and profiles, shared by the API and the worker. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(config: AppConfig, processName: string): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: REDIS, useFactory: () => createRedis(config.redisUrl, `quarantine-${processName}`) },
+        { provide: AnalysisRepository, useFactory: (r: Redis) => new AnalysisRepository(r), inject: [REDIS] },
+        { provide: ApiKeyRepository, useFactory: (r: Redis) => new ApiKeyRepository(r, config.adminKey), inject: [REDIS] },
+        { provide: ArtifactStore, useFactory: () => new ArtifactStore(config.artifactDir) },
+        { provide: ProfileRegistry, useFactory: () => new ProfileRegistry(config.profilesDir) },
+        RedisCloser,
+      ],
+      exports: [CONFIG, REDIS, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry],
+    };
+  }
+}

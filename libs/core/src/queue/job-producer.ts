@@ -1,0 +1,26 @@
+import type { Job, Queue } from 'bullmq';
+import { type JobItem, type JobName, QUEUE_OF, type QueueName, jobOptions } from './queue.constants.js';
+
+/** The only way to enqueue: a valid (name, data) pair, options from `jobOptions`. */
+export class JobProducer {
+  constructor(private readonly queues: Record<QueueName, Queue>) {}
+
+  async enqueue<J extends JobItem>(job: J, extra: { priority?: number } = {}): Promise<Job> {
+    const queue = this.queues[QUEUE_OF[job.name]];
+    return queue.add(job.name, job.data, jobOptions(job.name as JobName, job.data as never, extra));
+  }
+
+  /** Removes a job that is still waiting; false if it is active (locked), finished or gone. */
+  async removeIfWaiting(name: JobName, jobId: string): Promise<boolean> {
+    const job = await this.queues[QUEUE_OF[name]].getJob(jobId);
+    if (!job) return false;
+    const state = await job.getState();
+    if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed' && state !== 'waiting-children') return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
