@@ -66,6 +66,10 @@ export interface SandboxMetadata {
   mounts: string[];
   k8sNamespace?: string;
   k8sPod?: string;
+  /** uid → user name from the image's /etc/passwd, when known (Falco user.name; else root/numeric). */
+  users?: Record<number, string>;
+  /** gid → group name from the image's /etc/group, when known (Falco group.name). */
+  groups?: Record<number, string>;
 }
 
 /** One event as rules see it: the event plus what the tracker knew then. */
