@@ -61,7 +61,14 @@ export class AnalysesService {
       submittedBy: by.name,
     };
     await this.repo.create(rec);
-    await this.producer.enqueue({ name: JobName.Detonate, data: { analysisId: rec.id } }, { priority: rec.priority });
+    try {
+      await this.producer.enqueue({ name: JobName.Detonate, data: { analysisId: rec.id } }, { priority: rec.priority });
+    } catch (e) {
+      // Never leave a record that claims to be queued when no job exists for it.
+      await this.repo.update(rec.id, { status: 'failed', verdict: 'error', error: 'could not enqueue', finishedAt: new Date().toISOString() }).catch(() => undefined);
+      this.logger.error({ msg: 'enqueue failed', analysisId: rec.id, error: (e as Error).message });
+      throw new DomainException(ErrorCode.Unavailable, 503, 'the analysis queue is unavailable; try again');
+    }
     this.logger.log({ msg: 'analysis queued', analysisId: rec.id, image: rec.image, profile: rec.profile, by: by.name });
     return rec;
   }

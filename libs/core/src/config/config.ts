@@ -14,6 +14,10 @@ export interface AppConfig {
   /** Where the sandbox helper binary (SIGSTOP-then-exec wrapper) lives. */
   holdBinary: string;
   straceBinary: string;
+  /** Registries images may be pulled from (host[:port]); nothing is pulled from anywhere else. */
+  trustedRegistries: string[];
+  /** BullMQ job lock: a worker that dies mid-analysis loses its job to another after this long. */
+  workerLockMs: number;
 }
 
 export class ConfigError extends Error {
@@ -68,5 +72,16 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     holdBinary: resolve(root, env.QUARANTINE_HOLD_BINARY?.trim() || 'dist/assets/hold'),
     straceBinary: env.STRACE_BINARY?.trim() || 'strace',
+    trustedRegistries: registries(env.TRUSTED_REGISTRIES),
+    workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
   };
+}
+
+function registries(raw: string | undefined): string[] {
+  if (!raw?.trim()) return [];
+  const list = raw.split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of list) {
+    if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(r)) throw new ConfigError('TRUSTED_REGISTRIES', `entry "${r}" is not a host[:port]`);
+  }
+  return list;
 }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 
 export type RuntimeName = 'runc' | 'runsc';
 export type ProbeName = 'strace';
@@ -95,10 +95,11 @@ function stringList(file: string, field: string, v: unknown): string[] {
 /** Validates one profile document; every error names the file and the field. */
 export function parseProfile(file: string, text: string, profilesDir: string): SandboxProfile {
   const short = basename(file);
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const pos = e.linePos?.[0];
+    const pos = lineCounter.linePos(e.pos[0]);
     throw new ProfileError(short, pos ? `line ${pos.line}, column ${pos.col}` : '(yaml)', e.message.split('\n')[0]);
   }
   const raw = doc.toJS() as unknown;

@@ -10,6 +10,13 @@ export class JobProducer {
     return queue.add(job.name, job.data, jobOptions(job.name as JobName, job.data as never, extra));
   }
 
+  /** Periodic work through BullMQ job schedulers: survives restarts, never runs twice across workers. */
+  async schedule<J extends JobItem>(schedulerId: string, every: { everyMs: number } | { pattern: string; tz?: string }, job: J): Promise<void> {
+    const queue = this.queues[QUEUE_OF[job.name]];
+    const repeat = 'everyMs' in every ? { every: every.everyMs } : { pattern: every.pattern, tz: every.tz };
+    await queue.upsertJobScheduler(schedulerId, repeat, { name: job.name, data: job.data, opts: jobOptions(job.name as JobName, job.data as never) });
+  }
+
   /** Removes a job that is still waiting; false if it is active (locked), finished or gone. */
   async removeIfWaiting(name: JobName, jobId: string): Promise<boolean> {
     const job = await this.queues[QUEUE_OF[name]].getJob(jobId);

@@ -35,7 +35,7 @@ export function jobOptions<N extends JobName>(name: N, data: JobData<N>, extra: 
   switch (name) {
     case JobName.Detonate:
       return {
-        jobId: `detonate:${(data as JobData<JobName.Detonate>).analysisId}`,
+        jobId: `detonate-${(data as JobData<JobName.Detonate>).analysisId}`,
         attempts: 3,
         backoff: { type: 'exponential', delay: 2000 },
         priority: extra.priority,

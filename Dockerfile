@@ -1,0 +1,23 @@
+# One image for the API and the worker (different commands). Build: docker compose build.
+FROM node:20-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps apps
+COPY libs libs
+COPY bench bench
+COPY scripts/build-assets.sh scripts/build-assets.sh
+RUN bash scripts/build-assets.sh && npx tsc -p tsconfig.build.json && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+# strace: the worker's probe, run against sandbox processes on the host (pid: host).
+RUN apt-get update && apt-get install -y --no-install-recommends strace ca-certificates && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production LOG_FORMAT=json
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY sandbox-profiles sandbox-profiles
+CMD ["node", "dist/apps/api/src/main.js"]

@@ -1,0 +1,28 @@
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, redisUrl: 'redis://127.0.0.1:6379', workerConcurrency: 2, trustedRegistries: [] });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
+    [{ WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY'],
+    [{ QUARANTINE_ADMIN_KEY: 'short' }, 'QUARANTINE_ADMIN_KEY'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
+    [{ TRUSTED_REGISTRIES: 'ok.example:5000,bad/host' }, 'TRUSTED_REGISTRIES'],
+  ])('stops on %o naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(variable));
+  });
+
+  it('requires the admin key for the API', () => {
+    expect(() => loadConfig({}, { requireAdminKey: true })).toThrow(/QUARANTINE_ADMIN_KEY/);
+    expect(loadConfig({ QUARANTINE_ADMIN_KEY: 'x'.repeat(16) }, { requireAdminKey: true }).adminKey).toBe('x'.repeat(16));
+  });
+});

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as on a fresh CI machine: installs and starts what is missing
+# (Redis, dockerd, runsc, strace, gcc, busybox-static), installs and builds the project, builds the
+# sample images locally, then runs unit, integration (real Redis + Docker) and e2e tiers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/host-deps.sh
+bash scripts/install.sh
+bash test/samples/build.sh >/dev/null
+export NODE_OPTIONS=--experimental-vm-modules
+export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/9}"
+status=0
+npx jest --selectProjects unit "$@" || status=$?
+npx jest --selectProjects integration e2e --runInBand --forceExit "$@" || status=$?
+if docker ps -aq --filter label=org.quarantine.managed=true | grep -q .; then
+  echo "test.sh: sandboxes were left behind:" >&2
+  docker ps -a --filter label=org.quarantine.managed=true >&2
+  status=1
+fi
+exit $status
