@@ -1,0 +1,659 @@
+/**
+ * Default Falco field registry over EvalContext.
+ *
+ * Every field reads what the state tracker put in the context (event, process with parent
+ * chain, fd, sandbox metadata). Fields that differ from Falco carry an `approximation` note;
+ * `describeFields()` lists them for documentation and reports.
+ */
+import type { EvalContext, FdState, ProcessState } from '../state/context.js';
+import type { FdType } from '../events/event.js';
+import type { FieldDef, FieldRegistry, FieldType, FieldValue } from './field.js';
+import { compileGlob } from './matchers.js';
+
+type Getter = (ctx: EvalContext) => FieldValue;
+
+interface DefOpts {
+  arg?: 'required' | 'optional';
+  multi?: boolean;
+  approximation?: string;
+  desc?: string;
+  bind?: (arg?: string) => Getter;
+}
+
+function def(name: string, type: FieldType, extract: (ctx: EvalContext, arg?: string) => FieldValue, opts: DefOpts = {}): FieldDef {
+  const d: FieldDef = { name, type, extract };
+  if (opts.arg) d.arg = opts.arg;
+  if (opts.multi) d.multi = true;
+  if (opts.approximation) d.approximation = opts.approximation;
+  if (opts.desc) d.desc = opts.desc;
+  if (opts.bind) d.bind = opts.bind;
+  return d;
+}
+
+/** Simple field without argument: extract and bind share one getter. */
+function simple(name: string, type: FieldType, get: Getter, opts: Omit<DefOpts, 'bind' | 'arg'> = {}): FieldDef {
+  return def(name, type, (ctx) => get(ctx), {
+    ...opts,
+    bind: (arg) => {
+      if (arg !== undefined) throw new Error(`field '${name}' does not take an argument`);
+      return get;
+    },
+  });
+}
+
+/** Field with an argument; `binder` validates and specialises once. */
+function witharg(name: string, type: FieldType, argMode: 'required' | 'optional', binder: (arg?: string) => Getter, opts: Omit<DefOpts, 'bind' | 'arg'> = {}): FieldDef {
+  return def(name, type, (ctx, arg) => binder(arg)(ctx), {
+    ...opts,
+    arg: argMode,
+    bind: (arg) => {
+      if (argMode === 'required' && (arg === undefined || arg === '')) throw new Error(`field '${name}' requires an argument`);
+      return binder(arg);
+    },
+  });
+}
+
+function parseIndex(name: string, arg: string): number {
+  if (!/^\d+$/.test(arg)) throw new Error(`field '${name}' needs a numeric argument, got '${arg}'`);
+  return Number(arg);
+}
+
+// ------------------------------------------------------------------ helpers
+
+function ancestor(p: ProcessState | undefined, n: number): ProcessState | undefined {
+  let q = p;
+  for (let i = 0; i < n && q; i++) q = q.parent;
+  return q;
+}
+
+/** Ancestors from the parent up (Falco's "any ancestor" semantics excludes the process itself). */
+function ancestorValues<T>(p: ProcessState, pick: (q: ProcessState) => T): T[] {
+  const out: T[] = [];
+  let q = p.parent;
+  let guard = 0;
+  while (q && guard++ < 4096) {
+    out.push(pick(q));
+    q = q.parent;
+  }
+  return out;
+}
+
+let lastCmdArgs: string[] | undefined;
+let lastCmdName: string | undefined;
+let lastCmdline = '';
+/** Falco proc.cmdline: name followed by argv[1..]. Single-entry memo keyed on the args array. */
+function cmdline(p: ProcessState): string {
+  if (p.args === lastCmdArgs && p.name === lastCmdName) return lastCmdline;
+  lastCmdArgs = p.args;
+  lastCmdName = p.name;
+  lastCmdline = p.args.length > 1 ? p.name + ' ' + p.args.slice(1).join(' ') : p.name;
+  return lastCmdline;
+}
+
+let lastArgsArr: string[] | undefined;
+let lastArgsStr = '';
+function procArgs(p: ProcessState): string {
+  if (p.args === lastArgsArr) return lastArgsStr;
+  lastArgsArr = p.args;
+  lastArgsStr = p.args.length > 1 ? p.args.slice(1).join(' ') : '';
+  return lastArgsStr;
+}
+
+let lastCapArr: string[] | undefined;
+let lastCapStr = '';
+function capString(caps: string[]): string {
+  if (caps === lastCapArr) return lastCapStr;
+  lastCapArr = caps;
+  lastCapStr = caps.join(' ');
+  return lastCapStr;
+}
+
+let lastEnvArr: string[] | undefined;
+let lastEnvStr = '';
+function envString(env: string[]): string {
+  if (env === lastEnvArr) return lastEnvStr;
+  lastEnvArr = env;
+  lastEnvStr = env.join(' ');
+  return lastEnvStr;
+}
+
+function basename(p: string): string {
+  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  const i = p.lastIndexOf('/');
+  return i < 0 ? p : p.slice(i + 1);
+}
+
+function dirname(p: string): string {
+  const i = p.lastIndexOf('/');
+  if (i < 0) return '.';
+  if (i === 0) return '/';
+  return p.slice(0, i);
+}
+
+const OPEN_TYPES = new Set(['open', 'openat', 'openat2', 'creat', 'open_by_handle_at']);
+const PATH_ARG_NAMES = ['name', 'pathname', 'path', 'filename'];
+
+function openPathArg(ctx: EvalContext): string | undefined {
+  const a = ctx.event.args;
+  for (const k of PATH_ARG_NAMES) {
+    const v = a[k];
+    if (typeof v === 'string') return v;
+  }
+  return undefined;
+}
+
+/**
+ * The fd the event refers to: the tracker's FdState, else the event's own fd. For an open
+ * that failed there is no fd; like Falco we then answer from the path argument with num -1.
+ */
+function isFailedOpen(ctx: EvalContext): boolean {
+  return ctx.fd === undefined && ctx.event.fd === undefined && OPEN_TYPES.has(ctx.event.type);
+}
+
+function fdName(ctx: EvalContext): string | undefined {
+  const f = ctx.fd;
+  if (f) return f.name;
+  const ef = ctx.event.fd;
+  if (ef) return ef.name;
+  return isFailedOpen(ctx) ? openPathArg(ctx) : undefined;
+}
+
+function fdType(ctx: EvalContext): FdType | undefined {
+  const f = ctx.fd ?? ctx.event.fd;
+  if (f) return f.type;
+  return isFailedOpen(ctx) ? 'file' : undefined;
+}
+
+const TYPECHAR: Record<FdType, string> = {
+  file: 'f',
+  directory: 'd',
+  ipv4: '4',
+  ipv6: '6',
+  unix: 'u',
+  netlink: 'n',
+  packet: 'k',
+  memfd: 'm',
+  pipe: 'p',
+  event: 'e',
+  signalfd: 's',
+  timerfd: 't',
+  inotify: 'i',
+  bpf: 'b',
+  unknown: 'o',
+};
+
+const SOCKET_TYPES = new Set<FdType>(['ipv4', 'ipv6', 'unix', 'netlink', 'packet']);
+const IP_TYPES = new Set<FdType>(['ipv4', 'ipv6']);
+
+interface Endpoints {
+  cip?: string;
+  cport?: number;
+  sip?: string;
+  sport?: number;
+}
+
+let lastEpName: string | undefined;
+let lastEp: Endpoints = {};
+/** Parse `cip:cport->sip:sport` (IPv6 addresses may be bracketed). */
+function parseEndpoints(name: string): Endpoints {
+  if (name === lastEpName) return lastEp;
+  lastEpName = name;
+  const arrow = name.indexOf('->');
+  const side = (s: string): [string | undefined, number | undefined] => {
+    const i = s.lastIndexOf(':');
+    if (i < 0) return [undefined, undefined];
+    let ip = s.slice(0, i);
+    if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+    const port = Number(s.slice(i + 1));
+    return [ip || undefined, Number.isFinite(port) ? port : undefined];
+  };
+  if (arrow < 0) {
+    const [ip, port] = side(name);
+    lastEp = { sip: ip, sport: port };
+  } else {
+    const [cip, cport] = side(name.slice(0, arrow));
+    const [sip, sport] = side(name.slice(arrow + 2));
+    lastEp = { cip, cport, sip, sport };
+  }
+  return lastEp;
+}
+
+function ipFd(ctx: EvalContext): FdState | undefined | false {
+  const t = fdType(ctx);
+  if (t === undefined || !IP_TYPES.has(t)) return false;
+  return ctx.fd;
+}
+
+function cip(ctx: EvalContext): string | undefined {
+  const f = ipFd(ctx);
+  if (f === false) return undefined;
+  if (f && f.cip !== undefined) return f.cip;
+  const n = fdName(ctx);
+  return n ? parseEndpoints(n).cip : undefined;
+}
+function sip(ctx: EvalContext): string | undefined {
+  const f = ipFd(ctx);
+  if (f === false) return undefined;
+  if (f && f.sip !== undefined) return f.sip;
+  const n = fdName(ctx);
+  return n ? parseEndpoints(n).sip : undefined;
+}
+function cport(ctx: EvalContext): number | undefined {
+  const f = ipFd(ctx);
+  if (f === false) return undefined;
+  if (f && f.cport !== undefined) return f.cport;
+  const n = fdName(ctx);
+  return n ? parseEndpoints(n).cport : undefined;
+}
+function sport(ctx: EvalContext): number | undefined {
+  const f = ipFd(ctx);
+  if (f === false) return undefined;
+  if (f && f.sport !== undefined) return f.sport;
+  const n = fdName(ctx);
+  return n ? parseEndpoints(n).sport : undefined;
+}
+const isServer = (ctx: EvalContext): boolean => ctx.fd?.isServer === true;
+const lip = (ctx: EvalContext) => (isServer(ctx) ? sip(ctx) : cip(ctx));
+const rip = (ctx: EvalContext) => (isServer(ctx) ? cip(ctx) : sip(ctx));
+const lport = (ctx: EvalContext) => (isServer(ctx) ? sport(ctx) : cport(ctx));
+const rport = (ctx: EvalContext) => (isServer(ctx) ? cport(ctx) : sport(ctx));
+
+function both<T>(a: T | undefined, b: T | undefined): T[] | undefined {
+  if (a === undefined) return b === undefined ? undefined : [b];
+  return b === undefined ? [a] : [a, b];
+}
+
+// open flags ---------------------------------------------------------------
+
+interface OpenFlags {
+  read: boolean;
+  write: boolean;
+  create: boolean;
+}
+let lastFlagsIn: unknown = Symbol('none');
+let lastFlags: OpenFlags = { read: false, write: false, create: false };
+function parseFlags(v: string | number | undefined): OpenFlags {
+  if (v === lastFlagsIn) return lastFlags;
+  lastFlagsIn = v;
+  let read = false;
+  let write = false;
+  let create = false;
+  let num: number | undefined;
+  if (typeof v === 'number') num = v;
+  else if (typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v.trim())) num = Number(v.trim());
+  if (num !== undefined) {
+    const acc = num & 3;
+    read = acc === 0 || acc === 2;
+    write = acc === 1 || acc === 2;
+    create = (num & 0o100) !== 0;
+  } else if (typeof v === 'string') {
+    const parts = v.split(/[|\s,]+/);
+    const has = (f: string) => parts.includes(f);
+    write = has('O_WRONLY') || has('O_RDWR');
+    read = has('O_RDONLY') || has('O_RDWR') || (!has('O_WRONLY') && !has('O_RDWR'));
+    create = has('O_CREAT');
+  } else {
+    read = true;
+  }
+  lastFlags = { read, write, create };
+  return lastFlags;
+}
+
+function modeIsExec(v: string | number | undefined): boolean {
+  if (typeof v === 'number') return (v & 0o111) !== 0;
+  if (typeof v !== 'string') return false;
+  const s = v.trim();
+  if (/^0[0-7]*$/.test(s)) return (parseInt(s, 8) & 0o111) !== 0;
+  if (/^\d+$/.test(s)) return (Number(s) & 0o111) !== 0;
+  return /S_IX(USR|GRP|OTH)|S_IRWX[UGO]/.test(s);
+}
+
+function openFlagsOf(ctx: EvalContext): OpenFlags | undefined {
+  if (!OPEN_TYPES.has(ctx.event.type)) return undefined;
+  if (ctx.event.type === 'creat') return { read: false, write: true, create: true };
+  return parseFlags(ctx.event.args['flags']);
+}
+
+// time -----------------------------------------------------------------------
+
+function fmtTime(tsNs: number): string {
+  const ms = Math.floor(tsNs / 1e6);
+  const d = new Date(ms);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const frac = Math.floor(tsNs % 1e9);
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(frac, 9)}`;
+}
+
+// users ------------------------------------------------------------------------
+
+function userName(ctx: EvalContext, uid: number): string {
+  const m = ctx.sandbox.users?.[uid];
+  if (m !== undefined) return m;
+  return uid === 0 ? 'root' : String(uid);
+}
+function groupName(ctx: EvalContext, gid: number): string {
+  const m = ctx.sandbox.groups?.[gid];
+  if (m !== undefined) return m;
+  return gid === 0 ? 'root' : String(gid);
+}
+function normLoginuid(n: number): number {
+  return n === 4294967295 ? -1 : n;
+}
+
+// mounts ---------------------------------------------------------------------
+
+interface Mount {
+  source: string;
+  dest: string;
+  mode: string;
+}
+function parseMount(m: string): Mount {
+  const parts = m.split(':');
+  if (parts.length === 1) return { source: m, dest: m, mode: '' };
+  return { source: parts[0]!, dest: parts[1]!, mode: parts.slice(2).join(':') };
+}
+let lastMountsIn: string[] | undefined;
+let lastMounts: Mount[] = [];
+function mountsOf(ctx: EvalContext): Mount[] {
+  const m = ctx.sandbox.mounts;
+  if (m === lastMountsIn) return lastMounts;
+  lastMountsIn = m;
+  lastMounts = (m ?? []).map(parseMount);
+  return lastMounts;
+}
+
+function mountField(name: string, pick: 'source' | 'dest', by: 'source' | 'dest'): FieldDef {
+  return witharg(
+    name,
+    'string',
+    'required',
+    (arg) => {
+      const a = arg ?? '';
+      if (/^\d+$/.test(a)) {
+        const idx = Number(a);
+        return (ctx) => mountsOf(ctx)[idx]?.[pick] ?? 'N/A';
+      }
+      const re = compileGlob(a);
+      return (ctx) => {
+        for (const m of mountsOf(ctx)) if (re.test(m[by])) return m[pick];
+        return 'N/A';
+      };
+    },
+    { approximation: 'Mounts come from sandbox metadata as "source:dest[:mode]" (a bare path means source = dest); no match yields "N/A" like the container plugin.' },
+  );
+}
+
+// ------------------------------------------------------------------ registry
+
+function buildFields(): FieldDef[] {
+  const fields: FieldDef[] = [];
+  const add = (...d: FieldDef[]) => fields.push(...d);
+
+  // evt.*
+  add(
+    simple('evt.type', 'string', (c) => c.event.type),
+    simple('syscall.type', 'string', (c) => (c.event.source === 'sandbox' ? undefined : c.event.type)),
+    simple('evt.dir', 'string', () => '<', { approximation: 'Normalized events are whole syscalls; every event is the exit side (<).' }),
+    simple('evt.num', 'number', (c) => c.event.seq),
+    simple('evt.rawtime', 'number', (c) => c.event.ts),
+    simple('evt.time', 'string', (c) => fmtTime(c.event.ts), { approximation: 'UTC rather than local time.' }),
+    simple('evt.datetime', 'string', (c) => new Date(Math.floor(c.event.ts / 1e6)).toISOString()),
+    simple('evt.source', 'string', () => 'syscall'),
+    simple('evt.res', 'string', (c) => {
+      const r = c.event.res;
+      if (typeof r === 'string') return r;
+      return c.event.rawres < 0 ? String(c.event.rawres) : 'SUCCESS';
+    }),
+    simple('evt.rawres', 'number', (c) => c.event.rawres),
+    simple('evt.failed', 'bool', (c) => c.event.rawres < 0 || typeof c.event.res === 'string'),
+    simple('evt.args', 'string', (c) =>
+      Object.entries(c.event.args)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    ),
+    witharg('evt.arg', 'string', 'required', (arg) => {
+      const a = arg ?? '';
+      if (/^\d+$/.test(a)) {
+        const idx = Number(a);
+        return (c) => {
+          const v = Object.values(c.event.args)[idx];
+          return v === undefined ? undefined : String(v);
+        };
+      }
+      return (c) => {
+        const v = c.event.args[a];
+        return v === undefined ? undefined : typeof v === 'string' ? v : String(v);
+      };
+    }, { approximation: 'Values compare as strings; relational operators compare numerically when the right side is a number.' }),
+    witharg('evt.rawarg', 'string', 'required', (arg) => {
+      const a = arg ?? '';
+      return (c) => {
+        const v = c.event.args[a];
+        return v === undefined ? undefined : String(v);
+      };
+    }),
+    simple('evt.is_open_read', 'bool', (c) => openFlagsOf(c)?.read ?? false),
+    simple('evt.is_open_write', 'bool', (c) => openFlagsOf(c)?.write ?? false),
+    simple('evt.is_open_create', 'bool', (c) => openFlagsOf(c)?.create ?? false),
+    simple('evt.is_open_exec', 'bool', (c) => {
+      const f = openFlagsOf(c);
+      return f !== undefined && f.create && modeIsExec(c.event.args['mode']);
+    }),
+    simple('evt.buffer', 'string', (c) => {
+      const a = c.event.args;
+      const v = a['data'] ?? a['buf'] ?? a['buffer'];
+      return v === undefined ? undefined : String(v);
+    }, { approximation: 'Read from the data/buf/buffer argument, as far as the probe captured it (strace truncates to -s bytes).' }),
+    simple('evt.buflen', 'number', (c) => {
+      const a = c.event.args;
+      const v = a['data'] ?? a['buf'] ?? a['buffer'];
+      return v === undefined ? undefined : String(v).length;
+    }),
+  );
+
+  // proc.*
+  const p = (get: (p: ProcessState, c: EvalContext) => FieldValue): Getter => (c) => get(c.proc, c);
+  add(
+    simple('proc.name', 'string', p((x) => x.name)),
+    simple('proc.exe', 'string', p((x) => x.exe)),
+    simple('proc.exepath', 'string', p((x) => x.exepath)),
+    simple('proc.cmdline', 'string', p((x) => cmdline(x))),
+    simple('proc.exeline', 'string', p((x) => (x.args.length > 1 ? x.exe + ' ' + x.args.slice(1).join(' ') : x.exe))),
+    simple('proc.args', 'string', p((x) => procArgs(x))),
+    simple('proc.cmdnargs', 'number', p((x) => Math.max(0, x.args.length - 1))),
+    simple('proc.cmdlenargs', 'number', p((x) => x.args.slice(1).reduce((n, a) => n + a.length, 0))),
+    simple('proc.pid', 'number', p((x) => x.pid)),
+    simple('proc.vpid', 'number', p((x) => x.vpid)),
+    simple('proc.ppid', 'number', p((x) => x.ppid)),
+    simple('proc.pvpid', 'number', p((x) => x.parent?.vpid)),
+    simple('proc.pname', 'string', p((x) => x.parent?.name)),
+    simple('proc.pcmdline', 'string', p((x) => (x.parent ? cmdline(x.parent) : undefined))),
+    simple('proc.pexe', 'string', p((x) => x.parent?.exe)),
+    simple('proc.pexepath', 'string', p((x) => x.parent?.exepath)),
+    simple('proc.cwd', 'string', p((x) => x.cwd)),
+    simple('proc.tty', 'number', p((x) => x.tty)),
+    simple('proc.sid', 'number', p((x) => x.sid)),
+    simple('proc.vpgid', 'number', p((x) => x.pgid), { approximation: 'pgid as the tracker knows it (namespace-local when the probe reports vpids).' }),
+    simple('proc.is_sid_leader', 'bool', p((x) => x.pid === x.sid)),
+    simple('proc.is_vpgid_leader', 'bool', p((x) => x.pid === x.pgid || (x.vpid !== undefined && x.vpid === x.pgid)), { approximation: 'Compares pid (or vpid) with the tracked pgid.' }),
+    simple('proc.sname', 'string', p((x) => {
+      for (let q: ProcessState | undefined = x, i = 0; q && i < 4096; q = q.parent, i++) if (q.pid === x.sid || (q.vpid !== undefined && q.vpid === x.sid)) return q.name;
+      return undefined;
+    }), { approximation: 'Session leader found by walking the tracked ancestors; <NA> if it is outside the sandbox.' }),
+    simple('proc.vpgid.name', 'string', p((x) => {
+      for (let q: ProcessState | undefined = x, i = 0; q && i < 4096; q = q.parent, i++) if (q.pid === x.pgid || (q.vpid !== undefined && q.vpid === x.pgid)) return q.name;
+      return undefined;
+    })),
+    simple('proc.vpgid.exe', 'string', p((x) => {
+      for (let q: ProcessState | undefined = x, i = 0; q && i < 4096; q = q.parent, i++) if (q.pid === x.pgid || (q.vpid !== undefined && q.vpid === x.pgid)) return q.exe;
+      return undefined;
+    })),
+    witharg('proc.env', 'string', 'optional', (arg) => {
+      if (arg === undefined) return p((x) => envString(x.env));
+      const prefix = arg + '=';
+      return p((x) => {
+        for (const e of x.env) if (e.startsWith(prefix)) return e.slice(prefix.length);
+        return undefined;
+      });
+    }, { approximation: 'Environment as seen at execve by the probe (empty if the probe does not capture envp).' }),
+    simple('proc.duration', 'number', (c) => c.event.ts - c.proc.startTs),
+    simple('proc.ppid.duration', 'number', (c) => (c.proc.parent ? c.event.ts - c.proc.parent.startTs : undefined)),
+    simple('proc.is_exe_upper_layer', 'bool', p((x) => x.exeWritten), { approximation: 'True when the executable was created or modified during the run (tracked drift), not read from overlayfs.' }),
+    simple('proc.is_exe_from_memfd', 'bool', p((x) => x.exeFromMemfd)),
+    simple('proc.loginshellid', 'number', p((x) => {
+      let found: number | undefined;
+      for (let q: ProcessState | undefined = x, i = 0; q && i < 4096; q = q.parent, i++) if (/^-?(ba|z|k|c|tc|da|fi)?sh$/.test(q.name.replace(/^-/, ''))) found = q.pid;
+      return found;
+    }), { approximation: 'pid of the outermost shell among tracked ancestors.' }),
+    simple('thread.tid', 'number', (c) => c.event.tid),
+    simple('thread.vtid', 'number', (c) => (c.event.tid === c.event.pid ? c.event.vpid : undefined)),
+    simple('thread.cap_effective', 'string', p((x) => capString(x.capEffective)), { approximation: 'From the tracker (Docker default set unless the probe reports capabilities).' }),
+    simple('thread.cap_permitted', 'string', p((x) => capString(x.capPermitted)), { approximation: 'From the tracker (Docker default set unless the probe reports capabilities).' }),
+  );
+
+  // proc.aname[n] & co: n = 0 is the process itself; no argument = any ancestor (not self).
+  const ancestry = (name: string, type: FieldType, pick: (q: ProcessState) => FieldValue) =>
+    witharg(name, type, 'optional', (arg) => {
+      if (arg === undefined) return p((x) => ancestorValues(x, pick) as FieldValue);
+      const n = parseIndex(name, arg);
+      return p((x) => {
+        const q = ancestor(x, n);
+        return q ? pick(q) : undefined;
+      });
+    }, { multi: true });
+  add(
+    ancestry('proc.aname', 'string', (q) => q.name),
+    ancestry('proc.apid', 'number', (q) => q.pid),
+    ancestry('proc.aexe', 'string', (q) => q.exe),
+    ancestry('proc.aexepath', 'string', (q) => q.exepath),
+    ancestry('proc.acmdline', 'string', (q) => cmdline(q)),
+  );
+
+  // user / group
+  add(
+    simple('user.uid', 'number', p((x) => x.uid)),
+    simple('user.name', 'string', (c) => userName(c, c.proc.uid), { approximation: 'Name from sandbox.users when given; else "root" for 0 and the numeric uid otherwise.' }),
+    simple('user.loginuid', 'number', p((x) => normLoginuid(x.loginuid))),
+    simple('user.loginname', 'string', (c) => {
+      const l = normLoginuid(c.proc.loginuid);
+      return l < 0 ? undefined : userName(c, l);
+    }),
+    simple('user.homedir', 'string', (c) => (c.proc.uid === 0 ? '/root' : undefined), { approximation: 'Only known for root.' }),
+    simple('group.gid', 'number', p((x) => x.gid)),
+    simple('group.name', 'string', (c) => groupName(c, c.proc.gid), { approximation: 'Name from sandbox.groups when given; else "root" for 0 and the numeric gid otherwise.' }),
+  );
+
+  // fd.*
+  add(
+    simple('fd.num', 'number', (c) => {
+      const f = c.fd ?? c.event.fd;
+      if (f) return f.num;
+      return isFailedOpen(c) ? (c.event.rawres < 0 ? -1 : c.event.rawres) : undefined;
+    }),
+    simple('fd.name', 'string', fdName),
+    simple('fd.nameraw', 'string', (c) => c.fd?.nameraw ?? fdName(c)),
+    simple('fd.type', 'string', fdType),
+    simple('fd.typechar', 'string', (c) => {
+      const t = fdType(c);
+      return t === undefined ? undefined : TYPECHAR[t];
+    }),
+    simple('fd.directory', 'string', (c) => {
+      const t = fdType(c);
+      const n = fdName(c);
+      if (n === undefined || t === undefined) return undefined;
+      if (t === 'directory') return n;
+      if (t === 'file' || t === 'memfd') return dirname(n);
+      return undefined;
+    }),
+    simple('fd.filename', 'string', (c) => {
+      const t = fdType(c);
+      const n = fdName(c);
+      if (n === undefined || (t !== 'file' && t !== 'memfd')) return undefined;
+      return basename(n);
+    }),
+    simple('fd.l4proto', 'string', (c) => {
+      if (c.fd?.l4proto) return c.fd.l4proto;
+      const t = fdType(c);
+      return t !== undefined && IP_TYPES.has(t) ? undefined : undefined;
+    }),
+    simple('fd.sockfamily', 'string', (c) => {
+      const f = c.fd?.family;
+      if (f) return f === 'ip6' ? 'ip' : f;
+      const t = fdType(c);
+      if (t === 'ipv4' || t === 'ipv6') return 'ip';
+      if (t === 'unix') return 'unix';
+      return undefined;
+    }),
+    simple('fd.connected', 'bool', (c) => {
+      if (c.fd) return c.fd.connected;
+      const t = fdType(c);
+      return t !== undefined && SOCKET_TYPES.has(t) ? fdName(c)?.includes('->') ?? false : undefined;
+    }),
+    simple('fd.is_server', 'bool', (c) => (c.fd ? c.fd.isServer : undefined)),
+    simple('fd.name_changed', 'bool', (c) => c.fd?.nameChanged ?? false),
+    simple('fd.cip', 'ipaddr', cip),
+    simple('fd.sip', 'ipaddr', sip),
+    simple('fd.lip', 'ipaddr', lip),
+    simple('fd.rip', 'ipaddr', rip),
+    simple('fd.cport', 'number', cport),
+    simple('fd.sport', 'number', sport),
+    simple('fd.lport', 'number', lport),
+    simple('fd.rport', 'number', rport),
+    simple('fd.ip', 'ipaddr', (c) => both(cip(c), sip(c)), { multi: true }),
+    simple('fd.port', 'number', (c) => both(cport(c), sport(c)), { multi: true }),
+    simple('fd.net', 'ipnet', (c) => both(cip(c), sip(c)), { multi: true }),
+    simple('fd.cnet', 'ipnet', cip),
+    simple('fd.snet', 'ipnet', sip),
+    simple('fd.lnet', 'ipnet', lip),
+    simple('fd.rnet', 'ipnet', rip),
+  );
+  const noDns = 'No DNS cache in the sandbox: <NA> (comparisons are false) unless the tracker names the endpoint.';
+  add(
+    simple('fd.cip.name', 'string', () => undefined, { approximation: noDns }),
+    simple('fd.sip.name', 'string', () => undefined, { approximation: noDns }),
+    simple('fd.lip.name', 'string', () => undefined, { approximation: noDns }),
+    simple('fd.rip.name', 'string', () => undefined, { approximation: noDns }),
+  );
+
+  // container / k8s
+  add(
+    simple('container.id', 'string', (c) => (c.sandbox.containerId ? c.sandbox.containerId.slice(0, 12) : 'host')),
+    simple('container.full_id', 'string', (c) => c.sandbox.containerId || 'host'),
+    simple('container.name', 'string', (c) => c.sandbox.containerName),
+    simple('container.type', 'string', () => 'docker', { approximation: 'Always docker (the sandbox runtime family).' }),
+    simple('container.image', 'string', (c) => c.sandbox.image),
+    simple('container.image.repository', 'string', (c) => c.sandbox.imageRepository),
+    simple('container.image.tag', 'string', (c) => c.sandbox.imageTag),
+    simple('container.image.digest', 'string', (c) => c.sandbox.imageDigest),
+    simple('container.privileged', 'bool', (c) => c.sandbox.privileged),
+    simple('container.mounts', 'string', (c) => mountsOf(c).map((m) => `${m.source}:${m.dest}:${m.mode}`).join(',')),
+    mountField('container.mount.dest', 'dest', 'source'),
+    mountField('container.mount.source', 'source', 'dest'),
+    simple('k8s.ns.name', 'string', (c) => c.sandbox.k8sNamespace),
+    simple('k8s.pod.name', 'string', (c) => c.sandbox.k8sPod),
+  );
+  return fields;
+}
+
+export class DefaultFieldRegistry implements FieldRegistry {
+  private readonly byName = new Map<string, FieldDef>();
+  constructor(defs: FieldDef[] = buildFields()) {
+    for (const d of defs) this.byName.set(d.name, d);
+  }
+  get(name: string): FieldDef | undefined {
+    return this.byName.get(name);
+  }
+  list(): FieldDef[] {
+    return [...this.byName.values()];
+  }
+}
+
+export const defaultFields = new DefaultFieldRegistry();
+
+/** Field names and approximation notes, for docs and the validate endpoint. */
+export function describeFields(reg: DefaultFieldRegistry = defaultFields): { name: string; type: FieldType; arg?: string; approximation?: string }[] {
+  return reg
+    .list()
+    .map((d) => ({ name: d.name, type: d.type, arg: d.arg, approximation: d.approximation }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}

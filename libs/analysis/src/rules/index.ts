@@ -1,0 +1,165 @@
+/**
+ * Falco-compatible rule engine: load rule files, compile conditions to closures indexed by
+ * event type, evaluate every matching rule for each EvalContext.
+ */
+import { createHash } from 'node:crypto';
+import type { EvalContext } from '../state/context.js';
+import type { FieldRegistry } from './field.js';
+import { generate, toPred, type Pred } from './compiler.js';
+import { defaultFields } from './fields.js';
+import { RulesLoader, type CompiledRule } from './loader.js';
+import type { OutputFormatter } from './output.js';
+import type { LoadItemReport, Priority, RuleMatch, RuleSource } from './types.js';
+
+export type { LoadItemReport, Priority, RuleMatch, RuleSource } from './types.js';
+export type { FieldDef, FieldRegistry, FieldType, FieldValue } from './field.js';
+export { defaultFields, DefaultFieldRegistry, describeFields } from './fields.js';
+export { parsePriority, PRIORITIES } from './loader.js';
+export { parseCondition, ConditionSyntaxError } from './parser.js';
+
+export interface RuleInfo {
+  name: string;
+  desc: string;
+  priority: Priority;
+  tags: string[];
+  /** Event types the rule is indexed under; `undefined` = evaluated for every event type. */
+  eventTypes?: string[];
+  /** Event types the rule can never match even though it sits in the all-types bucket. */
+  excludedEventTypes?: string[];
+  fields: string[];
+}
+
+export interface CompiledRuleSet {
+  /** sha256 hex of the sources' names and texts, stable. */
+  version: string;
+  report: LoadItemReport[];
+  /** Loaded and enabled (and evaluated) rules. */
+  ruleNames: string[];
+  notEvaluated: { rule: string; reason: string }[];
+  /** Every matching rule, in load order. A fresh array per call. */
+  evaluate(ctx: EvalContext): RuleMatch[];
+  /** Metadata of the evaluated rules (for reports and docs). */
+  rules: RuleInfo[];
+}
+
+export interface CompileOptions {
+  fields?: FieldRegistry;
+  /** Fields the probe cannot supply this run: rules needing them are listed in `notEvaluated`. */
+  unavailableFields?: ReadonlySet<string>;
+  /** Rules switched off by the profile. */
+  disabledRules?: ReadonlySet<string>;
+}
+
+interface Bucketed {
+  pred: Pred;
+  name: string;
+  priority: Priority;
+  tags: string[];
+  output: OutputFormatter;
+}
+
+export function rulesVersion(sources: readonly RuleSource[]): string {
+  const h = createHash('sha256');
+  for (const s of sources) {
+    const name = Buffer.from(s.name, 'utf8');
+    const text = Buffer.from(s.text, 'utf8');
+    h.update(`${name.length}:`).update(name).update(`${text.length}:`).update(text);
+  }
+  return h.digest('hex');
+}
+
+export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): CompiledRuleSet {
+  const fields = opts.fields ?? defaultFields;
+  const loader = new RulesLoader(fields);
+  for (const s of sources) loader.loadSource(s);
+  const { report, rules } = loader.finish();
+
+  const notEvaluated: { rule: string; reason: string }[] = [];
+  const active: CompiledRule[] = [];
+  for (const r of rules) {
+    if (!r.enabled) continue;
+    if (opts.disabledRules?.has(r.name)) {
+      notEvaluated.push({ rule: r.name, reason: 'disabled by the profile' });
+      continue;
+    }
+    if (opts.unavailableFields && opts.unavailableFields.size > 0) {
+      const missing = [...r.fields].filter((f) => opts.unavailableFields!.has(f));
+      if (missing.length) {
+        notEvaluated.push({ rule: r.name, reason: `needs field${missing.length > 1 ? 's' : ''} the probe cannot supply: ${[...new Set(missing)].sort().join(', ')}` });
+        continue;
+      }
+    }
+    if (!r.types.neg && r.types.set.size === 0) {
+      notEvaluated.push({ rule: r.name, reason: 'condition can never match any event type' });
+      continue;
+    }
+    active.push(r);
+  }
+
+  // Index by event type. Typed rules are compiled once per type with evt.type folded away;
+  // all-types rules are also specialised per known type and kept generic for other types.
+  const knownTypes = new Set<string>();
+  for (const r of active) for (const t of r.types.set) knownTypes.add(t);
+  const byType = new Map<string, Bucketed[]>();
+  const fallback: Bucketed[] = [];
+  const entry = (r: CompiledRule, pred: Pred): Bucketed => ({ pred, name: r.name, priority: r.priority, tags: r.tags, output: r.output });
+  for (const t of [...knownTypes].sort()) byType.set(t, []);
+  for (const r of active) {
+    if (!r.types.neg) {
+      for (const t of r.types.set) {
+        const g = generate(r.node, t);
+        if (g === false) continue;
+        byType.get(t)!.push(entry(r, toPred(g)));
+      }
+    } else {
+      const g = generate(r.node);
+      if (g !== false) fallback.push(entry(r, toPred(g)));
+      for (const t of knownTypes) {
+        if (r.types.set.has(t)) continue;
+        const gt = generate(r.node, t);
+        if (gt === false) continue;
+        byType.get(t)!.push(entry(r, toPred(gt)));
+      }
+    }
+  }
+  // Buckets were filled rule by rule, so each is already in load order.
+  const byTypeArr = new Map<string, Bucketed[]>();
+  for (const [t, list] of byType) byTypeArr.set(t, list);
+
+  const evaluate = (ctx: EvalContext): RuleMatch[] => {
+    const list = byTypeArr.get(ctx.event.type) ?? fallback;
+    const out: RuleMatch[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const b = list[i]!;
+      if (b.pred(ctx)) out.push({ rule: b.name, priority: b.priority, tags: b.tags, output: b.output(ctx) });
+    }
+    return out;
+  };
+
+  return {
+    version: rulesVersion(sources),
+    report,
+    ruleNames: active.map((r) => r.name),
+    notEvaluated,
+    evaluate,
+    rules: active.map((r) => ({
+      name: r.name,
+      desc: r.desc,
+      priority: r.priority,
+      tags: r.tags,
+      eventTypes: r.types.neg ? undefined : [...r.types.set].sort(),
+      excludedEventTypes: r.types.neg && r.types.set.size ? [...r.types.set].sort() : undefined,
+      fields: [...r.fields].sort(),
+    })),
+  };
+}
+
+/** Load-report summary, e.g. for the validate endpoint and the upstream check script. */
+export function summarizeReport(report: readonly LoadItemReport[]): Record<LoadItemReport['kind'], Record<LoadItemReport['status'], number>> {
+  const out = {} as Record<LoadItemReport['kind'], Record<LoadItemReport['status'], number>>;
+  for (const r of report) {
+    out[r.kind] ??= { loaded: 0, skipped: 0, error: 0 };
+    out[r.kind][r.status]++;
+  }
+  return out;
+}

@@ -1,0 +1,233 @@
+/**
+ * String, path and network matchers used by the compiled rule operators: fnmatch-style globs,
+ * Falco's `pmatch` path-prefix matching (with glob components), IPv4/IPv6 address and CIDR
+ * parsing. Written here (no dependency) and compiled once per rule, never per event.
+ */
+
+/** Translate an fnmatch pattern (no FNM_PATHNAME, no escapes: `*` also matches `/`) to a RegExp source. */
+export function globToRegExpSource(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') {
+      out += '[\\s\\S]*';
+    } else if (c === '?') {
+      out += '[\\s\\S]';
+    } else if (c === '[') {
+      // Find the closing bracket; `]` right after `[` or `[!` is a literal member.
+      let j = i + 1;
+      if (pattern[j] === '!' || pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j++;
+      if (j >= pattern.length) {
+        out += '\\[';
+        continue;
+      }
+      let body = pattern.slice(i + 1, j);
+      let negate = false;
+      if (body[0] === '!' || body[0] === '^') {
+        negate = true;
+        body = body.slice(1);
+      }
+      const cls = body.replace(/[\\\]^]/g, (m) => '\\' + m);
+      out += '[' + (negate ? '^' : '') + cls + ']';
+      i = j;
+    } else {
+      out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    }
+  }
+  return out;
+}
+
+export function compileGlob(pattern: string, caseInsensitive = false): RegExp {
+  return new RegExp('^' + globToRegExpSource(pattern) + '$', caseInsensitive ? 'i' : '');
+}
+
+export function hasGlobChars(s: string): boolean {
+  return /[*?[]/.test(s);
+}
+
+/**
+ * Falco `pmatch`: true if any right-hand path is a component-wise prefix of the value
+ * (`/var/run` matches `/var/run` and `/var/run/x`, not `/var/runner`). Right-hand
+ * components may contain glob wildcards (Falco ≥ 0.36).
+ */
+export function compilePathPrefixMatcher(prefixes: readonly string[]): (path: string) => boolean {
+  const plain: string[] = [];
+  const globbed: (RegExp | string)[][] = [];
+  let matchAllAbsolute = false;
+  for (const raw of prefixes) {
+    let p = raw;
+    while (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+    if (p === '/') {
+      matchAllAbsolute = true;
+      continue;
+    }
+    if (hasGlobChars(p)) {
+      globbed.push(p.split('/').map((c) => (hasGlobChars(c) ? compileGlob(c) : c)));
+    } else {
+      plain.push(p);
+    }
+  }
+  const plainSet = new Set(plain);
+  return (path: string): boolean => {
+    if (matchAllAbsolute && path.startsWith('/')) return true;
+    if (plainSet.size > 0) {
+      if (plainSet.has(path)) return true;
+      // Walk the value's own prefixes at each `/`: O(path length) Set lookups.
+      let idx = path.indexOf('/', 1);
+      while (idx > 0) {
+        if (plainSet.has(path.slice(0, idx))) return true;
+        idx = path.indexOf('/', idx + 1);
+      }
+    }
+    if (globbed.length > 0) {
+      const comps = path.split('/');
+      outer: for (const g of globbed) {
+        if (g.length > comps.length) continue;
+        for (let i = 0; i < g.length; i++) {
+          const m = g[i]!;
+          const c = comps[i]!;
+          if (typeof m === 'string' ? m !== c : !m.test(c)) continue outer;
+        }
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
+// ---------------------------------------------------------------- IP addresses
+
+export interface ParsedIp {
+  v6: boolean;
+  /** IPv4 as an unsigned 32-bit number (v6 = false), or IPv6 as a 128-bit bigint. */
+  v4num: number;
+  v6num: bigint;
+}
+
+export function parseIpv4(s: string): number | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return undefined;
+    const v = Number(p);
+    if (v > 255) return undefined;
+    n = n * 256 + v;
+  }
+  return n;
+}
+
+export function parseIpv6(s: string): bigint | undefined {
+  let str = s;
+  if (str.startsWith('[') && str.endsWith(']')) str = str.slice(1, -1);
+  const zone = str.indexOf('%');
+  if (zone >= 0) str = str.slice(0, zone);
+  if (!str.includes(':')) return undefined;
+  // Embedded IPv4 tail (::ffff:1.2.3.4).
+  let tail: number[] = [];
+  const lastColon = str.lastIndexOf(':');
+  const maybeV4 = str.slice(lastColon + 1);
+  if (maybeV4.includes('.')) {
+    const v4 = parseIpv4(maybeV4);
+    if (v4 === undefined) return undefined;
+    tail = [(v4 >>> 16) & 0xffff, v4 & 0xffff];
+    str = str.slice(0, lastColon + 1) + '0:0';
+    tail = tail.length ? tail : [];
+  }
+  const dbl = str.indexOf('::');
+  let groups: string[];
+  if (dbl >= 0) {
+    if (str.indexOf('::', dbl + 1) >= 0) return undefined;
+    const head = str.slice(0, dbl) ? str.slice(0, dbl).split(':') : [];
+    const rest = str.slice(dbl + 2) ? str.slice(dbl + 2).split(':') : [];
+    const missing = 8 - head.length - rest.length;
+    if (missing < 0) return undefined;
+    groups = [...head, ...new Array<string>(missing).fill('0'), ...rest];
+  } else {
+    groups = str.split(':');
+  }
+  if (groups.length !== 8) return undefined;
+  let n = 0n;
+  for (let i = 0; i < 8; i++) {
+    const g = groups[i]!;
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+    let v = parseInt(g, 16);
+    if (tail.length && i >= 6) v = tail[i - 6]!;
+    n = (n << 16n) | BigInt(v);
+  }
+  return n;
+}
+
+export function parseIp(s: string): ParsedIp | undefined {
+  const v4 = parseIpv4(s);
+  if (v4 !== undefined) return { v6: false, v4num: v4, v6num: 0n };
+  const v6 = parseIpv6(s);
+  if (v6 !== undefined) {
+    // IPv4-mapped IPv6 compares as IPv4.
+    if (v6 >> 32n === 0xffffn) return { v6: false, v4num: Number(v6 & 0xffffffffn), v6num: 0n };
+    return { v6: true, v4num: 0, v6num: v6 };
+  }
+  return undefined;
+}
+
+export interface Cidr {
+  v6: boolean;
+  bits: number;
+  net4: number;
+  mask4: number;
+  net6: bigint;
+  mask6: bigint;
+}
+
+/** Parse `a.b.c.d/n`, `x::y/n` or a bare address (a /32 or /128 network). */
+export function parseCidr(s: string): Cidr | undefined {
+  const slash = s.indexOf('/');
+  const addr = slash >= 0 ? s.slice(0, slash) : s;
+  const ip = parseIp(addr);
+  if (!ip) return undefined;
+  const maxBits = ip.v6 ? 128 : 32;
+  let bits = maxBits;
+  if (slash >= 0) {
+    const b = s.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(b)) return undefined;
+    bits = Number(b);
+    if (bits > maxBits) return undefined;
+  }
+  if (!ip.v6) {
+    const mask4 = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    return { v6: false, bits, net4: (ip.v4num & mask4) >>> 0, mask4, net6: 0n, mask6: 0n };
+  }
+  const mask6 = bits === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - bits)) - 1n);
+  return { v6: true, bits, net4: 0, mask4: 0, net6: ip.v6num & mask6, mask6 };
+}
+
+export function cidrContains(c: Cidr, ip: ParsedIp): boolean {
+  if (c.v6 !== ip.v6) return false;
+  if (!c.v6) return ((ip.v4num & c.mask4) >>> 0) === c.net4;
+  return (ip.v6num & c.mask6) === c.net6;
+}
+
+/** Single-entry memo: rules on one event usually parse the same address several times. */
+let lastIpStr: string | undefined;
+let lastIp: ParsedIp | undefined;
+export function parseIpCached(s: string): ParsedIp | undefined {
+  if (s === lastIpStr) return lastIp;
+  lastIpStr = s;
+  lastIp = parseIp(s);
+  return lastIp;
+}
+
+export function ipEquals(a: ParsedIp, b: ParsedIp): boolean {
+  return a.v6 === b.v6 && (a.v6 ? a.v6num === b.v6num : a.v4num === b.v4num);
+}
+
+/** Decode a hex string (`cafebabe`) to a binary (latin1) string for `bcontains`/`bstartswith`. */
+export function hexToBinaryString(hex: string): string | undefined {
+  const h = hex.replace(/\s+/g, '');
+  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) return undefined;
+  let out = '';
+  for (let i = 0; i < h.length; i += 2) out += String.fromCharCode(parseInt(h.slice(i, i + 2), 16));
+  return out;
+}
