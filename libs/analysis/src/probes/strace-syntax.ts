@@ -49,7 +49,8 @@ export function skipAnnotation(s: string, i: number): number {
   while (j < n) {
     const c = s.charCodeAt(j++);
     if (c === LT) depth++;
-    else if (c === GT && --depth === 0) break;
+    // `->` inside socket endpoints (`TCP:[a:1->b:2]`) is not a closing bracket; paths escape `<>`.
+    else if (c === GT && s.charCodeAt(j - 2) !== 45 && --depth === 0) break;
   }
   if (s.charCodeAt(j) === LPAREN && s.startsWith('(deleted)', j)) j += 9;
   return j;

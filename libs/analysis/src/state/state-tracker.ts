@@ -540,7 +540,7 @@ export class StateTracker {
         else f.name = `${f.cip ?? (f.type === 'ipv6' ? '::' : '0.0.0.0')}:${f.cport ?? 0}->${f.sip ?? ''}:${f.sport ?? 0}`;
         f.nameraw = f.name;
         this.setFd(p, f);
-        this.noteNet(p, 'accept', f, raw, f.cip ?? f.name, f.cport);
+        this.noteNet(p, 'accept', f, raw, f.cip ?? '', f.cport);
         return f;
       }
       case 'sendto': case 'sendmsg': {
