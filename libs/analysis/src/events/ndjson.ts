@@ -76,7 +76,8 @@ export async function writeNdjson(events: Iterable<NormalizedEvent> | AsyncItera
     for await (const e of events as AsyncIterable<NormalizedEvent>) {
       if (failed) throw failed;
       count++;
-      if (!out.write(JSON.stringify(e) + '\n')) await Promise.race([once(out, 'drain'), once(out, 'error').then(([err]) => { throw err; })]);
+      // events.once rejects if `out` emits 'error' while we wait.
+      if (!out.write(JSON.stringify(e) + '\n')) await once(out, 'drain');
     }
     if (failed) throw failed;
     if (options.end !== false) {
