@@ -161,7 +161,7 @@ export class RulesLoader {
     const lc = new LineCounter();
     let docs;
     try {
-      docs = parseAllDocuments(src.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+      docs = parseAllDocuments(src.text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
     } catch (e) {
       this.report.push({ kind: 'unknown', name: src.name, file: src.name, status: 'error', reason: `YAML parse failure: ${(e as Error).message}` });
       return;
