@@ -1,0 +1,12 @@
+export {
+  DEFAULT_SCORING_POLICY,
+  FindingCollector,
+  PRIORITY_ORDER,
+  scoreFindings,
+  type Contribution,
+  type Finding,
+  type ScoreResult,
+  type ScoringPolicy,
+  type TraceHealth,
+  type Verdict,
+} from './scoring.js';

@@ -1,0 +1,170 @@
+/**
+ * Findings and verdicts.
+ *
+ * FindingCollector accumulates RuleMatches per rule (count, first event, first evidence
+ * events, first output). scoreFindings turns findings into a deterministic, explainable score:
+ *
+ *   points(rule)  = weight(priority) + min(repeat.cap, (count − 1) × repeat.perRepeat)
+ *   raw score     = Σ points over findings not on the allow-list
+ *   score         = min(100, raw score)           (contributions sum to the raw score)
+ *   share(rule)   = points / raw score
+ *
+ * Verdict: malicious if score ≥ thresholds.malicious, suspicious if ≥ thresholds.suspicious,
+ * else clean; a trace that cannot be trusted (probe failed, events lost, sample never started)
+ * is inconclusive unless it already reached malicious — a partial trace can prove presence of
+ * bad behaviour, never its absence.
+ */
+import type { NormalizedEvent } from '../events/event.js';
+import type { Priority, RuleMatch } from '../rules/types.js';
+
+export const PRIORITY_ORDER: readonly Priority[] = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'];
+
+export interface Finding {
+  rule: string;
+  priority: Priority;
+  tags: string[];
+  count: number;
+  firstSeq: number;
+  firstTs: number;
+  /** Output of the first match. */
+  output: string;
+  /** The first N matching events, in order. */
+  evidence: NormalizedEvent[];
+}
+
+export class FindingCollector {
+  private readonly byRule = new Map<string, Finding>();
+
+  constructor(private readonly maxEvidence = 5) {}
+
+  add(match: RuleMatch, event: NormalizedEvent): void {
+    let f = this.byRule.get(match.rule);
+    if (!f) {
+      f = { rule: match.rule, priority: match.priority, tags: [...match.tags], count: 0, firstSeq: event.seq, firstTs: event.ts, output: match.output, evidence: [] };
+      this.byRule.set(match.rule, f);
+    }
+    f.count++;
+    if (f.evidence.length < this.maxEvidence) f.evidence.push(event);
+  }
+
+  addAll(matches: readonly RuleMatch[], event: NormalizedEvent): void {
+    for (const m of matches) this.add(m, event);
+  }
+
+  /** Findings ordered by first occurrence (seq), then rule name: stable for the same input. */
+  findings(): Finding[] {
+    return [...this.byRule.values()].sort((a, b) => a.firstSeq - b.firstSeq || cmp(a.rule, b.rule));
+  }
+
+  get size(): number {
+    return this.byRule.size;
+  }
+}
+
+export interface ScoringPolicy {
+  /** Points for the first match of a rule, by priority. */
+  weights: Record<Priority, number>;
+  /** Extra points per additional match of the same rule, capped per rule. */
+  repeat: { perRepeat: number; cap: number };
+  /** Per-rule weight overrides (points for the first match), e.g. from a profile. */
+  ruleWeights?: Record<string, number>;
+  thresholds: { suspicious: number; malicious: number };
+  /** Rules that never count (profile allow-list). */
+  allow: string[];
+}
+
+export const DEFAULT_SCORING_POLICY: ScoringPolicy = {
+  weights: { emergency: 100, alert: 80, critical: 60, error: 40, warning: 25, notice: 10, informational: 3, debug: 0 },
+  repeat: { perRepeat: 1, cap: 10 },
+  thresholds: { suspicious: 20, malicious: 60 },
+  allow: [],
+};
+
+export interface TraceHealth {
+  /** The probe failed to start or crashed: events may be missing from the start or the end. */
+  probeFailed?: boolean;
+  /** Events the probe reported as lost or dropped. */
+  eventsLost?: number;
+  /** False when the sample never started (image failed, entrypoint missing…). */
+  sampleStarted?: boolean;
+  /** Rules not evaluated for this run (probe capabilities), shown in reasons. */
+  notEvaluated?: number;
+}
+
+export type Verdict = 'clean' | 'suspicious' | 'malicious' | 'inconclusive';
+
+export interface Contribution {
+  rule: string;
+  priority: Priority;
+  count: number;
+  points: number;
+  /** points / raw score, rounded to 4 decimals (0 when the raw score is 0). */
+  share: number;
+}
+
+export interface ScoreResult {
+  verdict: Verdict;
+  score: number;
+  /** Sum of the contributions' points before clamping to 100. */
+  rawScore: number;
+  contributions: Contribution[];
+  reasons: string[];
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function scoreFindings(findings: readonly Finding[], policy: ScoringPolicy = DEFAULT_SCORING_POLICY, health: TraceHealth = {}): ScoreResult {
+  const allow = new Set(policy.allow);
+  const reasons: string[] = [];
+  const contributions: Contribution[] = [];
+  // Merge duplicates defensively (findings from several collectors).
+  const merged = new Map<string, { rule: string; priority: Priority; count: number }>();
+  for (const f of findings) {
+    const m = merged.get(f.rule);
+    if (m) m.count += f.count;
+    else merged.set(f.rule, { rule: f.rule, priority: f.priority, count: f.count });
+  }
+  const allowed: string[] = [];
+  for (const f of merged.values()) {
+    if (f.count <= 0) continue;
+    if (allow.has(f.rule)) {
+      allowed.push(`${f.rule} (${f.count})`);
+      continue;
+    }
+    const base = policy.ruleWeights?.[f.rule] ?? policy.weights[f.priority] ?? 0;
+    const bonus = Math.min(policy.repeat.cap, Math.max(0, f.count - 1) * policy.repeat.perRepeat);
+    contributions.push({ rule: f.rule, priority: f.priority, count: f.count, points: base + bonus, share: 0 });
+  }
+  contributions.sort((a, b) => b.points - a.points || PRIORITY_ORDER.indexOf(a.priority) - PRIORITY_ORDER.indexOf(b.priority) || cmp(a.rule, b.rule));
+  const raw = contributions.reduce((s, c) => s + c.points, 0);
+  for (const c of contributions) c.share = raw > 0 ? Math.round((c.points / raw) * 10000) / 10000 : 0;
+  const score = Math.min(100, raw);
+
+  reasons.push(
+    contributions.length
+      ? `score ${score} = sum of ${contributions.length} rule contribution${contributions.length > 1 ? 's' : ''} (${raw})${raw > 100 ? ' clamped to 100' : ''}; each = priority weight + ${policy.repeat.perRepeat} per repeat (max +${policy.repeat.cap})`
+      : 'no rule matched',
+  );
+  if (allowed.length) reasons.push(`allow-listed, not scored: ${allowed.sort().join(', ')}`);
+  for (const c of contributions.slice(0, 5)) reasons.push(`${c.rule} [${c.priority}] ×${c.count}: ${c.points} points (${(c.share * 100).toFixed(1)}%)`);
+
+  let verdict: Verdict = score >= policy.thresholds.malicious ? 'malicious' : score >= policy.thresholds.suspicious ? 'suspicious' : 'clean';
+  reasons.push(`thresholds: suspicious ≥ ${policy.thresholds.suspicious}, malicious ≥ ${policy.thresholds.malicious}`);
+
+  const untrusted: string[] = [];
+  if (health.probeFailed) untrusted.push('the probe failed');
+  if ((health.eventsLost ?? 0) > 0) untrusted.push(`${health.eventsLost} events were lost`);
+  if (health.sampleStarted === false) untrusted.push('the sample never started');
+  if (untrusted.length) {
+    const why = untrusted.join(', ');
+    if (verdict === 'malicious') reasons.push(`trace incomplete (${why}), but the malicious findings observed are conclusive on their own`);
+    else {
+      reasons.push(`inconclusive: ${why}; a ${verdict} score from a partial trace cannot rule out worse behaviour`);
+      verdict = 'inconclusive';
+    }
+  }
+  if ((health.notEvaluated ?? 0) > 0) reasons.push(`${health.notEvaluated} rule(s) could not be evaluated with this probe`);
+  return { verdict, score, rawScore: raw, contributions, reasons };
+}
