@@ -67,13 +67,22 @@ export interface CapturedOutput {
   stderrTruncated: boolean;
 }
 
+/** The stopped entrypoint wrapper, as seen from the host. */
+export interface StoppedTarget {
+  hostPid: number;
+  /** Its pid inside the sandbox's pid namespace. */
+  vpid?: number;
+  uid: number;
+  gid: number;
+}
+
 /** A created sandbox whose entrypoint wrapper waits, stopped, for the probe. */
 export interface Sandbox {
   readonly id: string;
   readonly name: string;
   readonly hostname: string;
-  /** Starts the sandbox; resolves with the host pid of the stopped entrypoint wrapper. */
-  start(): Promise<{ hostPid: number }>;
+  /** Starts the sandbox; resolves once the entrypoint wrapper is stopped, waiting for the probe. */
+  start(): Promise<StoppedTarget>;
   /** Lets the stopped entrypoint run (SIGCONT). */
   release(hostPid: number): void;
   /** Resolves when the sandbox exits, the window expires (killed), or `signal` aborts (killed). */

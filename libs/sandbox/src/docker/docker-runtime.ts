@@ -14,6 +14,7 @@ import {
   type SandboxExit,
   type SandboxRuntime,
   type SandboxSpec,
+  type StoppedTarget,
 } from '../sandbox-runtime.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
 import { CappedCollector } from './output-collector.js';
@@ -214,7 +215,7 @@ class DockerSandbox implements Sandbox {
     this.stderr = new CappedCollector(spec.limits.outputBytes);
   }
 
-  async start(): Promise<{ hostPid: number }> {
+  async start(): Promise<StoppedTarget> {
     const stream = (await this.container.attach({ stream: true, stdout: true, stderr: true, logs: false })) as unknown as Duplex;
     this.attachStream = stream;
     this.docker.modem.demuxStream(stream, this.stdout, this.stderr);
@@ -225,7 +226,7 @@ class DockerSandbox implements Sandbox {
     if (!initPid) throw new Error(`sandbox ${this.name} has no init pid after start (state ${info.State.Status})`);
     this.monitor = await CgroupMonitor.forPid(initPid);
     const hostPid = await waitForStoppedChild(initPid, 10_000);
-    return { hostPid };
+    return readTarget(hostPid);
   }
 
   release(hostPid: number): void {
@@ -323,4 +324,17 @@ async function waitForStoppedChild(initPid: number, timeoutMs: number): Promise<
     delay = Math.min(delay * 2, 50);
   }
   throw new Error(`sandbox entrypoint wrapper did not reach its stop point within ${timeoutMs} ms`);
+}
+
+/** Identity of the stopped wrapper from /proc: namespace pid, real uid and gid. */
+async function readTarget(hostPid: number): Promise<StoppedTarget> {
+  const status = await readFile(`/proc/${hostPid}/status`, 'utf8').catch(() => '');
+  const field = (name: string) => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)?.[1].trim().split(/\s+/) ?? [];
+  const nspid = field('NSpid');
+  return {
+    hostPid,
+    vpid: nspid.length > 1 ? Number(nspid[nspid.length - 1]) : undefined,
+    uid: Number(field('Uid')[0] ?? 0),
+    gid: Number(field('Gid')[0] ?? 0),
+  };
 }

@@ -4,11 +4,22 @@ import { readFile } from 'node:fs/promises';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 
 /**
- * strace flags: follow every child (-f), absolute µs timestamps (-ttt), full argv/envp (-v),
- * strings up to 1 KiB (-s), no attach/detach chatter (-q: attachment is confirmed through
- * /proc/PID/status TracerPid instead). Exit and signal lines stay in the trace.
+ * strace flags (reasons in libs/analysis/src/probes/README.md): follow children (-f), µs unix
+ * timestamps, full argv/envp (-v), 4 KiB strings, fd targets annotated (-yy: paths, memfds,
+ * sockets, the real cwd), child pids translated to the host's pid namespace, symbolic flags, and
+ * high-volume calls that carry no security signal left out. -q, not -qq: exit lines stay.
+ * Attachment is confirmed through /proc/PID/status TracerPid.
  */
-export const STRACE_ARGS = ['-f', '-ttt', '-v', '-q', '-s', '1024'] as const;
+export const STRACE_NOISE_SYSCALLS = [
+  'brk', 'arch_prctl', 'set_tid_address', 'set_robust_list', 'rseq', 'prlimit64', 'rt_sigaction', 'rt_sigprocmask',
+  'rt_sigreturn', 'sigaltstack', 'futex', 'getrandom', 'clock_gettime', 'clock_nanosleep', 'nanosleep', 'gettimeofday',
+  'getpid', 'gettid', 'getppid', 'getuid', 'geteuid', 'getgid', 'getegid', 'sched_yield', 'sched_getaffinity', 'madvise',
+  'membarrier', 'restart_syscall',
+] as const;
+export const STRACE_ARGS = [
+  '-f', '-q', '--absolute-timestamps=unix,us', '-s', '4096', '-v', '-yy', '--decode-pids=pidns',
+  '-e', `trace=!${STRACE_NOISE_SYSCALLS.join(',')}`,
+] as const;
 
 export class StraceProbe implements Probe {
   readonly name = 'strace';

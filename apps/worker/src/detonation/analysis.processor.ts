@@ -1,0 +1,58 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { loadConfig, type AppConfig } from '#core/config/config';
+import { CONFIG } from '#core/nest/tokens';
+import { JobName, type JobOf, QueueName, assertNever } from '#core/queue/queue.constants';
+import { DetonationService } from './detonation.service.js';
+
+/** Handlers of this queue, checked at boot against every job name routed to it. */
+export const ANALYSIS_HANDLED: readonly JobName[] = [JobName.Detonate];
+
+type AnalysisJob = Job<JobOf<JobName.Detonate>['data'], unknown, JobName.Detonate>;
+
+@Processor(QueueName.Analysis, { lockDuration: loadConfig().workerLockMs, stalledInterval: Math.max(1000, Math.floor(loadConfig().workerLockMs / 2)), maxStalledCount: 2 })
+export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AnalysisProcessor.name);
+
+  constructor(
+    private readonly detonation: DetonationService,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.workerConcurrency;
+  }
+
+  async process(job: AnalysisJob): Promise<unknown> {
+    const name = job.name as JobName.Detonate;
+    switch (name) {
+      case JobName.Detonate:
+        return this.detonate(job);
+      default:
+        return assertNever(name);
+    }
+  }
+
+  private async detonate(job: AnalysisJob): Promise<unknown> {
+    const { analysisId } = job.data;
+    const t0 = Date.now();
+    const attempt = job.attemptsMade + 1;
+    this.logger.log({ msg: 'detonation started', jobId: job.id, analysisId, attempt });
+    try {
+      const out = await this.detonation.run(analysisId, attempt);
+      this.logger.log({ msg: 'detonation finished', jobId: job.id, analysisId, outcome: out.outcome, verdict: out.verdict, durationMs: Date.now() - t0 });
+      return out;
+    } catch (e) {
+      const last = e instanceof UnrecoverableError || attempt >= (job.opts.attempts ?? 1);
+      this.logger.error({ msg: 'detonation error', jobId: job.id, analysisId, attempt, last, error: (e as Error).message, durationMs: Date.now() - t0 });
+      if (last && !(e instanceof UnrecoverableError)) {
+        if (this.detonation.isProbeError(e)) await this.detonation.inconclusive(analysisId, `probe failed to start: ${(e as Error).message}`);
+        else await this.detonation.fail(analysisId, (e as Error).message);
+      }
+      throw e; // BullMQ retries with backoff unless this was the last attempt
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  type Contribution,
+  DEFAULT_SCORING_POLICY,
+  DOCKER_DEFAULT_CAPS,
+  type Finding,
+  type ProcessSummary,
+  type SandboxObservation,
+  type ScoringPolicy,
+  analyzeTrace,
+  createStraceParser,
+  readLines,
+  scoreFindings,
+} from '#analysis';
+import { parseImageRef } from '#core/image/image-ref';
+import type { SandboxProfile } from '#core/profiles/profile';
+import type { FindingSummary } from '#core/storage/analysis.types';
+import { ArtifactStore } from '#core/storage/artifact.store';
+import { RuleSetCache } from './rule-set.cache.js';
+import type { RunFacts, RunResult } from './run-facts.js';
+
+export interface ProcessNode extends ProcessSummary {
+  children: ProcessNode[];
+}
+
+/** The profile's scoring: default weights overridden per priority, its thresholds and allow-list. */
+export function policyFor(profile: SandboxProfile): ScoringPolicy {
+  return {
+    ...DEFAULT_SCORING_POLICY,
+    weights: { ...DEFAULT_SCORING_POLICY.weights, ...profile.scoring.weights },
+    thresholds: {
+      suspicious: profile.scoring.thresholds?.suspicious ?? DEFAULT_SCORING_POLICY.thresholds.suspicious,
+      malicious: profile.scoring.thresholds?.malicious ?? DEFAULT_SCORING_POLICY.thresholds.malicious,
+    },
+    allow: [...DEFAULT_SCORING_POLICY.allow, ...profile.allow],
+  };
+}
+
+export function processTree(processes: ProcessSummary[]): ProcessNode[] {
+  const nodes = new Map<number, ProcessNode>();
+  for (const p of processes) nodes.set(p.pid, { ...p, children: [] });
+  const roots: ProcessNode[] = [];
+  for (const n of nodes.values()) {
+    const parent = n.ppid ? nodes.get(n.ppid) : undefined;
+    if (parent && parent !== n) parent.children.push(n);
+    else roots.push(n);
+  }
+  return roots;
+}
+
+/**
+ * Turns a finished run into a verdict: streams the raw trace through the probe's parser, the
+ * state tracker and the profile's rules (writing normalized events as it goes), scores the
+ * findings, and stores trace, events and report as gzip artifacts.
+ */
+@Injectable()
+export class RunAnalyzer {
+  private readonly logger = new Logger(RunAnalyzer.name);
+
+  constructor(
+    private readonly artifacts: ArtifactStore,
+    private readonly ruleSets: RuleSetCache,
+  ) {}
+
+  async analyze(facts: RunFacts, unavailableFields: ReadonlySet<string>): Promise<RunResult> {
+    const t0 = Date.now();
+    const { analysisId, profile, image, exit, limitHits, probe } = facts;
+    const rules = await this.ruleSets.get(profile, unavailableFields);
+    const ref = parseImageRef(facts.imageRef);
+    const nowNs = Date.now() * 1e6;
+    const observations: SandboxObservation[] = [];
+    if (limitHits.pidsLimitHits > 0) observations.push({ type: 'pids_limit_hit', ts: nowNs, count: limitHits.pidsLimitHits });
+    if (limitHits.oomKills > 0 || exit.oomKilled) observations.push({ type: 'oom_kill', ts: nowNs, count: Math.max(1, limitHits.oomKills) });
+    if (exit.windowExpired) observations.push({ type: 'window_timeout', ts: nowNs, detail: `${profile.limits.windowSeconds}s` });
+    if (exit.budgetExceeded) observations.push({ type: 'trace_budget_exceeded', ts: nowNs });
+
+    const events = await this.artifacts.writeStream(analysisId, 'events.ndjson');
+    const result = await analyzeTrace({
+      lines: readLines(createReadStream(facts.tracePath)),
+      createParser: createStraceParser,
+      tracker: {
+        sandbox: {
+          containerId: facts.sandbox.id,
+          containerName: facts.sandbox.name,
+          image: facts.imageRef,
+          imageRepository: ref.name,
+          imageTag: ref.tag ?? (ref.digest ? '' : 'latest'),
+          imageDigest: image.digest,
+          privileged: false,
+          mounts: [],
+        },
+        initial: {
+          pid: facts.target.hostPid,
+          vpid: facts.target.vpid,
+          uid: facts.target.uid,
+          gid: facts.target.gid,
+          cwd: image.workingDir || '/',
+          env: image.env,
+          capEffective: profile.capabilities === 'drop-all' ? [] : DOCKER_DEFAULT_CAPS,
+          capPermitted: profile.capabilities === 'drop-all' ? [] : DOCKER_DEFAULT_CAPS,
+        },
+      },
+      rules,
+      observations,
+      eventsOut: events.stream,
+    });
+    events.stream.end();
+    await events.done;
+    // Keep the raw trace (gzip) so a stored run can be re-parsed and re-scored when rules change.
+    await this.artifacts.writeFileFrom(analysisId, 'trace.raw', createReadStream(facts.tracePath));
+    await rm(facts.tracePath, { force: true });
+
+    const policy = policyFor(profile);
+    const probeFailed = !probe.complete && !probe.budgetExceeded;
+    const score = scoreFindings(result.findings, policy, {
+      probeFailed,
+      eventsLost: probe.lost + result.parser.lost,
+      sampleStarted: result.summary.entrypoint.started,
+      notEvaluated: rules.notEvaluated.length,
+    });
+    const byRule = new Map<string, Contribution>(score.contributions.map((c) => [c.rule, c]));
+    const findings: FindingSummary[] = result.findings.map((f: Finding) => ({
+      rule: f.rule,
+      priority: f.priority,
+      tags: f.tags,
+      count: f.count,
+      points: byRule.get(f.rule)?.points ?? 0,
+      share: byRule.get(f.rule)?.share ?? 0,
+      output: f.output,
+      firstSeq: f.firstSeq,
+    }));
+    const analyzeMs = Date.now() - t0;
+    const report = {
+      analysisId,
+      image: facts.imageRef,
+      digest: image.digest,
+      imageId: image.imageId,
+      profile: profile.name,
+      runtime: facts.sandbox.runtime,
+      verdict: score.verdict,
+      score: score.score,
+      rulesVersion: rules.version,
+      scoring: { rawScore: score.rawScore, contributions: score.contributions, reasons: score.reasons, thresholds: policy.thresholds, weights: policy.weights },
+      findings: result.findings,
+      processTree: processTree(result.summary.processes),
+      processesTruncated: result.summary.processesTruncated,
+      filesWritten: result.summary.filesWritten,
+      filesWrittenTruncated: result.summary.filesWrittenTruncated,
+      network: result.summary.network,
+      networkTruncated: result.summary.networkTruncated,
+      exit: { ...exit, entrypoint: result.summary.entrypoint },
+      limits: { ...limitHits, configured: profile.limits },
+      output: facts.output,
+      probe: {
+        name: probe.probe,
+        events: result.events,
+        records: result.parser.lines,
+        unparsed: result.parser.unparsed,
+        unparsedSamples: result.parser.unparsedSamples,
+        lost: probe.lost + result.parser.lost,
+        bytes: probe.bytes,
+        complete: probe.complete,
+        budgetExceeded: probe.budgetExceeded,
+        startError: probe.startError ?? null,
+        stopError: probe.stopError ?? null,
+        parser: result.parser.detail,
+        tracker: result.summary.stats,
+        unavailableFields: [...unavailableFields],
+      },
+      rules: {
+        version: rules.version,
+        loaded: rules.ruleNames.length,
+        notEvaluated: rules.notEvaluated,
+        problems: rules.report.filter((r) => r.status !== 'loaded'),
+      },
+      sandbox: { ...facts.sandbox, capabilities: profile.capabilities, network: profile.network },
+      timings: { ...facts.timings, analyzeMs, totalMs: Date.now() - Date.parse(facts.startedAt) },
+      startedAt: facts.startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+    await this.artifacts.writeJson(analysisId, 'report.json', report);
+    this.logger.log({ msg: 'analysis scored', analysisId, verdict: score.verdict, score: score.score, events: result.events, findings: findings.length, analyzeMs });
+    return { verdict: score.verdict, score: score.score, findings, rulesVersion: rules.version, eventCount: result.events };
+  }
+}

@@ -1,0 +1,29 @@
+import type { SandboxProfile } from '#core/profiles/profile';
+import type { FindingSummary, Verdict } from '#core/storage/analysis.types';
+import type { ProbeStats } from '#sandbox/probes/probe';
+import type { CapturedOutput, LimitHits, ResolvedImage, SandboxExit, StoppedTarget } from '#sandbox/sandbox-runtime';
+
+/** Everything the sandbox run observed, handed to the analyzer. */
+export interface RunFacts {
+  analysisId: string;
+  imageRef: string;
+  image: ResolvedImage;
+  profile: SandboxProfile;
+  sandbox: { id: string; name: string; hostname: string; runtime: string };
+  tracePath: string;
+  target: StoppedTarget;
+  exit: SandboxExit;
+  limitHits: LimitHits;
+  probe: ProbeStats;
+  output: CapturedOutput;
+  timings: { resolveMs: number; createMs: number; startMs: number; attachMs: number; runMs: number; collectMs: number };
+  startedAt: string;
+}
+
+export interface RunResult {
+  verdict: Exclude<Verdict, 'error'>;
+  score: number;
+  findings: FindingSummary[];
+  rulesVersion: string;
+  eventCount: number;
+}

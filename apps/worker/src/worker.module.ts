@@ -1,0 +1,36 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from '#core/config/config';
+import { CoreModule } from '#core/nest/core.module';
+import { QueueModule } from '#core/nest/queue.module';
+import { JobName, QUEUE_OF, QueueName } from '#core/queue/queue.constants';
+import { ANALYSIS_HANDLED, AnalysisProcessor } from './detonation/analysis.processor.js';
+import { CancellationService } from './detonation/cancellation.service.js';
+import { DetonationService } from './detonation/detonation.service.js';
+import { RuleSetCache } from './detonation/rule-set.cache.js';
+import { RunAnalyzer } from './detonation/run-analyzer.js';
+import { sandboxProviders } from './detonation/sandbox.providers.js';
+import { MAINTENANCE_HANDLED, MaintenanceProcessor } from './maintenance/maintenance.processor.js';
+
+const HANDLED: Record<QueueName, readonly JobName[]> = {
+  [QueueName.Analysis]: ANALYSIS_HANDLED,
+  [QueueName.Maintenance]: MAINTENANCE_HANDLED,
+};
+
+/** The worker refuses to boot if a job name has no handler in the queue it is routed to. */
+export function assertEveryJobHandled(handled: Record<QueueName, readonly JobName[]> = HANDLED): void {
+  for (const name of Object.values(JobName)) {
+    if (!handled[QUEUE_OF[name]]?.includes(name)) throw new Error(`job "${name}" (queue ${QUEUE_OF[name]}) has no handler in the worker`);
+  }
+}
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    assertEveryJobHandled();
+    return {
+      module: WorkerModule,
+      imports: [CoreModule.forRoot(config, 'worker'), QueueModule.forRoot(config)],
+      providers: [...sandboxProviders, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, AnalysisProcessor, MaintenanceProcessor],
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { RawEvent } from '../events/event.js';
+import type { ParserStats, RawEventSink, TraceParser } from '../probes/trace-parser.js';
+import type { CompiledRuleSet } from '../rules/index.js';
+import { type Finding, FindingCollector } from '../scoring/index.js';
+import type { RunSummary } from '../state/run-summary.js';
+import { StateTracker, type StateTrackerOptions } from '../state/state-tracker.js';
+
+/** What the sandbox itself observed; turned into `source: sandbox` events that rules can match. */
+export type SandboxObservationType = 'pids_limit_hit' | 'oom_kill' | 'window_timeout' | 'trace_budget_exceeded';
+
+export interface SandboxObservation {
+  type: SandboxObservationType;
+  /** Nanoseconds since epoch. */
+  ts: number;
+  count?: number;
+  detail?: string;
+}
+
+export interface AnalyzeTraceInput {
+  /** Raw trace, line by line (a file or a gunzipped stored trace). */
+  lines: AsyncIterable<string>;
+  createParser: (sink: RawEventSink) => TraceParser;
+  tracker: StateTrackerOptions;
+  rules: CompiledRuleSet;
+  observations?: readonly SandboxObservation[];
+  /** Normalized events are written here as NDJSON, respecting back-pressure. */
+  eventsOut?: Writable;
+  maxEvidence?: number;
+}
+
+export interface AnalyzeTraceOutput {
+  findings: Finding[];
+  summary: RunSummary;
+  parser: ParserStats;
+  /** Events shown to rules (and written to eventsOut). */
+  events: number;
+  /** Timestamp (ns) of the last traced event, 0 if none. */
+  lastTs: number;
+}
+
+/**
+ * Raw trace → probe parser → state tracker → every matching rule → findings. One pass, constant
+ * memory apart from the findings' evidence and the tracker's bounded state. The same function
+ * re-scores a stored trace when rules change.
+ */
+export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTraceOutput> {
+  const tracker = new StateTracker(input.tracker);
+  const collector = new FindingCollector(input.maxEvidence ?? 5);
+  const out = input.eventsOut;
+  let events = 0;
+  let lastTs = 0;
+  let lastPid = input.tracker.initial?.pid ?? 0;
+  const onRaw: RawEventSink = (raw) => {
+    const ctx = tracker.push(raw);
+    if (!ctx) return;
+    events++;
+    lastTs = ctx.event.ts;
+    lastPid = ctx.event.pid;
+    const matches = input.rules.evaluate(ctx);
+    if (matches.length) collector.addAll(matches, ctx.event);
+    out?.write(`${JSON.stringify(ctx.event)}\n`);
+  };
+  const parser = input.createParser(onRaw);
+  for await (const line of input.lines) {
+    parser.write(line);
+    if (out?.writableNeedDrain) await once(out, 'drain');
+  }
+  parser.end();
+  const entryPid = input.tracker.initial?.pid ?? lastPid;
+  for (const o of input.observations ?? []) {
+    const raw: RawEvent = {
+      ts: o.ts,
+      source: 'sandbox',
+      type: o.type,
+      res: 0,
+      rawres: 0,
+      pid: entryPid,
+      tid: entryPid,
+      args: { count: o.count ?? 1, ...(o.detail ? { detail: o.detail } : {}) },
+    };
+    onRaw(raw);
+  }
+  if (out?.writableNeedDrain) await once(out, 'drain');
+  return { findings: collector.findings(), summary: tracker.finish(), parser: parser.stats, events, lastTs };
+}
