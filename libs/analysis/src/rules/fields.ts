@@ -452,74 +452,163 @@ function buildFields(): FieldDef[] {
   );
 
   // proc.*
-  const p = (get: (p: ProcessState, c: EvalContext) => FieldValue): Getter => (c) => get(c.proc, c);
   add(
-    simple('proc.name', 'string', p((x) => x.name)),
-    simple('proc.exe', 'string', p((x) => x.exe)),
-    simple('proc.exepath', 'string', p((x) => x.exepath)),
-    simple('proc.cmdline', 'string', p((x) => cmdline(x))),
-    simple('proc.exeline', 'string', p((x) => (x.args.length > 1 ? x.exe + ' ' + x.args.slice(1).join(' ') : x.exe))),
-    simple('proc.args', 'string', p((x) => procArgs(x))),
-    simple('proc.cmdnargs', 'number', p((x) => Math.max(0, x.args.length - 1))),
-    simple('proc.cmdlenargs', 'number', p((x) => x.args.slice(1).reduce((n, a) => n + a.length, 0))),
-    simple('proc.pid', 'number', p((x) => x.pid)),
-    simple('proc.vpid', 'number', p((x) => x.vpid)),
-    simple('proc.ppid', 'number', p((x) => x.ppid)),
-    simple('proc.pvpid', 'number', p((x) => x.parent?.vpid)),
-    simple('proc.pname', 'string', p((x) => x.parent?.name)),
-    simple('proc.pcmdline', 'string', p((x) => (x.parent ? cmdline(x.parent) : undefined))),
-    simple('proc.pexe', 'string', p((x) => x.parent?.exe)),
-    simple('proc.pexepath', 'string', p((x) => x.parent?.exepath)),
-    simple('proc.cwd', 'string', p((x) => x.cwd)),
-    simple('proc.tty', 'number', p((x) => x.tty)),
-    simple('proc.sid', 'number', p((x) => x.sid)),
-    simple('proc.vpgid', 'number', p((x) => x.pgid), { approximation: 'pgid as the tracker knows it (namespace-local when the probe reports vpids).' }),
-    simple('proc.is_sid_leader', 'bool', p((x) => x.pid === x.sid)),
-    simple('proc.is_vpgid_leader', 'bool', p((x) => x.pid === x.pgid || (x.vpid !== undefined && x.vpid === x.pgid)), { approximation: 'Compares pid (or vpid) with the tracked pgid.' }),
-    simple('proc.sname', 'string', p((x) => {
+    simple('proc.name', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return x.name;
+    }),
+    simple('proc.exe', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return x.exe;
+    }),
+    simple('proc.exepath', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return x.exepath;
+    }),
+    simple('proc.cmdline', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return cmdline(x);
+    }),
+    simple('proc.exeline', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return (x.args.length > 1 ? x.exe + ' ' + x.args.slice(1).join(' ') : x.exe);
+    }),
+    simple('proc.args', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return procArgs(x);
+    }),
+    simple('proc.cmdnargs', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return Math.max(0, x.args.length - 1);
+    }),
+    simple('proc.cmdlenargs', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.args.slice(1).reduce((n, a) => n + a.length, 0);
+    }),
+    simple('proc.pid', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.pid;
+    }),
+    simple('proc.vpid', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.vpid;
+    }),
+    simple('proc.ppid', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.ppid;
+    }),
+    simple('proc.pvpid', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.parent?.vpid;
+    }),
+    simple('proc.pname', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return x.parent?.name;
+    }),
+    simple('proc.pcmdline', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return (x.parent ? cmdline(x.parent) : undefined);
+    }),
+    simple('proc.pexe', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return x.parent?.exe;
+    }),
+    simple('proc.pexepath', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return x.parent?.exepath;
+    }),
+    simple('proc.cwd', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return x.cwd;
+    }),
+    simple('proc.tty', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.tty;
+    }),
+    simple('proc.sid', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.sid;
+    }),
+    simple('proc.vpgid', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.pgid;
+    }, { approximation: 'pgid as the tracker knows it (namespace-local when the probe reports vpids).' }),
+    simple('proc.is_sid_leader', 'bool', (c: EvalContext) => {
+      const x = c.proc;
+      return x.pid === x.sid;
+    }),
+    simple('proc.is_vpgid_leader', 'bool', (c: EvalContext) => {
+      const x = c.proc;
+      return x.pid === x.pgid || (x.vpid !== undefined && x.vpid === x.pgid);
+    }, { approximation: 'Compares pid (or vpid) with the tracked pgid.' }),
+    simple('proc.sname', 'string', (c: EvalContext) => {
+      const x = c.proc;
       for (let q: ProcessState | undefined = x, i = 0; q && i < 4096; q = q.parent, i++) if (q.pid === x.sid || (q.vpid !== undefined && q.vpid === x.sid)) return q.name;
       return undefined;
-    }), { approximation: 'Session leader found by walking the tracked ancestors; <NA> if it is outside the sandbox.' }),
-    simple('proc.vpgid.name', 'string', p((x) => {
+    }, { approximation: 'Session leader found by walking the tracked ancestors; <NA> if it is outside the sandbox.' }),
+    simple('proc.vpgid.name', 'string', (c: EvalContext) => {
+      const x = c.proc;
       for (let q: ProcessState | undefined = x, i = 0; q && i < 4096; q = q.parent, i++) if (q.pid === x.pgid || (q.vpid !== undefined && q.vpid === x.pgid)) return q.name;
       return undefined;
-    })),
-    simple('proc.vpgid.exe', 'string', p((x) => {
+    }),
+    simple('proc.vpgid.exe', 'string', (c: EvalContext) => {
+      const x = c.proc;
       for (let q: ProcessState | undefined = x, i = 0; q && i < 4096; q = q.parent, i++) if (q.pid === x.pgid || (q.vpid !== undefined && q.vpid === x.pgid)) return q.exe;
       return undefined;
-    })),
+    }),
     witharg('proc.env', 'string', 'optional', (arg) => {
-      if (arg === undefined) return p((x) => envString(x.env));
+      if (arg === undefined) return (c: EvalContext) => {
+      const x = c.proc;
+      return envString(x.env);
+    };
       const prefix = arg + '=';
-      return p((x) => {
+      return (c: EvalContext) => {
+      const x = c.proc;
         for (const e of x.env) if (e.startsWith(prefix)) return e.slice(prefix.length);
         return undefined;
-      });
+      };
     }, { approximation: 'Environment as seen at execve by the probe (empty if the probe does not capture envp).' }),
     simple('proc.duration', 'number', (c) => c.event.ts - c.proc.startTs),
     simple('proc.ppid.duration', 'number', (c) => (c.proc.parent ? c.event.ts - c.proc.parent.startTs : undefined)),
-    simple('proc.is_exe_upper_layer', 'bool', p((x) => x.exeWritten), { approximation: 'True when the executable was created or modified during the run (tracked drift), not read from overlayfs.' }),
-    simple('proc.is_exe_from_memfd', 'bool', p((x) => x.exeFromMemfd)),
-    simple('proc.loginshellid', 'number', p((x) => {
+    simple('proc.is_exe_upper_layer', 'bool', (c: EvalContext) => {
+      const x = c.proc;
+      return x.exeWritten;
+    }, { approximation: 'True when the executable was created or modified during the run (tracked drift), not read from overlayfs.' }),
+    simple('proc.is_exe_from_memfd', 'bool', (c: EvalContext) => {
+      const x = c.proc;
+      return x.exeFromMemfd;
+    }),
+    simple('proc.loginshellid', 'number', (c: EvalContext) => {
+      const x = c.proc;
       let found: number | undefined;
       for (let q: ProcessState | undefined = x, i = 0; q && i < 4096; q = q.parent, i++) if (/^-?(ba|z|k|c|tc|da|fi)?sh$/.test(q.name.replace(/^-/, ''))) found = q.pid;
       return found;
-    }), { approximation: 'pid of the outermost shell among tracked ancestors.' }),
+    }, { approximation: 'pid of the outermost shell among tracked ancestors.' }),
     simple('thread.tid', 'number', (c) => c.event.tid),
     simple('thread.vtid', 'number', (c) => (c.event.tid === c.event.pid ? c.event.vpid : undefined)),
-    simple('thread.cap_effective', 'string', p((x) => capString(x.capEffective)), { approximation: 'From the tracker (Docker default set unless the probe reports capabilities).' }),
-    simple('thread.cap_permitted', 'string', p((x) => capString(x.capPermitted)), { approximation: 'From the tracker (Docker default set unless the probe reports capabilities).' }),
+    simple('thread.cap_effective', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return capString(x.capEffective);
+    }, { approximation: 'From the tracker (Docker default set unless the probe reports capabilities).' }),
+    simple('thread.cap_permitted', 'string', (c: EvalContext) => {
+      const x = c.proc;
+      return capString(x.capPermitted);
+    }, { approximation: 'From the tracker (Docker default set unless the probe reports capabilities).' }),
   );
 
   // proc.aname[n] & co: n = 0 is the process itself; no argument = any ancestor (not self).
   const ancestry = (name: string, type: FieldType, pick: (q: ProcessState) => FieldValue) =>
     witharg(name, type, 'optional', (arg) => {
-      if (arg === undefined) return p((x) => ancestorValues(x, pick) as FieldValue);
+      if (arg === undefined) return (c: EvalContext) => {
+      const x = c.proc;
+      return ancestorValues(x, pick) as FieldValue;
+    };
       const n = parseIndex(name, arg);
-      return p((x) => {
+      return (c: EvalContext) => {
+      const x = c.proc;
         const q = ancestor(x, n);
         return q ? pick(q) : undefined;
-      });
+      };
     }, { multi: true });
   add(
     ancestry('proc.aname', 'string', (q) => q.name),
@@ -531,15 +620,24 @@ function buildFields(): FieldDef[] {
 
   // user / group
   add(
-    simple('user.uid', 'number', p((x) => x.uid)),
+    simple('user.uid', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.uid;
+    }),
     simple('user.name', 'string', (c) => userName(c, c.proc.uid), { approximation: 'Name from sandbox.users when given; else "root" for 0 and the numeric uid otherwise.' }),
-    simple('user.loginuid', 'number', p((x) => normLoginuid(x.loginuid))),
+    simple('user.loginuid', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return normLoginuid(x.loginuid);
+    }),
     simple('user.loginname', 'string', (c) => {
       const l = normLoginuid(c.proc.loginuid);
       return l < 0 ? undefined : userName(c, l);
     }),
     simple('user.homedir', 'string', (c) => (c.proc.uid === 0 ? '/root' : undefined), { approximation: 'Only known for root.' }),
-    simple('group.gid', 'number', p((x) => x.gid)),
+    simple('group.gid', 'number', (c: EvalContext) => {
+      const x = c.proc;
+      return x.gid;
+    }),
     simple('group.name', 'string', (c) => groupName(c, c.proc.gid), { approximation: 'Name from sandbox.groups when given; else "root" for 0 and the numeric gid otherwise.' }),
   );
 

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { EvalContext } from '../state/context.js';
 import type { FieldRegistry } from './field.js';
-import { generate, toPred, type Pred } from './compiler.js';
+import { toPred, type Pred } from './compiler.js';
+import { compileBucket, compilePredicate } from './codegen.js';
 import { defaultFields } from './fields.js';
 import { RulesLoader, type CompiledRule } from './loader.js';
 import type { OutputFormatter } from './output.js';
@@ -107,32 +108,38 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   for (const r of active) {
     if (!r.types.neg) {
       for (const t of r.types.set) {
-        const g = generate(r.node, t);
+        const g = compilePredicate(r.node, t);
         if (g === false) continue;
         byType.get(t)!.push(entry(r, toPred(g)));
       }
     } else {
-      const g = generate(r.node);
+      const g = compilePredicate(r.node);
       if (g !== false) fallback.push(entry(r, toPred(g)));
       for (const t of knownTypes) {
         if (r.types.set.has(t)) continue;
-        const gt = generate(r.node, t);
+        const gt = compilePredicate(r.node, t);
         if (gt === false) continue;
         byType.get(t)!.push(entry(r, toPred(gt)));
       }
     }
   }
-  // Buckets were filled rule by rule, so each is already in load order.
-  const byTypeArr = new Map<string, Bucketed[]>();
-  for (const [t, list] of byType) byTypeArr.set(t, list);
+  // Buckets were filled rule by rule, so each is already in load order. Each becomes one
+  // generated dispatcher with a call site per rule (see codegen.ts).
+  type Dispatch = (ctx: EvalContext, out: RuleMatch[]) => void;
+  const toDispatch = (list: Bucketed[]): Dispatch =>
+    compileBucket<RuleMatch>(
+      list.map((b) => ({
+        pred: b.pred,
+        emit: (ctx: EvalContext): RuleMatch => ({ rule: b.name, priority: b.priority, tags: b.tags, output: b.output(ctx) }),
+      })),
+    );
+  const dispatch = new Map<string, Dispatch>();
+  for (const [t, list] of byType) dispatch.set(t, toDispatch(list));
+  const fallbackDispatch = toDispatch(fallback);
 
   const evaluate = (ctx: EvalContext): RuleMatch[] => {
-    const list = byTypeArr.get(ctx.event.type) ?? fallback;
     const out: RuleMatch[] = [];
-    for (let i = 0; i < list.length; i++) {
-      const b = list[i]!;
-      if (b.pred(ctx)) out.push({ rule: b.name, priority: b.priority, tags: b.tags, output: b.output(ctx) });
-    }
+    (dispatch.get(ctx.event.type) ?? fallbackDispatch)(ctx, out);
     return out;
   };
 

@@ -1,0 +1,164 @@
+/**
+ * Hot-path code generation. Closure trees built from one generic combinator share V8 feedback,
+ * so their call sites go megamorphic and nothing inlines. Here each (rule, event type) becomes
+ * its own small JavaScript function whose body is the boolean expression, with field getters
+ * and matchers passed in as parameters: every call site is monomorphic, V8 inlines the getters,
+ * and `evt.type` checks are folded away for the bucket's type.
+ *
+ * Only compile-time values reach the generated source, always through JSON.stringify or as
+ * parameters — rule text is never spliced in as code.
+ */
+import type { EvalContext } from '../state/context.js';
+import { generate, parseNumber, type Pred, type RNode } from './compiler.js';
+
+type Check = RNode & { k: 'check' };
+
+class Emitter {
+  readonly names: string[] = [];
+  readonly values: unknown[] = [];
+  private readonly ids = new Map<unknown, string>();
+
+  param(value: unknown, prefix: string): string {
+    const existing = this.ids.get(value);
+    if (existing) return existing;
+    const name = `${prefix}${this.names.length}`;
+    this.names.push(name);
+    this.values.push(value);
+    this.ids.set(value, name);
+    return name;
+  }
+}
+
+function emit(n: RNode, e: Emitter, knownType: string | undefined): string | boolean {
+  switch (n.k) {
+    case 'const':
+      return n.value;
+    case 'not': {
+      const i = emit(n.item, e, knownType);
+      return typeof i === 'boolean' ? !i : `!(${i})`;
+    }
+    case 'and':
+    case 'or': {
+      const isAnd = n.k === 'and';
+      const parts: string[] = [];
+      for (const item of n.items) {
+        const s = emit(item, e, knownType);
+        if (typeof s === 'boolean') {
+          if (s !== isAnd) return s;
+          continue;
+        }
+        parts.push(`(${s})`);
+      }
+      if (parts.length === 0) return isAnd;
+      return parts.join(isAnd ? ' && ' : ' || ');
+    }
+    case 'check':
+      return emitCheck(n, e, knownType);
+  }
+}
+
+function emitCheck(n: Check, e: Emitter, knownType: string | undefined): string | boolean {
+  if (knownType !== undefined && n.field.def.name === 'evt.type' && n.rhs === undefined) {
+    const p = generate(n);
+    return typeof p === 'boolean' ? p : p({ event: { type: knownType, args: {} } } as unknown as EvalContext);
+  }
+  const { multi, type } = n.field;
+  const op = n.op;
+  if (!multi && !n.rhs) {
+    const g = e.param(n.field.get, 'g');
+    const call = `${g}(c)`;
+    if (op === 'exists') return `${call} !== undefined`;
+    const lit = n.literal;
+    if (lit !== undefined) {
+      if (type === 'string') {
+        const L = JSON.stringify(lit);
+        switch (op) {
+          case '=':
+          case '==':
+            return `${call} === ${L}`;
+          case '!=':
+            return `(v = ${call}) !== undefined && v !== ${L}`;
+          case 'startswith':
+            return `typeof (v = ${call}) === "string" && v.startsWith(${L})`;
+          case 'endswith':
+            return `typeof (v = ${call}) === "string" && v.endsWith(${L})`;
+          case 'contains':
+            return `typeof (v = ${call}) === "string" && v.includes(${L})`;
+        }
+      } else if (type === 'number') {
+        const num = parseNumber(lit);
+        if (num !== undefined && Number.isFinite(num)) {
+          const N = JSON.stringify(num);
+          switch (op) {
+            case '=':
+            case '==':
+              return `${call} === ${N}`;
+            case '!=':
+              return `(v = ${call}) !== undefined && v !== ${N}`;
+            case '<':
+            case '<=':
+            case '>':
+            case '>=':
+              return `${call} ${op} ${N}`;
+          }
+        }
+      } else if (type === 'bool' && (lit === 'true' || lit === 'false')) {
+        if (op === '=' || op === '==') return `${call} === ${lit}`;
+        if (op === '!=') return `(v = ${call}) !== undefined && v !== ${lit}`;
+      }
+    }
+    if (n.list !== undefined && (op === 'in' || op === 'intersects') && (type === 'string' || type === 'number')) {
+      const set = new Set<string | number | undefined>(type === "number" ? n.list.map((x) => parseNumber(x)) : n.list);
+      const S = e.param(set, 's');
+      return `${S}.has(${call})`;
+    }
+  }
+  // Everything else (multi-valued fields, val(), globs, regexes, IPs, pmatch…) uses the closure.
+  const p = generate(n);
+  if (typeof p === 'boolean') return p;
+  return `${e.param(p, 'p')}(c)`;
+}
+
+/** Compile a resolved condition to a dedicated function, specialised for `knownType` if given. */
+export function compilePredicate(n: RNode, knownType?: string): Pred | boolean {
+  const e = new Emitter();
+  const body = emit(n, e, knownType);
+  if (typeof body === 'boolean') return body;
+  try {
+    const factory = new Function(...e.names, `"use strict"; return function rule(c) { let v; return ${body}; };`) as (...a: unknown[]) => Pred;
+    return factory(...e.values);
+  } catch {
+    // Should not happen; keep the closure compiler as a safety net.
+    return generate(n, knownType);
+  }
+}
+
+export interface BucketEntry {
+  pred: Pred;
+  /** Builds the match for this rule (called only when pred is true). */
+  emit(ctx: EvalContext): unknown;
+}
+
+/**
+ * One dispatcher per event type: `if (r0(c)) out.push(m0(c)); if (r1(c)) …` — every rule gets
+ * its own monomorphic call site instead of a loop over an array of predicates.
+ */
+export function compileBucket<T>(entries: readonly BucketEntry[]): (ctx: EvalContext, out: T[]) => void {
+  if (entries.length === 0) return () => {};
+  const names: string[] = [];
+  const values: unknown[] = [];
+  const lines: string[] = [];
+  entries.forEach((en, i) => {
+    names.push(`r${i}`, `m${i}`);
+    values.push(en.pred, en.emit);
+    lines.push(`if (r${i}(c)) out.push(m${i}(c));`);
+  });
+  try {
+    const factory = new Function(...names, `"use strict"; return function bucket(c, out) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (ctx: EvalContext, out: T[]) => void;
+    return factory(...values);
+  } catch {
+    return (c, out) => {
+      for (const en of entries) if (en.pred(c)) out.push(en.emit(c) as T);
+    };
+  }
+}
