@@ -7,7 +7,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps apps
 COPY libs libs
-COPY bench bench
 COPY scripts/build-assets.sh scripts/build-assets.sh
 RUN bash scripts/build-assets.sh && npx tsc -p tsconfig.build.json && npm prune --omit=dev
 

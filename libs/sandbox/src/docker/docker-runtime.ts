@@ -237,7 +237,8 @@ class DockerSandbox implements Sandbox {
   async wait(signal: AbortSignal): Promise<SandboxExit> {
     const started = this.releasedAt || Date.now();
     const exited = this.container.wait({ condition: 'not-running' }).catch(() => undefined);
-    const sampler = setInterval(() => void this.monitor?.sample(), 250);
+    void this.monitor?.sample();
+    const sampler = setInterval(() => void this.monitor?.sample(), 100);
     const window = setTimeout(() => void this.kill('window'), this.spec.limits.windowSeconds * 1000);
     const onAbort = () => void this.kill('cancel');
     signal.addEventListener('abort', onAbort, { once: true });

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# npm run bench: benchmarks (not tests). Results in bench/results/*.json; README shows the latest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/host-deps.sh
+bash scripts/install.sh
+bash test/samples/build.sh >/dev/null
+export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}"
+echo "== orchestration (overhead, throughput)"
+npx tsx bench/orchestration.bench.ts
+if [ -f bench/rules.bench.ts ]; then
+  echo "== rule engine"
+  node --max-old-space-size=4096 --import tsx bench/rules.bench.ts
+fi
