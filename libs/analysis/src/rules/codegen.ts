@@ -13,6 +13,12 @@ import { generate, parseNumber, type Pred, type RNode } from './compiler.js';
 
 type Check = RNode & { k: 'check' };
 
+/** A safe JS identifier derived from a rule name (shows up in CPU profiles). */
+function fnName(label: string): string {
+  const s = label.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 60);
+  return /^[A-Za-z_]/.test(s) ? s : `r_${s}`;
+}
+
 class Emitter {
   readonly names: string[] = [];
   readonly values: unknown[] = [];
@@ -120,12 +126,12 @@ function emitCheck(n: Check, e: Emitter, knownType: string | undefined): string 
 }
 
 /** Compile a resolved condition to a dedicated function, specialised for `knownType` if given. */
-export function compilePredicate(n: RNode, knownType?: string): Pred | boolean {
+export function compilePredicate(n: RNode, knownType?: string, label = 'rule'): Pred | boolean {
   const e = new Emitter();
   const body = emit(n, e, knownType);
   if (typeof body === 'boolean') return body;
   try {
-    const factory = new Function(...e.names, `"use strict"; return function rule(c) { let v; return ${body}; };`) as (...a: unknown[]) => Pred;
+    const factory = new Function(...e.names, `"use strict"; return function ${fnName(label)}(c) { let v; return ${body}; };`) as (...a: unknown[]) => Pred;
     return factory(...e.values);
   } catch {
     // Should not happen; keep the closure compiler as a safety net.

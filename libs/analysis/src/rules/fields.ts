@@ -123,7 +123,15 @@ function basename(p: string): string {
   return i < 0 ? p : p.slice(i + 1);
 }
 
+let lastDirIn: string | undefined;
+let lastDirOut = '';
 function dirname(p: string): string {
+  if (p === lastDirIn) return lastDirOut;
+  lastDirIn = p;
+  lastDirOut = dirnameUncached(p);
+  return lastDirOut;
+}
+function dirnameUncached(p: string): string {
   const i = p.lastIndexOf('/');
   if (i < 0) return '.';
   if (i === 0) return '/';
@@ -308,10 +316,19 @@ function modeIsExec(v: string | number | undefined): boolean {
   return /S_IX(USR|GRP|OTH)|S_IRWX[UGO]/.test(s);
 }
 
+const CREAT_FLAGS: OpenFlags = { read: false, write: true, create: true };
+let lastOpenType: string | undefined;
+let lastOpenFlagsArg: unknown;
+let lastOpenResult: OpenFlags | undefined;
+/** Memoised on (type, flags value): many rules ask for is_open_read/write on the same event. */
 function openFlagsOf(ctx: EvalContext): OpenFlags | undefined {
-  if (!OPEN_TYPES.has(ctx.event.type)) return undefined;
-  if (ctx.event.type === 'creat') return { read: false, write: true, create: true };
-  return parseFlags(ctx.event.args['flags']);
+  const t = ctx.event.type;
+  const f = ctx.event.args['flags'];
+  if (t === lastOpenType && f === lastOpenFlagsArg) return lastOpenResult;
+  lastOpenType = t;
+  lastOpenFlagsArg = f;
+  lastOpenResult = !OPEN_TYPES.has(t) ? undefined : t === 'creat' ? CREAT_FLAGS : parseFlags(f);
+  return lastOpenResult;
 }
 
 // time -----------------------------------------------------------------------

@@ -108,16 +108,16 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   for (const r of active) {
     if (!r.types.neg) {
       for (const t of r.types.set) {
-        const g = compilePredicate(r.node, t);
+        const g = compilePredicate(r.node, t, `${r.name}__${t}`);
         if (g === false) continue;
         byType.get(t)!.push(entry(r, toPred(g)));
       }
     } else {
-      const g = compilePredicate(r.node);
+      const g = compilePredicate(r.node, undefined, r.name);
       if (g !== false) fallback.push(entry(r, toPred(g)));
       for (const t of knownTypes) {
         if (r.types.set.has(t)) continue;
-        const gt = compilePredicate(r.node, t);
+        const gt = compilePredicate(r.node, t, `${r.name}__${t}`);
         if (gt === false) continue;
         byType.get(t)!.push(entry(r, toPred(gt)));
       }

@@ -134,7 +134,6 @@ export function parseIpv6(s: string): bigint | undefined {
     if (v4 === undefined) return undefined;
     tail = [(v4 >>> 16) & 0xffff, v4 & 0xffff];
     str = str.slice(0, lastColon + 1) + '0:0';
-    tail = tail.length ? tail : [];
   }
   const dbl = str.indexOf('::');
   let groups: string[];
@@ -209,14 +208,15 @@ export function cidrContains(c: Cidr, ip: ParsedIp): boolean {
   return (ip.v6num & c.mask6) === c.net6;
 }
 
-/** Single-entry memo: rules on one event usually parse the same address several times. */
-let lastIpStr: string | undefined;
-let lastIp: ParsedIp | undefined;
+/** Bounded memo: a run talks to few addresses, and rules parse the same ones over and over. */
+const ipCache = new Map<string, ParsedIp | undefined>();
 export function parseIpCached(s: string): ParsedIp | undefined {
-  if (s === lastIpStr) return lastIp;
-  lastIpStr = s;
-  lastIp = parseIp(s);
-  return lastIp;
+  const hit = ipCache.get(s);
+  if (hit !== undefined || ipCache.has(s)) return hit;
+  if (ipCache.size >= 4096) ipCache.clear();
+  const ip = parseIp(s);
+  ipCache.set(s, ip);
+  return ip;
 }
 
 export function ipEquals(a: ParsedIp, b: ParsedIp): boolean {
