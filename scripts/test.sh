@@ -10,6 +10,8 @@ bash test/samples/build.sh >/dev/null
 export NODE_OPTIONS=--experimental-vm-modules
 export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/9}"
 status=0
+echo "[test] typecheck" >&2
+npx tsc -p tsconfig.json --noEmit
 npx jest --selectProjects unit "$@" || status=$?
 npx jest --selectProjects integration e2e --runInBand --forceExit "$@" || status=$?
 if docker ps -aq --filter label=org.quarantine.managed=true | grep -q .; then

@@ -12,7 +12,7 @@ afterAll(async () => stack?.stop());
 
 describe('auth', () => {
   it('rejects /v1 without a key, with a malformed header and with an unknown key (401 JSON)', async () => {
-    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer not-a-key' }]) {
+    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer not-a-key' }] as Record<string, string>[]) {
       const res = await fetch(`${stack.base}/v1/analyses`, { headers });
       expect(res.status).toBe(401);
       const body = await res.json();
@@ -47,7 +47,7 @@ describe('auth', () => {
     const ready = await fetch(`${stack.base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { redis: { ok: true }, docker: { ok: true } } });
-    const doc = await (await fetch(`${stack.base}/openapi.json`)).json();
+    const doc = (await (await fetch(`${stack.base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/analyses', '/v1/analyses/{id}', '/v1/analyses/{id}/events', '/v1/analyses/{id}/report']));
     expect((await fetch(`${stack.base}/docs`)).status).toBe(200);
   });

@@ -33,6 +33,7 @@ export function e2eProfilesDir(window = '4s'): string {
       '  cpus: 1',
       `  window: ${window}`,
       '  output: 4k',
+      '  trace: 16m',
       'rules:',
       `  - ${rules}`,
       '',

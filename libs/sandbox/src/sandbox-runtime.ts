@@ -28,6 +28,7 @@ export interface SandboxLimits {
   cpus: number;
   windowSeconds: number;
   outputBytes: number;
+  traceBytes: number;
 }
 
 export interface SandboxSpec {

@@ -19,9 +19,6 @@ export interface DetonateOutcome {
   verdict?: string;
 }
 
-/** Trace budget: a sample cannot fill the disk through its trace. */
-const TRACE_BUDGET_BYTES = 256 * 1024 * 1024;
-
 /**
  * One detonation: resolve and verify the image, start the sandbox stopped, attach the probe,
  * release, observe for the profile's window, collect, tear down (always), analyse, store.
@@ -71,7 +68,7 @@ export class DetonationService {
       const target = await sandbox.start();
       const { hostPid } = target;
       const t3 = Date.now();
-      const session = await probe.attach({ hostPid, containerId: sandbox.id }, tracePath, { budgetBytes: TRACE_BUDGET_BYTES });
+      const session = await probe.attach({ hostPid, containerId: sandbox.id }, tracePath, { budgetBytes: profile.limits.traceBytes });
       const box = sandbox;
       session.onBudgetExceeded(() => void box.kill('budget'));
       const t4 = Date.now();

@@ -24,6 +24,8 @@ export interface SandboxProfile {
     windowSeconds: number;
     /** Cap on captured stdout + stderr, each. */
     outputBytes: number;
+    /** Cap on the raw trace: a sample past it is killed (finding `trace_budget_exceeded`). */
+    traceBytes: number;
   };
   /** Rule files, resolved to absolute paths. */
   rules: string[];
@@ -49,7 +51,7 @@ export class ProfileError extends Error {
 const SIZE = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?$/i;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
 const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'limits', 'rules', 'allow', 'scoring']);
-const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'output']);
+const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'output', 'trace']);
 
 function parseSize(file: string, field: string, v: unknown): number {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.floor(v);
@@ -151,6 +153,7 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
       cpus: num(short, 'limits.cpus', limits.cpus, 1, 0.1, 64),
       windowSeconds: limits.window === undefined ? 30 : parseDuration(short, 'limits.window', limits.window),
       outputBytes: limits.output === undefined ? 64 * 1024 : parseSize(short, 'limits.output', limits.output),
+      traceBytes: limits.trace === undefined ? 64 * 1024 ** 2 : parseSize(short, 'limits.trace', limits.trace),
     },
     rules,
     allow: stringList(short, 'allow', o.allow),

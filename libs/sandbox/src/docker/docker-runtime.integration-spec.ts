@@ -12,7 +12,7 @@ import { DockerRuntime } from './docker-runtime.js';
 // own execve is the first thing traced, and nothing is left behind.
 const docker = new Docker();
 const runtime = new DockerRuntime({ docker, holdTarPath: join(process.cwd(), 'dist/assets/hold.tar') });
-const limits = { memoryBytes: 64 * 1024 ** 2, pids: 32, cpus: 1, windowSeconds: 10, outputBytes: 1024 };
+const limits = { memoryBytes: 64 * 1024 ** 2, pids: 32, cpus: 1, windowSeconds: 10, outputBytes: 1024, traceBytes: 8 * 1024 ** 2 };
 let work: string;
 
 beforeAll(() => {
