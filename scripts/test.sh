@@ -12,8 +12,8 @@ export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/9}"
 status=0
 echo "[test] typecheck" >&2
 npx tsc -p tsconfig.json --noEmit
-npx jest --selectProjects unit "$@" || status=$?
-npx jest --selectProjects integration e2e --runInBand --forceExit "$@" || status=$?
+npx jest "$@" --selectProjects unit || status=$?
+npx jest "$@" --runInBand --forceExit --selectProjects integration e2e || status=$?
 if docker ps -aq --filter label=org.quarantine.managed=true | grep -q .; then
   echo "test.sh: sandboxes were left behind:" >&2
   docker ps -a --filter label=org.quarantine.managed=true >&2

@@ -10,6 +10,7 @@ import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
+import { RulesController } from './rules/rules.controller.js';
 
 @Module({})
 export class AppModule {
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config)],
-      controllers: [AnalysesController, ApiKeysController, ProfilesController, HealthController],
+      controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController],
       providers: [AnalysesService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

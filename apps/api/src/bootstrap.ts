@@ -20,6 +20,7 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   // Our own JSON parser with a size limit, and an error handler right behind it so oversized or
   // malformed bodies get the same JSON error body as everything else.
   app.use(express.json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }));
+  app.use(express.text({ limit: Math.max(config.maxBodyBytes, 1024 * 1024), type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'] }));
   app.use((err: unknown, _req: unknown, res: express.Response, next: (e?: unknown) => void) => {
     if (!err) return next();
     const [status, body] = toBody(err);

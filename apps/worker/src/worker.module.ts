@@ -7,6 +7,7 @@ import { ANALYSIS_HANDLED, AnalysisProcessor } from './detonation/analysis.proce
 import { CancellationService } from './detonation/cancellation.service.js';
 import { DetonationService } from './detonation/detonation.service.js';
 import { RuleSetCache } from './detonation/rule-set.cache.js';
+import { RescoreService } from './detonation/rescore.service.js';
 import { RunAnalyzer } from './detonation/run-analyzer.js';
 import { sandboxProviders } from './detonation/sandbox.providers.js';
 import { MAINTENANCE_HANDLED, MaintenanceProcessor } from './maintenance/maintenance.processor.js';
@@ -30,7 +31,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, 'worker'), QueueModule.forRoot(config)],
-      providers: [...sandboxProviders, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, AnalysisProcessor, MaintenanceProcessor],
+      providers: [...sandboxProviders, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor],
     };
   }
 }

@@ -9,3 +9,4 @@ export { StateTracker, DOCKER_DEFAULT_CAPS, WRAPPER_EXE, type StateTrackerOption
 export * from './rules/index.js';
 export * from './scoring/index.js';
 export * from './pipeline/analyze-trace.js';
+export * from './rules/validate.js';

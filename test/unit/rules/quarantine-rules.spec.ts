@@ -565,7 +565,7 @@ describe('captured sample traces', () => {
     expect(worst).toBeLessThanOrEqual(rank('error'));
   });
 
-  it.each([
+  it.each<[string, string]>([
     ['hello', 'hello'], ['tmpwriter', 'tmpwriter'], ['server', 'server'], ['shell-script', 'shell-script'],
     ['benign-webserver', 'shell-script'], ['benign-waitfor', 'shell-script'],
   ])('benign %s: nothing above notice', (name, image) => {

@@ -50,6 +50,13 @@ export class AnalysesController {
     return this.analyses.report(id);
   }
 
+  @Post(':id/rescore')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Re-evaluate the stored events with the current rules, without running the sample again' })
+  rescore(@Param('id', uuid) id: string) {
+    return this.analyses.rescore(id);
+  }
+
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel: drop a queued analysis, kill a running one' })
   cancel(@Param('id', uuid) id: string) {

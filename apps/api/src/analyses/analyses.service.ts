@@ -97,6 +97,16 @@ export class AnalysesService {
     return report;
   }
 
+  /** Queues a re-evaluation of the stored trace with the current rules (no new detonation). */
+  async rescore(id: string): Promise<{ analysisId: string; status: 'queued'; requestedAt: string }> {
+    const rec = await this.get(id);
+    if (rec.status !== 'completed') throw new DomainException(ErrorCode.Conflict, 409, `analysis ${id} is ${rec.status}; only completed analyses can be rescored`);
+    const requestedAt = new Date().toISOString();
+    await this.producer.enqueue({ name: JobName.Rescore, data: { analysisId: id, requestedAt } });
+    this.logger.log({ msg: 'rescore queued', analysisId: id });
+    return { analysisId: id, status: 'queued', requestedAt };
+  }
+
   /** Cancels: a queued analysis is dropped from the queue, a running one's sandbox is killed by its worker. */
   async cancel(id: string): Promise<AnalysisRecord> {
     const rec = await this.get(id);

@@ -5,11 +5,12 @@ import { loadConfig, type AppConfig } from '#core/config/config';
 import { CONFIG } from '#core/nest/tokens';
 import { JobName, type JobOf, QueueName, assertNever } from '#core/queue/queue.constants';
 import { DetonationService } from './detonation.service.js';
+import { RescoreService } from './rescore.service.js';
 
 /** Handlers of this queue, checked at boot against every job name routed to it. */
-export const ANALYSIS_HANDLED: readonly JobName[] = [JobName.Detonate];
+export const ANALYSIS_HANDLED: readonly JobName[] = [JobName.Detonate, JobName.Rescore];
 
-type AnalysisJob = Job<JobOf<JobName.Detonate>['data'], unknown, JobName.Detonate>;
+type AnalysisJob = Job<JobOf<JobName.Detonate | JobName.Rescore>['data'], unknown, JobName.Detonate | JobName.Rescore>;
 
 @Processor(QueueName.Analysis, { lockDuration: loadConfig().workerLockMs, stalledInterval: Math.max(1000, Math.floor(loadConfig().workerLockMs / 2)), maxStalledCount: 2 })
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -17,6 +18,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
 
   constructor(
     private readonly detonation: DetonationService,
+    private readonly rescores: RescoreService,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -27,10 +29,16 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
   }
 
   async process(job: AnalysisJob): Promise<unknown> {
-    const name = job.name as JobName.Detonate;
+    const name = job.name as JobName.Detonate | JobName.Rescore;
     switch (name) {
       case JobName.Detonate:
         return this.detonate(job);
+      case JobName.Rescore: {
+        const t0 = Date.now();
+        const out = await this.rescores.rescore(job.data.analysisId);
+        this.logger.log({ msg: 'rescore finished', jobId: job.id, analysisId: job.data.analysisId, verdict: out.verdict, previous: out.previous, durationMs: Date.now() - t0 });
+        return out;
+      }
       default:
         return assertNever(name);
     }

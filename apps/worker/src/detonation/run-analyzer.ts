@@ -21,6 +21,16 @@ import { ArtifactStore } from '#core/storage/artifact.store';
 import { RuleSetCache } from './rule-set.cache.js';
 import type { RunFacts, RunResult } from './run-facts.js';
 
+/** The run's facts as stored in the report (the profile by name; the trace lives in artifacts). */
+export type StoredRun = Omit<RunFacts, 'profile' | 'tracePath'> & { profile: string; tracePath: undefined };
+
+export interface PreviousScore {
+  verdict: string;
+  score: number;
+  rulesVersion: string;
+  finishedAt?: string;
+}
+
 export interface ProcessNode extends ProcessSummary {
   children: ProcessNode[];
 }
@@ -64,7 +74,11 @@ export class RunAnalyzer {
     private readonly ruleSets: RuleSetCache,
   ) {}
 
-  async analyze(facts: RunFacts, unavailableFields: ReadonlySet<string>): Promise<RunResult> {
+  /**
+   * `from: 'run'` reads the fresh raw trace at facts.tracePath and stores it gzipped; `from:
+   * 'stored'` re-reads the stored trace (rescore with the current rules, no new detonation).
+   */
+  async analyze(facts: RunFacts, unavailableFields: ReadonlySet<string>, opts: { from: 'run' | 'stored'; previous?: PreviousScore } = { from: 'run' }): Promise<RunResult> {
     const t0 = Date.now();
     const { analysisId, profile, image, exit, limitHits, probe } = facts;
     const rules = await this.ruleSets.get(profile, unavailableFields);
@@ -76,9 +90,11 @@ export class RunAnalyzer {
     if (exit.windowExpired) observations.push({ type: 'window_timeout', ts: nowNs, detail: `${profile.limits.windowSeconds}s` });
     if (exit.budgetExceeded) observations.push({ type: 'trace_budget_exceeded', ts: nowNs });
 
+    const source = opts.from === 'run' ? createReadStream(facts.tracePath) : await this.artifacts.readStream(analysisId, 'trace.raw');
+    if (!source) throw new Error(`analysis ${analysisId} has no stored trace`);
     const events = await this.artifacts.writeStream(analysisId, 'events.ndjson');
     const result = await analyzeTrace({
-      lines: readLines(createReadStream(facts.tracePath)),
+      lines: readLines(source),
       createParser: createStraceParser,
       tracker: {
         sandbox: {
@@ -108,9 +124,11 @@ export class RunAnalyzer {
     });
     events.stream.end();
     await events.done;
-    // Keep the raw trace (gzip) so a stored run can be re-parsed and re-scored when rules change.
-    await this.artifacts.writeFileFrom(analysisId, 'trace.raw', createReadStream(facts.tracePath));
-    await rm(facts.tracePath, { force: true });
+    if (opts.from === 'run') {
+      // Keep the raw trace (gzip) so a stored run can be re-parsed and re-scored when rules change.
+      await this.artifacts.writeFileFrom(analysisId, 'trace.raw', createReadStream(facts.tracePath));
+      await rm(facts.tracePath, { force: true });
+    }
 
     const policy = policyFor(profile);
     const probeFailed = !probe.complete && !probe.budgetExceeded;
@@ -178,10 +196,21 @@ export class RunAnalyzer {
       sandbox: { ...facts.sandbox, capabilities: profile.capabilities, network: profile.network },
       timings: { ...facts.timings, analyzeMs, totalMs: Date.now() - Date.parse(facts.startedAt) },
       startedAt: facts.startedAt,
-      finishedAt: new Date().toISOString(),
+      finishedAt: opts.from === 'run' ? new Date().toISOString() : opts.previous?.finishedAt,
+      rescoredAt: opts.from === 'stored' ? new Date().toISOString() : undefined,
+      previous: opts.previous,
+      // What a rescore needs to re-evaluate this run without detonating again.
+      run: { ...facts, profile: profile.name, tracePath: undefined } satisfies StoredRun,
     };
     await this.artifacts.writeJson(analysisId, 'report.json', report);
     this.logger.log({ msg: 'analysis scored', analysisId, verdict: score.verdict, score: score.score, events: result.events, findings: findings.length, analyzeMs });
     return { verdict: score.verdict, score: score.score, findings, rulesVersion: rules.version, eventCount: result.events };
+  }
+
+  /** The stored run of a finished analysis, or null if it has none (failed before running). */
+  async storedRun(analysisId: string): Promise<{ run: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string } | null> {
+    const report = await this.artifacts.readJson<{ run?: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string }>(analysisId, 'report.json');
+    if (!report?.run) return null;
+    return { run: report.run, verdict: report.verdict, score: report.score, rulesVersion: report.rulesVersion, finishedAt: report.finishedAt };
   }
 }

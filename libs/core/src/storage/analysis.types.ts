@@ -36,6 +36,8 @@ export interface AnalysisRecord {
   attempts: number;
   error: string | null;
   submittedBy: string;
+  /** Set when the stored events were re-evaluated with newer rules (POST /v1/analyses/:id/rescore). */
+  rescoredAt?: string | null;
 }
 
 export interface VerdictCacheEntry {

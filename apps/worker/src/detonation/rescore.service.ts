@@ -1,0 +1,50 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { ProfileRegistry } from '#core/profiles/profile.registry';
+import { AnalysisRepository } from '#core/storage/analysis.repository';
+import { RunAnalyzer } from './run-analyzer.js';
+import { PROBES, type ProbeRegistry } from './sandbox.providers.js';
+
+/**
+ * Re-evaluates a finished analysis's stored trace with the current rules of its profile, without
+ * running the sample again; the report records the rules version it used and the previous score.
+ */
+@Injectable()
+export class RescoreService {
+  private readonly logger = new Logger(RescoreService.name);
+
+  constructor(
+    private readonly repo: AnalysisRepository,
+    private readonly profiles: ProfileRegistry,
+    private readonly analyzer: RunAnalyzer,
+    @Inject(PROBES) private readonly probes: ProbeRegistry,
+  ) {}
+
+  async rescore(analysisId: string): Promise<{ analysisId: string; verdict: string; previous: string }> {
+    const rec = await this.repo.get(analysisId);
+    if (!rec || rec.status !== 'completed') throw new UnrecoverableError(`analysis ${analysisId} is not completed`);
+    const stored = await this.analyzer.storedRun(analysisId);
+    if (!stored) throw new UnrecoverableError(`analysis ${analysisId} has no stored run to rescore`);
+    const profile = this.profiles.get(stored.run.profile);
+    if (!profile) throw new UnrecoverableError(`profile "${stored.run.profile}" no longer exists`);
+    const probe = this.probes.get(stored.run.probe.probe);
+    const result = await this.analyzer.analyze({ ...stored.run, profile, tracePath: '' }, probe?.unavailableFields ?? new Set(), {
+      from: 'stored',
+      previous: { verdict: stored.verdict, score: stored.score, rulesVersion: stored.rulesVersion, finishedAt: stored.finishedAt },
+    });
+    const rescoredAt = new Date().toISOString();
+    await this.repo.update(
+      analysisId,
+      { verdict: result.verdict, score: result.score, findings: result.findings, rulesVersion: result.rulesVersion, rescoredAt },
+      { allowTerminal: true },
+    );
+    // The verdict cache follows only if this analysis is still the digest's latest.
+    const digest = rec.digest ?? stored.run.image.digest;
+    const cached = await this.repo.getVerdict(digest);
+    if (!cached || cached.analysisId === analysisId) {
+      await this.repo.setVerdict({ digest, verdict: result.verdict, score: result.score, rulesVersion: result.rulesVersion, analysisId, image: rec.image, at: rescoredAt });
+    }
+    this.logger.log({ msg: 'rescored', analysisId, previous: stored.verdict, verdict: result.verdict, rulesVersion: result.rulesVersion });
+    return { analysisId, verdict: result.verdict, previous: stored.verdict };
+  }
+}
