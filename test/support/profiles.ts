@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,6 +38,13 @@ export function e2eProfilesDir(window = '4s'): string {
       `  - ${rules}`,
       '',
     ].join('\n'),
+  );
+  // e2e-custom: the shipped rules plus a file of the test's own (rescore tests rewrite it).
+  mkdirSync(join(dir, 'custom'));
+  writeFileSync(join(dir, 'custom', 'extra.yaml'), '- list: e2e_placeholder\n  items: []\n');
+  writeFileSync(
+    join(dir, 'e2e-custom.yaml'),
+    ['name: e2e-custom', 'limits:', '  memory: 64m', '  pids: 32', `  window: ${window}`, '  output: 4k', 'rules:', `  - ${rules}`, '  - custom/extra.yaml', ''].join('\n'),
   );
   return dir;
 }
