@@ -142,7 +142,22 @@ export class DetonationService {
 
   /** A probe that cannot start after every retry yields `inconclusive`, not a silent failure. */
   async inconclusive(analysisId: string, message: string): Promise<void> {
-    await this.repo.update(analysisId, { status: 'completed', phase: 'done', verdict: 'inconclusive', score: 0, error: message, finishedAt: new Date().toISOString() });
+    const finishedAt = new Date().toISOString();
+    const rec = await this.repo.update(analysisId, { status: 'completed', phase: 'done', verdict: 'inconclusive', score: 0, error: message, finishedAt });
+    if (!rec) return;
+    await this.artifacts.writeJson(analysisId, 'report.json', {
+      analysisId,
+      image: rec.image,
+      digest: rec.digest,
+      profile: rec.profile,
+      verdict: 'inconclusive',
+      score: 0,
+      findings: [],
+      scoring: { contributions: [], reasons: [message] },
+      probe: { name: rec.probe, complete: false, startError: message },
+      startedAt: rec.startedAt,
+      finishedAt,
+    });
   }
 
   isProbeError(e: unknown): boolean {
