@@ -55,7 +55,7 @@ describe('auth', () => {
 
 describe('submission', () => {
   it('queues a valid submission: 202, Location, queued record readable by GET', async () => {
-    const res = await api.submit({ image: 'quarantine-samples/hello:latest', profile: 'quick', labels: { ticket: 'SEC-1' }, priority: 2 });
+    const res = await api.submit({ image: 'quarantine-samples/hello:latest', profile: 'quick', probe: 'strace', labels: { ticket: 'SEC-1' }, priority: 2 });
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toBe(`/v1/analyses/${res.json.id}`);
     expect(res.json).toMatchObject({ status: 'queued', image: 'quarantine-samples/hello:latest', profile: 'quick', probe: 'strace', runtime: 'runc', labels: { ticket: 'SEC-1' } });
@@ -73,6 +73,7 @@ describe('submission', () => {
     ['unknown field', { image: 'hello', extra: true }, 'extra'],
     ['unknown profile', { image: 'hello', profile: 'does-not-exist' }, 'profile'],
     ['profile of wrong type', { image: 'hello', profile: ['default'] }, 'profile'],
+    ['unknown probe', { image: 'hello', probe: 'dtrace' }, 'probe'],
     ['priority out of range', { image: 'hello', priority: 99 }, 'priority'],
     ['priority of wrong type', { image: 'hello', priority: 'high' }, 'priority'],
     ['labels not an object', { image: 'hello', labels: ['a'] }, 'labels'],

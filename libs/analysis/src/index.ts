@@ -10,3 +10,4 @@ export * from './rules/index.js';
 export * from './scoring/index.js';
 export * from './pipeline/analyze-trace.js';
 export * from './rules/validate.js';
+export * from './probes/parsers.js';

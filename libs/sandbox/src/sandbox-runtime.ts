@@ -33,6 +33,12 @@ export interface SandboxLimits {
 
 export interface SandboxSpec {
   analysisId: string;
+  /**
+   * Start the entrypoint stopped (SIGSTOP wrapper) so a host probe attaches before its first
+   * syscall; `release()` lets it run. Probes that record from the sandbox's start (gVisor's log)
+   * need no hold.
+   */
+  hold: boolean;
   image: ResolvedImage;
   runtime: 'runc' | 'runsc';
   capabilities: 'default' | 'drop-all';
@@ -68,24 +74,31 @@ export interface CapturedOutput {
   stderrTruncated: boolean;
 }
 
-/** The stopped entrypoint wrapper, as seen from the host. */
-export interface StoppedTarget {
-  hostPid: number;
-  /** Its pid inside the sandbox's pid namespace. */
+/** A started sandbox as probes see it from the host. */
+export interface SandboxTarget {
+  containerId: string;
+  /** Host pid of the container's init (docker-init, or runsc's sandbox process under gVisor). */
+  initPid: number;
+  /** Host pid of the stopped entrypoint wrapper, when the sandbox was created with `hold`. */
+  hostPid?: number;
+  /** The wrapper's pid inside the sandbox's pid namespace. */
   vpid?: number;
   uid: number;
   gid: number;
+  /** The container's cgroup v2 path (from `0::` in /proc/<pid>/cgroup), e.g. `/docker/<id>`. */
+  cgroupPath?: string;
 }
+
 
 /** A created sandbox whose entrypoint wrapper waits, stopped, for the probe. */
 export interface Sandbox {
   readonly id: string;
   readonly name: string;
   readonly hostname: string;
-  /** Starts the sandbox; resolves once the entrypoint wrapper is stopped, waiting for the probe. */
-  start(): Promise<StoppedTarget>;
-  /** Lets the stopped entrypoint run (SIGCONT). */
-  release(hostPid: number): void;
+  /** Starts the sandbox; with `hold`, resolves once the entrypoint wrapper is stopped, waiting for the probe. */
+  start(): Promise<SandboxTarget>;
+  /** Lets the held entrypoint run (SIGCONT); marks the start of the observation window. */
+  release(target: SandboxTarget): void;
   /** Resolves when the sandbox exits, the window expires (killed), or `signal` aborts (killed). */
   wait(signal: AbortSignal): Promise<SandboxExit>;
   /** Kills the sandbox now; `reason` is recorded in the exit. */

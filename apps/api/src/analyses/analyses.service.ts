@@ -6,6 +6,7 @@ import { DomainException, ErrorCode } from '#core/errors/domain.exception';
 import { parseImageRef } from '#core/image/image-ref';
 import { REDIS } from '#core/nest/tokens';
 import { ProfileRegistry } from '#core/profiles/profile.registry';
+import { PROBE_RUNTIME } from '#core/profiles/probes';
 import { JobProducer } from '#core/queue/job-producer';
 import { JobName, jobOptions } from '#core/queue/queue.constants';
 import { AnalysisRepository, type Page } from '#core/storage/analysis.repository';
@@ -43,8 +44,8 @@ export class AnalysesService {
       digest: ref.digest ?? null,
       imageId: null,
       profile: profile.name,
-      probe: profile.probe,
-      runtime: profile.runtime,
+      probe: dto.probe ?? profile.probe,
+      runtime: PROBE_RUNTIME[dto.probe ?? profile.probe],
       status: 'queued',
       phase: 'queued',
       verdict: null,

@@ -45,8 +45,9 @@ export class DetonationService {
     }
     const profile = this.profiles.get(rec.profile);
     if (!profile) throw new UnrecoverableError(`profile "${rec.profile}" no longer exists`);
-    const probe = this.probes.get(profile.probe);
-    if (!probe) throw new UnrecoverableError(`probe "${profile.probe}" is not available in this worker`);
+    const probe = this.probes.get(rec.probe);
+    if (!probe) throw new UnrecoverableError(`probe "${rec.probe}" is not available in this worker`);
+    const runtime = rec.runtime === 'runsc' ? 'runsc' : 'runc';
     const startedAt = rec.startedAt ?? new Date().toISOString();
     if (!(await this.repo.update(analysisId, { status: "running", phase: "resolving", startedAt, attempts: rec.attempts + 1 }))) {
       return { analysisId, outcome: 'cancelled' };
@@ -63,18 +64,17 @@ export class DetonationService {
       const dir = await this.artifacts.ensureDir(analysisId);
       const tracePath = join(dir, 'trace.raw');
       const t1 = Date.now();
-      sandbox = await this.runtime.create({ analysisId, image, runtime: profile.runtime, capabilities: profile.capabilities, limits: profile.limits });
+      sandbox = await this.runtime.create({ analysisId, image, runtime, hold: probe.attachesToProcess, capabilities: profile.capabilities, limits: profile.limits });
       const t2 = Date.now();
       const target = await sandbox.start();
-      const { hostPid } = target;
       const t3 = Date.now();
-      const session = await probe.attach({ hostPid, containerId: sandbox.id }, tracePath, { budgetBytes: profile.limits.traceBytes });
+      const session = await probe.attach(target, tracePath, { budgetBytes: profile.limits.traceBytes });
       const box = sandbox;
       session.onBudgetExceeded(() => void box.kill('budget'));
       const t4 = Date.now();
       if (ac.signal.aborted) throw new CancelledError();
       await this.repo.update(analysisId, { phase: 'observing' });
-      sandbox.release(hostPid);
+      sandbox.release(target);
       const exit = await sandbox.wait(ac.signal);
       const t5 = Date.now();
       const probeStats = await session.stop(5000);
@@ -89,7 +89,7 @@ export class DetonationService {
         imageRef: rec.image,
         image,
         profile,
-        sandbox: { id: sandbox.id, name: sandbox.name, hostname: sandbox.hostname, runtime: profile.runtime },
+        sandbox: { id: sandbox.id, name: sandbox.name, hostname: sandbox.hostname, runtime },
         tracePath,
         target,
         exit,

@@ -10,7 +10,7 @@ import {
   type SandboxObservation,
   type ScoringPolicy,
   analyzeTrace,
-  createStraceParser,
+  parserFor,
   readLines,
   scoreFindings,
 } from '#analysis';
@@ -95,7 +95,7 @@ export class RunAnalyzer {
     const events = await this.artifacts.writeStream(analysisId, 'events.ndjson');
     const result = await analyzeTrace({
       lines: readLines(source),
-      createParser: createStraceParser,
+      createParser: parserFor(probe.probe),
       tracker: {
         sandbox: {
           containerId: facts.sandbox.id,

@@ -1,7 +1,7 @@
 import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary, Verdict } from '#core/storage/analysis.types';
 import type { ProbeStats } from '#sandbox/probes/probe';
-import type { CapturedOutput, LimitHits, ResolvedImage, SandboxExit, StoppedTarget } from '#sandbox/sandbox-runtime';
+import type { CapturedOutput, LimitHits, ResolvedImage, SandboxExit, SandboxTarget } from '#sandbox/sandbox-runtime';
 
 /** Everything the sandbox run observed, handed to the analyzer. */
 export interface RunFacts {
@@ -11,7 +11,7 @@ export interface RunFacts {
   profile: SandboxProfile;
   sandbox: { id: string; name: string; hostname: string; runtime: string };
   tracePath: string;
-  target: StoppedTarget;
+  target: SandboxTarget;
   exit: SandboxExit;
   limitHits: LimitHits;
   probe: ProbeStats;

@@ -18,7 +18,7 @@ describe('parseProfile', () => {
   it.each([
     ['runtime: kata\n', 'runtime'],
     ['probe: dtrace\n', 'probe'],
-    ['runtime: runsc\nprobe: strace\n', 'probe'],
+    ['runtime: runsc\nprobe: strace\n', 'runtime'],
     ['limits: {memory: lots}\n', 'limits.memory'],
     ['limits: {pids: 1}\n', 'limits.pids'],
     ['limits: {window: soon}\n', 'limits.window'],

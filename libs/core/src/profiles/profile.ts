@@ -2,10 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 
-export type RuntimeName = 'runc' | 'runsc';
-export type ProbeName = 'strace';
-export const RUNTIMES: readonly RuntimeName[] = ['runc', 'runsc'];
-export const PROBES: readonly ProbeName[] = ['strace'];
+import { PROBE_RUNTIME, PROBES, type ProbeName, RUNTIMES, type RuntimeName } from './probes.js';
+
+export type { ProbeName, RuntimeName };
 export const PRIORITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'] as const;
 
 export interface SandboxProfile {
@@ -115,10 +114,10 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
   const limits = (o.limits ?? {}) as Record<string, unknown>;
   if (typeof limits !== 'object' || Array.isArray(limits)) throw new ProfileError(short, 'limits', 'must be a mapping');
   for (const k of Object.keys(limits)) if (!KNOWN_LIMITS.has(k)) throw new ProfileError(short, `limits.${k}`, 'is not a known limit');
-  const runtime = oneOf(short, 'runtime', o.runtime, RUNTIMES, 'runc');
   const probe = oneOf(short, 'probe', o.probe, PROBES, 'strace');
-  if (probe === 'strace' && runtime === 'runsc') {
-    throw new ProfileError(short, 'probe', 'strace cannot trace inside gVisor (runsc); use runtime runc');
+  const runtime = oneOf(short, 'runtime', o.runtime, RUNTIMES, PROBE_RUNTIME[probe]);
+  if (runtime !== PROBE_RUNTIME[probe]) {
+    throw new ProfileError(short, 'runtime', `probe ${probe} needs runtime ${PROBE_RUNTIME[probe]}, got ${runtime}`);
   }
   const rules = stringList(short, 'rules', o.rules ?? ['rules/*.yaml']).flatMap((r) => expandRuleGlob(short, profilesDir, r));
   if (rules.length === 0) throw new ProfileError(short, 'rules', 'lists no rule file');

@@ -29,12 +29,14 @@ afterAll(async () => {
 
 async function detonate(image: string, id: string, window = 10) {
   const resolved = await runtime.resolveImage(parseImageRef(image));
-  const sandbox = await runtime.create({ analysisId: id, image: resolved, runtime: 'runc', capabilities: 'default', limits: { ...limits, windowSeconds: window } });
+  const sandbox = await runtime.create({ analysisId: id, image: resolved, runtime: 'runc', hold: true, capabilities: 'default', limits: { ...limits, windowSeconds: window } });
   try {
-    const { hostPid } = await sandbox.start();
-    const session = await new StraceProbe().attach({ hostPid, containerId: sandbox.id }, join(work, `${id}.trace`), { budgetBytes: 8 * 1024 ** 2 });
+    const target = await sandbox.start();
+    expect(target.hostPid).toBeGreaterThan(0);
+    expect(target.cgroupPath).toContain(sandbox.id);
+    const session = await new StraceProbe().attach(target, join(work, `${id}.trace`), { budgetBytes: 8 * 1024 ** 2 });
     session.onBudgetExceeded(() => void sandbox.kill('budget'));
-    sandbox.release(hostPid);
+    sandbox.release(target);
     const exit = await sandbox.wait(new AbortController().signal);
     const stats = await session.stop(5000);
     const output = await sandbox.output(limits.outputBytes);

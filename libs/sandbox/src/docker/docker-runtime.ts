@@ -14,7 +14,7 @@ import {
   type SandboxExit,
   type SandboxRuntime,
   type SandboxSpec,
-  type StoppedTarget,
+  type SandboxTarget,
 } from '../sandbox-runtime.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
 import { CappedCollector } from './output-collector.js';
@@ -99,6 +99,7 @@ export class DockerRuntime implements SandboxRuntime {
   async create(spec: SandboxSpec): Promise<Sandbox> {
     const argv = [...spec.image.entrypoint, ...spec.image.cmd];
     if (argv.length === 0) throw new ImageVerificationError('image has neither an entrypoint nor a command: nothing to run');
+    if (spec.hold && spec.runtime === 'runsc') throw new Error('a held start needs runc: under gVisor the host cannot see or signal the sample');
     const hostname = randomBytes(6).toString('hex');
     const name = `quarantine-${spec.analysisId}`;
     const deadline = new Date(Date.now() + (spec.limits.windowSeconds + (this.opts.reapGraceSeconds ?? 120)) * 1000);
@@ -106,7 +107,7 @@ export class DockerRuntime implements SandboxRuntime {
       name,
       Image: spec.image.imageId,
       Hostname: hostname,
-      Entrypoint: [HOLD_PATH, ...argv],
+      Entrypoint: spec.hold ? [HOLD_PATH, ...argv] : argv,
       Cmd: [],
       // The image's own user, env and working directory apply unchanged.
       AttachStdout: true,
@@ -140,11 +141,13 @@ export class DockerRuntime implements SandboxRuntime {
         Binds: [],
       },
     });
-    try {
-      await container.putArchive(await this.holdArchive(), { path: '/' });
-    } catch (e) {
-      await container.remove({ force: true }).catch(() => undefined);
-      throw e;
+    if (spec.hold) {
+      try {
+        await container.putArchive(await this.holdArchive(), { path: '/' });
+      } catch (e) {
+        await container.remove({ force: true }).catch(() => undefined);
+        throw e;
+      }
     }
     return new DockerSandbox(this.docker, container, name, hostname, spec);
   }
@@ -215,7 +218,7 @@ class DockerSandbox implements Sandbox {
     this.stderr = new CappedCollector(spec.limits.outputBytes);
   }
 
-  async start(): Promise<StoppedTarget> {
+  async start(): Promise<SandboxTarget> {
     const stream = (await this.container.attach({ stream: true, stdout: true, stderr: true, logs: false })) as unknown as Duplex;
     this.attachStream = stream;
     this.docker.modem.demuxStream(stream, this.stdout, this.stderr);
@@ -225,13 +228,18 @@ class DockerSandbox implements Sandbox {
     const initPid = info.State.Pid;
     if (!initPid) throw new Error(`sandbox ${this.name} has no init pid after start (state ${info.State.Status})`);
     this.monitor = await CgroupMonitor.forPid(initPid);
+    const cgroupPath = await cgroupV2Path(initPid);
+    if (!this.spec.hold) {
+      this.releasedAt = Date.now();
+      return { containerId: this.id, initPid, uid: 0, gid: 0, cgroupPath };
+    }
     const hostPid = await waitForStoppedChild(initPid, 10_000);
-    return readTarget(hostPid);
+    return { containerId: this.id, initPid, cgroupPath, ...(await readIdentity(hostPid)) };
   }
 
-  release(hostPid: number): void {
+  release(target: SandboxTarget): void {
     this.releasedAt = Date.now();
-    process.kill(hostPid, 'SIGCONT');
+    if (target.hostPid) process.kill(target.hostPid, 'SIGCONT');
   }
 
   async wait(signal: AbortSignal): Promise<SandboxExit> {
@@ -327,8 +335,13 @@ async function waitForStoppedChild(initPid: number, timeoutMs: number): Promise<
   throw new Error(`sandbox entrypoint wrapper did not reach its stop point within ${timeoutMs} ms`);
 }
 
+async function cgroupV2Path(pid: number): Promise<string | undefined> {
+  const text = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+  return /^0::(.+)$/m.exec(text)?.[1];
+}
+
 /** Identity of the stopped wrapper from /proc: namespace pid, real uid and gid. */
-async function readTarget(hostPid: number): Promise<StoppedTarget> {
+async function readIdentity(hostPid: number): Promise<{ hostPid: number; vpid?: number; uid: number; gid: number }> {
   const status = await readFile(`/proc/${hostPid}/status`, 'utf8').catch(() => '');
   const field = (name: string) => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)?.[1].trim().split(/\s+/) ?? [];
   const nspid = field('NSpid');

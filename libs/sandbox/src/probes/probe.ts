@@ -14,11 +14,8 @@ export interface ProbeStats {
   budgetExceeded: boolean;
 }
 
-export interface ProbeTarget {
-  /** Host pid of the stopped entrypoint wrapper. */
-  hostPid: number;
-  containerId: string;
-}
+export type { SandboxTarget as ProbeTarget } from '../sandbox-runtime.js';
+import type { SandboxTarget as ProbeTarget } from '../sandbox-runtime.js';
 
 export interface ProbeSession {
   /** Where the raw trace is being written. */
@@ -31,6 +28,11 @@ export interface ProbeSession {
 
 export interface Probe {
   readonly name: string;
+  /**
+   * The probe attaches to the held entrypoint from the host (strace, eBPF, perf, ftrace): the
+   * sandbox starts it stopped. False for probes that record from the sandbox's own start (gVisor).
+   */
+  readonly attachesToProcess: boolean;
   /** Fields this probe cannot supply (rules needing them are reported as not evaluated). */
   readonly unavailableFields: ReadonlySet<string>;
   /** Attaches to the stopped target; resolves once attached, so releasing the target loses nothing. */

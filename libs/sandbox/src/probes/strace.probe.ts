@@ -23,12 +23,14 @@ export const STRACE_ARGS = [
 
 export class StraceProbe implements Probe {
   readonly name = 'strace';
+  readonly attachesToProcess = true;
   /** strace sees every syscall with decoded arguments; it cannot see capabilities or loginuid. */
   readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
 
   constructor(private readonly binary = 'strace') {}
 
   async attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession> {
+    if (!target.hostPid) throw new ProbeStartError('strace needs the held entrypoint (sandbox created with hold)');
     const child = spawn(this.binary, [...STRACE_ARGS, '-o', tracePath, '-p', String(target.hostPid)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });

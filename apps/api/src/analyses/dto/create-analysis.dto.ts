@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, Validate, ValidatorConstraint, type ValidatorConstraintInterface, type ValidationArguments } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, Validate, ValidatorConstraint, type ValidatorConstraintInterface, type ValidationArguments } from 'class-validator';
 import { ImageRefError, parseImageRef } from '#core/image/image-ref';
+import { PROBES, type ProbeName } from '#core/profiles/probes';
 
 @ValidatorConstraint({ name: 'imageReference' })
 export class ImageReferenceConstraint implements ValidatorConstraintInterface {
@@ -43,6 +44,11 @@ export class CreateAnalysisDto {
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'profile must be a profile name (lower-case letters, digits, dashes)' })
   profile?: string;
+
+  @ApiPropertyOptional({ enum: PROBES, description: "Overrides the profile's probe (the runtime follows the probe)" })
+  @IsOptional()
+  @IsIn(PROBES as ProbeName[], { message: `probe must be one of: ${PROBES.join(', ')}` })
+  probe?: ProbeName;
 
   @ApiPropertyOptional({ example: { ticket: 'SEC-42' }, type: 'object', additionalProperties: { type: 'string' } })
   @IsOptional()

@@ -1,0 +1,19 @@
+import { createStraceParser } from './strace-parser.js';
+import type { RawEventSink, TraceParser } from './trace-parser.js';
+
+export type ParserFactory = (sink: RawEventSink) => TraceParser;
+
+/** The parser of each probe's raw trace, by probe name. One parser per file; add new probes here. */
+const PARSERS: Readonly<Record<string, ParserFactory>> = {
+  strace: createStraceParser,
+};
+
+export function parserFor(probe: string): ParserFactory {
+  const p = PARSERS[probe];
+  if (!p) throw new Error(`no trace parser for probe "${probe}"`);
+  return p;
+}
+
+export function parserProbes(): string[] {
+  return Object.keys(PARSERS);
+}

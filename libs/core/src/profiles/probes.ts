@@ -1,0 +1,25 @@
+/**
+ * Probes Quarantine knows, and the runtime each one needs: host-side tracers (strace, eBPF, perf,
+ * ftrace, and host sensors like Falco and Tracee) watch runc containers; gVisor's own syscall log
+ * needs the sample to run under runsc.
+ */
+export type ProbeName = 'strace' | 'gvisor' | 'ebpf' | 'perf' | 'ftrace' | 'falco' | 'tracee';
+export type RuntimeName = 'runc' | 'runsc';
+
+export const PROBE_RUNTIME: Readonly<Record<ProbeName, RuntimeName>> = {
+  strace: 'runc',
+  gvisor: 'runsc',
+  ebpf: 'runc',
+  perf: 'runc',
+  ftrace: 'runc',
+  falco: 'runc',
+  tracee: 'runc',
+};
+
+/** Probes this build can run (a probe is listed here once its implementation and tests land). */
+export const PROBES: readonly ProbeName[] = ['strace'];
+export const RUNTIMES: readonly RuntimeName[] = ['runc', 'runsc'];
+
+export function isProbe(v: unknown): v is ProbeName {
+  return typeof v === 'string' && (PROBES as readonly string[]).includes(v);
+}
