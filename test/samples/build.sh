@@ -40,6 +40,7 @@ SPECS=(
   "forkbomb|abusive|forkbomb.c|"
   "spammer|abusive|spammer.c|"
   "memhog|abusive|memhog.c|"
+  "syscall-storm|benign|syscall-storm.c|"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)

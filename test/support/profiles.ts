@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * A profiles directory for e2e runs: the shipped profiles plus `e2e` (short window, tight limits)
  * using the shipped rule files, so tests exercise the real rules without waiting 30 s per sample.
  */
-export function e2eProfilesDir(window = '4s'): string {
+export function e2eProfilesDir(window = '4s', trace = '16m'): string {
   const shipped = join(process.cwd(), 'sandbox-profiles');
   const dir = mkdtempSync(join(tmpdir(), 'q-profiles-'));
   for (const f of readdirSync(shipped).filter((x) => x.endsWith('.yaml'))) {
@@ -33,7 +33,7 @@ export function e2eProfilesDir(window = '4s'): string {
       '  cpus: 1',
       `  window: ${window}`,
       '  output: 4k',
-      '  trace: 16m',
+      `  trace: ${trace}`,
       'rules:',
       `  - ${rules}`,
       '',
