@@ -110,8 +110,15 @@ const CASES: Case[] = [
       open('/etc/ld.so.preload', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/usr/local/bin/etc-writer' }, '0644'),
       openFailed('/etc/ld.so.preload', 'O_WRONLY|O_CREAT|O_TRUNC', 'EROFS', 30, { exe: '/tmp/x' }),
       sys('rename', { oldpath: '/tmp/p', newpath: '/etc/ld.so.preload' }, { exe: '/bin/mv' }),
+      // cd /etc && mv /tmp/p ld.so.preload; cd /tmp && ln -s /tmp/p ../etc/ld.so.preload
+      sys('rename', { oldpath: '/tmp/p', newpath: 'ld.so.preload' }, { exe: '/bin/mv', cwd: '/etc' }),
+      sys('symlinkat', { target: '/tmp/p', linkdirfd: -100, linkpath: '../etc/ld.so.preload' }, { exe: '/bin/ln', cwd: '/tmp' }),
     ],
-    negative: [open('/etc/ld.so.preload', 'O_RDONLY|O_CLOEXEC', { exe: '/usr/bin/ls' })],
+    negative: [
+      open('/etc/ld.so.preload', 'O_RDONLY|O_CLOEXEC', { exe: '/usr/bin/ls' }),
+      // A link that points at ld.so.preload does not modify it.
+      sys('symlinkat', { target: '/etc/ld.so.preload', linkdirfd: -100, linkpath: 'p' }, { exe: '/bin/ln', cwd: '/tmp' }),
+    ],
   },
   {
     rule: 'Dynamic Linker Configuration Modified',
@@ -141,8 +148,10 @@ const CASES: Case[] = [
       open('/etc/cron.d/x', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/usr/local/bin/cron-persist' }, '0644'),
       open('/var/spool/cron/crontabs/root', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/usr/bin/crontab' }),
       open('/etc/crontab', 'O_WRONLY|O_APPEND', { exe: '/bin/sh' }),
+      sys('renameat', { olddirfd: -100, oldpath: 'job', newdirfd: -100, newpath: 'crontabs/root' }, { exe: '/bin/mv', cwd: '/var/spool/cron' }),
     ],
     negative: [
+      sys('renameat', { olddirfd: -100, oldpath: 'job', newdirfd: -100, newpath: '../../../tmp/job.bak' }, { exe: '/bin/mv', cwd: '/var/spool/cron' }),
       open('/etc/cron.daily/apt-compat', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/usr/bin/dpkg', parents: [APT] }),
       open('/etc/crontab', 'O_RDONLY', { exe: '/usr/sbin/cron' }),
     ],
@@ -152,8 +161,10 @@ const CASES: Case[] = [
     positive: [
       open('/root/.ssh/authorized_keys', 'O_WRONLY|O_CREAT|O_APPEND', { exe: '/usr/local/bin/cron-persist' }, '0600'),
       sys('rename', { oldpath: '/tmp/k', newpath: '/home/app/.ssh/authorized_keys' }, { exe: '/bin/mv' }),
+      sys('rename', { oldpath: 'k.tmp', newpath: 'authorized_keys' }, { exe: '/bin/mv', cwd: '/root/.ssh' }),
     ],
-    negative: [open('/root/.ssh/authorized_keys', 'O_RDONLY', { exe: '/usr/sbin/sshd' }), open('/root/.ssh/known_hosts', 'O_WRONLY|O_APPEND', { exe: '/usr/bin/ssh' })],
+    negative: [
+      sys('rename', { oldpath: 'authorized_keys', newpath: 'authorized_keys.old' }, { exe: '/bin/mv', cwd: '/root/.ssh' }),open('/root/.ssh/authorized_keys', 'O_RDONLY', { exe: '/usr/sbin/sshd' }), open('/root/.ssh/known_hosts', 'O_WRONLY|O_APPEND', { exe: '/usr/bin/ssh' })],
   },
   {
     rule: 'Shell Startup File Modified',
@@ -183,8 +194,18 @@ const CASES: Case[] = [
     positive: [
       open('/usr/bin/ls', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/tmp/.x' }),
       sys('rename', { oldpath: '/tmp/kworker', newpath: '/usr/local/bin/kworker' }, { exe: '/bin/mv' }),
+      // cd /tmp && mv kworker ../usr/bin/; cd /usr/local/bin && ln -s /tmp/kworker sudo
+      sys('renameat2', { olddirfd: -100, oldpath: 'kworker', newdirfd: -100, newpath: '../usr/bin/kworker', flags: '0' }, { exe: '/bin/mv', cwd: '/tmp' }),
+      sys('symlinkat', { target: '/tmp/kworker', linkdirfd: -100, linkpath: 'sudo' }, { exe: '/bin/ln', cwd: '/usr/local/bin' }),
     ],
     negative: [
+      // ln -s /bin/busybox /tmp/sh: the link is in /tmp, it only points into /bin.
+      sys('symlinkat', { target: '/bin/busybox', linkdirfd: -100, linkpath: 'sh' }, { exe: '/bin/ln', cwd: '/tmp' }),
+      // Moving something out of /usr/local/bin, or a refused rename into it.
+      sys('rename', { oldpath: 'tool', newpath: '/tmp/tool' }, { exe: '/bin/mv', cwd: '/usr/local/bin' }),
+      sys('rename', { oldpath: '/tmp/x', newpath: '/usr/bin/x' }, { exe: '/bin/mv' }, 'EROFS', -30),
+      // An absolute path that only looks like it is below /bin.
+      sys('rename', { oldpath: '/tmp/x', newpath: '/bin/../tmp/y' }, { exe: '/bin/mv' }),
       open('/usr/bin/curl', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/usr/bin/dpkg', parents: [APT] }),
       open('/usr/local/bin/flask', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/usr/local/bin/python3.12', name: 'pip', parents: [ENTRYPOINT] }),
       open('/usr/bin/ls', 'O_RDONLY|O_CLOEXEC', { exe: '/bin/sh' }),
@@ -195,6 +216,7 @@ const CASES: Case[] = [
     positive: [
       sys('chmod', { filename: '/tmp/x.ko', mode: '04755' }, { exe: '/usr/local/bin/escape' }, 'EPERM', -1),
       sys('fchmodat', { dirfd: -100, filename: '/usr/local/bin/rootme', mode: '02755' }, { exe: '/bin/chmod' }),
+      sys('fchmodat', { dirfd: -100, filename: 'rootme', mode: '04755' }, { exe: '/bin/chmod', cwd: '/tmp' }),
     ],
     negative: [
       sys('chmod', { filename: '/tmp/.x', mode: '0755' }, { exe: '/usr/local/bin/dropper' }),
@@ -208,8 +230,17 @@ const CASES: Case[] = [
       open('/var/log/auth.log', 'O_WRONLY|O_TRUNC', { exe: '/bin/sh' }),
       sys('truncate', { path: '/var/log/syslog', length: 0 }, { exe: '/usr/bin/truncate' }),
       sys('unlinkat', { dirfd: -100, name: '/var/log/wtmp', flags: '0' }, { exe: '/bin/rm' }),
+      // cd /var/log && rm syslog; cd /var/log/nginx && rm ../auth.log; cd /var/log && truncate -s0 btmp
+      sys('unlinkat', { dirfd: -100, name: 'syslog', flags: '0' }, { exe: '/bin/rm', cwd: '/var/log' }),
+      sys('unlink', { path: '../auth.log' }, { exe: '/bin/rm', cwd: '/var/log/nginx' }),
+      sys('truncate', { path: 'btmp', length: 0 }, { exe: '/usr/bin/truncate', cwd: '/var/log' }),
+      // A refused absolute attempt still counts.
+      sys('unlinkat', { dirfd: -100, name: '/var/log/lastlog', flags: '0' }, { exe: '/bin/rm' }, 'EACCES', -13),
     ],
     negative: [
+      sys('unlinkat', { dirfd: -100, name: 'app.pid', flags: '0' }, { exe: '/bin/rm', cwd: '/var/run' }),
+      sys('unlinkat', { dirfd: -100, name: '../tmp/x', flags: '0' }, { exe: '/bin/rm', cwd: '/var/log' }),
+      sys('unlinkat', { dirfd: -100, name: 'syslog', flags: '0' }, { exe: '/usr/sbin/logrotate', name: 'logrotate', cwd: '/var/log' }),
       open('/var/log/nginx/access.log', 'O_WRONLY|O_CREAT|O_APPEND', { exe: '/usr/sbin/nginx' }),
       open('/var/log/app.log', 'O_WRONLY|O_TRUNC', { exe: '/usr/sbin/logrotate' }),
     ],
@@ -219,6 +250,8 @@ const CASES: Case[] = [
     positive: [
       sys('unlink', { path: '/root/.bash_history' }, { exe: '/bin/rm' }),
       sys('symlink', { target: '/dev/null', linkpath: '/root/.bash_history' }, { exe: '/bin/ln' }),
+      sys('unlinkat', { dirfd: -100, name: '.bash_history', flags: '0' }, { exe: '/bin/rm', cwd: '/root' }),
+      sys('symlinkat', { target: '/dev/null', linkdirfd: -100, linkpath: '.ash_history' }, { exe: '/bin/ln', cwd: '/root' }),
       exec(['/bin/sh', '-i'], { env: ['PATH=/bin', 'HISTFILE=/dev/null'] }),
     ],
     negative: [
@@ -326,11 +359,14 @@ const CASES: Case[] = [
     positive: [
       sys('chmod', { filename: '/tmp/.x', mode: '0755' }, { exe: '/usr/local/bin/dropper' }),
       sys('fchmodat', { dirfd: -100, filename: '/dev/shm/p', mode: '0100755' }, { exe: '/bin/chmod' }),
+      sys('fchmodat', { dirfd: -100, filename: 'payload', mode: '0755' }, { exe: '/bin/chmod', cwd: '/tmp' }),
       open('/tmp/dropper', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/bin/cp' }, '0100755'),
     ],
     negative: [
       sys('chmod', { filename: '/tmp/data.txt', mode: '0644' }, { exe: '/bin/chmod' }),
       sys('chmod', { filename: '/app/run.sh', mode: '0755' }, { exe: '/bin/chmod' }),
+      sys('chmod', { filename: 'run.sh', mode: '0755' }, { exe: '/bin/chmod', cwd: '/app' }),
+      sys('chmod', { filename: '../app/run.sh', mode: '0755' }, { exe: '/bin/chmod', cwd: '/tmp' }),
       open('/tmp/tmpwriter/chunk-0.txt', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/usr/local/bin/tmpwriter' }, '0644'),
     ],
   },
@@ -585,6 +621,73 @@ describe('captured sample traces', () => {
 // ------------------------------------------------------------------------------------------------
 // False positives: realistic benign start-up sequences, hand-built where we have no image.
 // ------------------------------------------------------------------------------------------------
+
+describe('relative paths through the real parser and tracker (fs.path.*)', () => {
+  // strace -f -ttt -yy lines as the probe writes them; the first execve is the entrypoint.
+  const run = (...lines: string[]): EvalContext[] =>
+    replayStrace(['500 1.000000 execve("/bin/sh", ["sh", "-c", "x"], []) = 0', ...lines]
+      .map((l, i) => (i === 0 ? l : `500 1.${String(i).padStart(6, '0')} ${l}`)).join('\n') + '\n', sandbox('attacker'));
+  const findings = (ctxs: EvalContext[], type: string): string[] => ctxs.filter((c) => c.event.type === type).flatMap((c) => fired(c));
+
+  it('cd /var/log && rm syslog; rm through a directory fd; cd .. && truncate', () => {
+    const ctxs = run(
+      'chdir("/var/log") = 0',
+      'unlinkat(AT_FDCWD</var/log>, "syslog", 0) = 0',
+      'openat(AT_FDCWD, "/var/log/nginx", O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY) = 3</var/log/nginx>',
+      'unlinkat(3</var/log/nginx>, "access.log", 0) = 0',
+      'chdir("/var/log/nginx/..") = 0',
+      'truncate("wtmp", 0) = 0',
+    );
+    expect(findings(ctxs, 'unlinkat')).toEqual(['Log File Cleared', 'Log File Cleared']);
+    expect(findings(ctxs, 'truncate')).toEqual(['Log File Cleared']);
+    const [m] = rules.evaluate(ctxs.find((c) => c.event.type === 'unlinkat')!);
+    expect(m!.output).toContain('path=/var/log/syslog');
+  });
+
+  it('mv into /usr/bin, ln -s into /usr/local/bin, chmod u+s and chmod +x with relative paths', () => {
+    const ctxs = run(
+      'chdir("/tmp") = 0',
+      'renameat2(AT_FDCWD, "kworker", AT_FDCWD, "../usr/bin/kworker", RENAME_NOREPLACE) = 0',
+      'symlinkat("/tmp/kworker", AT_FDCWD, "/usr/local/bin/../bin/sudo") = 0',
+      'fchmodat(AT_FDCWD, "kworker", 04755) = 0',
+      'chmod("payload", 0755) = 0',
+    );
+    expect(findings(ctxs, 'renameat2')).toContain('Write Below Binary Directory');
+    expect(findings(ctxs, 'symlinkat')).toContain('Write Below Binary Directory');
+    expect(findings(ctxs, 'fchmodat')).toEqual(expect.arrayContaining(['Setuid or Setgid Bit Set', 'Executable Bit Set in Temporary Directory']));
+    expect(findings(ctxs, 'chmod')).toEqual(['Executable Bit Set in Temporary Directory']);
+    const [m] = rules.evaluate(ctxs.find((c) => c.event.type === 'fchmodat')!).filter((x) => x.rule === 'Setuid or Setgid Bit Set');
+    expect(m!.output).toContain('file=/tmp/kworker');
+  });
+
+  it('persistence by relative rename: cron spool, authorized_keys, ld.so.preload; a write to a kernel callback file by relative open', () => {
+    const ctxs = run(
+      'chdir("/var/spool/cron/crontabs") = 0',
+      'rename("/tmp/job", "root") = 0',
+      'chdir("/root/.ssh") = 0',
+      'rename("k.tmp", "authorized_keys") = 0',
+      'chdir("/etc") = 0',
+      'linkat(AT_FDCWD, "/tmp/evil.so.list", AT_FDCWD, "ld.so.preload", 0) = 0',
+      'chdir("/proc/sys/kernel") = 0',
+      'openat(AT_FDCWD, "core_pattern", O_WRONLY|O_TRUNC) = -1 EROFS (Read-only file system)',
+    );
+    expect(findings(ctxs, 'rename')).toEqual(['Cron Job Written', 'SSH Authorized Keys Modified']);
+    expect(findings(ctxs, 'linkat')).toEqual(['Dynamic Linker Preload Modified']);
+    expect(findings(ctxs, 'openat')).toEqual(['Kernel Callback File Write']);
+  });
+
+  it('relative paths that resolve elsewhere stay quiet', () => {
+    const ctxs = run(
+      'chdir("/var/log") = 0',
+      'unlinkat(AT_FDCWD, "../run/app.pid", 0) = 0',
+      'chdir("/usr/bin") = 0',
+      'symlinkat("busybox", AT_FDCWD, "/tmp/sh") = 0',
+      'rename("../../tmp/a", "../../tmp/b") = 0',
+      'chmod("../../app/run.sh", 0755) = 0',
+    );
+    expect(ctxs.slice(1).flatMap((c) => fired(c))).toEqual([]);
+  });
+});
 
 describe('false-positive suite: ordinary start-ups match nothing above notice', () => {
   const EP = ENTRYPOINT;

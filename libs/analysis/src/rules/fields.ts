@@ -5,8 +5,10 @@
  * chain, fd, sandbox metadata). Fields that differ from Falco carry an `approximation` note;
  * `describeFields()` lists them for documentation and reports.
  */
-import type { EvalContext, FdState, ProcessState } from '../state/context.js';
-import type { FdType } from '../events/event.js';
+import type { EvalContext, FdState, FsPaths, ProcessState } from '../state/context.js';
+import type { FdType, NormalizedEvent } from '../events/event.js';
+import { AT_FDCWD, FS_PATH_SPECS, resolveFsPaths } from '../state/fs-path.js';
+import { normalizePath, resolvePath } from '../state/path.js';
 import type { FieldDef, FieldRegistry, FieldType, FieldValue } from './field.js';
 import { compileGlob } from './matchers.js';
 
@@ -330,6 +332,80 @@ function openFlagsOf(ctx: EvalContext): OpenFlags | undefined {
   lastOpenResult = !OPEN_TYPES.has(t) ? undefined : t === 'creat' ? CREAT_FLAGS : parseFlags(f);
   return lastOpenResult;
 }
+
+// fs.path.* ---------------------------------------------------------------------
+
+/** Opens answer fs.path.name from the fd the tracker resolved (cwd or dirfd); creat is our extension. */
+const FS_OPEN_TYPES = new Set(['open', 'openat', 'openat2', 'creat']);
+
+/** Falco answers fs.path.* only for calls that succeeded (res = 0, or an fd for opens). */
+function fsSucceeded(c: EvalContext): boolean {
+  return c.event.rawres >= 0 && typeof c.event.res === 'number';
+}
+
+let lastFsEvent: NormalizedEvent | undefined;
+let lastFs: FsPaths | undefined;
+/**
+ * The event's path-only-syscall paths: what the state tracker resolved, or, for a context built
+ * without the tracker, the same table resolved against the cwd (relative to an `*at` dirfd other
+ * than AT_FDCWD stays unknown). Memoised on the event: rules often ask several fs.path fields.
+ */
+function fsPathsOf(c: EvalContext): FsPaths | undefined {
+  const fp = c.fsPath;
+  if (fp !== undefined) return fp;
+  const e = c.event;
+  if (e === lastFsEvent) return lastFs;
+  const spec = FS_PATH_SPECS.get(e.type);
+  lastFsEvent = e;
+  if (spec === undefined) {
+    lastFs = undefined;
+    return undefined;
+  }
+  const cwd = c.proc.cwd;
+  lastFs = resolveFsPaths(spec, e.args, (dirArg) => {
+    if (dirArg === undefined) return cwd;
+    const d = e.args[dirArg];
+    return d === undefined || d === AT_FDCWD || d === 'AT_FDCWD' ? cwd : undefined;
+  });
+  return lastFs;
+}
+
+function openPathRaw(c: EvalContext): string | undefined {
+  const v = c.event.args['name'];
+  return typeof v === 'string' ? v : c.fd?.nameraw;
+}
+
+function fsName(c: EvalContext): string | undefined {
+  if (!fsSucceeded(c)) return undefined;
+  const fp = fsPathsOf(c);
+  if (fp !== undefined) return fp.name;
+  const t = c.event.type;
+  if (FS_OPEN_TYPES.has(t)) {
+    if (c.fd !== undefined && c.fd.name !== '') return c.fd.name;
+    const raw = openPathRaw(c);
+    if (raw === undefined) return undefined;
+    if (raw.charCodeAt(0) === 47) return normalizePath(raw);
+    const d = c.event.args['dirfd'];
+    return d === undefined || d === AT_FDCWD ? resolvePath(c.proc.cwd, raw) : undefined;
+  }
+  if (t === 'fchmod' || t === 'fchown') return (c.fd ?? c.event.fd)?.name;
+  return undefined;
+}
+
+function fsNameRaw(c: EvalContext): string | undefined {
+  if (!fsSucceeded(c)) return undefined;
+  const fp = fsPathsOf(c);
+  if (fp !== undefined) return fp.nameraw;
+  const t = c.event.type;
+  if (FS_OPEN_TYPES.has(t)) return openPathRaw(c);
+  if (t === 'fchmod' || t === 'fchown') return (c.fd ?? c.event.fd)?.name;
+  return undefined;
+}
+
+const fsSource = (c: EvalContext): string | undefined => (fsSucceeded(c) ? fsPathsOf(c)?.source : undefined);
+const fsSourceRaw = (c: EvalContext): string | undefined => (fsSucceeded(c) ? fsPathsOf(c)?.sourceraw : undefined);
+const fsTarget = (c: EvalContext): string | undefined => (fsSucceeded(c) ? fsPathsOf(c)?.target : undefined);
+const fsTargetRaw = (c: EvalContext): string | undefined => (fsSucceeded(c) ? fsPathsOf(c)?.targetraw : undefined);
 
 // time -----------------------------------------------------------------------
 
@@ -728,6 +804,27 @@ function buildFields(): FieldDef[] {
     simple('fd.sip.name', 'string', () => undefined, { approximation: noDns }),
     simple('fd.lip.name', 'string', () => undefined, { approximation: noDns }),
     simple('fd.rip.name', 'string', () => undefined, { approximation: noDns }),
+  );
+
+  // fs.path.*: paths of path-only syscalls (unlink, rename, chmod, mkdir, symlink, …) and opens.
+  const fsResolved = 'Resolved lexically (like Falco) against the cwd or, better than Falco, the *at call\'s directory fd; ' +
+    '<NA> when relative to an fd the tracker does not know. Only for successful calls, like Falco.';
+  add(
+    simple('fs.path.name', 'string', fsName, {
+      desc: 'Path a single-path file syscall operated on (mkdir, rmdir, unlink, open, chmod, chown, umount…), absolute.',
+      approximation: `${fsResolved} Also answered for truncate, mknod/mknodat, utimensat and creat, which Falco leaves <NA>.`,
+    }),
+    simple('fs.path.nameraw', 'string', fsNameRaw, { desc: 'fs.path.name as passed to the syscall (may be relative).' }),
+    simple('fs.path.source', 'string', fsSource, {
+      desc: 'Source path of rename (oldpath), link/symlink (the new link) or mount (dev), absolute.',
+      approximation: fsResolved,
+    }),
+    simple('fs.path.sourceraw', 'string', fsSourceRaw, { desc: 'fs.path.source as passed to the syscall.' }),
+    simple('fs.path.target', 'string', fsTarget, {
+      desc: 'Target path of rename (newpath), link (oldpath), symlink (its contents) or mount (dir), absolute.',
+      approximation: `${fsResolved} A relative symlink target is resolved against the link's directory (where it points), not the cwd.`,
+    }),
+    simple('fs.path.targetraw', 'string', fsTargetRaw, { desc: 'fs.path.target as passed to the syscall.' }),
   );
 
   // container / k8s

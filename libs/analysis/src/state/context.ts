@@ -72,10 +72,33 @@ export interface SandboxMetadata {
   groups?: Record<number, string>;
 }
 
+/**
+ * Paths a path-only syscall (unlink, rename, chmod, mkdir, symlink, …) operates on, as passed
+ * (`*raw`) and resolved to absolute, `.`/`..`-normalised paths against the process cwd or the
+ * `*at` call's directory fd. Falco's fs.path.* orientation: `name` for single-path calls; rename
+ * oldpath → `source`, newpath → `target`; link/symlink: the new link is `source`, what it refers
+ * to is `target` (a relative symlink target resolved against the link's directory). A resolved
+ * value is absent when it cannot be known (relative to an fd the tracker does not know).
+ * Recorded whatever the call's result; the fs.path.* fields answer only for successful calls.
+ */
+export interface FsPaths {
+  name?: string;
+  nameraw?: string;
+  source?: string;
+  sourceraw?: string;
+  target?: string;
+  targetraw?: string;
+}
+
 /** One event as rules see it: the event plus what the tracker knew then. */
 export interface EvalContext {
   event: NormalizedEvent;
   proc: ProcessState;
   fd?: FdState;
   sandbox: SandboxMetadata;
+  /**
+   * Set by the state tracker on path-only syscalls only (see `FS_PATH_SPECS` in fs-path.ts);
+   * absent on every other event, so the hot path allocates nothing for them.
+   */
+  fsPath?: FsPaths;
 }

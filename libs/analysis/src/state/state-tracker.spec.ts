@@ -173,3 +173,79 @@ describe('state tracker on synthetic events', () => {
     expect(t.finish().stats.fdResyncs).toBe(1);
   });
 });
+
+describe('state tracker: paths of path-only syscalls (ctx.fsPath)', () => {
+  // strace -f -ttt -yy shaped lines; the first execve is the wrapper's exec of the entrypoint.
+  const trace = (...lines: string[]): string =>
+    ['700 1.000000 execve("/bin/sh", ["sh", "-c", "x"], []) = 0', ...lines].map((l, i) => (l.includes(' 1.') ? l : `700 1.${String(i + 1).padStart(6, '0')} ${l}`)).join('\n') + '\n';
+  const at = (ctxs: EvalContext[], type: string, n = 0): EvalContext => ctxs.filter((c) => c.event.type === type)[n]!;
+
+  it('resolves a relative unlinkat against the cwd (cd /var/log && rm syslog) and records it in the summary', () => {
+    const { ctxs, tracker } = run(trace('chdir("/var/log") = 0', 'unlinkat(AT_FDCWD, "syslog", 0) = 0', 'unlink("../log/./auth.log") = 0'));
+    expect(at(ctxs, 'unlinkat').fsPath).toEqual({ name: '/var/log/syslog', nameraw: 'syslog' });
+    expect(at(ctxs, 'unlink').fsPath).toEqual({ name: '/var/log/auth.log', nameraw: '../log/./auth.log' });
+    expect(tracker.finish().filesWritten.map((f) => [f.path, f.ops])).toEqual([['/var/log/syslog', ['delete']], ['/var/log/auth.log', ['delete']]]);
+  });
+
+  it('uses the cwd strace prints on AT_FDCWD when the chdir was not seen', () => {
+    const { ctxs } = run(trace('unlinkat(AT_FDCWD</var/log/nginx>, "../wtmp", 0) = 0'));
+    expect(at(ctxs, 'unlinkat').fsPath).toEqual({ name: '/var/log/wtmp', nameraw: '../wtmp' });
+  });
+
+  it('resolves against a directory fd: one the tracker opened, one only strace annotated, and an unknown one', () => {
+    const { ctxs } = run(trace(
+      'openat(AT_FDCWD, "/etc", O_RDONLY|O_DIRECTORY) = 3</etc>',
+      'unlinkat(3</etc>, "cron.d/../ld.so.preload", 0) = 0',
+      'fchmodat(9</srv/app>, "bin/run", 04755) = 0',
+      'mkdirat(12, "new", 0755) = 0',
+      'mkdirat(12, "/abs/dir/", 0755) = 0',
+    ));
+    expect(at(ctxs, 'unlinkat').fsPath).toEqual({ name: '/etc/ld.so.preload', nameraw: 'cron.d/../ld.so.preload' });
+    expect(at(ctxs, 'fchmodat').fsPath).toEqual({ name: '/srv/app/bin/run', nameraw: 'bin/run' });
+    // Relative to an fd nobody knows: the raw path only, never a guess against the cwd.
+    expect(at(ctxs, 'mkdirat').fsPath).toEqual({ nameraw: 'new' });
+    expect(at(ctxs, 'mkdirat', 1).fsPath).toEqual({ name: '/abs/dir', nameraw: '/abs/dir/' });
+  });
+
+  it('rename: source and target each against their own dirfd', () => {
+    const { ctxs, tracker } = run(trace(
+      'chdir("/tmp") = 0',
+      'openat(AT_FDCWD, "/usr/local/bin", O_RDONLY|O_DIRECTORY) = 4</usr/local/bin>',
+      'renameat2(AT_FDCWD, "kworker", 4</usr/local/bin>, "kworker", RENAME_NOREPLACE) = 0',
+      'rename("a", "../etc/b") = 0',
+    ));
+    expect(at(ctxs, 'renameat2').fsPath).toEqual({ source: '/tmp/kworker', sourceraw: 'kworker', target: '/usr/local/bin/kworker', targetraw: 'kworker' });
+    expect(at(ctxs, 'rename').fsPath).toEqual({ source: '/tmp/a', sourceraw: 'a', target: '/etc/b', targetraw: '../etc/b' });
+    const files = Object.fromEntries(tracker.finish().filesWritten.map((f) => [f.path, f.ops]));
+    expect(files).toMatchObject({ '/tmp/kworker': ['rename-from'], '/usr/local/bin/kworker': ['rename-to'], '/etc/b': ['rename-to'] });
+  });
+
+  it('link and symlink: the new link is the source; a relative symlink target resolves against the link directory', () => {
+    const { ctxs } = run(trace(
+      'chdir("/usr/local/bin") = 0',
+      'linkat(AT_FDCWD, "/bin/busybox", AT_FDCWD, "sh", 0) = 0',
+      'symlinkat("../../../etc/shadow", AT_FDCWD, "sub/x") = 0',
+      'symlink("/dev/null", "/root/.bash_history") = 0',
+    ));
+    expect(at(ctxs, 'linkat').fsPath).toEqual({ source: '/usr/local/bin/sh', sourceraw: 'sh', target: '/bin/busybox', targetraw: '/bin/busybox' });
+    expect(at(ctxs, 'symlinkat').fsPath).toEqual({ source: '/usr/local/bin/sub/x', sourceraw: 'sub/x', target: '/usr/etc/shadow', targetraw: '../../../etc/shadow' });
+    expect(at(ctxs, 'symlink').fsPath).toEqual({ source: '/root/.bash_history', sourceraw: '/root/.bash_history', target: '/dev/null', targetraw: '/dev/null' });
+  });
+
+  it('chmod, chown, truncate and failed calls carry their path; other syscalls carry none', () => {
+    const { ctxs } = run(trace(
+      'chdir("/tmp") = 0',
+      'chmod("x", 0755) = 0',
+      'fchownat(AT_FDCWD, "y", 0, 0, 0) = 0',
+      'truncate("../var/log/syslog", 0) = 0',
+      'unlinkat(AT_FDCWD, "gone", 0) = -1 ENOENT (No such file or directory)',
+      'openat(AT_FDCWD, "z", O_RDONLY) = 3</tmp/z>',
+      'read(3</tmp/z>, "", 10) = 0',
+    ));
+    expect(at(ctxs, 'chmod').fsPath).toEqual({ name: '/tmp/x', nameraw: 'x' });
+    expect(at(ctxs, 'fchownat').fsPath).toEqual({ name: '/tmp/y', nameraw: 'y' });
+    expect(at(ctxs, 'truncate').fsPath).toEqual({ name: '/var/log/syslog', nameraw: '../var/log/syslog' });
+    expect(at(ctxs, 'unlinkat')).toMatchObject({ event: { res: 'ENOENT' }, fsPath: { name: '/tmp/gone' } });
+    for (const t of ['execve', 'chdir', 'openat', 'read']) expect(at(ctxs, t).fsPath).toBeUndefined();
+  });
+});

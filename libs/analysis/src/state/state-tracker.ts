@@ -1,14 +1,15 @@
 /**
  * State tracker: replays RawEvents in trace order and produces NormalizedEvents plus the
  * EvalContexts rules read (process tree and ancestors, fd tables across dup/fork, cwd, uid/gid,
- * drift, fileless exec), and a report-ready RunSummary.
+ * drift, fileless exec, resolved paths of path-only syscalls), and a report-ready RunSummary.
  *
  * Memory is bounded by what is live: exited processes and closed fds are dropped; summary lists are
  * capped. Contexts are live views: `ctx.proc` / `ctx.fd` are the tracker's own objects and change as
  * later events are processed, so evaluate a context before feeding the next event (or copy it).
  */
 import { EVENT_VERSION, type EventFd, type EventSource, type FdType, type NormalizedEvent, type RawEvent } from '../events/event.js';
-import type { EvalContext, FdState, ProcessState, SandboxMetadata } from './context.js';
+import type { EvalContext, FdState, FsPaths, ProcessState, SandboxMetadata } from './context.js';
+import { AT_FDCWD, FS_PATH_SPECS, resolveFsPaths } from './fs-path.js';
 import { basename, resolvePath } from './path.js';
 import type {
   EntrypointSummary, FileOp, FileWrite, NetworkAttempt, ProcessSummary, RunSummary, TrackerStats,
@@ -133,6 +134,8 @@ export class StateTracker {
   private filesTruncated = 0;
   private networkTruncated = 0;
   private lastChanged: TrackedFd | undefined;
+  /** Paths of the current event when it is a path-only syscall (set by apply, taken by push). */
+  private fsPath: FsPaths | undefined;
   readonly stats: TrackerStats = { events: 0, suppressed: 0, orphans: 0, fdResyncs: 0, processesSeen: 0, liveProcesses: 0, peakLiveProcesses: 0 };
 
   constructor(options: StateTrackerOptions) {
@@ -170,12 +173,16 @@ export class StateTracker {
     const p = this.lookup(raw);
     const wasWrapper = p.wrapper;
     const fd = this.apply(p, raw);
+    const fsPath = this.fsPath;
+    if (fsPath !== undefined) this.fsPath = undefined;
     // The wrapper is invisible to rules until its execve of the entrypoint, which is shown with the new identity.
     if (wasWrapper && p.wrapper && this.opts.showWrapperEvents !== true) {
       this.stats.suppressed++;
       return undefined;
     }
-    return this.emit(p, raw, fd);
+    const ctx = this.emit(p, raw, fd);
+    if (fsPath !== undefined) ctx.fsPath = fsPath;
+    return ctx;
   }
 
   /** Ends the run: the summary for the report. Call after the last event. */
@@ -402,6 +409,28 @@ export class StateTracker {
     return typeof n === 'string' ? n : p.state.cwd;
   }
 
+  /**
+   * Resolves and records (for the context) the paths of a path-only syscall. A relative path
+   * under a dirfd the tracker does not know (and strace did not annotate) stays unresolved
+   * rather than guessed against the cwd.
+   */
+  private pathsOf(p: Proc, raw: RawEvent): FsPaths {
+    const spec = FS_PATH_SPECS.get(raw.type);
+    if (spec === undefined) return {};
+    const cwd = p.state.cwd;
+    const fsPath = resolveFsPaths(spec, raw.args, (dirArg) => {
+      if (dirArg === undefined) return cwd;
+      const d = num(raw.args[dirArg]);
+      if (d === undefined || d === AT_FDCWD) return cwd;
+      const f = p.fds.map.get(d);
+      if (f !== undefined) return f.name.charCodeAt(0) === 47 ? f.name : undefined;
+      const n = raw.hints?.[`${dirArg}Name`];
+      return typeof n === 'string' && n.charCodeAt(0) === 47 ? n : undefined;
+    });
+    this.fsPath = fsPath;
+    return fsPath;
+  }
+
   private pathAt(p: Proc, raw: RawEvent, dirKey: string | undefined, nameKey: string): string | undefined {
     const name = str(raw.args[nameKey]);
     if (name === undefined) return undefined;
@@ -603,46 +632,46 @@ export class StateTracker {
         return f;
       }
       case 'unlink': case 'rmdir': case 'unlinkat': {
-        const path = raw.type === 'unlinkat' ? this.pathAt(p, raw, 'dirfd', 'name') : this.pathAt(p, raw, undefined, 'path');
+        const path = this.pathsOf(p, raw).name;
         if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'delete', ts);
         return undefined;
       }
       case 'rename': case 'renameat': case 'renameat2': {
-        const at = raw.type !== 'rename';
-        const from = this.pathAt(p, raw, at ? 'olddirfd' : undefined, 'oldpath');
-        const to = this.pathAt(p, raw, at ? 'newdirfd' : undefined, 'newpath');
+        const fp = this.pathsOf(p, raw);
         if (this.ok(raw)) {
-          if (from !== undefined) this.noteWrite(p, from, 'rename-from', ts);
-          if (to !== undefined) this.noteWrite(p, to, 'rename-to', ts);
+          if (fp.source !== undefined) this.noteWrite(p, fp.source, 'rename-from', ts);
+          if (fp.target !== undefined) this.noteWrite(p, fp.target, 'rename-to', ts);
         }
         return undefined;
       }
       case 'link': case 'linkat': case 'symlink': case 'symlinkat': {
-        const op: FileOp = raw.type.startsWith('sym') ? 'symlink' : 'link';
-        const path = raw.type === 'link' ? this.pathAt(p, raw, undefined, 'newpath')
-          : raw.type === 'linkat' ? this.pathAt(p, raw, 'newdir', 'newpath')
-            : raw.type === 'symlink' ? this.pathAt(p, raw, undefined, 'linkpath') : this.pathAt(p, raw, 'linkdirfd', 'linkpath');
-        if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, op, ts);
+        // Falco orientation: the new link is fs.path.source.
+        const path = this.pathsOf(p, raw).source;
+        if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, raw.type.startsWith('sym') ? 'symlink' : 'link', ts);
         return undefined;
       }
       case 'chmod': case 'fchmodat': {
-        const path = this.pathAt(p, raw, raw.type === 'fchmodat' ? 'dirfd' : undefined, 'filename');
+        const path = this.pathsOf(p, raw).name;
         if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'chmod', ts);
         return undefined;
       }
       case 'chown': case 'lchown': case 'fchownat': {
-        const path = raw.type === 'fchownat' ? this.pathAt(p, raw, 'dirfd', 'pathname') : this.pathAt(p, raw, undefined, 'path');
+        const path = this.pathsOf(p, raw).name;
         if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'chown', ts);
         return undefined;
       }
       case 'mkdir': case 'mkdirat': case 'mknod': case 'mknodat': {
-        const path = this.pathAt(p, raw, raw.type.endsWith('at') ? 'dirfd' : undefined, 'path');
+        const path = this.pathsOf(p, raw).name;
         if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, raw.type.startsWith('mkdir') ? 'mkdir' : 'mknod', ts);
         return undefined;
       }
       case 'truncate': {
-        const path = this.pathAt(p, raw, undefined, 'path');
+        const path = this.pathsOf(p, raw).name;
         if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'truncate', ts);
+        return undefined;
+      }
+      case 'utimensat': case 'mount': case 'umount': case 'umount2': case 'quotactl': {
+        this.pathsOf(p, raw);
         return undefined;
       }
       case 'chdir': {
