@@ -4,7 +4,9 @@ import type { AppConfig } from '#core/config/config';
 import { CONFIG } from '#core/nest/tokens';
 import { DockerRuntime } from '#sandbox/docker/docker-runtime';
 import type { Probe } from '#sandbox/probes/probe';
+import { FalcoProbe } from '#sandbox/probes/falco.probe';
 import { StraceProbe } from '#sandbox/probes/strace.probe';
+import { TraceeProbe } from '#sandbox/probes/tracee.probe';
 
 export const SANDBOX_RUNTIME = Symbol('SANDBOX_RUNTIME');
 export const PROBES = Symbol('PROBES');
@@ -24,6 +26,10 @@ export const sandboxProviders: Provider[] = [
   {
     provide: PROBES,
     inject: [CONFIG],
-    useFactory: (config: AppConfig): ProbeRegistry => new Map<string, Probe>([['strace', new StraceProbe(config.straceBinary)]]),
+    useFactory: (config: AppConfig): ProbeRegistry => new Map<string, Probe>([
+      ['strace', new StraceProbe(config.straceBinary)],
+      ['falco', new FalcoProbe({ eventsFile: process.env.FALCO_EVENTS_FILE })],
+      ['tracee', new TraceeProbe({ eventsFile: process.env.TRACEE_EVENTS_FILE })],
+    ]),
   },
 ];

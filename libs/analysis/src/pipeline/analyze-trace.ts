@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { RawEvent } from '../events/event.js';
 import type { ParserStats, RawEventSink, TraceParser } from '../probes/trace-parser.js';
-import type { CompiledRuleSet } from '../rules/index.js';
-import { type Finding, FindingCollector } from '../scoring/index.js';
+import type { CompiledRuleSet, Priority, RuleMatch } from '../rules/index.js';
+import { type Finding, FindingCollector, PRIORITY_ORDER } from '../scoring/index.js';
 import type { RunSummary } from '../state/run-summary.js';
 import { StateTracker, type StateTrackerOptions } from '../state/state-tracker.js';
 
@@ -41,6 +41,23 @@ export interface AnalyzeTraceOutput {
 }
 
 /**
+ * A host sensor's own detection carried on a RawEvent (Falco alert, Tracee signature): `hints.alert`
+ * is the sensor's rule name; `alertPriority` (our priority names), `alertTags` (comma-separated) and
+ * `alertOutput` complete it. The sensor already decided the event matched, so it becomes a finding
+ * beside whatever our own rules match on the same event.
+ */
+export function probeAlert(h: Readonly<Record<string, string | number | boolean>>): RuleMatch {
+  const p = String(h.alertPriority ?? 'warning');
+  const tags = typeof h.alertTags === 'string' && h.alertTags !== '' ? h.alertTags.split(',') : [];
+  return {
+    rule: String(h.alert),
+    priority: (PRIORITY_ORDER as readonly string[]).includes(p) ? (p as Priority) : 'warning',
+    tags: h.alertSource !== undefined ? [...tags, `source:${String(h.alertSource)}`] : tags,
+    output: String(h.alertOutput ?? h.alert),
+  };
+}
+
+/**
  * Raw trace → probe parser → state tracker → every matching rule → findings. One pass, constant
  * memory apart from the findings' evidence and the tracker's bounded state. The same function
  * re-scores a stored trace when rules change.
@@ -60,6 +77,7 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     lastPid = ctx.event.pid;
     const matches = input.rules.evaluate(ctx);
     if (matches.length) collector.addAll(matches, ctx.event);
+    if (raw.hints?.alert !== undefined) collector.add(probeAlert(raw.hints), ctx.event);
     out?.write(`${JSON.stringify(ctx.event)}\n`);
   };
   const parser = input.createParser(onRaw);

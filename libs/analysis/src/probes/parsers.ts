@@ -1,4 +1,6 @@
+import { createFalcoParser } from './falco-parser.js';
 import { createStraceParser } from './strace-parser.js';
+import { createTraceeParser } from './tracee-parser.js';
 import type { RawEventSink, TraceParser } from './trace-parser.js';
 
 export type ParserFactory = (sink: RawEventSink) => TraceParser;
@@ -6,6 +8,8 @@ export type ParserFactory = (sink: RawEventSink) => TraceParser;
 /** The parser of each probe's raw trace, by probe name. One parser per file; add new probes here. */
 const PARSERS: Readonly<Record<string, ParserFactory>> = {
   strace: createStraceParser,
+  falco: createFalcoParser,
+  tracee: createTraceeParser,
 };
 
 export function parserFor(probe: string): ParserFactory {
