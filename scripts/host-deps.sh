@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts what Quarantine needs on a Debian 12 host, idempotently:
-# redis-server (AOF on, noeviction), docker.io (dockerd running, runsc registered),
+# redis-server (AOF on, noeviction), docker.io (dockerd running, runsc and runsc-trace registered),
 # strace, bpftrace, busybox-static (sample images), gcc (static sample programs).
 # Safe to run again: every step checks before it acts.
 set -euo pipefail
@@ -40,20 +40,37 @@ fi
 redis-cli -p "$REDIS_PORT" config set appendonly yes >/dev/null
 redis-cli -p "$REDIS_PORT" config set maxmemory-policy noeviction >/dev/null
 
-# ---- Docker: runsc registered, dockerd running --------------------------------------------
-mkdir -p /etc/docker
-if [ ! -f /etc/docker/daemon.json ] || ! grep -q '"runsc"' /etc/docker/daemon.json; then
-  log "registering runsc as a Docker runtime"
-  cat > /etc/docker/daemon.json <<'JSON'
-{
-  "runtimes": {
-    "runsc": { "path": "/usr/bin/runsc", "runtimeArgs": ["--network=none"] }
-  }
-}
-JSON
+# ---- Docker: runsc and runsc-trace registered, dockerd running ----------------------------
+# `runsc`: gVisor, no network. `runsc-trace`: the same plus gVisor's own syscall log, for the `gvisor`
+# probe: each sandbox's sentry (the `boot` command only) writes strace-style lines to its own file
+# runsc.log.<timestamp>.boot.txt in RUNSC_TRACE_DIR (this runsc, 2022-12, has no %ID% substitution in
+# --debug-log; the probe finds its sandbox's file by the container id on the file's Args line, copies the
+# syscall lines into the run's trace and deletes the file). Existing entries are kept; only a missing or
+# different runsc-trace entry is (re)written, and dockerd is told with SIGHUP.
+RUNSC_TRACE_DIR="${QUARANTINE_RUNSC_TRACE_DIR:-/var/log/quarantine/runsc}"
+mkdir -p /etc/docker "$RUNSC_TRACE_DIR"
+chmod 0700 "$RUNSC_TRACE_DIR"
+have node || { log "node is needed to edit /etc/docker/daemon.json"; exit 1; }
+daemon_changed=$(node - /etc/docker/daemon.json "$RUNSC_TRACE_DIR" <<'JS'
+const fs = require('fs');
+const [file, dir] = process.argv.slice(2);
+let cfg = {};
+try { cfg = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { if (e.code !== 'ENOENT') throw e; }
+const before = JSON.stringify(cfg);
+cfg.runtimes ??= {};
+cfg.runtimes.runsc ??= { path: '/usr/bin/runsc', runtimeArgs: ['--network=none'] };
+cfg.runtimes['runsc-trace'] = {
+  path: '/usr/bin/runsc',
+  runtimeArgs: ['--network=none', '--strace', '--debug', '--debug-command=boot', `--debug-log=${dir.replace(/\/+$/, '')}/`],
+};
+if (JSON.stringify(cfg) !== before) { fs.writeFileSync(file, JSON.stringify(cfg, null, 2) + '\n'); console.log('changed'); }
+JS
+)
+if [ "$daemon_changed" = changed ]; then
+  log "registered Docker runtimes runsc and runsc-trace (gVisor syscall log in $RUNSC_TRACE_DIR)"
   if docker info >/dev/null 2>&1; then
-    pkill -HUP dockerd || true   # dockerd reloads runtimes on SIGHUP
-    sleep 1
+    kill -HUP "$(pidof dockerd)" 2>/dev/null || true   # dockerd reloads runtimes on SIGHUP
+    for _ in $(seq 1 50); do docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q runsc-trace && break; sleep 0.1; done
   fi
 fi
 if ! docker info >/dev/null 2>&1; then
