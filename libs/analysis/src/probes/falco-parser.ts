@@ -101,6 +101,8 @@ export interface SensorParent {
   args: string[];
 }
 
+const WRAPPER_EXE = '/.quarantine/hold';
+
 interface Identity {
   exepath: string;
   /** comm (15 chars). */
@@ -136,6 +138,7 @@ export class SensorProcessTable {
   /** Synthetic pids for processes the sensor names without a pid (Falco outputs without %proc.pid). */
   private readonly synthetic = new Map<string, number>();
   private nextSynthetic = 0x40000000;
+  private wrapperPid = -1;
 
   constructor(
     private readonly source: EventSource,
@@ -164,12 +167,27 @@ export class SensorProcessTable {
   }
 
   /**
+   * The held entrypoint wrapper's host pid (from the probe's header line). Until it execs, the
+   * tracker hides it; an inferred exec of the wrapper itself would pass for the entrypoint's start.
+   */
+  setWrapper(pid: number): void {
+    this.wrapperPid = pid;
+  }
+
+  /** Reads the probe's header line (`{"quarantine": {hostPid, …}}`). */
+  header(o: Record<string, unknown>): void {
+    const q = o.quarantine as Record<string, unknown> | null;
+    if (q !== null && typeof q === 'object' && typeof q.hostPid === 'number') this.setWrapper(q.hostPid);
+  }
+
+  /**
    * Makes sure the tracker knows `p` (and its parent, when the sensor names it) before the event
    * `ev` of `p` is emitted. Sets `ev.hints.parentPid` / `cloneFlags` when `ev` is the first event of
    * a new process or thread. Emits an inferred execve when the identity is new or changed.
    */
   ensure(p: SensorProcess, ts: number, ev: RawEvent, parent?: SensorParent): void {
-    const named = p.name !== '' || p.exepath !== '';
+    const isWrapper = p.pid === this.wrapperPid && (p.exepath === WRAPPER_EXE || (p.exepath === '' && p.name === 'hold'));
+    const named = !isWrapper && (p.name !== '' || p.exepath !== '');
     const id: Identity | undefined = named ? { exepath: p.exepath, comm: commOf(p.name, p.exepath), args: p.args } : undefined;
     if (!this.known.has(p.pid)) {
       let parentPid: number | undefined;
@@ -289,7 +307,7 @@ export class FalcoParser implements TraceParser {
       return this.unparsed(line);
     }
     if (o === null || typeof o !== 'object' || Array.isArray(o)) return this.unparsed(line);
-    if ('quarantine' in o) { this.stats.detail.headerLines!++; return; } // probe header (sandbox target)
+    if ('quarantine' in o) { this.stats.detail.headerLines!++; this.procs.header(o); return; } // probe header (sandbox target)
     if (typeof o.rule !== 'string' || o.rule === '') return this.unparsed(line);
     this.alert(o);
   }

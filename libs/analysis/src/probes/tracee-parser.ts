@@ -179,7 +179,7 @@ export class TraceeParser implements TraceParser {
     }
     const e = obj(o);
     if (!e) return this.unparsed(line);
-    if ('quarantine' in e) { this.stats.detail.headerLines!++; return; }
+    if ('quarantine' in e) { this.stats.detail.headerLines!++; this.procs.header(e); return; }
     const c = typeof e.eventName === 'string' ? this.legacy(e) : typeof e.name === 'string' && (obj(e.workload) || Array.isArray(e.data) || obj(e.threat)) ? this.v1beta1(e) : undefined;
     if (!c) return this.unparsed(line);
     if (c.ts < this.lastTs) this.stats.detail.outOfOrder!++;
@@ -256,8 +256,10 @@ export class TraceeParser implements TraceParser {
       ts, pid, tid: num(thread.host_tid) ?? num(thread.tid) ?? pid,
       name: typeof thread.name === 'string' ? thread.name : '',
       exepath: typeof obj(proc.executable)?.path === 'string' ? (obj(proc.executable)!.path as string) : '',
-      event: e.name as string, ret: num(e.return_value) ?? num(e.returnValue) ?? 0, args,
+      // Syscall events carry their return value as a `returnValue` data entry (int64, a JSON string).
+      event: e.name as string, ret: num(args.get('returnValue') as Json) ?? 0, args,
     };
+    args.delete('returnValue');
     const anc = Array.isArray(proc.ancestors) ? obj(proc.ancestors[0]) : undefined;
     const ppid = anc ? num(anc.host_pid) ?? num(anc.pid) : undefined;
     if (ppid !== undefined) c.ppid = ppid;
@@ -345,7 +347,7 @@ export class TraceeParser implements TraceParser {
     delete ev.args.envp;
     const envp = c.args.get('envp');
     if (Array.isArray(envp)) ev.env = envp;
-    this.procs.ensure({ pid: c.pid, tid: c.tid, ...(c.ppid !== undefined ? { ppid: c.ppid } : {}), name: c.name, exepath: c.exepath, args: [] }, c.ts, ev, c.parent);
+    this.ensureUnnamed(c, ev);
     if (c.ret < 0) { this.emit(ev); return; }
     this.pendingExec.set(c.tid, ev);
   }
