@@ -45,6 +45,13 @@ describe('strace syntax', () => {
     expect(annotatedFd('3</tmp/a\\x3eb>')).toMatchObject({ name: '/tmp/a>b' });
     expect(annotatedFd('7')).toBeUndefined();
   });
+
+  it('closes an fd annotation whose path ends in "-" (useradd backups such as /etc/shadow-)', () => {
+    expect(annotatedFd('3</etc/shadow->')).toMatchObject({ num: 3, type: 'file', name: '/etc/shadow-' });
+    const { events, stats } = parseText(createStraceParser, '2814 1700000000.000002 read(3</etc/shadow->, "x", 4096) = 1');
+    expect(stats.unparsed).toBe(0);
+    expect(events[0]).toMatchObject({ type: 'read', fd: { num: 3, name: '/etc/shadow-' } });
+  });
   it('decodes socket addresses', () => {
     expect(decodeSockaddr('{sa_family=AF_INET, sin_port=htons(4444), sin_addr=inet_addr("10.0.0.1")}')).toEqual({ family: 'AF_INET', ip: '10.0.0.1', port: 4444 });
     expect(decodeSockaddr('{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "fd00::1", &sin6_addr), sin6_scope_id=0}')).toEqual({ family: 'AF_INET6', ip: 'fd00::1', port: 443 });

@@ -45,12 +45,16 @@ export function skipString(s: string, i: number): number {
 export function skipAnnotation(s: string, i: number): number {
   const n = s.length;
   let depth = 0;
+  let square = 0;
   let j = i;
   while (j < n) {
     const c = s.charCodeAt(j++);
     if (c === LT) depth++;
-    // `->` inside socket endpoints (`TCP:[a:1->b:2]`) is not a closing bracket; paths escape `<>`.
-    else if (c === GT && s.charCodeAt(j - 2) !== 45 && --depth === 0) break;
+    else if (c === 91) square++; // [
+    else if (c === 93) square--; // ]
+    // `->` inside socket endpoints (`TCP:[a:1->b:2]`) is not a closing bracket; outside `[...]` a
+    // `>` always closes (a path may end in `-`: `</etc/shadow->`). Paths escape `<>`.
+    else if (c === GT && !(square > 0 && s.charCodeAt(j - 2) === 45) && --depth === 0) break;
   }
   if (s.charCodeAt(j) === LPAREN && s.startsWith('(deleted)', j)) j += 9;
   return j;
