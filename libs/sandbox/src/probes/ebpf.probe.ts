@@ -1,0 +1,403 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { access, open, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  BT_DATA_CAP, BT_MAX_ARGS, BT_MAX_ENV, BT_STRLEN, BT_SYSCALLS, BT_TRACEPOINT_NAME, type BtArg, type BtSyscall,
+} from '#analysis/probes/bpftrace-layout';
+import { readLines } from '#analysis/probes/trace-parser';
+import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
+
+/**
+ * The `ebpf` probe: a bpftrace program on the host, scoped to the sandbox's cgroup (v2) and to
+ * the processes of the entrypoint (the container's init, docker-init, is left out), attached
+ * while the entrypoint wrapper is held. Tracepoints only (this kernel has no kprobes):
+ * `syscalls:sys_enter_*` saves the arguments per thread, `sys_exit_*` prints them with the
+ * result (user memory is read at exit, when the kernel has faulted it in);
+ * `sched:sched_process_exec` prints the kernel's filename and the new image's argv/envp (read
+ * from the new stack: after a successful execve the old pointers are gone); `sched_process_fork`
+ * gives host child pids; `sched_process_exit` the wait status; `raw_syscalls` catches the module
+ * syscalls that have no syscall tracepoint here. Output is bpftrace's JSON mode (`-f json`): one
+ * object per line with every printf's text escaped, so a path holding a newline cannot forge a
+ * record, and lost perf-buffer events arrive as `lost_events` objects. The record format is
+ * described in libs/analysis/src/probes/README.md (bpftrace section).
+ */
+
+export interface EbpfProbeOptions {
+  binary?: string;
+  /** Per-CPU perf ring buffer pages (BPFTRACE_PERF_RB_PAGES). Default 1024 (4 MiB per CPU). */
+  perfPages?: number;
+  /** Milliseconds to let bpftrace drain its buffers after the sample ends, before SIGINT. Default 300. */
+  drainMs?: number;
+  /** Unified cgroup hierarchy mount (default: /sys/fs/cgroup/unified if present, else /sys/fs/cgroup). */
+  cgroupRoot?: string;
+  /** Also watch init_module/finit_module/delete_module through raw_syscalls (fires on every host syscall). Default true. */
+  moduleSyscalls?: boolean;
+}
+
+export interface BpftraceProgramOptions {
+  /** Absolute path of the sandbox's cgroup directory (`/sys/fs/cgroup/unified/docker/<id>`). */
+  cgroupDir: string;
+  /** Host pid of the container's init, left out (docker-init); 0 to keep every process of the cgroup. */
+  excludePid: number;
+  /** Wall clock minus CLOCK_MONOTONIC, in ns, printed in the `B` record so the parser can give epoch timestamps. */
+  epochOffsetNs: bigint;
+  moduleSyscalls?: boolean;
+}
+
+const CLONE_FAMILY = new Set(['clone', 'clone3', 'fork', 'vfork']);
+
+function quoteBt(s: string): string {
+  if (/["\\\n]/.test(s)) throw new Error(`unsupported character in bpftrace string: ${JSON.stringify(s)}`);
+  return `"${s}"`;
+}
+
+/** The bpftrace program text (bpftrace 0.17 syntax). Exported for tests and for the README. */
+export function buildBpftraceProgram(o: BpftraceProgramOptions): string {
+  const filter = `cgroup == cgroupid(${quoteBt(o.cgroupDir)})${o.excludePid > 0 ? ` && pid != ${o.excludePid}` : ''}`;
+  const out: string[] = [];
+  out.push(`BEGIN { printf("B\\t1\\t%lld\\t${o.epochOffsetNs.toString()}\\n", nsecs); }`);
+  const raw: { sc: BtSyscall; idx: number }[] = [];
+  BT_SYSCALLS.forEach((sc, i) => {
+    const idx = i + 1;
+    if (sc.rawNr !== undefined) {
+      if (o.moduleSyscalls !== false) raw.push({ sc, idx });
+      return;
+    }
+    const tp = BT_TRACEPOINT_NAME[sc.name] ?? sc.name;
+    out.push(`tracepoint:syscalls:sys_enter_${tp} /${filter}/ {\n${enterBody(sc, idx, (f) => `args->${f}`)}\n}`);
+    if (sc.noReturn) return;
+    out.push(`tracepoint:syscalls:sys_exit_${tp} /${filter}/ {\n${exitBody(sc, idx)}\n}`);
+  });
+  if (raw.length > 0) {
+    const ids = raw.map((r) => `args->id == ${r.sc.rawNr}`).join(' || ');
+    const argExpr = (f: string): string => `args->args[${f.slice(3)}]`;
+    out.push(`tracepoint:raw_syscalls:sys_enter /${filter} && (${ids})/ {\n${raw.map((r) => `  if (args->id == ${r.sc.rawNr}) {\n${enterBody(r.sc, r.idx, argExpr)}\n  }`).join('\n')}\n}`);
+    out.push(`tracepoint:raw_syscalls:sys_exit /${filter} && (${ids})/ {\n${raw.map((r) => `  if (args->id == ${r.sc.rawNr}) {\n${exitBody(r.sc, r.idx)}\n  }`).join('\n')}\n}`);
+  }
+  const execveat = BT_SYSCALLS.findIndex((s) => s.name === 'execveat') + 1;
+  out.push(`tracepoint:sched:sched_process_fork /${filter}/ {
+  @child[tid] = args->child_pid;
+  printf("F\\t%lld\\t%d\\t%d\\t%d\\t%llu\\n", nsecs, pid, tid, args->child_pid, @cf[tid]);
+}`);
+  // Four programs on sched_process_exec (each under the 512-byte BPF stack), run in this order;
+  // they share the record's timestamp through @xt.
+  out.push(`tracepoint:sched:sched_process_exec /${filter}/ {
+  $o = args->old_pid; $t = @xt[$o]; if ($t == 0) { $t = nsecs; @xt[$o] = $t; }
+  printf("S\\t%d\\t%lld\\tfilename\\t%s\\n", $o, $t, str(args->filename));
+}`);
+  out.push(`tracepoint:sched:sched_process_exec /${filter}/ {
+  $o = args->old_pid; $t = @xt[$o];
+  $sp = curtask->mm->start_stack; $argc = *(uint64*)uptr($sp); $p = $sp + 8; $i = (uint64)0;
+  while ($i < $argc && $i < ${BT_MAX_ARGS}) { printf("S\\t%d\\t%lld\\targv\\t%s\\n", $o, $t, str(uptr(*(uint64*)uptr($p)))); $i += 1; $p += 8; }
+}`);
+  out.push(`tracepoint:sched:sched_process_exec /${filter}/ {
+  $o = args->old_pid; $t = @xt[$o];
+  $sp = curtask->mm->start_stack; $argc = *(uint64*)uptr($sp); $p = $sp + 8 * ($argc + 2); $n = (uint64)0;
+  $e = *(uint64*)uptr($p);
+  while ($e != 0 && $n < ${BT_MAX_ENV}) { printf("S\\t%d\\t%lld\\tenv\\t%s\\n", $o, $t, str(uptr($e))); $p += 8; $n += 1; $e = *(uint64*)uptr($p); }
+  @xm[$o] = $e != 0 ? 1 : 0;
+}`);
+  out.push(`tracepoint:sched:sched_process_exec /${filter}/ {
+  $o = args->old_pid; $t = @xt[$o]; $a = @a[$o];
+  $argc = *(uint64*)uptr(curtask->mm->start_stack);
+  printf("X\\t%lld\\t%d\\t%d\\t%d\\t%d\\t%llu\\t%llu\\t%llu\\n", $t, pid, $o, $a.0 == ${execveat} ? 1 : 0, (int32)$a.1, $a.3, $argc, @xm[$o]);
+  delete(@a[$o]); delete(@xt[$o]); delete(@xm[$o]);
+}`);
+  out.push(`tracepoint:sched:sched_process_exit /${filter}/ {
+  printf("Z\\t%lld\\t%d\\t%d\\t%d\\n", nsecs, pid, tid, curtask->exit_code);
+  delete(@a[tid]); delete(@cf[tid]); delete(@child[tid]); delete(@xt[tid]); delete(@xm[tid]);
+}`);
+  out.push(`END { clear(@a); clear(@cf); clear(@child); clear(@xt); clear(@xm); printf("E\\t%lld\\n", nsecs); }`);
+  return out.join('\n') + '\n';
+}
+
+/** Values saved at sys_enter: the table's fields and their length fields, in order (≤ 6). */
+function savedFields(sc: BtSyscall): string[] {
+  const fields: string[] = [];
+  for (const arg of sc.args) {
+    if (!fields.includes(arg.field)) fields.push(arg.field);
+    if (arg.len !== undefined && !fields.includes(arg.len)) fields.push(arg.len);
+  }
+  if (fields.length > 6) throw new Error(`${sc.name}: more than 6 saved values`);
+  return fields;
+}
+
+function enterBody(sc: BtSyscall, idx: number, expr: (field: string) => string): string {
+  if (sc.noReturn) {
+    const fmt = sc.args.map(() => '\\t%lld').join('');
+    const vals = sc.args.map((x) => `, (int64)${expr(x.field)}`).join('');
+    return `  printf("Y\\t${sc.name}\\t%lld\\t%d\\t%d\\t?${fmt}\\n", nsecs, pid, tid${vals});`;
+  }
+  const fields = savedFields(sc);
+  const vals = fields.map((f) => {
+    const arg = sc.args.find((x) => x.field === f);
+    if (arg?.kind === 'clone3') return `*(uint64*)uptr(${expr(f)})`;
+    return `(uint64)${expr(f)}`;
+  });
+  while (vals.length < 6) vals.push('(uint64)0');
+  const lines = [`  @a[tid] = ((uint64)${idx}, ${vals.join(', ')});`];
+  if (sc.name === 'clone') lines.push(`  @cf[tid] = (uint64)${expr('clone_flags')};`);
+  if (sc.name === 'clone3') lines.push(`  @cf[tid] = *(uint64*)uptr(${expr('uargs')});`);
+  if (sc.name === 'fork') lines.push('  @cf[tid] = (uint64)17;');
+  if (sc.name === 'vfork') lines.push('  @cf[tid] = (uint64)0x4111;');
+  // execveat's pathname is printed now, under the timestamp its exec or failure record will carry.
+  if (sc.name === 'execveat') lines.push(`  $t = nsecs; @xt[tid] = $t; printf("S\\t%d\\t%lld\\tpathname\\t%s\\n", tid, $t, str(uptr(${expr('filename')})));`);
+  return lines.join('\n');
+}
+
+function exitBody(sc: BtSyscall, idx: number): string {
+  const fields = savedFields(sc);
+  const v = (f: string): string => `$a.${fields.indexOf(f) + 1}`;
+  const pre: string[] = [];
+  const fmt: string[] = [];
+  const vals: string[] = [];
+  const sRec = (name: string, conv: string, value: string): string => `printf("S\\t%d\\t%lld\\t${name}\\t${conv}\\n", tid, $t, ${value});`;
+  sc.args.forEach((arg: BtArg, k) => {
+    const x = v(arg.field);
+    const sock = (base: string, len: string, name: string): void => {
+      pre.push(`$sa${k} = ${base}; $fam${k} = *(uint16*)uptr($sa${k});`);
+      pre.push(`if ($fam${k} == 1) { if (*(uint8*)uptr($sa${k} + 2) == 0) { $l${k} = ${len}; if ($l${k} > 66) { $l${k} = 66; } if ($l${k} > 3) { ${sRec(`${name}.abstract`, '%r', `buf(uptr($sa${k} + 3), $l${k} - 3)`)} } } else { ${sRec(`${name}.path`, '%s', `str(uptr($sa${k} + 2))`)} } }`);
+      fmt.push('%u', '%u', '%u', '%llx', '%llx');
+      vals.push(`$fam${k}`, `*(uint16*)uptr($sa${k} + 2)`, `*(uint32*)uptr($sa${k} + 4)`, `*(uint64*)uptr($sa${k} + 8)`, `*(uint64*)uptr($sa${k} + 16)`);
+    };
+    const data = (base: string, len: string): void => {
+      pre.push(`$n${k} = ${len}; if ($n${k} > ${BT_DATA_CAP}) { $n${k} = ${BT_DATA_CAP}; } if ($n${k} > 0) { ${sRec(arg.name, '%r', `buf(uptr(${base}), $n${k})`)} }`);
+    };
+    switch (arg.kind) {
+      case 'str': if (sc.name === 'execveat') break; pre.push(sRec(arg.name, '%s', `str(uptr(${x}))`)); break;
+      case 'data': data(x, v(arg.len!)); break;
+      case 'iov': pre.push(`$iv${k} = ${x};`); data(`*(uint64*)uptr($iv${k})`, `*(uint64*)uptr($iv${k} + 8)`); break;
+      case 'sockaddr': sock(x, v(arg.len!), arg.name); break;
+      case 'peer': sock(`(args->ret >= 0 ? ${x} : 0)`, `*(uint32*)uptr(${v(arg.len!)})`, arg.name); break;
+      case 'msghdr':
+        pre.push(`$m${k} = ${x}; $iv${k} = *(uint64*)uptr($m${k} + 16);`);
+        sock(`*(uint64*)uptr($m${k})`, `*(uint32*)uptr($m${k} + 8)`, arg.name);
+        data(`*(uint64*)uptr($iv${k})`, `*(uint64*)uptr($iv${k} + 8)`);
+        break;
+      case 'fdpair': fmt.push('%d', '%d'); vals.push(`*(int32*)uptr(${x})`, `*(int32*)uptr(${x} + 4)`); break;
+      case 'openhow': fmt.push('%llu', '%llu', '%llu'); vals.push(`*(uint64*)uptr(${x})`, `*(uint64*)uptr(${x} + 8)`, `*(uint64*)uptr(${x} + 16)`); break;
+      case 'fd': fmt.push('%d'); vals.push(`(int32)${x}`); break;
+      case 'int': fmt.push('%lld'); vals.push(`(int64)${x}`); break;
+      default: fmt.push('%llu'); vals.push(x);
+    }
+  });
+  if (CLONE_FAMILY.has(sc.name)) { fmt.push('%d'); vals.push('@child[tid]'); }
+  const fmtText = fmt.map((f) => `\\t${f}`).join('');
+  const valText = vals.map((x) => `, ${x}`).join('');
+  const main = `printf("Y\\t${sc.name}\\t%lld\\t%d\\t%d\\t%lld${fmtText}\\n", $t, pid, tid, args->ret${valText});`;
+  const orphan = `printf("Q\\t${sc.name}\\t%lld\\t%d\\t%d\\t%lld\\n", nsecs, pid, tid, args->ret);`;
+  const cleanup = CLONE_FAMILY.has(sc.name) ? ' delete(@child[tid]); delete(@cf[tid]);' : sc.name === 'execveat' ? ' delete(@xt[tid]);' : '';
+  const body = [sc.name === 'execveat' ? '$t = @xt[tid];' : '$t = nsecs;', ...pre, main].map((l) => `    ${l}`).join('\n');
+  const matched = `  $a = @a[tid]; delete(@a[tid]);\n  if ($a.0 == ${idx}) {\n${body}\n  } else {\n    ${orphan}\n  }\n ${cleanup}`;
+  // The child's side of clone/fork (returns 0) is not a call of its own: its first event carries the hints.
+  if (CLONE_FAMILY.has(sc.name)) return `  if (args->ret != 0) {\n${matched}\n  }`;
+  // A successful execve is reported by sched_process_exec (the old memory is gone by now).
+  if (sc.name === 'execve' || sc.name === 'execveat') return `  if (args->ret < 0) {\n${matched}\n  } else { delete(@a[tid]);${cleanup} }`;
+  return matched;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(() => true, () => false);
+}
+
+/** Wall clock minus CLOCK_MONOTONIC (bpftrace's nsecs), in ns. */
+function epochOffsetNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+}
+
+export class EbpfProbe implements Probe {
+  readonly name = 'ebpf';
+  readonly attachesToProcess = true;
+  /**
+   * Not supplied: `user.loginuid` (like strace); fd names of descriptors inherited from before the
+   * trace (no /proc annotation: the tracker knows fds it saw opened, and stdio as inherited);
+   * strings longer than BPFTRACE_STRLEN-1 (127) bytes are cut, argv/env beyond 20 entries dropped,
+   * and write buffers are captured up to 128 bytes.
+   */
+  readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
+  private readonly binary: string;
+  private readonly perfPages: number;
+  private readonly drainMs: number;
+
+  constructor(private readonly options: EbpfProbeOptions = {}) {
+    this.binary = options.binary ?? 'bpftrace';
+    this.perfPages = options.perfPages ?? 1024;
+    this.drainMs = options.drainMs ?? 300;
+  }
+
+  async attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession> {
+    if (!target.hostPid) throw new ProbeStartError('ebpf needs the held entrypoint (sandbox created with hold)');
+    if (!target.cgroupPath) throw new ProbeStartError('ebpf needs the sandbox cgroup v2 path');
+    const root = this.options.cgroupRoot ?? ((await exists('/sys/fs/cgroup/unified/cgroup.procs')) ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup');
+    const cgroupDir = `${root}${target.cgroupPath}`;
+    if (!(await exists(cgroupDir))) throw new ProbeStartError(`ebpf: cgroup ${cgroupDir} does not exist`);
+    const program = buildBpftraceProgram({
+      cgroupDir,
+      excludePid: target.initPid !== target.hostPid ? target.initPid : 0,
+      epochOffsetNs: epochOffsetNs(),
+      moduleSyscalls: this.options.moduleSyscalls,
+    });
+    const programPath = `${tracePath}.bt`;
+    await writeFile(programPath, program, { mode: 0o600 });
+    const fh = await open(tracePath, 'w', 0o600);
+    let child: ChildProcess;
+    try {
+      child = spawn(this.binary, ['-f', 'json', programPath], {
+        stdio: ['ignore', fh.fd, 'pipe'],
+        env: {
+          ...process.env,
+          BPFTRACE_STRLEN: String(BT_STRLEN),
+          BPFTRACE_PERF_RB_PAGES: String(this.perfPages),
+          BPFTRACE_MAP_KEYS_MAX: '65536',
+          BPFTRACE_MAX_PROBES: '1024',
+        },
+      });
+    } finally {
+      await fh.close();
+    }
+    const session = new EbpfSession(child, tracePath, opts.budgetBytes, this.drainMs);
+    try {
+      await session.waitAttached(30_000);
+    } catch (e) {
+      await session.kill();
+      throw e;
+    } finally {
+      await rm(programPath, { force: true });
+    }
+    return session;
+  }
+}
+
+class EbpfSession implements ProbeSession {
+  private stderr = '';
+  private exitCode: number | null = null;
+  private exitSignal: NodeJS.Signals | null = null;
+  private readonly exited: Promise<void>;
+  private done = false;
+  private readonly budgetCbs: (() => void)[] = [];
+  private budgetExceeded = false;
+  private readonly watcher: NodeJS.Timeout;
+  private spawnError?: Error;
+
+  constructor(
+    private readonly child: ChildProcess,
+    readonly tracePath: string,
+    private readonly budgetBytes: number,
+    private readonly drainMs: number,
+  ) {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => {
+      if (this.stderr.length < 16_384) this.stderr += d;
+    });
+    this.exited = new Promise((resolve) => {
+      child.once('error', (e) => { this.spawnError = e; this.done = true; resolve(); });
+      child.once('exit', (code, sig) => { this.exitCode = code; this.exitSignal = sig; this.done = true; resolve(); });
+    });
+    this.watcher = setInterval(() => void this.checkBudget(), 250);
+    this.watcher.unref();
+  }
+
+  onBudgetExceeded(cb: () => void): void {
+    this.budgetCbs.push(cb);
+  }
+
+  /** Resolves once the BEGIN record is in the trace: bpftrace runs BEGIN after attaching every probe. */
+  async waitAttached(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.spawnError) throw new ProbeStartError(`bpftrace could not start: ${this.spawnError.message}`);
+      if (this.done) throw new ProbeStartError(`bpftrace exited before attaching (code ${this.exitCode}): ${this.errorText()}`);
+      if (await this.sawBegin()) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new ProbeStartError(`bpftrace did not attach within ${timeoutMs} ms: ${this.errorText()}`);
+  }
+
+  private async sawBegin(): Promise<boolean> {
+    const fh = await open(this.tracePath, 'r').catch(() => undefined);
+    if (!fh) return false;
+    try {
+      const buf = Buffer.alloc(4096);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead).toString('utf8').includes('"data": "B\\t1\\t');
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private errorText(): string {
+    return this.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('RLIMIT_MEMLOCK')).join('\n').trim().slice(0, 1000);
+  }
+
+  private async checkBudget(): Promise<void> {
+    if (this.budgetExceeded) return;
+    const s = await stat(this.tracePath).catch(() => undefined);
+    if (s && s.size > this.budgetBytes) {
+      this.budgetExceeded = true;
+      for (const cb of this.budgetCbs) cb();
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (this.done) return;
+    this.child.kill('SIGINT');
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 3000))]);
+    if (!this.done) this.child.kill('SIGKILL');
+    await this.exited;
+    clearInterval(this.watcher);
+  }
+
+  /** The sample has ended: let bpftrace drain, SIGINT it (END prints `E`), SIGKILL if it hangs. */
+  async stop(graceMs: number): Promise<ProbeStats> {
+    let stopError: string | undefined;
+    if (!this.done) {
+      await new Promise((r) => setTimeout(r, this.drainMs));
+      this.child.kill('SIGINT');
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, Math.max(graceMs, 1000)))]);
+      if (!this.done) {
+        this.child.kill('SIGKILL');
+        stopError = `bpftrace did not exit ${graceMs} ms after SIGINT; killed`;
+        await this.exited;
+      }
+    } else {
+      stopError = `bpftrace exited before the sample ended (code ${this.exitCode}${this.exitSignal ? `, ${this.exitSignal}` : ''}): ${this.errorText()}`;
+    }
+    clearInterval(this.watcher);
+    const scan = await scanTrace(this.tracePath);
+    const size = (await stat(this.tracePath).catch(() => undefined))?.size ?? 0;
+    if (!stopError && !scan.ended) stopError = 'bpftrace output has no END record';
+    if (!stopError && this.exitCode !== 0) stopError = `bpftrace exited with code ${this.exitCode}: ${this.errorText()}`;
+    return {
+      probe: 'ebpf',
+      records: scan.records,
+      bytes: size,
+      lost: scan.lost,
+      stopError,
+      complete: stopError === undefined && !this.budgetExceeded,
+      exitCode: this.exitCode,
+      budgetExceeded: this.budgetExceeded,
+    };
+  }
+}
+
+/** Counts printf records and the events bpftrace reports lost (`lost_events` objects) in a JSON trace. */
+export async function scanTrace(path: string): Promise<{ records: number; lost: number; ended: boolean }> {
+  let records = 0;
+  let lost = 0;
+  let ended = false;
+  const stream = createReadStream(path);
+  try {
+    for await (const line of readLines(stream)) {
+      if (line.startsWith('{"type": "printf"')) {
+        records++;
+        if (line.startsWith('{"type": "printf", "data": "E\\t')) ended = true;
+      } else if (line.startsWith('{"type": "lost_events"')) {
+        const m = /"events":\s*(\d+)/.exec(line);
+        lost += m ? Number(m[1]) : 1;
+      }
+    }
+  } catch {
+    // missing trace: zero records
+  }
+  return { records, lost, ended };
+}

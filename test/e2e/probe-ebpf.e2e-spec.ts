@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import Docker from 'dockerode';
+import { e2eProfilesDir } from '../support/profiles.js';
+import { type Stack, client, startStack } from '../support/stack.js';
+
+// The `ebpf` probe through the whole stack: API (probe override) → worker → held sample (runc) →
+// bpftrace on the host, scoped to the sandbox's cgroup → bpftrace parser → the same tracker and
+// rules. Each malicious sample is also run under strace in the same stack: verdicts must agree.
+const docker = new Docker();
+let stack: Stack;
+let api: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  stack = await startStack({ db: 3, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('4s'), WORKER_CONCURRENCY: '1' } });
+  api = client(stack);
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+  const left = await docker.listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } });
+  expect(left).toEqual([]);
+});
+
+async function detonate(image: string, probe: 'ebpf' | 'strace') {
+  const res = await api.submit({ image, profile: 'e2e', probe });
+  expect(res.status).toBe(202);
+  return api.waitDone(res.json.id);
+}
+
+const rules = (a: { findings: { rule: string }[] }) => a.findings.map((f) => f.rule).sort();
+
+describe('ebpf probe: benign samples stay clean', () => {
+  it.each(['hello', 'tmpwriter', 'shell-script'])('%s', async (name) => {
+    const a = await detonate(`quarantine-samples/${name}:latest`, 'ebpf');
+    const report = (await api.call('GET', `/v1/analyses/${a.id}/report`)).json;
+    if (process.env.DEBUG_EBPF) console.log(JSON.stringify(a), JSON.stringify(report?.probe), JSON.stringify(report?.scoring));
+    expect(a).toMatchObject({ status: 'completed', probe: 'ebpf', runtime: 'runc', verdict: 'clean' });
+    expect(report.probe).toMatchObject({ name: 'ebpf', lost: 0, complete: true, unparsed: 0 });
+    expect(report.probe.events).toBeGreaterThan(0);
+    expect(report.exit.entrypoint).toMatchObject({ started: true, exitCode: 0 });
+  }, 90_000);
+});
+
+describe('ebpf probe: malicious samples get the same verdict and findings as under strace', () => {
+  it.each([
+    ['shadow-reader', 'Password Hash File Read'],
+    ['revshell', 'Outbound Socket Redirected to Standard Streams'],
+    ['etc-writer', 'Dynamic Linker Preload Modified'],
+    ['memfd-exec', 'Fileless Execution From Memory'],
+    ['dropper', 'Drop and Execute'],
+  ])('%s (%s)', async (name, rule) => {
+    const e = await detonate(`quarantine-samples/${name}:latest`, 'ebpf');
+    const s = await detonate(`quarantine-samples/${name}:latest`, 'strace');
+    if (process.env.DEBUG_EBPF) console.log(name, e.verdict, rules(e), s.verdict, rules(s));
+    expect(e).toMatchObject({ status: 'completed', probe: 'ebpf', runtime: 'runc' });
+    expect(['suspicious', 'malicious']).toContain(e.verdict);
+    expect(e.verdict).toBe(s.verdict);
+    expect(rules(e)).toContain(rule);
+    expect(rules(e)).toEqual(rules(s));
+    const report = (await api.call('GET', `/v1/analyses/${e.id}/report`)).json;
+    expect(report.findings[0].evidence[0]).toMatchObject({ v: 1, source: 'ebpf' });
+    expect(report.probe).toMatchObject({ name: 'ebpf', lost: 0, complete: true });
+  }, 120_000);
+});
+
+describe('ebpf probe leaves nothing behind', () => {
+  it('no bpftrace process is left running', () => {
+    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+    expect(ps.split('\n').filter((l) => l.startsWith('bpftrace -f json') && l.trim().endsWith('trace.raw.bt'))).toEqual([]);
+  });
+});
