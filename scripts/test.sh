@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/host-deps.sh
 bash scripts/install.sh
 bash test/samples/build.sh >/dev/null
+bash test/samples/debian/build.sh >/dev/null   # Debian service images for test/e2e/realworld (cold ~2 min, warm < 1 s)
 export NODE_OPTIONS=--experimental-vm-modules
 export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/9}"
 status=0

@@ -7,6 +7,7 @@ describe('assertEveryJobHandled', () => {
   });
 
   it('refuses to boot when a job name has no handler', () => {
-    expect(() => assertEveryJobHandled({ [QueueName.Analysis]: [JobName.Detonate], [QueueName.Maintenance]: [] })).toThrow(/reap-sandboxes/);
+    expect(() => assertEveryJobHandled({ [QueueName.Analysis]: [JobName.Detonate, JobName.Rescore], [QueueName.Maintenance]: [] })).toThrow(/reap-sandboxes/);
+    expect(() => assertEveryJobHandled({ [QueueName.Analysis]: [JobName.Detonate], [QueueName.Maintenance]: [JobName.ReapSandboxes] })).toThrow(/rescore/);
   });
 });

@@ -154,6 +154,19 @@ const CASES: Case[] = [
       sys('renameat', { olddirfd: -100, oldpath: 'job', newdirfd: -100, newpath: '../../../tmp/job.bak' }, { exe: '/bin/mv', cwd: '/var/spool/cron' }),
       open('/etc/cron.daily/apt-compat', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/usr/bin/dpkg', parents: [APT] }),
       open('/etc/crontab', 'O_RDONLY', { exe: '/usr/sbin/cron' }),
+      // A cron service image's entrypoint installing its schedule (Cron Schedule Installed by Cron Service).
+      open('/etc/cron.d/app', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/bin/bash', name: 'docker-entrypoi', args: ['/usr/local/bin/docker-entrypoint.sh', 'cron', '-f'] }),
+    ],
+  },
+  {
+    rule: 'Cron Schedule Installed by Cron Service',
+    positive: [
+      open('/etc/cron.d/app', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/bin/bash', name: 'docker-entrypoi', args: ['/usr/local/bin/docker-entrypoint.sh', 'cron', '-f'] }),
+      open('/etc/crontabs/root', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/bin/sh', parents: [parent('sh', ['/entrypoint.sh', 'crond', '-f'])] }),
+    ],
+    negative: [
+      open('/etc/cron.d/x', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/usr/local/bin/cron-persist' }, '0644'),
+      open('/etc/cron.d/app', 'O_WRONLY|O_CREAT|O_TRUNC', { exe: '/bin/bash', name: 'docker-entrypoi', args: ['/usr/local/bin/docker-entrypoint.sh', 'nginx'] }),
     ],
   },
   {
@@ -222,6 +235,9 @@ const CASES: Case[] = [
       sys('chmod', { filename: '/tmp/.x', mode: '0755' }, { exe: '/usr/local/bin/dropper' }),
       sys('fchmodat', { dirfd: -100, filename: '/usr/bin/sudo', mode: '04755' }, { exe: '/usr/bin/dpkg', parents: [APT] }),
       sys('chmod', { filename: '/tmp', mode: '01777' }, { exe: '/bin/chmod' }),
+      // postgres' official entrypoint: setgid + sticky on its socket directory.
+      sys('fchmodat', { dirfd: -100, filename: '/var/run/postgresql', mode: '03775' }, { exe: '/bin/chmod', parents: [ENTRYPOINT] }),
+      sys('chmod', { filename: '/srv/shared', mode: '03770' }, { exe: '/bin/chmod' }),
     ],
   },
   {
@@ -373,7 +389,12 @@ const CASES: Case[] = [
   {
     rule: 'Outbound Connection Attempt',
     positive: [connect('10.66.66.66', 4444), connect('2001:db8::1', 443)],
-    negative: [connect('127.0.0.1', 5432), connect('::1', 6379), connectUnix('/var/run/nscd/socket')],
+    negative: [
+      connect('127.0.0.1', 5432), connect('::1', 6379), connectUnix('/var/run/nscd/socket'),
+      // getaddrinfo sorting a service's own wildcard listen addresses (UDP connect, nothing sent).
+      connect('0.0.0.0', 5432), connect('::', 5432),
+      sysFd('connect', { fd: 3, addr: 'AF_UNSPEC' }, { num: 3, type: 'ipv6', name: ':::0', l4proto: 'udp', family: 'ip6' }),
+    ],
   },
   {
     rule: 'Mining Pool Connection Attempt',

@@ -5,7 +5,7 @@ import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type P
 
 /**
  * strace flags (reasons in libs/analysis/src/probes/README.md): follow children (-f), µs unix
- * timestamps, full argv/envp (-v), 4 KiB strings, fd targets annotated (-yy: paths, memfds,
+ * timestamps, full argv/envp (-v), 1 KiB strings, fd targets annotated (-yy: paths, memfds,
  * sockets, the real cwd), child pids translated to the host's pid namespace, symbolic flags, and
  * high-volume calls that carry no security signal left out. -q, not -qq: exit lines stay.
  * Attachment is confirmed through /proc/PID/status TracerPid.
@@ -17,7 +17,7 @@ export const STRACE_NOISE_SYSCALLS = [
   'membarrier', 'restart_syscall',
 ] as const;
 export const STRACE_ARGS = [
-  '-f', '-q', '--absolute-timestamps=unix,us', '-s', '4096', '-v', '-yy', '--decode-pids=pidns',
+  '-f', '-q', '--absolute-timestamps=unix,us', '-s', '1024', '-v', '-yy', '--decode-pids=pidns',
   '-e', `trace=!${STRACE_NOISE_SYSCALLS.join(',')}`,
 ] as const;
 
