@@ -41,6 +41,8 @@ export interface SandboxSpec {
   hold: boolean;
   image: ResolvedImage;
   runtime: 'runc' | 'runsc';
+  /** Docker runtime name to create the sandbox with, when the probe needs a registered variant (gVisor's `runsc-trace`). */
+  dockerRuntimeName?: string;
   capabilities: 'default' | 'drop-all';
   limits: SandboxLimits;
 }

@@ -64,7 +64,7 @@ export class DetonationService {
       const dir = await this.artifacts.ensureDir(analysisId);
       const tracePath = join(dir, 'trace.raw');
       const t1 = Date.now();
-      sandbox = await this.runtime.create({ analysisId, image, runtime, hold: probe.attachesToProcess, capabilities: profile.capabilities, limits: profile.limits });
+      sandbox = await this.runtime.create({ analysisId, image, runtime, hold: probe.attachesToProcess, dockerRuntimeName: probe.dockerRuntimeName, capabilities: profile.capabilities, limits: profile.limits });
       const t2 = Date.now();
       const target = await sandbox.start();
       const t3 = Date.now();

@@ -6,6 +6,7 @@ import { DockerRuntime } from '#sandbox/docker/docker-runtime';
 import type { Probe } from '#sandbox/probes/probe';
 import { FalcoProbe } from '#sandbox/probes/falco.probe';
 import { StraceProbe } from '#sandbox/probes/strace.probe';
+import { GvisorProbe } from '#sandbox/probes/gvisor.probe';
 import { TraceeProbe } from '#sandbox/probes/tracee.probe';
 
 export const SANDBOX_RUNTIME = Symbol('SANDBOX_RUNTIME');
@@ -28,6 +29,7 @@ export const sandboxProviders: Provider[] = [
     inject: [CONFIG],
     useFactory: (config: AppConfig): ProbeRegistry => new Map<string, Probe>([
       ['strace', new StraceProbe(config.straceBinary)],
+      ['gvisor', new GvisorProbe()],
       ['falco', new FalcoProbe({ eventsFile: process.env.FALCO_EVENTS_FILE })],
       ['tracee', new TraceeProbe({ eventsFile: process.env.TRACEE_EVENTS_FILE })],
     ]),

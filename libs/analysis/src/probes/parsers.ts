@@ -1,4 +1,5 @@
 import { createFalcoParser } from './falco-parser.js';
+import { createGvisorParser } from './gvisor-parser.js';
 import { createStraceParser } from './strace-parser.js';
 import { createTraceeParser } from './tracee-parser.js';
 import type { RawEventSink, TraceParser } from './trace-parser.js';
@@ -8,6 +9,7 @@ export type ParserFactory = (sink: RawEventSink) => TraceParser;
 /** The parser of each probe's raw trace, by probe name. One parser per file; add new probes here. */
 const PARSERS: Readonly<Record<string, ParserFactory>> = {
   strace: createStraceParser,
+  gvisor: createGvisorParser,
   falco: createFalcoParser,
   tracee: createTraceeParser,
 };

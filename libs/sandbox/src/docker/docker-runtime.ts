@@ -133,7 +133,7 @@ export class DockerRuntime implements SandboxRuntime {
         NanoCpus: Math.round(spec.limits.cpus * 1e9),
         IpcMode: 'private',
         ShmSize: 64 * 1024 * 1024,
-        Runtime: spec.runtime === 'runsc' ? 'runsc' : undefined,
+        Runtime: spec.dockerRuntimeName ?? (spec.runtime === 'runsc' ? 'runsc' : undefined),
         Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
         // Output is captured (capped) through attach; nothing is written to the host's disk.
         LogConfig: { Type: 'none', Config: {} },
@@ -226,12 +226,17 @@ class DockerSandbox implements Sandbox {
     await this.container.start();
     const info = await this.container.inspect();
     const initPid = info.State.Pid;
+    if (!initPid && !this.spec.hold && info.State.Status === 'exited') {
+      // Unheld (gVisor): a quick sample can finish before we look; its probe recorded from the start anyway.
+      this.releasedAt = Date.now();
+      return { containerId: this.id, initPid: 0, ...numericUser(this.spec.image.user) };
+    }
     if (!initPid) throw new Error(`sandbox ${this.name} has no init pid after start (state ${info.State.Status})`);
     this.monitor = await CgroupMonitor.forPid(initPid);
     const cgroupPath = await cgroupV2Path(initPid);
     if (!this.spec.hold) {
       this.releasedAt = Date.now();
-      return { containerId: this.id, initPid, uid: 0, gid: 0, cgroupPath };
+      return { containerId: this.id, initPid, ...numericUser(this.spec.image.user), cgroupPath };
     }
     const hostPid = await waitForStoppedChild(initPid, 10_000);
     return { containerId: this.id, initPid, cgroupPath, ...(await readIdentity(hostPid)) };
@@ -333,6 +338,16 @@ async function waitForStoppedChild(initPid: number, timeoutMs: number): Promise<
     delay = Math.min(delay * 2, 50);
   }
   throw new Error(`sandbox entrypoint wrapper did not reach its stop point within ${timeoutMs} ms`);
+}
+
+/**
+ * Identity of an unheld sandbox's entrypoint (nothing to read from /proc under gVisor): the image's
+ * `USER` when numeric (`1000`, `1000:1000`); a user name or a group from the image's passwd is not
+ * resolved (0).
+ */
+function numericUser(user: string): { uid: number; gid: number } {
+  const [u, g] = user.split(':');
+  return { uid: /^\d+$/.test(u ?? '') ? Number(u) : 0, gid: /^\d+$/.test(g ?? '') ? Number(g) : 0 };
 }
 
 async function cgroupV2Path(pid: number): Promise<string | undefined> {

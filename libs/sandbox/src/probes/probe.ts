@@ -33,6 +33,8 @@ export interface Probe {
    * sandbox starts it stopped. False for probes that record from the sandbox's own start (gVisor).
    */
   readonly attachesToProcess: boolean;
+  /** Docker runtime the sandbox must be created with for this probe (gVisor's `runsc-trace`); default per runtime. */
+  readonly dockerRuntimeName?: string;
   /** Fields this probe cannot supply (rules needing them are reported as not evaluated). */
   readonly unavailableFields: ReadonlySet<string>;
   /** Attaches to the stopped target; resolves once attached, so releasing the target loses nothing. */
