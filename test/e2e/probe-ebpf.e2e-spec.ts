@@ -9,6 +9,8 @@ import { type Stack, client, startStack } from '../support/stack.js';
 const docker = new Docker();
 let stack: Stack;
 let api: ReturnType<typeof client>;
+/** Analyses this suite submitted (other suites may run sandboxes on the same engine meanwhile). */
+const ids: string[] = [];
 
 beforeAll(async () => {
   stack = await startStack({ db: 3, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('4s'), WORKER_CONCURRENCY: '1' } });
@@ -17,12 +19,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   const left = await docker.listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } });
-  expect(left).toEqual([]);
+  expect(left.filter((c) => ids.includes(c.Labels['org.quarantine.analysis-id'] ?? ''))).toEqual([]);
+  expect(ids.length).toBeGreaterThan(0);
 });
 
 async function detonate(image: string, probe: 'ebpf' | 'strace') {
   const res = await api.submit({ image, profile: 'e2e', probe });
   expect(res.status).toBe(202);
+  ids.push(res.json.id);
   return api.waitDone(res.json.id);
 }
 

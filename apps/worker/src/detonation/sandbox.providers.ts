@@ -4,6 +4,7 @@ import type { AppConfig } from '#core/config/config';
 import { CONFIG } from '#core/nest/tokens';
 import { DockerRuntime } from '#sandbox/docker/docker-runtime';
 import type { Probe } from '#sandbox/probes/probe';
+import { EbpfProbe } from '#sandbox/probes/ebpf.probe';
 import { FalcoProbe } from '#sandbox/probes/falco.probe';
 import { StraceProbe } from '#sandbox/probes/strace.probe';
 import { GvisorProbe } from '#sandbox/probes/gvisor.probe';
@@ -29,6 +30,7 @@ export const sandboxProviders: Provider[] = [
     inject: [CONFIG],
     useFactory: (config: AppConfig): ProbeRegistry => new Map<string, Probe>([
       ['strace', new StraceProbe(config.straceBinary)],
+      ['ebpf', new EbpfProbe()],
       ['gvisor', new GvisorProbe()],
       ['falco', new FalcoProbe({ eventsFile: process.env.FALCO_EVENTS_FILE })],
       ['tracee', new TraceeProbe({ eventsFile: process.env.TRACEE_EVENTS_FILE })],

@@ -1,3 +1,4 @@
+import { createBpftraceParser } from './bpftrace-parser.js';
 import { createFalcoParser } from './falco-parser.js';
 import { createGvisorParser } from './gvisor-parser.js';
 import { createStraceParser } from './strace-parser.js';
@@ -9,6 +10,7 @@ export type ParserFactory = (sink: RawEventSink) => TraceParser;
 /** The parser of each probe's raw trace, by probe name. One parser per file; add new probes here. */
 const PARSERS: Readonly<Record<string, ParserFactory>> = {
   strace: createStraceParser,
+  ebpf: createBpftraceParser,
   gvisor: createGvisorParser,
   falco: createFalcoParser,
   tracee: createTraceeParser,

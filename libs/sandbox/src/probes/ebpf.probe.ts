@@ -28,6 +28,8 @@ export interface EbpfProbeOptions {
   perfPages?: number;
   /** Milliseconds to let bpftrace drain its buffers after the sample ends, before SIGINT. Default 300. */
   drainMs?: number;
+  /** How long to wait for bpftrace to exit after SIGINT before SIGKILL (it detaches every probe first). Default 30 s. */
+  exitTimeoutMs?: number;
   /** Unified cgroup hierarchy mount (default: /sys/fs/cgroup/unified if present, else /sys/fs/cgroup). */
   cgroupRoot?: string;
   /** Also watch init_module/finit_module/delete_module through raw_syscalls (fires on every host syscall). Default true. */
@@ -218,11 +220,13 @@ export class EbpfProbe implements Probe {
   private readonly binary: string;
   private readonly perfPages: number;
   private readonly drainMs: number;
+  private readonly exitTimeoutMs: number;
 
   constructor(private readonly options: EbpfProbeOptions = {}) {
     this.binary = options.binary ?? 'bpftrace';
     this.perfPages = options.perfPages ?? 1024;
     this.drainMs = options.drainMs ?? 300;
+    this.exitTimeoutMs = options.exitTimeoutMs ?? 30_000;
   }
 
   async attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession> {
@@ -255,7 +259,7 @@ export class EbpfProbe implements Probe {
     } finally {
       await fh.close();
     }
-    const session = new EbpfSession(child, tracePath, opts.budgetBytes, this.drainMs);
+    const session = new EbpfSession(child, tracePath, opts.budgetBytes, this.drainMs, this.exitTimeoutMs);
     try {
       await session.waitAttached(30_000);
     } catch (e) {
@@ -284,6 +288,7 @@ class EbpfSession implements ProbeSession {
     readonly tracePath: string,
     private readonly budgetBytes: number,
     private readonly drainMs: number,
+    private readonly exitTimeoutMs: number,
   ) {
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (d: string) => {
@@ -341,7 +346,7 @@ class EbpfSession implements ProbeSession {
   async kill(): Promise<void> {
     if (this.done) return;
     this.child.kill('SIGINT');
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 3000))]);
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, this.exitTimeoutMs))]);
     if (!this.done) this.child.kill('SIGKILL');
     await this.exited;
     clearInterval(this.watcher);
@@ -353,10 +358,12 @@ class EbpfSession implements ProbeSession {
     if (!this.done) {
       await new Promise((r) => setTimeout(r, this.drainMs));
       this.child.kill('SIGINT');
-      await Promise.race([this.exited, new Promise((r) => setTimeout(r, Math.max(graceMs, 1000)))]);
+      // bpftrace detaches every probe before END runs: ~8 s for the ~170 probes on this VM.
+      const waitMs = Math.max(graceMs, this.exitTimeoutMs);
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, waitMs))]);
       if (!this.done) {
         this.child.kill('SIGKILL');
-        stopError = `bpftrace did not exit ${graceMs} ms after SIGINT; killed`;
+        stopError = `bpftrace did not exit ${waitMs} ms after SIGINT; killed`;
         await this.exited;
       }
     } else {
