@@ -1,0 +1,83 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { createBpftraceParser } from '#analysis/probes/bpftrace-parser';
+import { parseText } from '#analysis/probes/trace-parser';
+import { parseImageRef } from '#core/image/image-ref';
+import { DockerRuntime } from '../docker/docker-runtime.js';
+import { SANDBOX_LABELS } from '../sandbox-runtime.js';
+import { EbpfProbe } from './ebpf.probe.js';
+
+// Real bpftrace and real Docker: the program attaches while the entrypoint is held, sees the
+// entrypoint's own execve first, only this sandbox's processes, and stops cleanly. With
+// CAPTURE_EBPF_FIXTURES=1 the traces are copied to libs/analysis/src/probes/__fixtures__/ebpf/.
+const docker = new Docker();
+const runtime = new DockerRuntime({ docker, holdTarPath: join(process.cwd(), 'dist/assets/hold.tar') });
+const limits = { memoryBytes: 64 * 1024 ** 2, pids: 64, cpus: 1, windowSeconds: 20, outputBytes: 4096, traceBytes: 64 * 1024 ** 2 };
+const FIXTURES = join(process.cwd(), 'libs/analysis/src/probes/__fixtures__/ebpf');
+let work: string;
+
+beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'q-ebpf-')); });
+afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  const left = await docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABELS.managed}=true`] } });
+  expect(left.filter((c) => c.Names.some((n) => n.includes('it-ebpf-')))).toEqual([]);
+});
+
+async function detonate(sample: string) {
+  const id = `it-ebpf-${sample}-${process.pid}`;
+  const resolved = await runtime.resolveImage(parseImageRef(`quarantine-samples/${sample}:latest`));
+  const sandbox = await runtime.create({ analysisId: id, image: resolved, runtime: 'runc', hold: true, capabilities: 'default', limits });
+  const tracePath = join(work, `${sample}.bpftrace.json`);
+  try {
+    const target = await sandbox.start();
+    const t0 = Date.now();
+    const session = await new EbpfProbe().attach(target, tracePath, { budgetBytes: limits.traceBytes });
+    const attachMs = Date.now() - t0;
+    sandbox.release(target);
+    const exit = await sandbox.wait(new AbortController().signal);
+    const stats = await session.stop(5000);
+    const text = readFileSync(tracePath, 'utf8');
+    if (process.env.CAPTURE_EBPF_FIXTURES === '1') { mkdirSync(FIXTURES, { recursive: true }); copyFileSync(tracePath, join(FIXTURES, `${sample}.bpftrace.json`)); }
+    return { target, exit, stats, attachMs, text, parsed: parseText(createBpftraceParser, text) };
+  } finally {
+    await sandbox.destroy();
+  }
+}
+
+describe('EbpfProbe (real bpftrace, real Docker)', () => {
+  it('traces the held entrypoint from its execve, only inside the sandbox, and stops cleanly', async () => {
+    const r = await detonate('shadow-reader');
+    expect(r.exit.exitCode).toBe(0);
+    expect(r.stats).toMatchObject({ probe: 'ebpf', lost: 0, complete: true, exitCode: 0 });
+    expect(r.stats.records).toBeGreaterThan(3);
+    expect(r.parsed.stats.unparsed).toBe(0);
+    const ev = r.parsed.events;
+    // First event: the wrapper's execve of the entrypoint, under the wrapper's host pid.
+    expect(ev[0]).toMatchObject({ type: 'execve', pid: r.target.hostPid, args: { filename: '/usr/local/bin/shadow-reader' } });
+    const pids = new Set(ev.map((e) => e.pid));
+    expect(pids.has(r.target.initPid)).toBe(false);
+    expect(ev.some((e) => e.type === 'openat' && e.args.name === '/etc/shadow' && e.res === 3)).toBe(true);
+    expect(ev.at(-1)).toMatchObject({ type: 'procexit', pid: r.target.hostPid, args: { ret: 0 } });
+    expect(r.parsed.stats.detail.ended).toBe(1);
+    console.log(`ebpf attach ${r.attachMs} ms, ${r.stats.records} records, ${r.parsed.events.length} events`);
+  }, 120_000);
+
+  it('decodes sockets, dup2 and exec of a reverse shell', async () => {
+    const r = await detonate('revshell');
+    const ev = r.parsed.events;
+    expect(r.stats.lost).toBe(0);
+    expect(ev.find((e) => e.type === 'socket')).toMatchObject({ args: { domain: 'AF_INET', type: 'SOCK_STREAM' }, hints: { l4proto: 'tcp' } });
+    expect(ev.find((e) => e.type === 'connect')).toMatchObject({ res: 'ENETUNREACH', args: { addr: '10.66.66.66:4444' }, hints: { ip: '10.66.66.66', port: 4444, family: 'AF_INET' } });
+    expect(ev.filter((e) => e.type === 'dup2').map((e) => e.args.newfd)).toEqual([0, 1, 2]);
+    expect(ev.find((e) => e.type === 'execve' && e.args.filename === '/bin/sh')).toMatchObject({ proc: { args: ['/bin/sh', '-i'] } });
+  }, 120_000);
+
+  it.each(['memfd-exec', 'dropper', 'etc-writer', 'hello', 'tmpwriter', 'shell-script'])('captures %s', async (sample) => {
+    const r = await detonate(sample);
+    expect(r.stats).toMatchObject({ lost: 0, complete: true });
+    expect(r.parsed.stats.unparsed).toBe(0);
+    expect(r.parsed.events[0]!.type).toBe('execve');
+  }, 120_000);
+});
