@@ -7,6 +7,8 @@ import type { Probe } from '#sandbox/probes/probe';
 import { EbpfProbe } from '#sandbox/probes/ebpf.probe';
 import { FalcoProbe } from '#sandbox/probes/falco.probe';
 import { StraceProbe } from '#sandbox/probes/strace.probe';
+import { PerfProbe } from '#sandbox/probes/perf.probe';
+import { FtraceProbe } from '#sandbox/probes/ftrace.probe';
 import { GvisorProbe } from '#sandbox/probes/gvisor.probe';
 import { TraceeProbe } from '#sandbox/probes/tracee.probe';
 
@@ -34,6 +36,8 @@ export const sandboxProviders: Provider[] = [
       ['gvisor', new GvisorProbe()],
       ['falco', new FalcoProbe({ eventsFile: process.env.FALCO_EVENTS_FILE })],
       ['tracee', new TraceeProbe({ eventsFile: process.env.TRACEE_EVENTS_FILE })],
+      ['perf', new PerfProbe()],
+      ['ftrace', new FtraceProbe()],
     ]),
   },
 ];

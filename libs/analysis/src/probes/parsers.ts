@@ -2,6 +2,8 @@ import { createBpftraceParser } from './bpftrace-parser.js';
 import { createFalcoParser } from './falco-parser.js';
 import { createGvisorParser } from './gvisor-parser.js';
 import { createStraceParser } from './strace-parser.js';
+import { createPerfParser } from './perf-parser.js';
+import { createFtraceParser } from './ftrace-parser.js';
 import { createTraceeParser } from './tracee-parser.js';
 import type { RawEventSink, TraceParser } from './trace-parser.js';
 
@@ -14,6 +16,8 @@ const PARSERS: Readonly<Record<string, ParserFactory>> = {
   gvisor: createGvisorParser,
   falco: createFalcoParser,
   tracee: createTraceeParser,
+  perf: createPerfParser,
+  ftrace: createFtraceParser,
 };
 
 export function parserFor(probe: string): ParserFactory {

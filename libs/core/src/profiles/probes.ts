@@ -17,7 +17,7 @@ export const PROBE_RUNTIME: Readonly<Record<ProbeName, RuntimeName>> = {
 };
 
 /** Probes this build can run (a probe is listed here once its implementation and tests land). */
-export const PROBES: readonly ProbeName[] = ['strace', 'falco', 'tracee', 'gvisor', 'ebpf'];
+export const PROBES: readonly ProbeName[] = ['strace', 'falco', 'tracee', 'gvisor', 'ebpf', 'perf', 'ftrace'];
 export const RUNTIMES: readonly RuntimeName[] = ['runc', 'runsc'];
 
 export function isProbe(v: unknown): v is ProbeName {
