@@ -36,14 +36,18 @@ async function detonate(image: string, probe: string) {
 }
 
 describe.each(['perf', 'ftrace'])('%s probe', (probe) => {
-  it.each(['hello', 'shell-script', 'cpu'])('benign %s → clean, with the rules it cannot evaluate listed', async (name) => {
+  // A probe that cannot see paths or addresses must not claim clean: rules it cannot evaluate
+  // (e.g. a read of /etc/shadow) could each have convicted the sample.
+  it.each(['hello', 'shell-script', 'cpu'])('benign %s → inconclusive (not clean), with the rules it cannot evaluate listed', async (name) => {
     const { a, report } = await detonate(name, probe);
     expect(a.status).toBe('completed');
-    expect(a.verdict).toBe('clean');
+    expect(a.verdict).toBe('inconclusive');
+    expect(a.findings).toEqual([]);
+    expect(report.scoring.reasons.join(' ')).toMatch(/clean cannot be claimed/);
     expect(report.probe).toMatchObject({ name: probe, lost: 0, complete: true, unparsed: 0 });
     expect(report.probe.unavailableFields).toEqual(expect.arrayContaining(['fd.name', 'fd.sip', 'proc.args']));
     expect(report.exit.entrypoint).toMatchObject({ started: true, exitCode: 0 });
-    expect(report.rules.notEvaluated).toContainEqual({ rule: 'Password Hash File Read', reason: expect.stringContaining('fd.name') });
+    expect(report.rules.notEvaluated).toContainEqual(expect.objectContaining({ rule: 'Password Hash File Read', reason: expect.stringContaining('fd.name'), probeBlind: true }));
     expect(report.scoring.reasons.join(' ')).toMatch(/could not be evaluated with this probe/);
   }, 90_000);
 
@@ -57,6 +61,12 @@ describe.each(['perf', 'ftrace'])('%s probe', (probe) => {
     expect(['suspicious', 'malicious']).toContain(a.verdict);
     expect(rules).toContain(rule);
     expect(report.findings[0].evidence[0]).toMatchObject({ v: 1, source: probe });
+  }, 90_000);
+
+  it('shadow-reader → not clean: the rule it would need is listed as not evaluated', async () => {
+    const { a, report } = await detonate('shadow-reader', probe);
+    expect(a.verdict).toBe('inconclusive');
+    expect(report.rules.notEvaluated.map((r: { rule: string }) => r.rule)).toContain('Password Hash File Read');
   }, 90_000);
 
   it('forkbomb → caught (pids limit), its forks followed', async () => {

@@ -137,6 +137,7 @@ export class RunAnalyzer {
       eventsLost: probe.lost + result.parser.lost,
       sampleStarted: result.summary.entrypoint.started,
       notEvaluated: rules.notEvaluated.length,
+      blindRules: rules.notEvaluated.filter((r) => r.probeBlind),
     });
     const byRule = new Map<string, Contribution>(score.contributions.map((c) => [c.rule, c]));
     const findings: FindingSummary[] = result.findings.map((f: Finding) => ({

@@ -36,11 +36,20 @@ export interface CompiledRuleSet {
   report: LoadItemReport[];
   /** Loaded and enabled (and evaluated) rules. */
   ruleNames: string[];
-  notEvaluated: { rule: string; reason: string }[];
+  notEvaluated: NotEvaluated[];
   /** Every matching rule, in load order. A fresh array per call. */
   evaluate(ctx: EvalContext): RuleMatch[];
   /** Metadata of the evaluated rules (for reports and docs). */
   rules: RuleInfo[];
+}
+
+/** A loaded rule this run cannot evaluate, and why (scoring weighs what it might have found). */
+export interface NotEvaluated {
+  rule: string;
+  reason: string;
+  priority: Priority;
+  /** True when the probe lacks a field the rule needs (not a profile choice). */
+  probeBlind: boolean;
 }
 
 export interface CompileOptions {
@@ -75,23 +84,23 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   for (const s of sources) loader.loadSource(s);
   const { report, rules } = loader.finish();
 
-  const notEvaluated: { rule: string; reason: string }[] = [];
+  const notEvaluated: NotEvaluated[] = [];
   const active: CompiledRule[] = [];
   for (const r of rules) {
     if (!r.enabled) continue;
     if (opts.disabledRules?.has(r.name)) {
-      notEvaluated.push({ rule: r.name, reason: 'disabled by the profile' });
+      notEvaluated.push({ rule: r.name, reason: 'disabled by the profile', priority: r.priority, probeBlind: false });
       continue;
     }
     if (opts.unavailableFields && opts.unavailableFields.size > 0) {
       const missing = [...r.fields].filter((f) => opts.unavailableFields!.has(f));
       if (missing.length) {
-        notEvaluated.push({ rule: r.name, reason: `needs field${missing.length > 1 ? 's' : ''} the probe cannot supply: ${[...new Set(missing)].sort().join(', ')}` });
+        notEvaluated.push({ rule: r.name, reason: `needs field${missing.length > 1 ? 's' : ''} the probe cannot supply: ${[...new Set(missing)].sort().join(', ')}`, priority: r.priority, probeBlind: true });
         continue;
       }
     }
     if (!r.types.neg && r.types.set.size === 0) {
-      notEvaluated.push({ rule: r.name, reason: 'condition can never match any event type' });
+      notEvaluated.push({ rule: r.name, reason: 'condition can never match any event type', priority: r.priority, probeBlind: false });
       continue;
     }
     active.push(r);

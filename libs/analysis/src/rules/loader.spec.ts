@@ -336,7 +336,7 @@ describe('priorities, sources, enabled', () => {
       { disabledRules: new Set(['B']) },
     );
     expect(set.ruleNames).toEqual([]);
-    expect(set.notEvaluated).toEqual([{ rule: 'B', reason: 'disabled by the profile' }]);
+    expect(set.notEvaluated).toEqual([{ rule: 'B', reason: 'disabled by the profile', priority: 'informational', probeBlind: false }]);
     expect(fired(set, { proc: { name: 'x' } })).toEqual([]);
   });
 });
@@ -437,7 +437,7 @@ describe('unknown fields, macros and probe capabilities', () => {
     const text = '- rule: Path\n  desc: d\n  condition: evt.type = openat and fd.name = /etc/shadow\n  output: o\n  priority: info\n- rule: Exec\n  desc: d\n  condition: evt.type = execve and proc.name = nc\n  output: o %fd.name\n  priority: info\n';
     const set = compileRules([src(text)], { unavailableFields: new Set(['fd.name']) });
     expect(set.ruleNames).toEqual(['Exec']);
-    expect(set.notEvaluated).toEqual([{ rule: 'Path', reason: 'needs field the probe cannot supply: fd.name' }]);
+    expect(set.notEvaluated).toEqual([{ rule: 'Path', reason: 'needs field the probe cannot supply: fd.name', priority: 'informational', probeBlind: true }]);
   });
 
   it('unknown output fields render <NA> and are noted', () => {
@@ -510,7 +510,7 @@ describe('evaluation', () => {
 `)]);
     expect(set.rules.find((r) => r.name === 'A')!.eventTypes).toEqual(['accept', 'connect', 'sendto']);
     expect(set.rules.find((r) => r.name === 'B')!.eventTypes).toEqual(['openat']);
-    expect(set.notEvaluated).toEqual([{ rule: 'C', reason: 'condition can never match any event type' }]);
+    expect(set.notEvaluated).toEqual([{ rule: 'C', reason: 'condition can never match any event type', priority: 'informational', probeBlind: false }]);
   });
 
   it('fires every matching rule, in load order', () => {

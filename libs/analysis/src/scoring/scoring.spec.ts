@@ -106,4 +106,19 @@ describe('scoreFindings', () => {
     expect(scoreFindings(collect([[match('a', 'warning'), 1]]), DEFAULT_SCORING_POLICY).verdict).toBe('suspicious');
     expect(scoreFindings(collect([[match('a', 'notice'), 1]])).verdict).toBe('clean');
   });
+
+  it('does not claim clean when a probe-blind rule alone could have changed the verdict', () => {
+    const blind = [{ rule: 'Password Hash File Read', priority: 'critical' as const }];
+    const r = scoreFindings([], policy, { blindRules: blind, notEvaluated: 1 });
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.reasons.join('\n')).toMatch(/cannot see what 1 rule\(s\) need.*Password Hash File Read/);
+    // Rules too weak to reach the suspicious threshold do not block clean…
+    expect(scoreFindings([], policy, { blindRules: [{ rule: 'Write Below Etc', priority: 'notice' }] }).verdict).toBe('clean');
+    // …unless the score is already close to it.
+    expect(scoreFindings(collect([[match('a', 'notice'), 1]]), policy, { blindRules: [{ rule: 'Write Below Etc', priority: 'notice' }] }).verdict).toBe('inconclusive');
+    // An allow-listed blind rule does not count, and findings that already convict still do.
+    expect(scoreFindings([], { ...policy, allow: ['Password Hash File Read'] }, { blindRules: blind }).verdict).toBe('clean');
+    expect(scoreFindings(collect([[match('Reverse shell', 'critical'), 1]]), policy, { blindRules: blind }).verdict).toBe('malicious');
+    expect(scoreFindings(collect([[match('a', 'warning'), 1]]), policy, { blindRules: blind }).verdict).toBe('suspicious');
+  });
 });

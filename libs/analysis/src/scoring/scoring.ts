@@ -89,6 +89,11 @@ export interface TraceHealth {
   sampleStarted?: boolean;
   /** Rules not evaluated for this run (probe capabilities), shown in reasons. */
   notEvaluated?: number;
+  /**
+   * Rules the probe could not evaluate because it cannot see a field they need (paths, addresses…).
+   * If one of them alone could have lifted a clean score to suspicious, `clean` cannot be claimed.
+   */
+  blindRules?: readonly { rule: string; priority: Priority }[];
 }
 
 export type Verdict = 'clean' | 'suspicious' | 'malicious' | 'inconclusive';
@@ -166,5 +171,16 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
     }
   }
   if ((health.notEvaluated ?? 0) > 0) reasons.push(`${health.notEvaluated} rule(s) could not be evaluated with this probe`);
+  if (verdict === 'clean') {
+    const decisive = (health.blindRules ?? []).filter((r) => !allow.has(r.rule) && (policy.ruleWeights?.[r.rule] ?? policy.weights[r.priority] ?? 0) + score >= policy.thresholds.suspicious);
+    if (decisive.length) {
+      const names = decisive.map((r) => r.rule).sort();
+      reasons.push(
+        `inconclusive: the probe cannot see what ${decisive.length} rule(s) need, and any of them could have made this run suspicious or worse ` +
+          `(${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}); clean cannot be claimed — use a probe that sees paths and addresses (strace, ebpf, gvisor)`,
+      );
+      verdict = 'inconclusive';
+    }
+  }
   return { verdict, score, rawScore: raw, contributions, reasons };
 }
