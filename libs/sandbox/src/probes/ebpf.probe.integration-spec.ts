@@ -74,7 +74,9 @@ describe('EbpfProbe (real bpftrace, real Docker)', () => {
     expect(ev.find((e) => e.type === 'execve' && e.args.filename === '/bin/sh')).toMatchObject({ proc: { args: ['/bin/sh', '-i'] } });
   }, 120_000);
 
-  it.each(['memfd-exec', 'dropper', 'etc-writer', 'hello', 'tmpwriter', 'shell-script'])('captures %s', async (sample) => {
+  // Verdicts per sample are the e2e suite's job (test/e2e/probe-ebpf); here, clean capture of a
+  // memfd exec and of a multi-process entrypoint script. CAPTURE_EBPF_FIXTURES=1 runs every sample.
+  it.each(process.env.CAPTURE_EBPF_FIXTURES === '1' ? ['memfd-exec', 'dropper', 'etc-writer', 'hello', 'tmpwriter', 'shell-script'] : ['memfd-exec', 'shell-script'])('captures %s', async (sample) => {
     const r = await detonate(sample);
     expect(r.stats).toMatchObject({ lost: 0, complete: true });
     expect(r.parsed.stats.unparsed).toBe(0);
