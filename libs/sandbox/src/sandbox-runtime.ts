@@ -43,6 +43,11 @@ export interface SandboxSpec {
   runtime: 'runc' | 'runsc';
   /** Docker runtime name to create the sandbox with, when the probe needs a registered variant (gVisor's `runsc-trace`). */
   dockerRuntimeName?: string;
+  /**
+   * Pin the sample to this CPU (cpuset). A ptrace probe pinned to the same CPU avoids a cross-CPU
+   * wake-up at every syscall stop (measured here: ~5× faster under strace).
+   */
+  cpu?: number;
   capabilities: 'default' | 'drop-all';
   limits: SandboxLimits;
 }
@@ -89,6 +94,8 @@ export interface SandboxTarget {
   gid: number;
   /** The container's cgroup v2 path (from `0::` in /proc/<pid>/cgroup), e.g. `/docker/<id>`. */
   cgroupPath?: string;
+  /** The CPU the sample is pinned to, when the spec asked for one. */
+  cpu?: number;
 }
 
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
@@ -27,6 +28,7 @@ export interface DetonateOutcome {
 @Injectable()
 export class DetonationService {
   private readonly logger = new Logger(DetonationService.name);
+  private cpuCursor = -1;
 
   constructor(
     private readonly repo: AnalysisRepository,
@@ -64,7 +66,7 @@ export class DetonationService {
       const dir = await this.artifacts.ensureDir(analysisId);
       const tracePath = join(dir, 'trace.raw');
       const t1 = Date.now();
-      sandbox = await this.runtime.create({ analysisId, image, runtime, hold: probe.attachesToProcess, dockerRuntimeName: probe.dockerRuntimeName, capabilities: profile.capabilities, limits: profile.limits });
+      sandbox = await this.runtime.create({ analysisId, image, runtime, hold: probe.attachesToProcess, dockerRuntimeName: probe.dockerRuntimeName, cpu: probe.sharesCpuWithSample && profile.limits.cpus <= 1 ? this.nextCpu() : undefined, capabilities: profile.capabilities, limits: profile.limits });
       const t2 = Date.now();
       const target = await sandbox.start();
       const t3 = Date.now();
@@ -158,6 +160,12 @@ export class DetonationService {
       startedAt: rec.startedAt,
       finishedAt,
     });
+  }
+
+  /** Round-robin over the host's CPUs, so concurrent ptrace'd samples do not share one. */
+  private nextCpu(): number {
+    this.cpuCursor = (this.cpuCursor + 1) % availableParallelism();
+    return this.cpuCursor;
   }
 
   isProbeError(e: unknown): boolean {

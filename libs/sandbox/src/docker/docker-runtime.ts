@@ -131,6 +131,7 @@ export class DockerRuntime implements SandboxRuntime {
         Memory: spec.limits.memoryBytes,
         MemorySwap: spec.limits.memoryBytes,
         NanoCpus: Math.round(spec.limits.cpus * 1e9),
+        CpusetCpus: spec.cpu === undefined ? undefined : String(spec.cpu),
         IpcMode: 'private',
         ShmSize: 64 * 1024 * 1024,
         Runtime: spec.dockerRuntimeName ?? (spec.runtime === 'runsc' ? 'runsc' : undefined),
@@ -229,17 +230,17 @@ class DockerSandbox implements Sandbox {
     if (!initPid && !this.spec.hold && info.State.Status === 'exited') {
       // Unheld (gVisor): a quick sample can finish before we look; its probe recorded from the start anyway.
       this.releasedAt = Date.now();
-      return { containerId: this.id, initPid: 0, ...numericUser(this.spec.image.user) };
+      return { containerId: this.id, initPid: 0, cpu: this.spec.cpu, ...numericUser(this.spec.image.user) };
     }
     if (!initPid) throw new Error(`sandbox ${this.name} has no init pid after start (state ${info.State.Status})`);
     this.monitor = await CgroupMonitor.forPid(initPid);
     const cgroupPath = await cgroupV2Path(initPid);
     if (!this.spec.hold) {
       this.releasedAt = Date.now();
-      return { containerId: this.id, initPid, ...numericUser(this.spec.image.user), cgroupPath };
+      return { containerId: this.id, initPid, cpu: this.spec.cpu, ...numericUser(this.spec.image.user), cgroupPath };
     }
     const hostPid = await waitForStoppedChild(initPid, 10_000);
-    return { containerId: this.id, initPid, cgroupPath, ...(await readIdentity(hostPid)) };
+    return { containerId: this.id, initPid, cgroupPath, cpu: this.spec.cpu, ...(await readIdentity(hostPid)) };
   }
 
   release(target: SandboxTarget): void {

@@ -35,6 +35,8 @@ export interface Probe {
   readonly attachesToProcess: boolean;
   /** Docker runtime the sandbox must be created with for this probe (gVisor's `runsc-trace`); default per runtime. */
   readonly dockerRuntimeName?: string;
+  /** The probe stops the sample at every syscall (ptrace): run both on one CPU (see SandboxSpec.cpu). */
+  readonly sharesCpuWithSample?: boolean;
   /** Fields this probe cannot supply (rules needing them are reported as not evaluated). */
   readonly unavailableFields: ReadonlySet<string>;
   /** Attaches to the stopped target; resolves once attached, so releasing the target loses nothing. */

@@ -24,6 +24,7 @@ export const STRACE_ARGS = [
 export class StraceProbe implements Probe {
   readonly name = 'strace';
   readonly attachesToProcess = true;
+  readonly sharesCpuWithSample = true;
   /** strace sees every syscall with decoded arguments; it cannot see capabilities or loginuid. */
   readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
 
@@ -31,9 +32,12 @@ export class StraceProbe implements Probe {
 
   async attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession> {
     if (!target.hostPid) throw new ProbeStartError('strace needs the held entrypoint (sandbox created with hold)');
-    const child = spawn(this.binary, [...STRACE_ARGS, '-o', tracePath, '-p', String(target.hostPid)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const args = [...STRACE_ARGS, '-o', tracePath, '-p', String(target.hostPid)];
+    // On the sample's CPU when it is pinned: each syscall stop then wakes strace without an IPI.
+    const child =
+      target.cpu === undefined
+        ? spawn(this.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+        : spawn('taskset', ['-c', String(target.cpu), this.binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     const session = new StraceSession(child, tracePath, opts.budgetBytes);
     try {
       await session.waitAttached(target.hostPid, 10_000);
