@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what Quarantine needs on a Debian 12 host, idempotently:
 # redis-server (AOF on, noeviction), docker.io (dockerd running, runsc and runsc-trace registered),
-# strace, bpftrace, busybox-static (sample images), gcc (static sample programs).
+# strace, bpftrace, linux-perf (probes), busybox-static + gcc (sample images), debootstrap
+# (Debian-based real-world sample images).
 # Safe to run again: every step checks before it acts.
 set -euo pipefail
 
@@ -18,6 +19,9 @@ have gcc || need_pkgs+=(gcc libc6-dev)
 [ -x /bin/busybox ] || dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
 have curl || need_pkgs+=(curl)
 have docker-init || need_pkgs+=(tini)
+have perf || need_pkgs+=(linux-perf)
+have taskset || need_pkgs+=(util-linux)
+have debootstrap || need_pkgs+=(debootstrap)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages (${need_pkgs[*]}) and not root"; exit 1; fi
