@@ -445,6 +445,11 @@ describe('unknown fields, macros and probe capabilities', () => {
     expect(item(set, 'rule', 'O')).toMatchObject({ status: 'loaded', reason: expect.stringContaining('proc.exe_ino.ctime not provided') });
     expect(set.evaluate(makeContext({ proc: { name: 'x' } }))[0]!.output).toBe('x=<NA> name=x');
   });
+
+  it('renders a folded (`output: >`) template as one line without the trailing newline', () => {
+    const set = compileRules([src('- rule: F\n  desc: d\n  condition: proc.name = x\n  output: >\n    first part\n    name=%proc.name\n  priority: info\n')]);
+    expect(set.evaluate(makeContext({ proc: { name: 'x' } }))[0]!.output).toBe('first part name=x');
+  });
 });
 
 describe('evaluation', () => {

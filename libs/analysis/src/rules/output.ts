@@ -19,7 +19,9 @@ export function formatValue(v: FieldValue): string {
  * (the condition decides whether a rule can run; the output only describes the match).
  * Invalid arguments (e.g. `%proc.aname[x]`) throw RuleCompileError.
  */
-export function compileOutput(template: string, fields: FieldRegistry): { format: OutputFormatter; fields: string[]; unknown: string[] } {
+export function compileOutput(rawTemplate: string, fields: FieldRegistry): { format: OutputFormatter; fields: string[]; unknown: string[] } {
+  // Folded YAML scalars (`output: >`) end in a newline; an alert is one line.
+  const template = rawTemplate.trim();
   const parts: (string | Getter)[] = [];
   const used: string[] = [];
   const unknown: string[] = [];
