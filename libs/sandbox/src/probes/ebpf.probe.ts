@@ -6,6 +6,7 @@ import {
 } from '#analysis/probes/bpftrace-layout';
 import { readLines } from '#analysis/probes/trace-parser';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
+import { TraceBudget } from './trace-budget.js';
 
 /**
  * The `ebpf` probe: a bpftrace program on the host, scoped to the sandbox's cgroup (v2) and to
@@ -278,15 +279,13 @@ class EbpfSession implements ProbeSession {
   private exitSignal: NodeJS.Signals | null = null;
   private readonly exited: Promise<void>;
   private done = false;
-  private readonly budgetCbs: (() => void)[] = [];
-  private budgetExceeded = false;
-  private readonly watcher: NodeJS.Timeout;
+  private readonly budget: TraceBudget;
   private spawnError?: Error;
 
   constructor(
     private readonly child: ChildProcess,
     readonly tracePath: string,
-    private readonly budgetBytes: number,
+    budgetBytes: number,
     private readonly drainMs: number,
     private readonly exitTimeoutMs: number,
   ) {
@@ -298,12 +297,11 @@ class EbpfSession implements ProbeSession {
       child.once('error', (e) => { this.spawnError = e; this.done = true; resolve(); });
       child.once('exit', (code, sig) => { this.exitCode = code; this.exitSignal = sig; this.done = true; resolve(); });
     });
-    this.watcher = setInterval(() => void this.checkBudget(), 250);
-    this.watcher.unref();
+    this.budget = new TraceBudget(tracePath, budgetBytes);
   }
 
   onBudgetExceeded(cb: () => void): void {
-    this.budgetCbs.push(cb);
+    this.budget.onExceeded(cb);
   }
 
   /** Resolves once the BEGIN record is in the trace: bpftrace runs BEGIN after attaching every probe. */
@@ -334,14 +332,6 @@ class EbpfSession implements ProbeSession {
     return this.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('RLIMIT_MEMLOCK')).join('\n').trim().slice(0, 1000);
   }
 
-  private async checkBudget(): Promise<void> {
-    if (this.budgetExceeded) return;
-    const s = await stat(this.tracePath).catch(() => undefined);
-    if (s && s.size > this.budgetBytes) {
-      this.budgetExceeded = true;
-      for (const cb of this.budgetCbs) cb();
-    }
-  }
 
   async kill(): Promise<void> {
     if (this.done) return;
@@ -349,7 +339,7 @@ class EbpfSession implements ProbeSession {
     await Promise.race([this.exited, new Promise((r) => setTimeout(r, this.exitTimeoutMs))]);
     if (!this.done) this.child.kill('SIGKILL');
     await this.exited;
-    clearInterval(this.watcher);
+    this.budget.stop();
   }
 
   /** The sample has ended: let bpftrace drain, SIGINT it (END prints `E`), SIGKILL if it hangs. */
@@ -369,7 +359,7 @@ class EbpfSession implements ProbeSession {
     } else {
       stopError = `bpftrace exited before the sample ended (code ${this.exitCode}${this.exitSignal ? `, ${this.exitSignal}` : ''}): ${this.errorText()}`;
     }
-    clearInterval(this.watcher);
+    this.budget.stop();
     const scan = await scanTrace(this.tracePath);
     const size = (await stat(this.tracePath).catch(() => undefined))?.size ?? 0;
     if (!stopError && !scan.ended) stopError = 'bpftrace output has no END record';
@@ -380,9 +370,9 @@ class EbpfSession implements ProbeSession {
       bytes: size,
       lost: scan.lost,
       stopError,
-      complete: stopError === undefined && !this.budgetExceeded,
+      complete: stopError === undefined && !this.budget.exceeded,
       exitCode: this.exitCode,
-      budgetExceeded: this.budgetExceeded,
+      budgetExceeded: this.budget.exceeded,
     };
   }
 }

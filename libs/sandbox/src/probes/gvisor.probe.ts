@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { gvisorTraceHeader } from '#analysis/probes/gvisor-parser';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 import { STRACE_NOISE_SYSCALLS } from './strace.probe.js';
+import { TraceBudget } from './trace-budget.js';
 
 /**
  * gVisor's own syscall log as the probe. The sample runs under the Docker runtime `runsc-trace`
@@ -82,36 +83,25 @@ export class GvisorProbe implements Probe {
 }
 
 class GvisorSession implements ProbeSession {
-  private budgetCbs: (() => void)[] = [];
-  private budgetExceeded = false;
-  private watcher: NodeJS.Timeout;
+  /** The budget applies to gVisor's raw log, which is what grows while the sample runs. */
+  private readonly budget: TraceBudget;
 
   constructor(
     private readonly logPath: string,
     readonly tracePath: string,
-    private readonly budgetBytes: number,
+    budgetBytes: number,
     private readonly containerId: string,
     private readonly startedAt: Date,
   ) {
-    this.watcher = setInterval(() => void this.checkBudget(), 250);
-    this.watcher.unref();
+    this.budget = new TraceBudget(logPath, budgetBytes);
   }
 
   onBudgetExceeded(cb: () => void): void {
-    this.budgetCbs.push(cb);
-  }
-
-  private async checkBudget(): Promise<void> {
-    if (this.budgetExceeded) return;
-    const s = await stat(this.logPath).catch(() => undefined);
-    if (s && s.size > this.budgetBytes) {
-      this.budgetExceeded = true;
-      for (const cb of this.budgetCbs) cb();
-    }
+    this.budget.onExceeded(cb);
   }
 
   async stop(graceMs: number): Promise<ProbeStats> {
-    clearInterval(this.watcher);
+    this.budget.stop();
     let ended = false;
     let records = 0;
     let copyError: string | undefined;
@@ -133,9 +123,9 @@ class GvisorSession implements ProbeSession {
       // Drops gVisor reports (`*** Dropped N log messages ***`) are in the trace; the parser counts them.
       lost: 0,
       stopError: copyError ?? (ended ? undefined : `gVisor's log had no end line ${graceMs} ms after the sample ended; the trace may be cut`),
-      complete: ended && !copyError && !this.budgetExceeded,
+      complete: ended && !copyError && !this.budget.exceeded,
       exitCode: ended ? 0 : null,
-      budgetExceeded: this.budgetExceeded,
+      budgetExceeded: this.budget.exceeded,
     };
   }
 }

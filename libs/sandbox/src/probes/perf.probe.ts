@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { TRACEPOINT_UNAVAILABLE_FIELDS } from '#analysis/probes/tracepoint-events';
+import { TraceBudget } from './trace-budget.js';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 
 /**
@@ -63,24 +64,21 @@ class PerfSession implements ProbeSession {
   private stdout = '';
   private exitCode: number | null = null;
   private readonly exited: Promise<void>;
-  private budgetCbs: (() => void)[] = [];
-  private budgetExceeded = false;
-  private readonly watcher: NodeJS.Timeout;
+  private readonly budget: TraceBudget;
   private spawnError?: Error;
 
-  constructor(private readonly child: ChildProcess, readonly tracePath: string, private readonly budgetBytes: number) {
+  constructor(private readonly child: ChildProcess, readonly tracePath: string, budgetBytes: number) {
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (d: string) => { if (this.stdout.length < 4096) this.stdout += d; });
     this.exited = new Promise((resolve) => {
       child.once('error', (e) => { this.spawnError = e; resolve(); });
       child.once('exit', (code, sig) => { this.exitCode = code ?? (sig ? 128 : null); resolve(); });
     });
-    this.watcher = setInterval(() => void this.checkBudget(), 250);
-    this.watcher.unref();
+    this.budget = new TraceBudget(tracePath, budgetBytes);
   }
 
   onBudgetExceeded(cb: () => void): void {
-    this.budgetCbs.push(cb);
+    this.budget.onExceeded(cb);
   }
 
   /**
@@ -114,15 +112,6 @@ class PerfSession implements ProbeSession {
     return `${this.stdout.trim()} ${t.split('\n').filter((l) => !l.startsWith('#')).slice(-5).join(' | ')}`.trim().slice(0, 500);
   }
 
-  private async checkBudget(): Promise<void> {
-    if (this.budgetExceeded) return;
-    const s = await stat(this.tracePath).catch(() => undefined);
-    if (s && s.size > this.budgetBytes) {
-      this.budgetExceeded = true;
-      for (const cb of this.budgetCbs) cb();
-    }
-  }
-
   async stop(graceMs: number): Promise<ProbeStats> {
     // perf trace -a never ends by itself: let it drain what the sample did, then SIGINT (flushes).
     await new Promise((r) => setTimeout(r, Math.min(graceMs, 300)));
@@ -133,7 +122,7 @@ class PerfSession implements ProbeSession {
       this.child.kill('SIGKILL');
       await this.exited;
     }
-    clearInterval(this.watcher);
+    this.budget.stop();
     const size = (await stat(this.tracePath).catch(() => undefined))?.size ?? 0;
     return {
       probe: 'perf',
@@ -141,9 +130,9 @@ class PerfSession implements ProbeSession {
       bytes: size,
       lost: 0, // perf prints "LOST n events!" into the trace: the parser counts them
       stopError: timedOut ? `perf did not exit ${graceMs} ms after SIGINT; killed` : this.exitCode !== 0 ? `perf exit ${this.exitCode}: ${this.stdout.trim().slice(0, 300)}` : undefined,
-      complete: !timedOut && !this.budgetExceeded && this.exitCode === 0,
+      complete: !timedOut && !this.budget.exceeded && this.exitCode === 0,
       exitCode: this.exitCode,
-      budgetExceeded: this.budgetExceeded,
+      budgetExceeded: this.budget.exceeded,
     };
   }
 }

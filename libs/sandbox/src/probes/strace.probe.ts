@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { TraceBudget } from './trace-budget.js';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 
 /**
@@ -53,15 +53,13 @@ class StraceSession implements ProbeSession {
   private stderr = '';
   private exitCode: number | null = null;
   private exited: Promise<void>;
-  private budgetCbs: (() => void)[] = [];
-  private budgetExceeded = false;
-  private watcher: NodeJS.Timeout;
+  private readonly budget: TraceBudget;
   private spawnError?: Error;
 
   constructor(
     private readonly child: ChildProcess,
     readonly tracePath: string,
-    private readonly budgetBytes: number,
+    budgetBytes: number,
   ) {
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (d: string) => {
@@ -77,12 +75,11 @@ class StraceSession implements ProbeSession {
         resolve();
       });
     });
-    this.watcher = setInterval(() => void this.checkBudget(), 250);
-    this.watcher.unref();
+    this.budget = new TraceBudget(tracePath, budgetBytes);
   }
 
   onBudgetExceeded(cb: () => void): void {
-    this.budgetCbs.push(cb);
+    this.budget.onExceeded(cb);
   }
 
   async waitAttached(pid: number, timeoutMs: number): Promise<void> {
@@ -100,15 +97,6 @@ class StraceSession implements ProbeSession {
     throw new ProbeStartError(`strace did not attach to pid ${pid} within ${timeoutMs} ms: ${this.stderr.trim()}`);
   }
 
-  private async checkBudget(): Promise<void> {
-    if (this.budgetExceeded) return;
-    const s = await stat(this.tracePath).catch(() => undefined);
-    if (s && s.size > this.budgetBytes) {
-      this.budgetExceeded = true;
-      for (const cb of this.budgetCbs) cb();
-    }
-  }
-
   async stop(graceMs: number): Promise<ProbeStats> {
     let timedOut = false;
     await Promise.race([this.exited, new Promise<void>((r) => setTimeout(() => { timedOut = true; r(); }, graceMs))]);
@@ -118,7 +106,7 @@ class StraceSession implements ProbeSession {
       if (this.exitCode === null) this.child.kill('SIGKILL');
       await this.exited;
     }
-    clearInterval(this.watcher);
+    this.budget.stop();
     const size = (await stat(this.tracePath).catch(() => undefined))?.size ?? 0;
     const stopError = timedOut ? `strace still running ${graceMs} ms after the sample ended; stopped` : undefined;
     return {
@@ -127,9 +115,9 @@ class StraceSession implements ProbeSession {
       bytes: size,
       lost: 0,
       stopError: stopError ?? (this.exitCode !== 0 && this.stderr.trim() ? this.stderr.trim().slice(0, 500) : undefined),
-      complete: !timedOut && !this.budgetExceeded,
+      complete: !timedOut && !this.budget.exceeded,
       exitCode: this.exitCode,
-      budgetExceeded: this.budgetExceeded,
+      budgetExceeded: this.budget.exceeded,
     };
   }
 }
