@@ -23,6 +23,7 @@ import type { EventFd, RawEvent } from '../events/event.js';
 import { BT_DATA_CAP, BT_MAX_ARGS, BT_STRLEN, BT_SYSCALLS, btNumbers, type BtSyscall } from './bpftrace-layout.js';
 import { ERRNO, SIGNALS } from './errno.js';
 import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import { BPF_CMDS, CLONE_FLAGS, PTRACE } from './linux-constants.js';
 
 export interface BpftraceParserOptions {
   /** Events held back to put records of different CPUs in timestamp order. Default 4096. */
@@ -113,14 +114,6 @@ function fdFlags(v: number): string {
 export function octalMode(v: number): string {
   return `0${v.toString(8).padStart(3, '0')}`;
 }
-const CLONE_FLAGS: readonly (readonly [number, string])[] = [
-  [0x100, 'CLONE_VM'], [0x200, 'CLONE_FS'], [0x400, 'CLONE_FILES'], [0x800, 'CLONE_SIGHAND'], [0x1000, 'CLONE_PIDFD'],
-  [0x2000, 'CLONE_PTRACE'], [0x4000, 'CLONE_VFORK'], [0x8000, 'CLONE_PARENT'], [0x10000, 'CLONE_THREAD'], [0x20000, 'CLONE_NEWNS'],
-  [0x40000, 'CLONE_SYSVSEM'], [0x80000, 'CLONE_SETTLS'], [0x100000, 'CLONE_PARENT_SETTID'], [0x200000, 'CLONE_CHILD_CLEARTID'],
-  [0x400000, 'CLONE_DETACHED'], [0x800000, 'CLONE_UNTRACED'], [0x1000000, 'CLONE_CHILD_SETTID'], [0x2000000, 'CLONE_NEWCGROUP'],
-  [0x4000000, 'CLONE_NEWUTS'], [0x8000000, 'CLONE_NEWIPC'], [0x10000000, 'CLONE_NEWUSER'], [0x20000000, 'CLONE_NEWPID'],
-  [0x40000000, 'CLONE_NEWNET'], [0x80000000, 'CLONE_IO'],
-];
 /** clone flags as strace prints them: `CLONE_VM|CLONE_VFORK|SIGCHLD`. */
 export function cloneFlags(v: number): string {
   const sig = v & 0xff;
@@ -146,13 +139,6 @@ export function sockType(v: number): string {
   return names.length > 0 ? names.join('|') : '0';
 }
 const PROTOS: Record<number, string> = { 0: 'IPPROTO_IP', 1: 'IPPROTO_ICMP', 6: 'IPPROTO_TCP', 17: 'IPPROTO_UDP', 41: 'IPPROTO_IPV6', 58: 'IPPROTO_ICMPV6', 132: 'IPPROTO_SCTP', 255: 'IPPROTO_RAW' };
-const PTRACE: Record<number, string> = {
-  0: 'PTRACE_TRACEME', 1: 'PTRACE_PEEKTEXT', 2: 'PTRACE_PEEKDATA', 3: 'PTRACE_PEEKUSER', 4: 'PTRACE_POKETEXT', 5: 'PTRACE_POKEDATA',
-  6: 'PTRACE_POKEUSER', 7: 'PTRACE_CONT', 8: 'PTRACE_KILL', 9: 'PTRACE_SINGLESTEP', 12: 'PTRACE_GETREGS', 13: 'PTRACE_SETREGS',
-  14: 'PTRACE_GETFPREGS', 15: 'PTRACE_SETFPREGS', 16: 'PTRACE_ATTACH', 17: 'PTRACE_DETACH', 24: 'PTRACE_SYSCALL',
-  0x4200: 'PTRACE_SETOPTIONS', 0x4201: 'PTRACE_GETEVENTMSG', 0x4202: 'PTRACE_GETSIGINFO', 0x4203: 'PTRACE_SETSIGINFO',
-  0x4204: 'PTRACE_GETREGSET', 0x4205: 'PTRACE_SETREGSET', 0x4206: 'PTRACE_SEIZE', 0x4207: 'PTRACE_INTERRUPT', 0x4208: 'PTRACE_LISTEN',
-};
 const FCNTL: Record<number, string> = { 0: 'F_DUPFD', 1: 'F_GETFD', 2: 'F_SETFD', 3: 'F_GETFL', 4: 'F_SETFL', 5: 'F_GETLK', 6: 'F_SETLK', 7: 'F_SETLKW', 1030: 'F_DUPFD_CLOEXEC', 1033: 'F_ADD_SEALS', 1034: 'F_GET_SEALS' };
 const MOUNT_FLAGS: readonly (readonly [number, string])[] = [
   [1, 'MS_RDONLY'], [2, 'MS_NOSUID'], [4, 'MS_NODEV'], [8, 'MS_NOEXEC'], [16, 'MS_SYNCHRONOUS'], [32, 'MS_REMOUNT'], [64, 'MS_MANDLOCK'],
@@ -163,7 +149,6 @@ const MOUNT_FLAGS: readonly (readonly [number, string])[] = [
 const MFD: readonly (readonly [number, string])[] = [[1, 'MFD_CLOEXEC'], [2, 'MFD_ALLOW_SEALING'], [4, 'MFD_HUGETLB'], [8, 'MFD_NOEXEC_SEAL'], [16, 'MFD_EXEC']];
 const AT: readonly (readonly [number, string])[] = [[0x100, 'AT_SYMLINK_NOFOLLOW'], [0x200, 'AT_REMOVEDIR'], [0x400, 'AT_SYMLINK_FOLLOW'], [0x800, 'AT_NO_AUTOMOUNT'], [0x1000, 'AT_EMPTY_PATH']];
 const RENAME: readonly (readonly [number, string])[] = [[1, 'RENAME_NOREPLACE'], [2, 'RENAME_EXCHANGE'], [4, 'RENAME_WHITEOUT']];
-const BPF_CMDS = ['BPF_MAP_CREATE', 'BPF_MAP_LOOKUP_ELEM', 'BPF_MAP_UPDATE_ELEM', 'BPF_MAP_DELETE_ELEM', 'BPF_MAP_GET_NEXT_KEY', 'BPF_PROG_LOAD', 'BPF_OBJ_PIN', 'BPF_OBJ_GET', 'BPF_PROG_ATTACH', 'BPF_PROG_DETACH', 'BPF_PROG_TEST_RUN', 'BPF_PROG_GET_NEXT_ID', 'BPF_MAP_GET_NEXT_ID', 'BPF_PROG_GET_FD_BY_ID', 'BPF_MAP_GET_FD_BY_ID', 'BPF_OBJ_GET_INFO_BY_FD', 'BPF_PROG_QUERY', 'BPF_RAW_TRACEPOINT_OPEN', 'BPF_BTF_LOAD'];
 
 function flagsOr0(v: number, table: readonly (readonly [number, string])[]): string {
   return v === 0 ? '0' : flagNames(v, table).join('|');
