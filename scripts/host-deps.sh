@@ -34,11 +34,11 @@ fi
 # ---- Redis: AOF on, noeviction, loopback only -------------------------------------------
 REDIS_PORT="${QUARANTINE_REDIS_PORT:-6379}"
 if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
-  log "starting redis-server on 127.0.0.1:$REDIS_PORT (appendonly yes, maxmemory-policy noeviction)"
+  log "starting redis-server on 127.0.0.1:$REDIS_PORT (appendonly yes, maxmemory-policy noeviction, 32 databases: test files each use their own)"
   mkdir -p /var/lib/quarantine/redis
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
     --dir /var/lib/quarantine/redis --appendonly yes --appendfsync everysec \
-    --maxmemory-policy noeviction --logfile /var/lib/quarantine/redis/redis.log
+    --maxmemory-policy noeviction --databases 32 --logfile /var/lib/quarantine/redis/redis.log
   for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 redis-cli -p "$REDIS_PORT" config set appendonly yes >/dev/null
