@@ -45,6 +45,8 @@ describe('malicious samples are caught by the findings that describe them', () =
     ['memfd-exec', 'T1620'],
     ['dropper', 'T1105'],
     ['cron-persist', 'T1053.003'],
+    ['stealth-implant', 'T1036.004'],
+    ['escape-probe', 'T1611'],
   ])('%s → not clean, tagged %s', async (name, technique) => {
     const a = await detonate(`quarantine-samples/${name}:latest`);
     expect(a.status).toBe('completed');

@@ -36,6 +36,8 @@ SPECS=(
   "dropper|malicious|dropper.c|"
   "miner-connect|malicious|miner-connect.c|"
   "cron-persist|malicious|cron-persist.c|"
+  "stealth-implant|malicious|stealth-implant.c|"
+  "escape-probe|malicious|escape-probe.c|"
   "sleeper|abusive|sleeper.c|"
   "forkbomb|abusive|forkbomb.c|"
   "spammer|abusive|spammer.c|"

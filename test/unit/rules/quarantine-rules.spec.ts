@@ -554,7 +554,110 @@ const CASES: Case[] = [
     positive: [sandboxEvent('window_timeout', { windowMs: 30000 })],
     negative: [sandboxEvent('oom_kill'), sys('procexit', { status: 0, ret: 0 })],
   },
+  {
+    rule: 'Runtime Binary Overwrite Attempt',
+    positive: [
+      openFailed('/proc/self/exe', 'O_WRONLY|O_TRUNC', 'ETXTBSY', 26),
+      open('/proc/7/exe', 'O_RDONLY|O_PATH', { exe: '/tmp/exploit' }),
+      openFailed('/proc/12/exe', 'O_WRONLY', 'ETXTBSY', 26),
+    ],
+    negative: [open('/proc/self/exe', 'O_RDONLY|O_CLOEXEC', { exe: '/usr/local/bin/app' }), open('/proc/7/cmdline', 'O_RDONLY'), open('/usr/local/bin/app', 'O_RDONLY')],
+  },
+  {
+    rule: 'Raw Device or Kernel Memory Access',
+    positive: [
+      openFailed('/dev/sda', 'O_RDONLY', 'ENOENT', 2),
+      open('/dev/mem', 'O_RDWR|O_SYNC'),
+      openFailed('/dev/nvme0n1p1', 'O_RDONLY', 'EACCES', 13),
+      sys('mknodat', { dirfd: -100, path: '/tmp/sda', mode: 'S_IFBLK|0600', dev: 'makedev(0x8, 0)' }),
+    ],
+    negative: [open('/dev/null', 'O_WRONLY'), open('/dev/urandom', 'O_RDONLY'), open('/dev/shm/sem.x', 'O_RDWR|O_CREAT'), sys('mknodat', { dirfd: -100, path: '/tmp/fifo', mode: 'S_IFIFO|0600' })],
+  },
+  {
+    rule: 'Other Process Memory Read',
+    positive: [
+      open('/proc/1/environ', 'O_RDONLY', { exe: '/bin/cat' }),
+      open('/proc/42/mem', 'O_RDWR', { exe: '/tmp/inject' }),
+      sys('process_vm_readv', { pid: 42 }, { exe: '/tmp/dump' }, 4096),
+    ],
+    negative: [
+      open('/proc/self/environ', 'O_RDONLY'),
+      open('/proc/1/cmdline', 'O_RDONLY', { exe: '/bin/ps' }),
+      open('/proc/42/status', 'O_RDONLY', { exe: '/bin/ps' }),
+      sys('process_vm_readv', { pid: 42 }, {}, 'EPERM', -1),
+    ],
+  },
+  {
+    rule: 'Process Masquerading as Kernel Thread',
+    positive: [
+      sys('prctl', { option: 'PR_SET_NAME', arg2_str: 'kworker/0:2' }, { exe: '/tmp/.x' }),
+      sys('prctl', { option: 'PR_SET_NAME', arg2_str: '[ksoftirqd/1]' }, { exe: '/usr/bin/python3' }),
+      execArgv0('[kworker/u8:1]', '/var/tmp/.cache/xmr'),
+      execArgv0('kthreadd', '/usr/local/bin/agent'),
+    ],
+    negative: [
+      sys('prctl', { option: 'PR_SET_NAME', arg2_str: 'worker-1' }),
+      sys('prctl', { option: 'PR_SET_NAME', arg2_str: 'nginx' }),
+      sys('prctl', { option: 'PR_SET_NAME', arg2_str: 'GC Thread#0' }, { exe: '/usr/lib/jvm/bin/java' }),
+      sys('prctl', { option: 'PR_SET_PDEATHSIG', arg2_str: 'SIGKILL' }),
+      exec(['/usr/sbin/nginx', '-g', 'daemon off;'], { exe: '/usr/sbin/nginx' }),
+      execArgv0('postgres', '/usr/lib/postgresql/15/bin/postgres'),
+    ],
+  },
+  {
+    rule: 'Running Executable Deleted',
+    positive: [
+      sys('unlink', { path: '/tmp/.x' }, { exe: '/tmp/.x' }),
+      sys('unlinkat', { dirfd: -100, name: '/var/tmp/agent', flags: 0 }, { exe: '/var/tmp/agent' }),
+    ],
+    negative: [
+      sys('unlink', { path: '/tmp/app.pid' }, { exe: '/usr/local/bin/app' }),
+      sys('unlink', { path: '/tmp/.x' }, { exe: '/bin/rm' }),
+      sys('unlink', { path: '/tmp/.x' }, { exe: '/tmp/.x' }, 'EACCES', -13),
+    ],
+  },
+  {
+    rule: 'Kernel Parameter Modification Attempt',
+    positive: [
+      openFailed('/proc/sys/kernel/randomize_va_space', 'O_WRONLY|O_CREAT|O_TRUNC', 'EROFS', 30),
+      openFailed('/proc/sys/kernel/yama/ptrace_scope', 'O_WRONLY', 'EROFS', 30),
+      exec(['sysctl', '-w', 'kernel.randomize_va_space=0'], { exe: '/sbin/sysctl' }),
+    ],
+    negative: [
+      open('/proc/sys/net/core/somaxconn', 'O_RDONLY', { exe: '/usr/bin/redis-server' }),
+      exec(['sysctl', '-n', 'net.core.somaxconn'], { exe: '/sbin/sysctl' }),
+      openFailed('/proc/sys/kernel/core_pattern', 'O_WRONLY|O_TRUNC', 'EROFS', 30),
+    ],
+  },
+  {
+    rule: 'io_uring Instance Created',
+    positive: [sys('io_uring_setup', { entries: 8 }, { exe: '/tmp/.r' }, 3)],
+    negative: [sys('io_uring_setup', { entries: 8 }, {}, 'EPERM', -1), sys('epoll_create1', { flags: 'EPOLL_CLOEXEC' }, {}, 3)],
+  },
+  {
+    rule: 'Sandbox or Virtualization Check',
+    positive: [
+      open('/sys/class/dmi/id/product_name', 'O_RDONLY', { exe: '/tmp/.x' }),
+      sys('access', { name: '/.dockerenv', mode: 'F_OK' }, {}, 'ENOENT', -2),
+      sys('newfstatat', { dirfd: -100, path: '/.dockerenv', flags: 0 }),
+      openFailed('/proc/scsi/scsi', 'O_RDONLY', 'ENOENT', 2),
+    ],
+    negative: [open('/sys/class/net/eth0/address', 'O_RDONLY'), sys('access', { name: '/etc/passwd', mode: 'R_OK' }), sys('newfstatat', { dirfd: -100, path: '/etc/hosts', flags: 0 })],
+  },
+  {
+    rule: 'Userfaultfd Created',
+    positive: [sys('userfaultfd', { flags: 'O_CLOEXEC|O_NONBLOCK' }, { exe: '/tmp/exp' }, 3), open('/dev/userfaultfd', 'O_RDWR|O_CLOEXEC')],
+    negative: [sys('userfaultfd', { flags: 'O_CLOEXEC' }, {}, 'EPERM', -1), sys('eventfd2', { initval: 0, flags: 'EFD_CLOEXEC' }, {}, 3)],
+  },
 ];
+
+/** execve whose argv[0] (Falco proc.exe) differs from the executable's path. */
+function execArgv0(argv0: string, path: string): EvalContext {
+  const c = exec([path], { exe: path });
+  c.proc.exe = argv0;
+  c.proc.args = [argv0];
+  return c;
+}
 
 function makeExecveat(): EvalContext {
   const c = exec(['kworker', 'echo', 'pwned'], { exe: '/memfd:kworker (deleted)', name: 'memfd:kworker', exeFromMemfd: true });
@@ -611,6 +714,8 @@ describe('captured sample traces', () => {
     ['dropper', ['Drop and Execute', 'Execution From Temporary Directory', 'Hidden File Executed', 'Executable Bit Set in Temporary Directory']],
     ['miner-connect', ['Mining Pool Connection Attempt', 'Cloud Metadata Service Contact', 'Outbound Connection Attempt']],
     ['cron-persist', ['Cron Job Written', 'SSH Authorized Keys Modified']],
+    ['stealth-implant', ['Sandbox or Virtualization Check', 'Process Masquerading as Kernel Thread', 'Other Process Memory Read', 'Running Executable Deleted']],
+    ['escape-probe', ['Runtime Binary Overwrite Attempt', 'Raw Device or Kernel Memory Access', 'Kernel Parameter Modification Attempt']],
   ];
   it.each(malicious)('%s gives its findings', (name, expected) => {
     const found = rulesOn(trace(name));

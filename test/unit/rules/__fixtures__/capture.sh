@@ -52,7 +52,7 @@ capture() { # out-name image [command...]  (no command: the image's entrypoint +
 }
 
 S=quarantine-samples
-for n in hello tmpwriter server shell-script user-app shadow-reader revshell etc-writer memfd-exec dropper miner-connect cron-persist; do
+for n in hello tmpwriter server shell-script user-app shadow-reader revshell etc-writer memfd-exec dropper miner-connect cron-persist stealth-implant escape-probe; do
   capture "$n" "$S/$n:latest"
 done
 # Realistic benign start-ups beyond the samples, on the shell-script image's rootfs:
