@@ -8,7 +8,9 @@ import { type Stack, client, startStack } from '../support/stack.js';
 // False-positive check on real-world-shaped images: Debian 12 service images built from Debian
 // packages by test/samples/debian/build.sh (nginx with the official entrypoint scripts, redis with a
 // gosu privilege drop, python http.server as a non-root user, postgres running initdb on first
-// start, and a cron service whose entrypoint creates its user and renders its config). Ordinary
+// start, a cron service whose entrypoint creates its user and renders its config, Apache httpd
+// started like the official php:apache image, and a Node.js JSON API under tini that retries its
+// unreachable database). Ordinary
 // services must come out clean through the whole real stack: API → BullMQ/Redis → worker → Docker
 // sandbox traced by strace → parser → state tracker → shipped rules → verdict.
 //
@@ -20,8 +22,11 @@ let api: ReturnType<typeof client>;
 
 interface Case {
   image: string;
-  /** e2e: 8 s window, 64m, 32 pids. slow-start: the default profile's limits and 30 s window, 512m trace budget. */
-  profile: 'e2e' | 'slow-start';
+  /**
+   * e2e: 8 s window, 64m, 32 pids. service: the default profile's limits (256m, 128 pids) with an 8 s window,
+   * for multi-process, multi-threaded servers. slow-start: the default profile's limits and 30 s window, 512m trace budget.
+   */
+  profile: 'e2e' | 'service' | 'slow-start';
   /** Executables that must have run (basename of an execve'd path). */
   ran: string[];
 }
@@ -31,6 +36,9 @@ const CASES: Case[] = [
   { image: 'debian-redis', profile: 'e2e', ran: ['docker-entrypoint.sh', 'find', 'gosu', 'redis-server'] },
   { image: 'debian-python-http', profile: 'e2e', ran: ['python3'] },
   { image: 'debian-cron-app', profile: 'e2e', ran: ['docker-entrypoint.sh', 'useradd', 'groupadd', 'chown', 'envsubst', 'sed', 'cron'] },
+  // mpm_event: 2 children × 25 worker threads + listeners need more than the e2e profile's 32 pids.
+  { image: 'debian-apache', profile: 'service', ran: ['docker-php-entrypoint', 'apache2-foreground', 'mkdir', 'apache2'] },
+  { image: 'debian-node-app', profile: 'e2e', ran: ['tini', 'node'] },
   // initdb, a temporary server, psql and the init scripts take longer than 8 s under strace.
   { image: 'debian-postgres', profile: 'slow-start', ran: ['docker-entrypoint.sh', 'gosu', 'initdb', 'pg_ctl', 'psql', 'postgres'] },
 ];
@@ -48,29 +56,29 @@ beforeAll(async () => {
   if (missing.length) throw new Error(`missing images (run test/samples/debian/build.sh): ${missing.join(', ')}`);
 
   const profiles = e2eProfilesDir('8s');
-  // The shipped default profile's limits and 30 s window, for services whose first start is slow;
-  // trace budget 512m: postgres' first start (initdb) writes more than the default 64m of strace output.
+  // The shipped default profile's limits: with its 30 s window for services whose first start is slow
+  // (trace budget 512m: postgres' first start, initdb, writes more than the default 64m of strace
+  // output), and with an 8 s window for servers that need more processes or threads than e2e's 32.
   const rules = join(process.cwd(), 'sandbox-profiles', 'rules', '*.yaml');
-  writeFileSync(
-    join(profiles, 'slow-start.yaml'),
-    [
-      'name: slow-start',
-      'description: e2e — default containment and limits, 30 s window (first-start initialisation)',
-      'runtime: runc',
-      'probe: strace',
-      'capabilities: default',
-      'limits:',
-      '  memory: 256m',
-      '  pids: 128',
-      '  cpus: 1',
-      '  window: 30s',
-      '  output: 16k',
-      '  trace: 512m',
-      'rules:',
-      `  - ${rules}`,
-      '',
-    ].join('\n'),
-  );
+  const defaultLimits = (name: string, window: string, trace: string, description: string) => [
+    `name: ${name}`,
+    `description: ${description}`,
+    'runtime: runc',
+    'probe: strace',
+    'capabilities: default',
+    'limits:',
+    '  memory: 256m',
+    '  pids: 128',
+    '  cpus: 1',
+    `  window: ${window}`,
+    '  output: 16k',
+    `  trace: ${trace}`,
+    'rules:',
+    `  - ${rules}`,
+    '',
+  ].join('\n');
+  writeFileSync(join(profiles, 'slow-start.yaml'), defaultLimits('slow-start', '30s', '512m', 'e2e — default containment and limits, 30 s window (first-start initialisation)'));
+  writeFileSync(join(profiles, 'service.yaml'), defaultLimits('service', '8s', '64m', 'e2e — default containment and limits, 8 s window (multi-process servers)'));
   stack = await startStack({ db: 13, workers: 1, env: { PROFILES_DIR: profiles, WORKER_CONCURRENCY: '1' } });
   api = client(stack);
 }, 60_000);
