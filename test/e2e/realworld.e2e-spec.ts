@@ -9,8 +9,8 @@ import { type Stack, client, startStack } from '../support/stack.js';
 // packages by test/samples/debian/build.sh (nginx with the official entrypoint scripts, redis with a
 // gosu privilege drop, python http.server as a non-root user, postgres running initdb on first
 // start, a cron service whose entrypoint creates its user and renders its config, Apache httpd
-// started like the official php:apache image, and a Node.js JSON API under tini that retries its
-// unreachable database). Ordinary
+// started like the official php:apache image, a Node.js JSON API under tini that retries its
+// unreachable database, and MariaDB initialising its data directory like the official image). Ordinary
 // services must come out clean through the whole real stack: API → BullMQ/Redis → worker → Docker
 // sandbox traced by strace → parser → state tracker → shipped rules → verdict.
 //
@@ -41,6 +41,8 @@ const CASES: Case[] = [
   { image: 'debian-node-app', profile: 'e2e', ran: ['tini', 'node'] },
   // initdb, a temporary server, psql and the init scripts take longer than 8 s under strace.
   { image: 'debian-postgres', profile: 'slow-start', ran: ['docker-entrypoint.sh', 'gosu', 'initdb', 'pg_ctl', 'psql', 'postgres'] },
+  // mariadb-install-db, a temporary server, the client running the init SQL, then the real server.
+  { image: 'debian-mariadb', profile: 'slow-start', ran: ['docker-entrypoint.sh', 'gosu', 'mariadb-install-db', 'mariadb', 'mariadbd'] },
 ];
 
 beforeAll(async () => {

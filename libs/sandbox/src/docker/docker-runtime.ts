@@ -114,7 +114,6 @@ export class DockerRuntime implements SandboxRuntime {
       AttachStderr: true,
       OpenStdin: false,
       Tty: false,
-      NetworkDisabled: true,
       Labels: {
         [SANDBOX_LABELS.managed]: 'true',
         [SANDBOX_LABELS.analysisId]: spec.analysisId,
@@ -123,6 +122,13 @@ export class DockerRuntime implements SandboxRuntime {
       },
       HostConfig: {
         Init: true,
+        // Its own network namespace with loopback only. Not `NetworkDisabled`: that also skips the
+        // /etc/hosts and /etc/resolv.conf Docker writes, and services that look up `localhost`
+        // (mariadb-install-db, JVMs, …) then fail where they would run in production. Names resolve
+        // through loopback (no resolver there, so lookups fail fast and never look outbound).
+        Dns: ['127.0.0.1'],
+        DnsSearch: [],
+        DnsOptions: [],
         NetworkMode: 'none',
         SecurityOpt: ['no-new-privileges'],
         CapDrop: spec.capabilities === 'drop-all' ? ['ALL'] : undefined,
