@@ -101,7 +101,7 @@ export class DetonationService {
         timings: { resolveMs, createMs: t2 - t1, startMs: t3 - t2, attachMs: t4 - t3, runMs: t5 - t4, collectMs: t6 - t5 },
         startedAt,
       };
-      const result = await this.analyzer.analyze(facts, probe.unavailableFields);
+      const result = await this.analyzer.analyze(facts, probe);
       const finishedAt = new Date().toISOString();
       const stored = await this.repo.update(analysisId, {
         status: 'completed',

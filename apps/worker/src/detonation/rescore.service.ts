@@ -28,7 +28,7 @@ export class RescoreService {
     const profile = this.profiles.get(stored.run.profile);
     if (!profile) throw new UnrecoverableError(`profile "${stored.run.profile}" no longer exists`);
     const probe = this.probes.get(stored.run.probe.probe);
-    const result = await this.analyzer.analyze({ ...stored.run, profile, tracePath: '' }, probe?.unavailableFields ?? new Set(), {
+    const result = await this.analyzer.analyze({ ...stored.run, profile, tracePath: '' }, probe ?? { unavailableFields: new Set<string>() }, {
       from: 'stored',
       previous: { verdict: stored.verdict, score: stored.score, rulesVersion: stored.rulesVersion, finishedAt: stored.finishedAt },
     });

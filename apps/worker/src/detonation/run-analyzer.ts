@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  type ProbeVisibility,
   type Contribution,
   DEFAULT_SCORING_POLICY,
   DOCKER_DEFAULT_CAPS,
@@ -78,10 +79,10 @@ export class RunAnalyzer {
    * `from: 'run'` reads the fresh raw trace at facts.tracePath and stores it gzipped; `from:
    * 'stored'` re-reads the stored trace (rescore with the current rules, no new detonation).
    */
-  async analyze(facts: RunFacts, unavailableFields: ReadonlySet<string>, opts: { from: 'run' | 'stored'; previous?: PreviousScore } = { from: 'run' }): Promise<RunResult> {
+  async analyze(facts: RunFacts, visibility: ProbeVisibility, opts: { from: 'run' | 'stored'; previous?: PreviousScore } = { from: 'run' }): Promise<RunResult> {
     const t0 = Date.now();
     const { analysisId, profile, image, exit, limitHits, probe } = facts;
-    const rules = await this.ruleSets.get(profile, unavailableFields);
+    const rules = await this.ruleSets.get(profile, visibility);
     const ref = parseImageRef(facts.imageRef);
     const nowNs = Date.now() * 1e6;
     const observations: SandboxObservation[] = [];
@@ -186,7 +187,7 @@ export class RunAnalyzer {
         stopError: probe.stopError ?? null,
         parser: result.parser.detail,
         tracker: result.summary.stats,
-        unavailableFields: [...unavailableFields],
+        unavailableFields: [...visibility.unavailableFields],
       },
       rules: {
         version: rules.version,

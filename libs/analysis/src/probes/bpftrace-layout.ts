@@ -121,6 +121,9 @@ export const BT_SYSCALLS: readonly BtSyscall[] = [
   // privilege and escape
   { name: 'ptrace', args: [a('request', 'request', 'ptrace'), a('pid', 'pid', 'int')] },
   { name: 'process_vm_writev', args: [a('pid', 'pid', 'int')] },
+  { name: 'process_vm_readv', args: [a('pid', 'pid', 'int')] },
+  { name: 'userfaultfd', args: [a('flags', 'flags', 'int')] },
+  { name: 'io_uring_setup', args: [a('entries', 'entries', 'uint')] },
   { name: 'unshare', args: [a('unshare_flags', 'flags', 'ns')] },
   { name: 'setns', args: [a('fd', 'fd', 'fd'), a('flags', 'nstype', 'ns')] },
   { name: 'mount', args: [a('dev_name', 'dev', 'str'), a('dir_name', 'dir', 'str'), a('type', 'type', 'str'), a('flags', 'flags', 'mount')] },

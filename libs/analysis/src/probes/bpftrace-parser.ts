@@ -505,7 +505,7 @@ export class BpftraceParser implements TraceParser {
       case 'fcntl':
         if (String(a.cmd).startsWith('F_DUPFD')) { hint(ev, 'dup', true); if (ok) ev.fd = { num: res, type: 'unknown', name: '' }; }
         return;
-      case 'kill': case 'tgkill': case 'ptrace': case 'process_vm_writev': return;
+      case 'kill': case 'tgkill': case 'ptrace': case 'process_vm_writev': case 'process_vm_readv': return;
       default: break;
     }
     if (CLONE_FAMILY.has(sc.name)) {

@@ -48,14 +48,34 @@ export interface NotEvaluated {
   rule: string;
   reason: string;
   priority: Priority;
-  /** True when the probe lacks a field the rule needs (not a profile choice). */
+  /** True when the probe lacks a field or the event types the rule needs (not a profile choice). */
   probeBlind: boolean;
 }
+
+/** What a probe can see: rules needing more are reported as not evaluated (probe-blind) for its runs. */
+export interface ProbeVisibility {
+  /** Fields the probe cannot supply. */
+  readonly unavailableFields: ReadonlySet<string>;
+  /**
+   * Event types the probe produces (syscalls it traces plus its non-syscall events such as
+   * `procexit`); undefined when it sees every syscall. Sandbox observations (`pids_limit_hit`,
+   * `oom_kill`, …) come from the runtime, not the probe, and are always available.
+   */
+  readonly eventTypes?: ReadonlySet<string>;
+}
+
+/** Observations the worker adds to every run whatever the probe (see pipeline/analyze-trace.ts). */
+const RUNTIME_EVENT_TYPES: readonly string[] = ['pids_limit_hit', 'oom_kill', 'window_timeout', 'trace_budget_exceeded'];
 
 export interface CompileOptions {
   fields?: FieldRegistry;
   /** Fields the probe cannot supply this run: rules needing them are listed in `notEvaluated`. */
   unavailableFields?: ReadonlySet<string>;
+  /**
+   * Event types the probe produces this run (undefined: all). A rule none of whose event types is
+   * produced is listed in `notEvaluated` as probe-blind: it could not have matched.
+   */
+  capturedEventTypes?: ReadonlySet<string>;
   /** Rules switched off by the profile. */
   disabledRules?: ReadonlySet<string>;
 }
@@ -96,6 +116,14 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
       const missing = [...r.fields].filter((f) => opts.unavailableFields!.has(f));
       if (missing.length) {
         notEvaluated.push({ rule: r.name, reason: `needs field${missing.length > 1 ? 's' : ''} the probe cannot supply: ${[...new Set(missing)].sort().join(', ')}`, priority: r.priority, probeBlind: true });
+        continue;
+      }
+    }
+    if (opts.capturedEventTypes && !r.types.neg && r.types.set.size > 0) {
+      const captured = opts.capturedEventTypes;
+      const types = [...r.types.set];
+      if (!types.some((t) => captured.has(t) || RUNTIME_EVENT_TYPES.includes(t))) {
+        notEvaluated.push({ rule: r.name, reason: `the probe does not capture ${types.length > 1 ? 'any of its event types' : 'its event type'}: ${types.sort().join(', ')}`, priority: r.priority, probeBlind: true });
         continue;
       }
     }

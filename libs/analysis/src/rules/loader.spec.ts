@@ -440,6 +440,21 @@ describe('unknown fields, macros and probe capabilities', () => {
     expect(set.notEvaluated).toEqual([{ rule: 'Path', reason: 'needs field the probe cannot supply: fd.name', priority: 'informational', probeBlind: true }]);
   });
 
+  it('lists rules on event types the probe does not capture as notEvaluated (probe-blind)', () => {
+    const rule = (name: string, cond: string) => `- rule: ${name}\n  desc: d\n  condition: ${cond}\n  output: o\n  priority: warning\n`;
+    const text = [
+      rule('Uffd', 'evt.type = userfaultfd'),
+      rule('Stat or open', 'evt.type in (newfstatat, openat) and fd.name = /x'),
+      rule('Any but exit', 'evt.type != procexit and proc.name = x'),
+      rule('Limit', 'evt.type = pids_limit_hit'),
+    ].join('');
+    const set = compileRules([src(text)], { unavailableFields: new Set(), capturedEventTypes: new Set(['openat', 'execve', 'procexit']) });
+    // Partially captured, all-but-one, and runtime observations stay evaluated.
+    expect(set.ruleNames).toEqual(['Stat or open', 'Any but exit', 'Limit']);
+    expect(set.notEvaluated).toEqual([{ rule: 'Uffd', reason: 'the probe does not capture its event type: userfaultfd', priority: 'warning', probeBlind: true }]);
+    expect(compileRules([src(text)]).ruleNames).toHaveLength(4);
+  });
+
   it('unknown output fields render <NA> and are noted', () => {
     const set = compileRules([src('- rule: O\n  desc: d\n  condition: proc.name = x\n  output: "x=%proc.exe_ino.ctime name=%proc.name"\n  priority: info\n')]);
     expect(item(set, 'rule', 'O')).toMatchObject({ status: 'loaded', reason: expect.stringContaining('proc.exe_ino.ctime not provided') });

@@ -218,6 +218,8 @@ export class EbpfProbe implements Probe {
    * and write buffers are captured up to 128 bytes.
    */
   readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
+  /** The syscalls the program traces (BT_SYSCALLS) and the process exits it reports. */
+  readonly eventTypes: ReadonlySet<string> = new Set([...BT_SYSCALLS.map((s) => s.name), 'procexit']);
   private readonly binary: string;
   private readonly perfPages: number;
   private readonly drainMs: number;

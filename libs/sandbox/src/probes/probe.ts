@@ -39,6 +39,11 @@ export interface Probe {
   readonly sharesCpuWithSample?: boolean;
   /** Fields this probe cannot supply (rules needing them are reported as not evaluated). */
   readonly unavailableFields: ReadonlySet<string>;
+  /**
+   * Event types this probe produces, when it traces only some syscalls (eBPF's program); undefined
+   * when it sees every syscall. Rules on other event types are reported as not evaluated.
+   */
+  readonly eventTypes?: ReadonlySet<string>;
   /** Attaches to the stopped target; resolves once attached, so releasing the target loses nothing. */
   attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession>;
 }
