@@ -59,6 +59,16 @@ describe('scoreFindings', () => {
     expect(r.reasons[0]).toMatch(/score 83 = sum of 3 rule contributions/);
   });
 
+  it('repeats add at most half the weight: a notice repeated many times stays clean, a warning does not grow past 1.5×', () => {
+    const many = (rule: string, p: RuleMatch['priority'], n: number) => Array.from({ length: n }, (_, i) => [match(rule, p), i + 1] as [RuleMatch, number]);
+    const notice = scoreFindings(collect(many('Outbound', 'notice', 200)), DEFAULT_SCORING_POLICY);
+    expect(notice.contributions[0]).toMatchObject({ count: 200, points: 15 }); // 10 + min(10, 5, 199)
+    expect(notice.verdict).toBe('clean');
+    expect(scoreFindings(collect(many('Info', 'informational', 50)), DEFAULT_SCORING_POLICY).contributions[0]!.points).toBe(4); // 3 + 1
+    expect(scoreFindings(collect(many('Warn', 'warning', 50)), DEFAULT_SCORING_POLICY).contributions[0]!.points).toBe(35); // 25 + 10
+    expect(scoreFindings(collect(many('Dbg', 'debug', 50)), DEFAULT_SCORING_POLICY).contributions[0]!.points).toBe(0);
+  });
+
   it('applies thresholds at their boundaries and clamps to 100', () => {
     expect(scoreFindings(collect([[match('a', 'notice'), 1]]), policy).verdict).toBe('clean'); // 10
     expect(scoreFindings(collect([[match('a', 'notice'), 1], [match('b', 'notice'), 2]]), policy).verdict).toBe('suspicious'); // 20

@@ -4,7 +4,11 @@
  * FindingCollector accumulates RuleMatches per rule (count, first event, first evidence
  * events, first output). scoreFindings turns findings into a deterministic, explainable score:
  *
- *   points(rule)  = weight(priority) + min(repeat.cap, (count − 1) × repeat.perRepeat)
+ *   points(rule)  = weight + min(repeat.cap, ⌊weight / 2⌋, (count − 1) × repeat.perRepeat)
+ *
+ * Repeats add at most half the rule's own weight, so repetition never promotes a finding past its
+ * priority: a notice repeated a hundred times (a service retrying its database) stays below the
+ * suspicious threshold that a single warning reaches.
  *   raw score     = Σ points over findings not on the allow-list
  *   score         = min(100, raw score)           (contributions sum to the raw score)
  *   share(rule)   = points / raw score
@@ -139,7 +143,7 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
       continue;
     }
     const base = policy.ruleWeights?.[f.rule] ?? policy.weights[f.priority] ?? 0;
-    const bonus = Math.min(policy.repeat.cap, Math.max(0, f.count - 1) * policy.repeat.perRepeat);
+    const bonus = Math.min(policy.repeat.cap, Math.floor(base / 2), Math.max(0, f.count - 1) * policy.repeat.perRepeat);
     contributions.push({ rule: f.rule, priority: f.priority, count: f.count, points: base + bonus, share: 0 });
   }
   contributions.sort((a, b) => b.points - a.points || PRIORITY_ORDER.indexOf(a.priority) - PRIORITY_ORDER.indexOf(b.priority) || cmp(a.rule, b.rule));
@@ -149,7 +153,7 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
 
   reasons.push(
     contributions.length
-      ? `score ${score} = sum of ${contributions.length} rule contribution${contributions.length > 1 ? 's' : ''} (${raw})${raw > 100 ? ' clamped to 100' : ''}; each = priority weight + ${policy.repeat.perRepeat} per repeat (max +${policy.repeat.cap})`
+      ? `score ${score} = sum of ${contributions.length} rule contribution${contributions.length > 1 ? 's' : ''} (${raw})${raw > 100 ? ' clamped to 100' : ''}; each = priority weight + ${policy.repeat.perRepeat} per repeat (max +${policy.repeat.cap}, and at most half the weight)`
       : 'no rule matched',
   );
   if (allowed.length) reasons.push(`allow-listed, not scored: ${allowed.sort().join(', ')}`);
