@@ -80,9 +80,16 @@ export function parseAllowList(raw: string | undefined): AllowList {
 export function blockedReason(address: string): string | null {
   let a = address;
   let fam = isIP(a);
+  // IPv4-mapped IPv6 (::ffff:a.b.c.d, or ::ffff:7f00:1 as URLs normalise it) is checked as IPv4.
   const mapped = fam === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a) : null;
+  const mappedHex = fam === 6 ? /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(a) : null;
   if (mapped) {
     a = mapped[1];
+    fam = 4;
+  } else if (mappedHex) {
+    const hi = parseInt(mappedHex[1], 16);
+    const lo = parseInt(mappedHex[2], 16);
+    a = [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
     fam = 4;
   }
   if (fam === 0) return 'not an IP address';
