@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { generateSecret } from '#core/webhooks/signing';
 import { type Stack, client, startStack, waitFor } from '../support/stack.js';
 import { WebhookReceiver, freeLoopbackPort } from '../support/webhook-receiver.js';
@@ -153,4 +154,55 @@ describe('deliveries', () => {
     expect(badId.status).toBe(400);
     expect(badId.json.details[0].field).toBe('deliveryId');
   }, 90_000);
+});
+
+describe('verdict changes, Retry-After and the per-delivery SSRF check', () => {
+  const TAG = 'quarantine-test/wt5-verdict:latest';
+  afterAll(() => {
+    try {
+      execFileSync('docker', ['rmi', TAG], { stdio: 'ignore' });
+    } catch {
+      /* not created */
+    }
+  });
+
+  it('sends verdict.changed when an image reference comes out with a new verdict (honouring a 429 Retry-After)', async () => {
+    let busy = true;
+    receiver.on('/verdicts', () => {
+      if (busy) {
+        busy = false;
+        return { status: 429, headers: { 'retry-after': '1' } };
+      }
+      return { status: 200 };
+    });
+    const id = (await api.call('POST', '/v1/webhooks', { url: `${receiver.url}/verdicts`, events: ['verdict.changed'], filter: { image: 'quarantine-test/wt5-verdict:*' } })).json.id;
+    execFileSync('docker', ['tag', 'quarantine-samples/hello:latest', TAG]);
+    const clean = await api.waitDone((await api.submit({ image: TAG, profile: 'quick' })).json.id);
+    expect(clean.verdict).toBe('clean');
+    execFileSync('docker', ['tag', 'quarantine-samples/shadow-reader:latest', TAG]);
+    const bad = await api.waitDone((await api.submit({ image: TAG, profile: 'quick' })).json.id);
+    expect(['suspicious', 'malicious']).toContain(bad.verdict);
+    await waitFor(async () => (await deliveries(id))[0]?.status === 'delivered', 20_000);
+    const [d] = await deliveries(id);
+    expect(d.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([429, 200]);
+    // Retry-After: 1 s, although the backoff's first step is 200 ms.
+    expect(Date.parse(d.attempts[1].at) - Date.parse(d.attempts[0].at)).toBeGreaterThanOrEqual(900);
+    const got = receiver.at('/verdicts');
+    expect(got).toHaveLength(2);
+    expect(got[1].json).toMatchObject({ type: 'verdict.changed', data: { analysisId: bad.id, previousVerdict: 'clean', previousAnalysisId: clean.id, verdict: bad.verdict } });
+  }, 60_000);
+
+  it('checks the URL again at delivery time: a stored URL that now points at a private address is refused, not contacted', async () => {
+    const id = (await api.call('POST', '/v1/webhooks', { url: `${receiver.url}/moved`, events: ['analysis.failed'] })).json.id;
+    // What a DNS change would do: the subscription's target becomes a private address after registration.
+    const key = `q:webhook:${id}`;
+    const sub = JSON.parse((await stack.redis.get(key))!);
+    await stack.redis.set(key, JSON.stringify({ ...sub, url: 'http://10.255.255.1:9/moved' }));
+    await api.submit({ image: absent, profile: 'quick' });
+    await waitFor(async () => (await deliveries(id))[0]?.status === 'dead', 20_000);
+    const [d] = await deliveries(id);
+    expect(d.attempts).toHaveLength(1);
+    expect(d.attempts[0]).toMatchObject({ statusCode: null, error: expect.stringContaining('private') });
+    expect(receiver.at('/moved')).toHaveLength(0);
+  }, 30_000);
 });

@@ -148,6 +148,7 @@ export class EventsService {
   /** The analysis this one is compared with: the watch's previous completed run, or the image's previous completed analysis. */
   private async previousAnalysis(rec: AnalysisRecord): Promise<AnalysisRecord | null> {
     if (rec.watchId) {
+      if (rec.status === 'completed') await this.webhooks.exchangeLastCompleted(rec.image, { analysisId: rec.id, verdict: rec.verdict });
       const runs = await this.watches.runs(rec.watchId, 100);
       const at = runs.findIndex((r) => r.analysisId === rec.id);
       for (const run of at >= 0 ? runs.slice(at + 1) : []) {
@@ -156,8 +157,9 @@ export class EventsService {
       }
       return null;
     }
-    const page = await this.analyses.list({ image: rec.image, status: 'completed' }, 20);
-    return page.items.find((a) => a.id !== rec.id && a.createdAt < rec.createdAt) ?? null;
+    if (rec.status !== 'completed') return null;
+    const prev = await this.webhooks.exchangeLastCompleted(rec.image, { analysisId: rec.id, verdict: rec.verdict });
+    return prev ? await this.analyses.get(prev.analysisId) : null;
   }
 
   /** Diff with the previous run, stored in this run's report under `drift`. */

@@ -24,6 +24,8 @@ export const Keys = {
   /** Dead-letter list: delivery ids that exhausted their attempts, scored by time. */
   deadLetters: `${KEY_PREFIX}webhooks:dead`,
   ticket: (webhookId: string, repository: string, findingsKey: string) => `${KEY_PREFIX}ticket:${webhookId}:${encodeURIComponent(repository)}:${findingsKey}`,
+  /** The latest completed analysis of an image reference (for verdict.changed outside watches). */
+  imageLastCompleted: (image: string) => `${KEY_PREFIX}image-last:${image}`,
   /** Set of finding-set keys with an open ticket for one subscription and image repository. */
   openTickets: (webhookId: string, repository: string) => `${KEY_PREFIX}tickets-open:${webhookId}:${encodeURIComponent(repository)}`,
 } as const;

@@ -11,6 +11,26 @@ export interface OpenTicket {
   openedAt: string;
 }
 
+export interface LastCompleted {
+  analysisId: string;
+  verdict: string | null;
+}
+
+/** KEYS[1] holds {current, previous}; a new analysis shifts current to previous; the same one changes nothing. */
+const EXCHANGE_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+local state = raw and cjson.decode(raw) or nil
+if state and state.current and state.current.analysisId == ARGV[1] then
+  if state.previous then return cjson.encode(state.previous) end
+  return false
+end
+local prev = state and state.current or nil
+local nextState = { current = cjson.decode(ARGV[2]) }
+if prev then nextState.previous = prev end
+redis.call('SET', KEYS[1], cjson.encode(nextState))
+if prev then return cjson.encode(prev) end
+return false`;
+
 /**
  * Webhook subscriptions (with their signing secrets: they must be readable to sign), deliveries
  * with their attempts, the dead-letter list, and the open tickets of ticket formats.
@@ -94,6 +114,15 @@ export class WebhookRepository {
 
   async deadLetters(limit = 100): Promise<string[]> {
     return this.redis.zrevrange(Keys.deadLetters, 0, limit - 1);
+  }
+
+  /**
+   * Records `current` as the latest completed analysis of `image` and returns the one it replaces,
+   * in O(1). Idempotent for retries: asking again for the same analysis returns the same previous.
+   */
+  async exchangeLastCompleted(image: string, current: LastCompleted): Promise<LastCompleted | null> {
+    const raw = (await this.redis.eval(EXCHANGE_SCRIPT, 1, Keys.imageLastCompleted(image), current.analysisId, JSON.stringify(current))) as string | null;
+    return raw ? (JSON.parse(raw) as LastCompleted) : null;
   }
 
   /**
