@@ -15,6 +15,8 @@ export interface Received {
   /** The secrets (by index in `secrets`) whose signature was found in webhook-signature. */
   verifiedBy: number[];
   status: number;
+  /** Date.now() when the request body had arrived. */
+  receivedAt: number;
 }
 
 export type Responder = (req: Received) => { status: number; body?: unknown; headers?: Record<string, string> };
@@ -67,7 +69,7 @@ export class WebhookReceiver {
     } catch {
       json = undefined;
     }
-    const rec: Received = { method: req.method ?? '', path: req.url ?? '', headers, body, json, verifiedBy: verifiedBy(this.secrets, headers, body), status: 0 };
+    const rec: Received = { method: req.method ?? '', path: req.url ?? '', headers, body, json, verifiedBy: verifiedBy(this.secrets, headers, body), status: 0, receivedAt: Date.now() };
     const route = [...this.routes.entries()].find(([p]) => rec.path === p || rec.path.startsWith(`${p}/`));
     const out = route ? route[1](rec) : { status: 200, body: { ok: true } };
     rec.status = out.status;
