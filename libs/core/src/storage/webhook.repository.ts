@@ -11,6 +11,9 @@ export interface OpenTicket {
   openedAt: string;
 }
 
+/** Deliveries (body, attempts) are kept 30 days, then expire with their index entries. */
+export const DELIVERY_RETENTION_S = 30 * 24 * 3600;
+
 export interface LastCompleted {
   analysisId: string;
   verdict: string | null;
@@ -71,9 +74,15 @@ export class WebhookRepository {
   /** Stores a delivery unless it exists (same id = same event for the same subscription). True if created. */
   async createDelivery(d: DeliveryRecord): Promise<boolean> {
     const { attempts: _attempts, ...meta } = d;
-    const created = await this.redis.set(Keys.delivery(d.id), JSON.stringify(meta), 'NX');
+    const created = await this.redis.set(Keys.delivery(d.id), JSON.stringify(meta), 'EX', DELIVERY_RETENTION_S, 'NX');
     if (created !== 'OK') return false;
-    await this.redis.zadd(Keys.webhookDeliveries(d.webhookId), Date.parse(d.createdAt), d.id);
+    const horizon = Date.now() - DELIVERY_RETENTION_S * 1000;
+    await this.redis
+      .multi()
+      .zadd(Keys.webhookDeliveries(d.webhookId), Date.parse(d.createdAt), d.id)
+      .zremrangebyscore(Keys.webhookDeliveries(d.webhookId), '-inf', horizon)
+      .zremrangebyscore(Keys.deadLetters, '-inf', horizon)
+      .exec();
     return true;
   }
 
@@ -86,11 +95,11 @@ export class WebhookRepository {
   async updateDelivery(id: string, patch: Partial<Omit<DeliveryRecord, 'attempts' | 'id'>>): Promise<void> {
     const raw = await this.redis.get(Keys.delivery(id));
     if (!raw) return;
-    await this.redis.set(Keys.delivery(id), JSON.stringify({ ...JSON.parse(raw), ...patch }), 'XX');
+    await this.redis.set(Keys.delivery(id), JSON.stringify({ ...JSON.parse(raw), ...patch }), 'KEEPTTL', 'XX');
   }
 
   async addAttempt(id: string, attempt: DeliveryAttempt): Promise<void> {
-    await this.redis.rpush(Keys.deliveryAttempts(id), JSON.stringify(attempt));
+    await this.redis.multi().rpush(Keys.deliveryAttempts(id), JSON.stringify(attempt)).expire(Keys.deliveryAttempts(id), DELIVERY_RETENTION_S).exec();
   }
 
   async setDeliveryStatus(id: string, status: DeliveryStatus, extra: Partial<DeliveryRecord> = {}): Promise<void> {
