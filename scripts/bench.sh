@@ -14,3 +14,5 @@ if [ -f bench/rules.bench.ts ]; then
   echo "== rule engine"
   node --max-old-space-size=4096 --import tsx bench/rules.bench.ts
 fi
+echo "== webhooks (fan-out latency, deliveries/s, signing)"
+npx tsx bench/webhooks.bench.ts

@@ -11,6 +11,10 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
 import { RulesController } from './rules/rules.controller.js';
+import { WatchesController } from './watches/watches.controller.js';
+import { WatchesService } from './watches/watches.service.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 @Module({})
 export class AppModule {
@@ -18,8 +22,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config)],
-      controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController],
-      providers: [AnalysesService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, WatchesController, WebhooksController],
+      providers: [AnalysesService, WatchesService, WebhooksService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }
 }

@@ -11,14 +11,22 @@ import { RescoreService } from './detonation/rescore.service.js';
 import { RunAnalyzer } from './detonation/run-analyzer.js';
 import { sandboxProviders } from './detonation/sandbox.providers.js';
 import { MAINTENANCE_HANDLED, MaintenanceProcessor } from './maintenance/maintenance.processor.js';
+import { RescanService } from './watches/rescan.service.js';
+import { WATCHES_HANDLED, WatchesProcessor } from './watches/watches.processor.js';
+import { DeliveryService } from './webhooks/delivery.service.js';
+import { EventsService } from './webhooks/events.service.js';
+import { NotifierService } from './webhooks/notifier.service.js';
+import { WEBHOOKS_HANDLED, WebhooksProcessor } from './webhooks/webhooks.processor.js';
 
 const HANDLED: Record<QueueName, readonly JobName[]> = {
   [QueueName.Analysis]: ANALYSIS_HANDLED,
   [QueueName.Maintenance]: MAINTENANCE_HANDLED,
+  [QueueName.Watches]: WATCHES_HANDLED,
+  [QueueName.Webhooks]: WEBHOOKS_HANDLED,
 };
 
 /** The worker refuses to boot if a job name has no handler in the queue it is routed to. */
-export function assertEveryJobHandled(handled: Record<QueueName, readonly JobName[]> = HANDLED): void {
+export function assertEveryJobHandled(handled: Partial<Record<QueueName, readonly JobName[]>> = HANDLED): void {
   for (const name of Object.values(JobName)) {
     if (!handled[QUEUE_OF[name]]?.includes(name)) throw new Error(`job "${name}" (queue ${QUEUE_OF[name]}) has no handler in the worker`);
   }
@@ -31,7 +39,8 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, 'worker'), QueueModule.forRoot(config)],
-      providers: [...sandboxProviders, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor],
+      providers: [...sandboxProviders, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
+        NotifierService, RescanService, WatchesProcessor, EventsService, DeliveryService, WebhooksProcessor],
     };
   }
 }

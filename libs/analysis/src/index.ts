@@ -11,3 +11,4 @@ export * from './scoring/index.js';
 export * from './pipeline/analyze-trace.js';
 export * from './rules/validate.js';
 export * from './probes/parsers.js';
+export * from './drift/drift.js';

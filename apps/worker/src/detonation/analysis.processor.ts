@@ -4,6 +4,7 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import { loadConfig, type AppConfig } from '#core/config/config';
 import { CONFIG } from '#core/nest/tokens';
 import { JobName, type JobOf, QueueName, assertNever } from '#core/queue/queue.constants';
+import { NotifierService } from '../webhooks/notifier.service.js';
 import { DetonationService } from './detonation.service.js';
 import { RescoreService } from './rescore.service.js';
 
@@ -19,6 +20,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
   constructor(
     private readonly detonation: DetonationService,
     private readonly rescores: RescoreService,
+    private readonly notifier: NotifierService,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -51,6 +53,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
     this.logger.log({ msg: 'detonation started', jobId: job.id, analysisId, attempt });
     try {
       const out = await this.detonation.run(analysisId, attempt);
+      await this.notifier.analysisFinished(analysisId); // events + webhooks, if it reached a terminal state
       this.logger.log({ msg: 'detonation finished', jobId: job.id, analysisId, outcome: out.outcome, verdict: out.verdict, durationMs: Date.now() - t0 });
       return out;
     } catch (e) {
@@ -60,6 +63,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
         if (this.detonation.isProbeError(e)) await this.detonation.inconclusive(analysisId, `probe failed to start: ${(e as Error).message}`);
         else await this.detonation.fail(analysisId, (e as Error).message);
       }
+      if (last) await this.notifier.analysisFinished(analysisId);
       throw e; // BullMQ retries with backoff unless this was the last attempt
     }
   }

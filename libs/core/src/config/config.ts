@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type WebhookConfig, loadWebhookConfig } from './webhook-config.js';
 
 /** Typed, validated configuration. Loaded once at boot; an invalid value stops the process naming the variable. */
 export interface AppConfig {
@@ -18,6 +19,8 @@ export interface AppConfig {
   trustedRegistries: string[];
   /** BullMQ job lock: a worker that dies mid-analysis loses its job to another after this long. */
   workerLockMs: number;
+  /** Watches (scheduled rescans) and webhook deliveries. */
+  webhooks: WebhookConfig;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +77,7 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     straceBinary: env.STRACE_BINARY?.trim() || 'strace',
     trustedRegistries: registries(env.TRUSTED_REGISTRIES),
     workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
+    webhooks: loadWebhookConfig(env, int, (v, m) => new ConfigError(v, m)),
   };
 }
 

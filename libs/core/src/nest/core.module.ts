@@ -5,6 +5,8 @@ import { ProfileRegistry } from '../profiles/profile.registry.js';
 import { AnalysisRepository } from '../storage/analysis.repository.js';
 import { ApiKeyRepository } from '../storage/api-key.repository.js';
 import { ArtifactStore } from '../storage/artifact.store.js';
+import { WatchRepository } from '../storage/watch.repository.js';
+import { WebhookRepository } from '../storage/webhook.repository.js';
 import { CONFIG, REDIS } from './tokens.js';
 
 export function createRedis(url: string, name: string): Redis {
@@ -35,9 +37,11 @@ export class CoreModule {
         { provide: ApiKeyRepository, useFactory: (r: Redis) => new ApiKeyRepository(r, config.adminKey), inject: [REDIS] },
         { provide: ArtifactStore, useFactory: () => new ArtifactStore(config.artifactDir) },
         { provide: ProfileRegistry, useFactory: () => new ProfileRegistry(config.profilesDir) },
+        { provide: WatchRepository, useFactory: (r: Redis) => new WatchRepository(r), inject: [REDIS] },
+        { provide: WebhookRepository, useFactory: (r: Redis) => new WebhookRepository(r), inject: [REDIS] },
         RedisCloser,
       ],
-      exports: [CONFIG, REDIS, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry],
+      exports: [CONFIG, REDIS, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository],
     };
   }
 }

@@ -5,7 +5,7 @@ import { type JobItem, type JobName, QUEUE_OF, type QueueName, jobOptions } from
 export class JobProducer {
   constructor(private readonly queues: Record<QueueName, Queue>) {}
 
-  async enqueue<J extends JobItem>(job: J, extra: { priority?: number } = {}): Promise<Job> {
+  async enqueue<J extends JobItem>(job: J, extra: { priority?: number; attempts?: number } = {}): Promise<Job> {
     const queue = this.queues[QUEUE_OF[job.name]];
     return queue.add(job.name, job.data, jobOptions(job.name as JobName, job.data as never, extra));
   }
@@ -15,6 +15,11 @@ export class JobProducer {
     const queue = this.queues[QUEUE_OF[job.name]];
     const repeat = 'everyMs' in every ? { every: every.everyMs } : { pattern: every.pattern, tz: every.tz };
     await queue.upsertJobScheduler(schedulerId, repeat, { name: job.name, data: job.data, opts: jobOptions(job.name as JobName, job.data as never) });
+  }
+
+  /** Removes a job scheduler; false if there was none. */
+  async unschedule(name: JobName, schedulerId: string): Promise<boolean> {
+    return this.queues[QUEUE_OF[name]].removeJobScheduler(schedulerId);
   }
 
   /** Removes a job that is still waiting; false if it is active (locked), finished or gone. */

@@ -4,12 +4,17 @@ import type { JobsOptions } from 'bullmq';
 export enum QueueName {
   Analysis = 'analysis',
   Maintenance = 'maintenance',
+  Watches = 'watches',
+  Webhooks = 'webhooks',
 }
 
 export enum JobName {
   Detonate = 'detonate',
   Rescore = 'rescore',
   ReapSandboxes = 'reap-sandboxes',
+  RescanWatch = 'rescan-watch',
+  EmitEvents = 'emit-events',
+  DeliverWebhook = 'deliver-webhook',
 }
 
 export interface DetonateJob {
@@ -25,8 +30,24 @@ export interface ReapSandboxesJob {
   data: Record<string, never>;
 }
 
+export interface RescanWatchJob {
+  name: JobName.RescanWatch;
+  /** `requestedAt` is set for a manual run (POST /v1/watches/:id/run); scheduled runs carry none. */
+  data: { watchId: string; requestedAt?: string };
+}
+/** Sent once an analysis reaches a terminal state: drift, verdict change and webhook fan-out. */
+export interface EmitEventsJob {
+  name: JobName.EmitEvents;
+  data: { analysisId: string };
+}
+export interface DeliverWebhookJob {
+  name: JobName.DeliverWebhook;
+  /** `round` is 0 for the first delivery and counts redeliveries. */
+  data: { deliveryId: string; round: number };
+}
+
 /** Every job a producer may enqueue: a discriminated union keyed by job name. */
-export type JobItem = DetonateJob | RescoreJob | ReapSandboxesJob;
+export type JobItem = DetonateJob | RescoreJob | ReapSandboxesJob | RescanWatchJob | EmitEventsJob | DeliverWebhookJob;
 export type JobOf<N extends JobName> = Extract<JobItem, { name: N }>;
 export type JobData<N extends JobName> = JobOf<N>['data'];
 
@@ -34,10 +55,13 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.Detonate]: QueueName.Analysis,
   [JobName.Rescore]: QueueName.Analysis,
   [JobName.ReapSandboxes]: QueueName.Maintenance,
+  [JobName.RescanWatch]: QueueName.Watches,
+  [JobName.EmitEvents]: QueueName.Webhooks,
+  [JobName.DeliverWebhook]: QueueName.Webhooks,
 };
 
 /** Attempts, backoff and deduplication for each job kind, set here and nowhere else. */
-export function jobOptions<N extends JobName>(name: N, data: JobData<N>, extra: { priority?: number } = {}): JobsOptions {
+export function jobOptions<N extends JobName>(name: N, data: JobData<N>, extra: { priority?: number; attempts?: number } = {}): JobsOptions {
   switch (name) {
     case JobName.Detonate:
       return {
@@ -61,6 +85,36 @@ export function jobOptions<N extends JobName>(name: N, data: JobData<N>, extra: 
     }
     case JobName.ReapSandboxes:
       return { attempts: 1, removeOnComplete: true, removeOnFail: 100 };
+    case JobName.RescanWatch: {
+      const d = data as JobData<JobName.RescanWatch>;
+      return {
+        // A manual run per request time; scheduled runs get their id from the job scheduler.
+        ...(d.requestedAt ? { jobId: `rescan-${d.watchId}-${Date.parse(d.requestedAt)}` } : {}),
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: 24 * 3600, count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      };
+    }
+    case JobName.EmitEvents:
+      return {
+        jobId: `emit-${(data as JobData<JobName.EmitEvents>).analysisId}`,
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: 24 * 3600, count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      };
+    case JobName.DeliverWebhook: {
+      const d = data as JobData<JobName.DeliverWebhook>;
+      return {
+        jobId: `deliver-${d.deliveryId}-${d.round}`,
+        attempts: extra.attempts ?? 17,
+        // The worker's backoff strategy: exponential with jitter, Retry-After honoured (libs/core/src/webhooks/backoff.ts).
+        backoff: { type: 'webhook' },
+        removeOnComplete: { age: 24 * 3600, count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      };
+    }
     default:
       return assertNever(name as never);
   }

@@ -38,6 +38,8 @@ export interface AnalysisRecord {
   submittedBy: string;
   /** Set when the stored events were re-evaluated with newer rules (POST /v1/analyses/:id/rescore). */
   rescoredAt?: string | null;
+  /** Set when the analysis is a rescan of a watch (POST /v1/watches). */
+  watchId?: string | null;
 }
 
 export interface VerdictCacheEntry {

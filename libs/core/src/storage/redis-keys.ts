@@ -8,4 +8,24 @@ export const Keys = {
   apiKey: (hash: string) => `${KEY_PREFIX}apikey:${hash}`,
   apiKeyIndex: `${KEY_PREFIX}apikeys`,
   cancelChannel: `${KEY_PREFIX}cancel`,
+  watch: (id: string) => `${KEY_PREFIX}watch:${id}`,
+  /** Sorted set of watch ids scored by creation time (ms). */
+  watches: `${KEY_PREFIX}watches`,
+  /** List of a watch's runs (JSON), newest first. */
+  watchRuns: (id: string) => `${KEY_PREFIX}watch-runs:${id}`,
+  /** One analysis per scheduler tick: SET NX of tick → analysis id. */
+  watchTick: (id: string, tick: string) => `${KEY_PREFIX}watch-tick:${id}:${tick}`,
+  webhook: (id: string) => `${KEY_PREFIX}webhook:${id}`,
+  webhooks: `${KEY_PREFIX}webhooks`,
+  delivery: (id: string) => `${KEY_PREFIX}delivery:${id}`,
+  deliveryAttempts: (id: string) => `${KEY_PREFIX}delivery-attempts:${id}`,
+  /** Sorted set of a subscription's delivery ids by creation time. */
+  webhookDeliveries: (webhookId: string) => `${KEY_PREFIX}webhook-deliveries:${webhookId}`,
+  /** Dead-letter list: delivery ids that exhausted their attempts, scored by time. */
+  deadLetters: `${KEY_PREFIX}webhooks:dead`,
+  ticket: (webhookId: string, repository: string, findingsKey: string) => `${KEY_PREFIX}ticket:${webhookId}:${encodeURIComponent(repository)}:${findingsKey}`,
+  /** The latest completed analysis of an image reference (for verdict.changed outside watches). */
+  imageLastCompleted: (image: string) => `${KEY_PREFIX}image-last:${image}`,
+  /** Set of finding-set keys with an open ticket for one subscription and image repository. */
+  openTickets: (webhookId: string, repository: string) => `${KEY_PREFIX}tickets-open:${webhookId}:${encodeURIComponent(repository)}`,
 } as const;

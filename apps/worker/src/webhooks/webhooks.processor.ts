@@ -1,0 +1,69 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { loadConfig } from '#core/config/config';
+import { JobName, type JobOf, QueueName, assertNever } from '#core/queue/queue.constants';
+import { type BackoffPolicy, backoffDelay } from '#core/webhooks/backoff';
+import { DeliveryService, RetryableDeliveryError } from './delivery.service.js';
+import { EventsService } from './events.service.js';
+
+export const WEBHOOKS_HANDLED: readonly JobName[] = [JobName.EmitEvents, JobName.DeliverWebhook];
+
+type WebhooksJob = Job<JobOf<JobName.EmitEvents | JobName.DeliverWebhook>['data'], unknown, JobName.EmitEvents | JobName.DeliverWebhook>;
+
+let cachedPolicy: BackoffPolicy | undefined;
+const policy = (): BackoffPolicy => {
+  if (!cachedPolicy) {
+    const c = loadConfig().webhooks;
+    cachedPolicy = { baseMs: c.backoffBaseMs, maxMs: c.backoffMaxMs, attempts: c.maxAttempts };
+  }
+  return cachedPolicy;
+};
+
+/**
+ * Event fan-out and webhook deliveries, on their own queue so a slow receiver never delays a
+ * detonation. Delivery retries use exponential backoff with jitter (WEBHOOK_BACKOFF_*), and a
+ * receiver's Retry-After when it is sensible.
+ */
+@Processor(QueueName.Webhooks, {
+  concurrency: 8,
+  settings: {
+    backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+      backoffDelay(policy(), attemptsMade, Math.random, err instanceof RetryableDeliveryError ? err.retryAfterMs : undefined),
+  },
+})
+export class WebhooksProcessor extends WorkerHost {
+  private readonly logger = new Logger(WebhooksProcessor.name);
+
+  constructor(
+    private readonly events: EventsService,
+    private readonly deliveries: DeliveryService,
+  ) {
+    super();
+  }
+
+  async process(job: WebhooksJob): Promise<unknown> {
+    const name = job.name as JobName.EmitEvents | JobName.DeliverWebhook;
+    const t0 = Date.now();
+    switch (name) {
+      case JobName.EmitEvents: {
+        const { analysisId } = job.data as JobOf<JobName.EmitEvents>['data'];
+        const out = await this.events.emit(analysisId);
+        this.logger.log({ msg: 'emit job done', jobId: job.id, analysisId, events: out.events, deliveries: out.deliveries.length, durationMs: Date.now() - t0 });
+        return out;
+      }
+      case JobName.DeliverWebhook: {
+        const { deliveryId } = job.data as JobOf<JobName.DeliverWebhook>['data'];
+        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        try {
+          return await this.deliveries.attempt(deliveryId, last);
+        } catch (e) {
+          this.logger.warn({ msg: 'delivery attempt failed', jobId: job.id, deliveryId, attempt: job.attemptsMade + 1, last, error: (e as Error).message, durationMs: Date.now() - t0 });
+          throw e;
+        }
+      }
+      default:
+        return assertNever(name);
+    }
+  }
+}

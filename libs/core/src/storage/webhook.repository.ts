@@ -1,0 +1,173 @@
+import type { Redis } from 'ioredis';
+import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, WebhookSubscription } from '../webhooks/webhook.types.js';
+import { Keys } from './redis-keys.js';
+
+export interface OpenTicket {
+  repository: string;
+  findingsKey: string;
+  /** The ticketing system's id (Jira key, ServiceNow sys_id) once the create call succeeded. */
+  ref: string | null;
+  createDeliveryId: string;
+  openedAt: string;
+}
+
+/** Deliveries (body, attempts) are kept 30 days, then expire with their index entries. */
+export const DELIVERY_RETENTION_S = 30 * 24 * 3600;
+
+export interface LastCompleted {
+  analysisId: string;
+  verdict: string | null;
+}
+
+/** KEYS[1] holds {current, previous}; a new analysis shifts current to previous; the same one changes nothing. */
+const EXCHANGE_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+local state = raw and cjson.decode(raw) or nil
+if state and state.current and state.current.analysisId == ARGV[1] then
+  if state.previous then return cjson.encode(state.previous) end
+  return false
+end
+local prev = state and state.current or nil
+local nextState = { current = cjson.decode(ARGV[2]) }
+if prev then nextState.previous = prev end
+redis.call('SET', KEYS[1], cjson.encode(nextState))
+if prev then return cjson.encode(prev) end
+return false`;
+
+/**
+ * Webhook subscriptions (with their signing secrets: they must be readable to sign), deliveries
+ * with their attempts, the dead-letter list, and the open tickets of ticket formats.
+ */
+export class WebhookRepository {
+  constructor(private readonly redis: Redis) {}
+
+  async create(sub: WebhookSubscription): Promise<void> {
+    await this.redis.multi().set(Keys.webhook(sub.id), JSON.stringify(sub)).zadd(Keys.webhooks, Date.parse(sub.createdAt), sub.id).exec();
+  }
+
+  async get(id: string): Promise<WebhookSubscription | null> {
+    const raw = await this.redis.get(Keys.webhook(id));
+    return raw ? (JSON.parse(raw) as WebhookSubscription) : null;
+  }
+
+  async list(): Promise<WebhookSubscription[]> {
+    const ids = await this.redis.zrange(Keys.webhooks, '0', '-1');
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(ids.map((id) => Keys.webhook(id)));
+    return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as WebhookSubscription);
+  }
+
+  /** Read-modify-write of a subscription (patches are rare: a 410 disabling it, a secret rotation). */
+  async patch(id: string, fn: (s: WebhookSubscription) => Partial<WebhookSubscription>): Promise<WebhookSubscription | null> {
+    const cur = await this.get(id);
+    if (!cur) return null;
+    const next = { ...cur, ...fn(cur) };
+    const ok = await this.redis.set(Keys.webhook(id), JSON.stringify(next), 'XX');
+    return ok === 'OK' ? next : null;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const res = (await this.redis.multi().del(Keys.webhook(id)).zrem(Keys.webhooks, id).exec()) as [[unknown, number]];
+    return res[0][1] === 1;
+  }
+
+  /** Stores a delivery unless it exists (same id = same event for the same subscription). True if created. */
+  async createDelivery(d: DeliveryRecord): Promise<boolean> {
+    const { attempts: _attempts, ...meta } = d;
+    const created = await this.redis.set(Keys.delivery(d.id), JSON.stringify(meta), 'EX', DELIVERY_RETENTION_S, 'NX');
+    if (created !== 'OK') return false;
+    const horizon = Date.now() - DELIVERY_RETENTION_S * 1000;
+    await this.redis
+      .multi()
+      .zadd(Keys.webhookDeliveries(d.webhookId), Date.parse(d.createdAt), d.id)
+      .zremrangebyscore(Keys.webhookDeliveries(d.webhookId), '-inf', horizon)
+      .zremrangebyscore(Keys.deadLetters, '-inf', horizon)
+      .exec();
+    return true;
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const [raw, attempts] = await Promise.all([this.redis.get(Keys.delivery(id)), this.redis.lrange(Keys.deliveryAttempts(id), 0, -1)]);
+    if (!raw) return null;
+    return { ...(JSON.parse(raw) as Omit<DeliveryRecord, 'attempts'>), attempts: attempts.map((a) => JSON.parse(a) as DeliveryAttempt) };
+  }
+
+  async updateDelivery(id: string, patch: Partial<Omit<DeliveryRecord, 'attempts' | 'id'>>): Promise<void> {
+    const raw = await this.redis.get(Keys.delivery(id));
+    if (!raw) return;
+    await this.redis.set(Keys.delivery(id), JSON.stringify({ ...JSON.parse(raw), ...patch }), 'KEEPTTL', 'XX');
+  }
+
+  async addAttempt(id: string, attempt: DeliveryAttempt): Promise<void> {
+    await this.redis.multi().rpush(Keys.deliveryAttempts(id), JSON.stringify(attempt)).expire(Keys.deliveryAttempts(id), DELIVERY_RETENTION_S).exec();
+  }
+
+  async setDeliveryStatus(id: string, status: DeliveryStatus, extra: Partial<DeliveryRecord> = {}): Promise<void> {
+    const multi = this.redis.multi();
+    if (status === 'dead') multi.zadd(Keys.deadLetters, Date.now(), id);
+    else multi.zrem(Keys.deadLetters, id);
+    await multi.exec();
+    await this.updateDelivery(id, { ...extra, status });
+  }
+
+  /** A subscription's deliveries, newest first. */
+  async deliveries(webhookId: string, limit = 50): Promise<DeliveryRecord[]> {
+    const ids = await this.redis.zrevrange(Keys.webhookDeliveries(webhookId), 0, limit - 1);
+    const out: DeliveryRecord[] = [];
+    for (const id of ids) {
+      const d = await this.getDelivery(id);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  async deadLetters(limit = 100): Promise<string[]> {
+    return this.redis.zrevrange(Keys.deadLetters, 0, limit - 1);
+  }
+
+  /**
+   * Records `current` as the latest completed analysis of `image` and returns the one it replaces,
+   * in O(1). Idempotent for retries: asking again for the same analysis returns the same previous.
+   */
+  async exchangeLastCompleted(image: string, current: LastCompleted): Promise<LastCompleted | null> {
+    const raw = (await this.redis.eval(EXCHANGE_SCRIPT, 1, Keys.imageLastCompleted(image), current.analysisId, JSON.stringify(current))) as string | null;
+    return raw ? (JSON.parse(raw) as LastCompleted) : null;
+  }
+
+  /**
+   * Opens the ticket of (subscription, repository, finding set) unless one is open already.
+   * Returns true when this call opened it (the caller then sends the create call).
+   */
+  async openTicket(webhookId: string, t: OpenTicket): Promise<boolean> {
+    const ok = await this.redis.set(Keys.ticket(webhookId, t.repository, t.findingsKey), JSON.stringify(t), 'NX');
+    if (ok !== 'OK') return false;
+    await this.redis.sadd(Keys.openTickets(webhookId, t.repository), t.findingsKey);
+    return true;
+  }
+
+  async getTicket(webhookId: string, repository: string, findingsKey: string): Promise<OpenTicket | null> {
+    const raw = await this.redis.get(Keys.ticket(webhookId, repository, findingsKey));
+    return raw ? (JSON.parse(raw) as OpenTicket) : null;
+  }
+
+  async setTicketRef(webhookId: string, repository: string, findingsKey: string, ref: string): Promise<void> {
+    const t = await this.getTicket(webhookId, repository, findingsKey);
+    if (t) await this.redis.set(Keys.ticket(webhookId, repository, findingsKey), JSON.stringify({ ...t, ref }), 'XX');
+  }
+
+  /**
+   * Claims every open ticket of a repository for resolution: each finding-set key is returned to
+   * exactly one caller (SREM), so two clean rescans do not resolve a ticket twice.
+   */
+  async claimOpenTickets(webhookId: string, repository: string): Promise<string[]> {
+    const keys = await this.redis.smembers(Keys.openTickets(webhookId, repository));
+    const claimed: string[] = [];
+    for (const k of keys) if ((await this.redis.srem(Keys.openTickets(webhookId, repository), k)) === 1) claimed.push(k);
+    return claimed;
+  }
+
+  /** Forgets a resolved ticket, so the same finding set can open a new one later. */
+  async closeTicket(webhookId: string, repository: string, findingsKey: string): Promise<void> {
+    await this.redis.del(Keys.ticket(webhookId, repository, findingsKey));
+  }
+}
