@@ -1,4 +1,7 @@
-export type AnalysisStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** `rejected`: the supply-chain gate refused the image (untrusted source, unsigned, bad signature); nothing ran. */
+export type AnalysisStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'rejected';
+/** Statuses nothing changes any more. */
+export const TERMINAL_STATUSES: readonly AnalysisStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
 export type Verdict = 'clean' | 'suspicious' | 'malicious' | 'inconclusive' | 'error';
 export type AnalysisPhase = 'queued' | 'resolving' | 'starting' | 'observing' | 'collecting' | 'analyzing' | 'done';
 
@@ -38,6 +41,15 @@ export interface AnalysisRecord {
   submittedBy: string;
   /** Set when the stored events were re-evaluated with newer rules (POST /v1/analyses/:id/rescore). */
   rescoredAt?: string | null;
+  /** What the supply-chain gate decided (source, pinned digest, signature), or why it rejected the image. */
+  supplyChain?: {
+    source: 'registry' | 'local';
+    digest?: string;
+    resolvedTag?: string;
+    allowedBy?: string;
+    signature: 'verified' | 'not-required';
+  } | null;
+  rejection?: { code: string; reason: string } | null;
 }
 
 export interface VerdictCacheEntry {
@@ -48,4 +60,6 @@ export interface VerdictCacheEntry {
   analysisId: string;
   image: string;
   at: string;
+  /** The highest-scoring findings (rule and priority), for admission denial messages. */
+  topFindings?: { rule: string; priority: string }[];
 }

@@ -8,4 +8,10 @@ export const Keys = {
   apiKey: (hash: string) => `${KEY_PREFIX}apikey:${hash}`,
   apiKeyIndex: `${KEY_PREFIX}apikeys`,
   cancelChannel: `${KEY_PREFIX}cancel`,
+  /** Pub/sub: a digest whose verdict was just written (admission caches drop it). */
+  verdictChannel: `${KEY_PREFIX}verdict-updated`,
+  /** Admission: analyses it enqueued, by digest or reference (deduplication, with a TTL). */
+  admissionPending: (key: string) => `${KEY_PREFIX}admission:pending:${key}`,
+  /** Admission: hash namespace → JSON {mode, sandbox}, learnt from Namespace AdmissionReviews. */
+  admissionNamespaces: `${KEY_PREFIX}admission:namespaces`,
 } as const;
