@@ -14,3 +14,5 @@ if [ -f bench/rules.bench.ts ]; then
   echo "== rule engine"
   node --max-old-space-size=4096 --import tsx bench/rules.bench.ts
 fi
+echo "== admission webhook (latency p50/p99 and throughput, warm cache; Redis hung and killed)"
+npx tsx bench/admission.bench.ts

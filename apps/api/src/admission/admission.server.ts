@@ -140,7 +140,8 @@ export class AdmissionServer {
     }
     const mode = this.service.modeFor(review, (modeParam ?? undefined) as AdmissionMode | undefined);
     const work = what === 'validate' ? this.service.validate(review, mode) : this.service.mutate(review);
-    const remaining = Math.max(1, this.config.budgetMs - (Date.now() - started) - 5);
+    // A margin (10 % of the budget, at least 5 ms) for writing the answer and the trip back.
+    const remaining = Math.max(1, this.config.budgetMs - (Date.now() - started) - Math.max(5, Math.round(this.config.budgetMs / 10)));
     let out = await this.within(work, remaining);
     if (out === TIMEOUT) {
       this.timeouts++;
