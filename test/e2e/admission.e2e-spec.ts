@@ -166,6 +166,8 @@ describe('admission webhook (real API process, Redis, registry)', () => {
     expect((await post('/admission/validate', fixture('pod', { app: local(d) }))).json.response.allowed).toBe(true);
     await repo.setVerdict(verdict(d, 'malicious'));
     await waitFor(async () => (await post('/admission/validate', fixture('pod', { app: local(d) }))).json.response.allowed === false, 1000);
+    const health = await httpsCall(port, ca, 'GET', '/admission/healthz');
+    expect(health.json).toMatchObject({ status: 'ok', verdictSubscription: true });
   });
 
   it('resolves tags through the registry: a clean digest behind a tag is admitted; an untrusted registry is not', async () => {

@@ -1,7 +1,7 @@
 import { fixture, WORKLOAD_FIXTURES } from '../../../../test/support/admission.js';
 import { loadAdmissionConfig } from './admission.config.js';
 import { AdmissionReviewError, parseReview, reviewResponse } from './admission-review.js';
-import { type Assessment, decide } from './admission.service.js';
+import { AdmissionService, type Assessment, decide } from './admission.service.js';
 
 const images = { app: 'reg.local:5000/team/app:1', sidecar: 'reg.local:5000/team/side@sha256:' + 'a'.repeat(64), init: 'reg.local:5000/team/init:2', ephemeral: 'reg.local:5000/team/debug:3' };
 const pointers: Record<string, string> = {
@@ -114,6 +114,19 @@ describe('decide', () => {
     expect(JSON.parse(Buffer.from(r.patch!, 'base64').toString())).toEqual([{ op: 'replace', path: '/spec/containers/0/image', value: 'x@sha256:1' }]);
     expect(r.patchType).toBe('JSONPatch');
     expect(r.warnings?.[0].length).toBeLessThanOrEqual(250);
+  });
+});
+
+describe('AdmissionService.timeoutResponse (the fail policy)', () => {
+  const review = parseReview(fixture('pod', images));
+  const svc = (env: Record<string, string>) => new AdmissionService(loadAdmissionConfig({ ADMISSION_TLS_CERT: 'c', ADMISSION_TLS_KEY: 'k', ...env }), null as never, null as never, null as never, null as never, null as never, []);
+  it('fails closed by default, open when configured, and warn-mode namespaces are never blocked', () => {
+    const closed = svc({}).timeoutResponse(review, 'enforce', 'validate').response;
+    expect(closed).toMatchObject({ allowed: false, status: { code: 503 } });
+    expect(closed.status?.message).toContain('within 200 ms');
+    expect(svc({ ADMISSION_FAIL_OPEN: 'true' }).timeoutResponse(review, 'enforce', 'validate').response).toMatchObject({ allowed: true, warnings: [expect.stringContaining('fail-open')] });
+    expect(svc({}).timeoutResponse(review, 'warn', 'validate').response.allowed).toBe(true);
+    expect(svc({}).timeoutResponse(review, 'enforce', 'mutate', 'connection closed').response).toMatchObject({ allowed: true, warnings: [expect.stringContaining('connection closed')] });
   });
 });
 

@@ -102,7 +102,7 @@ export class AdmissionServer {
         if (out === TIMEOUT) return this.error(res, 503, ErrorCode.Unavailable, `no answer within ${this.config.budgetMs} ms`);
         return this.json(res, out.allowed ? 200 : 403, out);
       }
-      if (req.method === 'GET' && path === '/admission/healthz') return this.json(res, 200, { status: 'ok', timeouts: this.timeouts, tlsReloads: this.reloads });
+      if (req.method === 'GET' && path === '/admission/healthz') return this.json(res, 200, { status: 'ok', timeouts: this.timeouts, tlsReloads: this.reloads, ...this.service.stats() });
       return this.error(res, 404, ErrorCode.NotFound, `no route ${req.method} ${path}`);
     } catch (e) {
       const errorId = randomUUID();
@@ -142,20 +142,21 @@ export class AdmissionServer {
     const work = what === 'validate' ? this.service.validate(review, mode) : this.service.mutate(review);
     // A margin (10 % of the budget, at least 5 ms) for writing the answer and the trip back.
     const remaining = Math.max(1, this.config.budgetMs - (Date.now() - started) - Math.max(5, Math.round(this.config.budgetMs / 10)));
-    let out = await this.within(work, remaining);
+    let failure: string | undefined;
+    let out = await this.within(work, remaining, (e) => (failure = e.message));
     if (out === TIMEOUT) {
       this.timeouts++;
       if (Date.now() - this.lastTimeoutLog > 1000) {
         this.lastTimeoutLog = Date.now();
         this.logger.warn({ msg: 'admission budget exceeded', budgetMs: this.config.budgetMs, failOpen: this.config.failOpen, timeouts: this.timeouts });
       }
-      out = this.service.timeoutResponse(review, mode, what);
+      out = this.service.timeoutResponse(review, mode, what, failure);
     }
     this.json(res, 200, out);
   }
 
   /** Resolves to the work's result, or TIMEOUT after `ms`; a failure counts as a timeout (fail policy applies). */
-  private within<T>(work: Promise<T>, ms = this.config.budgetMs): Promise<T | typeof TIMEOUT> {
+  private within<T>(work: Promise<T>, ms = this.config.budgetMs, onError?: (e: Error) => void): Promise<T | typeof TIMEOUT> {
     return new Promise((resolve) => {
       const t = setTimeout(() => resolve(TIMEOUT), ms);
       work.then(
@@ -165,6 +166,7 @@ export class AdmissionServer {
         },
         (e: Error) => {
           clearTimeout(t);
+          onError?.(e);
           if (Date.now() - this.lastTimeoutLog > 1000) {
             this.lastTimeoutLog = Date.now();
             this.logger.warn({ msg: 'admission lookup failed', error: e.message });

@@ -45,6 +45,10 @@ export class AdmissionService {
     private readonly trustedRegistries: readonly string[],
   ) {}
 
+  stats(): { verdictCacheEntries: number; verdictSubscription: boolean } {
+    return { verdictCacheEntries: this.verdicts.size, verdictSubscription: this.verdicts.subscribed };
+  }
+
   modeFor(review: ParsedReview, override?: AdmissionMode): AdmissionMode {
     return override ?? this.namespaces.modeOf(review.namespace);
   }
@@ -189,8 +193,10 @@ export class AdmissionService {
   }
 
   /** The answer when the budget runs out: deny (fail closed) unless fail-open or warn mode. */
-  timeoutResponse(review: ParsedReview, mode: AdmissionMode, what: 'validate' | 'mutate'): ReviewResponse {
-    const why = `Quarantine could not decide within ${this.config.budgetMs} ms (verdict cache or registry slow or unreachable)`;
+  timeoutResponse(review: ParsedReview, mode: AdmissionMode, what: 'validate' | 'mutate', failure?: string): ReviewResponse {
+    const why = failure
+      ? `Quarantine could not decide: the verdict cache is unreachable (${failure})`
+      : `Quarantine could not decide within ${this.config.budgetMs} ms (verdict cache or registry slow or unreachable)`;
     if (what === 'mutate') return reviewResponse(review.uid, true, { warnings: [`${why}: images not pinned to digests`] });
     if (this.config.failOpen || mode === 'warn') return reviewResponse(review.uid, true, { warnings: [`${why}; allowed (${this.config.failOpen ? 'fail-open' : 'warn mode'})`] });
     return reviewResponse(review.uid, false, { code: 503, message: `${why}; denied (fail closed). Retry shortly.` });
