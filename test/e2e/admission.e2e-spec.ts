@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import { fixture, httpsCall, selfSignedCert, WORKLOAD_FIXTURES } from '../support/admission.js';
-import { pushImage, REGISTRY, registryUp, removeLocalTags } from '../support/registry.js';
+import { pushImage, REGISTRY, registryUp, removeLocalTags, removeTestCopies } from '../support/registry.js';
 import { type Stack, startStack, waitFor } from '../support/stack.js';
 
 // The real API process (dist/) with its admission HTTPS listener, real Redis (db 18) and the real
@@ -73,6 +73,7 @@ describe('admission webhook (real API process, Redis, registry)', () => {
   afterAll(async () => {
     await stack?.stop();
     removeLocalTags(pushed);
+    removeTestCopies();
     if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { cosignKeyPair, cosignSign, pushImage, REGISTRY, registryUp, removeLocalTags } from '../support/registry.js';
+import { cosignKeyPair, cosignSign, pushImage, REGISTRY, registryUp, removeLocalTags, removeTestCopies } from '../support/registry.js';
 import { client, type Stack, startStack } from '../support/stack.js';
 
 // The supply-chain gate through the real API and worker (Redis db 19), the real local registry
@@ -35,6 +35,7 @@ describe('supply-chain gate: the first step of every analysis', () => {
   afterAll(async () => {
     await stack?.stop();
     removeLocalTags([...pushed, `${REGISTRY}/${run}/hello@${helloDigest}`]);
+    removeTestCopies();
     if (profiles) rmSync(profiles, { recursive: true, force: true });
   });
 
@@ -47,6 +48,13 @@ describe('supply-chain gate: the first step of every analysis', () => {
     const local = JSON.parse(execFileSync('docker', ['image', 'inspect', done.imageId, '--format', '{{json .RepoDigests}}'], { encoding: 'utf8' })) as string[];
     expect(local).toContain(`${REGISTRY}/${run}/hello@${helloDigest}`);
     pushed.push(`${REGISTRY}/${run}/hello@${helloDigest}`);
+  }, 60_000);
+
+  it('a local-only image (no registry) is analysed as before where the profile allows it', async () => {
+    const sub = await api.submit({ image: 'quarantine-samples/hello:latest', profile: 'e2e' });
+    const done = await api.waitDone(sub.json.id);
+    expect(done).toMatchObject({ status: 'completed', verdict: 'clean', supplyChain: { source: 'local', signature: 'not-required' } });
+    expect(done.digest).toBe(done.imageId);
   }, 60_000);
 
   it('an unsigned image ends rejected with the reason; nothing ran and nothing was retried', async () => {

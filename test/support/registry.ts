@@ -14,10 +14,39 @@ export async function registryUp(): Promise<boolean> {
   return (await fetch(`http://${REGISTRY}/v2/`).catch(() => null))?.ok === true;
 }
 
-/** Tags a local image into the registry and pushes it; returns the manifest digest Docker reports. */
+const RUN = `${process.pid}-${Date.now().toString(36)}`;
+const copies = new Map<string, string>();
+
+/**
+ * A copy of a shared sample image with an image id of its own (one LABEL on top), so pushing it never
+ * adds registry RepoDigests to the samples other tests analyse as local-only images. One copy per
+ * sample per test process: pushing the same sample twice pushes the same content (same digest).
+ */
+export function testCopy(source: string): string {
+  let tag = copies.get(source);
+  if (tag) return tag;
+  tag = `quarantine-test/regcopy-${source.replace(/[^a-z0-9]+/g, '-')}:${RUN}`;
+  execFileSync('docker', ['build', '-q', '-t', tag, '-'], { input: `FROM ${source}\nLABEL org.quarantine.test-copy="${RUN}"\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+  copies.set(source, tag);
+  return tag;
+}
+
+/** Removes the copies this process built, with every tag pushes gave them. */
+export function removeTestCopies(): void {
+  for (const tag of copies.values()) {
+    try {
+      execFileSync('docker', ['image', 'rm', '-f', execFileSync('docker', ['image', 'inspect', tag, '--format', '{{.Id}}'], { encoding: 'utf8' }).trim()], { stdio: 'ignore' });
+    } catch {
+      /* already gone */
+    }
+  }
+  copies.clear();
+}
+
+/** Pushes a copy of a local sample image (see `testCopy`) to the registry; returns the manifest digest Docker reports. */
 export function pushImage(localImage: string, repository: string, tag: string): string {
   const target = `${REGISTRY}/${repository}:${tag}`;
-  execFileSync('docker', ['tag', localImage, target]);
+  execFileSync('docker', ['tag', testCopy(localImage), target]);
   const out = execFileSync('docker', ['push', target], { encoding: 'utf8' });
   const m = /digest: (sha256:[a-f0-9]{64})/.exec(out);
   if (!m) throw new Error(`docker push ${target} printed no digest:\n${out}`);

@@ -1,4 +1,4 @@
-import { cosignKeyPair, cosignSign, pushImage, REGISTRY, registryUp, removeLocalTags } from '../../../../test/support/registry.js';
+import { cosignKeyPair, cosignSign, pushImage, REGISTRY, registryUp, removeLocalTags, removeTestCopies } from '../../../../test/support/registry.js';
 import { parseImageRef } from './image-ref.js';
 import { MEDIA_TYPES, RegistryClient, RegistryError } from './registry-client.js';
 import { SupplyChainGate, SupplyChainNotFound, SupplyChainRejection, matchesRegistryPrefix } from './supply-chain.js';
@@ -28,7 +28,10 @@ beforeAll(async () => {
   pushed.push(`${REGISTRY}/${repo}:v1`, `${REGISTRY}/${run}/sleeper:v1`);
 }, 60_000);
 
-afterAll(() => removeLocalTags(pushed));
+afterAll(() => {
+  removeLocalTags(pushed);
+  removeTestCopies();
+});
 
 describe('supply-chain gate against a real registry', () => {
   it('resolves a tag to the digest the registry serves and pins the reference to it', async () => {
