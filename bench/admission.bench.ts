@@ -152,11 +152,23 @@ async function main(): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 16, ca: warm.ca });
   await waitFor(async () => (await openLoop(warm, agent, 50, 0.2, review).catch(() => null))?.allowed === 10, 10_000);
   await openLoop(warm, agent, 500, 2, review); // warm-up: JIT, connections, every digest cached
+  const agentHz = new Agent({ keepAlive: false, ca: warm.ca });
+  const health = () =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      request({ host: '127.0.0.1', port: warm.port, path: '/admission/healthz', agent: agentHz }, (res) => {
+        const c: Buffer[] = [];
+        res.on('data', (d: Buffer) => c.push(d));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(c).toString()) as Record<string, unknown>));
+      }).end();
+    });
+  await health();
   const cpu0 = procCpuMs(warm.stack.api.pid!);
   const w = await openLoop(warm, agent, RPS, SECONDS, review);
   const serverCpuMs = procCpuMs(warm.stack.api.pid!) - cpu0;
+  // The server's own event-loop delay over its life (warm-up + run): how much of the tail is the server process waiting for CPU or GC.
+  const serverLoopDelayMs = (await health()).eventLoopDelayMs;
   agent.destroy();
-  const warmOut = { ...summary(w, RPS), serverCpuMsPerRequest: Math.round((serverCpuMs / w.answered) * 1000) / 1000, serverCpuShareOfOneCore: Math.round((serverCpuMs / w.wallMs) * 100) / 100 };
+  const warmOut = { ...summary(w, RPS), serverCpuMsPerRequest: Math.round((serverCpuMs / w.answered) * 1000) / 1000, serverCpuShareOfOneCore: Math.round((serverCpuMs / w.wallMs) * 100) / 100, serverLoopDelayMs };
   console.log('warm cache', warmOut);
   await warm.stack.stop();
   rmSync(warm.dir, { recursive: true, force: true });

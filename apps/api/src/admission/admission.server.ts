@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Server, createServer } from 'node:https';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import { ErrorCode } from '#core/errors/domain.exception';
 import type { AdmissionConfig, AdmissionMode } from './admission.config.js';
@@ -25,6 +26,8 @@ export class AdmissionServer {
   private lastTimeoutLog = 0;
   private timeouts = 0;
   private reloads = 0;
+  /** Event-loop delay of this process: what a review waits before its handler even runs. */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(
     private readonly config: AdmissionConfig,
@@ -46,6 +49,7 @@ export class AdmissionServer {
       });
     });
     this.server = server;
+    this.loopDelay.enable();
     for (const f of [this.config.tlsCertFile!, this.config.tlsKeyFile!]) watchFile(f, { interval: this.config.tlsReloadMs, persistent: false }, () => this.reloadTls());
     this.logger.log(`admission webhook listening on https://${this.config.host}:${this.config.port} (budget ${this.config.budgetMs} ms, ${this.config.failOpen ? 'fail-open' : 'fail-closed'}, default mode ${this.config.defaultMode})`);
     return server;
@@ -62,6 +66,7 @@ export class AdmissionServer {
   async stop(): Promise<void> {
     unwatchFile(this.config.tlsCertFile!);
     unwatchFile(this.config.tlsKeyFile!);
+    this.loopDelay.disable();
     const s = this.server;
     if (!s) return;
     await new Promise<void>((resolve) => {
@@ -102,7 +107,14 @@ export class AdmissionServer {
         if (out === TIMEOUT) return this.error(res, 503, ErrorCode.Unavailable, `no answer within ${this.config.budgetMs} ms`);
         return this.json(res, out.allowed ? 200 : 403, out);
       }
-      if (req.method === 'GET' && path === '/admission/healthz') return this.json(res, 200, { status: 'ok', timeouts: this.timeouts, tlsReloads: this.reloads, ...this.service.stats() });
+      if (req.method === 'GET' && path === '/admission/healthz') return this.json(res, 200, {
+          status: 'ok',
+          timeouts: this.timeouts,
+          tlsReloads: this.reloads,
+          ...this.service.stats(),
+          // The histogram samples every 10 ms and records the whole interval: the delay is what exceeds it.
+          eventLoopDelayMs: { p50: lateness(this.loopDelay.percentile(50)), p99: lateness(this.loopDelay.percentile(99)), max: lateness(this.loopDelay.max) },
+        });
       return this.error(res, 404, ErrorCode.NotFound, `no route ${req.method} ${path}`);
     } catch (e) {
       const errorId = randomUUID();
@@ -189,6 +201,10 @@ export class AdmissionServer {
 }
 
 const TIMEOUT = Symbol('timeout');
+
+function lateness(ns: number): number {
+  return Math.max(0, Math.round((ns / 1e6 - 10) * 100) / 100);
+}
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
