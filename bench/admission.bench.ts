@@ -4,7 +4,8 @@
  * server does, latency counted from the scheduled time, so queueing is not hidden) over keep-alive
  * TLS connections:
  *  1. warm cache: Deployment reviews (3 images, clean digests already in the in-process cache) at
- *     BENCH_ADMISSION_RPS (1,000/s) for BENCH_ADMISSION_SECONDS (10 s): p50/p90/p99/max, throughput.
+ *     BENCH_ADMISSION_RPS (1,000/s) for BENCH_ADMISSION_SECONDS (10 s), BENCH_ADMISSION_RUNS (3) times:
+ *     p50/p90/p99/max, throughput, server CPU per review; the headline is the median run by p99.
  *  2. Redis unreachable (a private redis-server, never the shared one): killed, then hung (SIGSTOP):
  *     reviews of never-seen digests; every answer must be a denial within the budget.
  * The load generator runs on the same 2-core machine as the server (and as anything else running).
@@ -25,6 +26,7 @@ const RPS = Number(process.env.BENCH_ADMISSION_RPS ?? 1000);
 const SECONDS = Number(process.env.BENCH_ADMISSION_SECONDS ?? 10);
 const DB = Number(process.env.BENCH_ADMISSION_DB ?? 18);
 const BUDGET = 200;
+const RUNS = Number(process.env.BENCH_ADMISSION_RUNS ?? 3);
 
 const hex = (n: number, c = 'a') => `sha256:${n.toString(16).padStart(8, '0')}${c.repeat(56)}`;
 
@@ -162,14 +164,21 @@ async function main(): Promise<void> {
       }).end();
     });
   await health();
-  const cpu0 = procCpuMs(warm.stack.api.pid!);
-  const w = await openLoop(warm, agent, RPS, SECONDS, review);
-  const serverCpuMs = procCpuMs(warm.stack.api.pid!) - cpu0;
-  // The server's own event-loop delay over its life (warm-up + run): how much of the tail is the server process waiting for CPU or GC.
+  // RUNS runs of SECONDS each (the machine is shared: one run can be unlucky); the headline is the median run by p99.
+  const runs: (ReturnType<typeof summary> & { serverCpuMsPerRequest: number; serverCpuShareOfOneCore: number; loadavg1: number })[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const cpu0 = procCpuMs(warm.stack.api.pid!);
+    const w = await openLoop(warm, agent, RPS, SECONDS, review);
+    const serverCpuMs = procCpuMs(warm.stack.api.pid!) - cpu0;
+    runs.push({ ...summary(w, RPS), serverCpuMsPerRequest: Math.round((serverCpuMs / w.answered) * 1000) / 1000, serverCpuShareOfOneCore: Math.round((serverCpuMs / w.wallMs) * 100) / 100, loadavg1: Math.round(loadavg()[0] * 100) / 100 });
+    console.log(`warm cache run ${run + 1}`, runs[run]);
+  }
+  // The server's own event-loop delay over its life (warm-up + runs): how much of the tail is the server process waiting for CPU or GC.
   const serverLoopDelayMs = (await health()).eventLoopDelayMs;
   agent.destroy();
-  const warmOut = { ...summary(w, RPS), serverCpuMsPerRequest: Math.round((serverCpuMs / w.answered) * 1000) / 1000, serverCpuShareOfOneCore: Math.round((serverCpuMs / w.wallMs) * 100) / 100, serverLoopDelayMs };
-  console.log('warm cache', warmOut);
+  const median = [...runs].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(runs.length / 2)];
+  const warmOut = { ...median, serverLoopDelayMs, runs };
+  console.log('warm cache (median run by p99)', { p50Ms: warmOut.p50Ms, p99Ms: warmOut.p99Ms, serverLoopDelayMs });
   await warm.stack.stop();
   rmSync(warm.dir, { recursive: true, force: true });
 
