@@ -28,6 +28,17 @@ describe('parseReview', () => {
     expect(r).toMatchObject({ namespace: 'shop', name: 'web', operation: 'CREATE', dryRun: false });
   });
 
+  it('an UPDATE is judged on the images it adds or changes only', () => {
+    const doc = fixture('deployment', images, { operation: 'UPDATE' });
+    doc.request.oldObject = JSON.parse(JSON.stringify(doc.request.object));
+    doc.request.object.spec.replicas = 10;
+    expect(parseReview(doc).images).toEqual([]);
+    doc.request.object.spec.template.spec.containers[0].image = 'reg.local:5000/team/app:2';
+    expect(parseReview(doc).images.map((u) => u.image)).toEqual(['reg.local:5000/team/app:2']);
+    doc.request.oldObject = 'garbage';
+    expect(parseReview(doc).images).toHaveLength(3);
+  });
+
   it('reads a namespace review’s labels', () => {
     const r = parseReview(fixture('namespace-warn'));
     expect(r.namespaceName).toBe('staging');

@@ -43,6 +43,8 @@ export interface ParsedReview {
   namespaceLabels?: Record<string, string>;
   /** Namespace reviews: the namespace's name. */
   namespaceName?: string;
+  /** UPDATE: `images` lists only images added or changed against the old object. */
+  unchangedImages?: boolean;
 }
 
 /** A review we cannot judge. `uid` is set when the review was readable enough to answer in kind. */
@@ -128,8 +130,34 @@ export function parseReview(body: unknown): ParsedReview {
       });
     });
   }
+  // An UPDATE is judged on the images it changes: a label edit or a scale of a running workload is
+  // not blocked by a verdict that turned bad later (new pods of it are, through their own CREATE).
+  if (out.operation === 'UPDATE' && isObj(req.oldObject)) {
+    const before = new Set(imagesAt(req.oldObject, path).map((u) => `${u.list}/${u.container}=${u.image}`));
+    out.images = out.images.filter((u) => !before.has(`${u.list}/${u.container}=${u.image}`));
+    out.unchangedImages = true;
+  }
   if (kind === 'Pod' && !out.images.some((u) => u.list === 'containers') && out.operation === 'CREATE') {
     fail(`${walked.join('.')}.containers`, 'a Pod needs at least one container');
+  }
+  return out;
+}
+
+/** The images of an old object (best effort: malformed parts are skipped, nothing throws). */
+function imagesAt(obj: Record<string, unknown>, path: readonly string[]): { list: string; container: string; image: string }[] {
+  let cur: unknown = obj;
+  for (const step of path) {
+    if (!isObj(cur)) return [];
+    cur = cur[step];
+  }
+  if (!isObj(cur)) return [];
+  const out: { list: string; container: string; image: string }[] = [];
+  for (const list of CONTAINER_LISTS) {
+    const arr = cur[list];
+    if (!Array.isArray(arr)) continue;
+    arr.forEach((c: unknown, i) => {
+      if (isObj(c) && typeof c.image === 'string') out.push({ list, container: typeof c.name === 'string' ? c.name : `${list}[${i}]`, image: c.image.trim() });
+    });
   }
   return out;
 }

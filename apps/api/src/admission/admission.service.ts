@@ -55,6 +55,10 @@ export class AdmissionService {
 
   async validate(review: ParsedReview, mode: AdmissionMode): Promise<ReviewResponse> {
     const { uid } = review;
+    if (review.kind === 'Namespace' && review.operation === 'DELETE' && review.name) {
+      await this.namespaces.forget(review.name);
+      return reviewResponse(uid, true);
+    }
     if (review.operation === 'DELETE' || review.operation === 'CONNECT') return reviewResponse(uid, true);
     if (review.namespaceLabels) {
       const name = review.namespaceName ?? review.name;
@@ -159,7 +163,8 @@ export class AdmissionService {
       }),
     );
     patch.sort((a, b) => ((a as { path: string }).path < (b as { path: string }).path ? -1 : 1));
-    if (this.config.injectInit && digests.size > 0) {
+    // Only on CREATE: a Pod's initContainers cannot change afterwards, and a workload's template gets it when created.
+    if (this.config.injectInit && digests.size > 0 && review.operation === 'CREATE') {
       const spec = review.podSpec ?? {};
       const inits = Array.isArray(spec.initContainers) ? (spec.initContainers as { name?: string }[]) : undefined;
       if (!inits?.some((c) => c.name === INIT_CONTAINER_NAME)) {

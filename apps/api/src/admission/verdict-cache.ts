@@ -21,6 +21,8 @@ export class VerdictCache {
   private readonly entries = new Map<string, Cached>();
   private readonly inflight = new Map<string, Promise<VerdictCacheEntry | null>>();
   private live = false;
+  /** Bumped by every invalidation: a GET that overlapped one may carry the old value, so it is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -32,14 +34,20 @@ export class VerdictCache {
   /** Subscribes to verdict updates. Resolves once subscribed, or after `waitMs` (it keeps trying). */
   async start(waitMs = 2000): Promise<void> {
     this.subscriber.on('message', (channel: string, digest: string) => {
-      if (channel === Keys.verdictChannel) this.entries.delete(digest);
+      if (channel === Keys.verdictChannel) {
+        this.generation++;
+        this.entries.delete(digest);
+      }
     });
     const down = () => {
       if (this.live) this.logger.warn('verdict subscription lost: serving from Redis only until it is back');
       this.live = false;
       this.entries.clear();
     };
-    this.subscriber.on('close', down);
+    this.subscriber.on('close', () => {
+      this.generation++;
+      down();
+    });
     this.subscriber.on('end', down);
     this.subscriber.on('ready', () => {
       // ioredis re-subscribes on reconnect; entries cached before the gap were cleared by `down`.
@@ -89,12 +97,13 @@ export class VerdictCache {
     let p = this.inflight.get(digest);
     if (p) return p;
     const wasLive = this.live;
+    const gen = this.generation;
     p = this.redis
       .get(Keys.verdict(digest))
       .then((raw) => {
         const entry = raw ? (JSON.parse(raw) as VerdictCacheEntry) : null;
-        // Cache only if the subscription was live the whole time (no invalidation missed meanwhile).
-        if (wasLive && this.live) {
+        // Cache only if the subscription was live the whole time and no invalidation overlapped the GET.
+        if (wasLive && this.live && gen === this.generation) {
           if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
           this.entries.set(digest, { entry, at: Date.now() });
         }
