@@ -163,8 +163,8 @@ export class AdmissionService {
       }),
     );
     patch.sort((a, b) => ((a as { path: string }).path < (b as { path: string }).path ? -1 : 1));
-    // Only on CREATE: a Pod's initContainers cannot change afterwards, and a workload's template gets it when created.
-    if (this.config.injectInit && digests.size > 0 && review.operation === 'CREATE') {
+    // Not on a Pod UPDATE: a Pod's initContainers cannot change after creation (workload templates can).
+    if (this.config.injectInit && digests.size > 0 && (review.operation === 'CREATE' || review.kind !== 'Pod')) {
       const spec = review.podSpec ?? {};
       const inits = Array.isArray(spec.initContainers) ? (spec.initContainers as { name?: string }[]) : undefined;
       if (!inits?.some((c) => c.name === INIT_CONTAINER_NAME)) {
