@@ -91,6 +91,12 @@ fi
 # Our own config (the package's default listens on every interface and wants htpasswd); storage under
 # /var/lib/quarantine/registry. Docker treats 127.0.0.0/8 registries as insecure (plain HTTP) by default.
 REGISTRY_PORT="${QUARANTINE_REGISTRY_PORT:-5000}"
+if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$REGISTRY_PORT/v2/" 2>/dev/null)" = 401 ]; then
+  # The package's own service (all interfaces, htpasswd auth) was started by its postinst: replace it.
+  log "stopping the docker-registry package's default service (auth, all interfaces) on :$REGISTRY_PORT"
+  service docker-registry stop >/dev/null 2>&1 || /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
+  sleep 0.5
+fi
 if ! curl -fsS "http://127.0.0.1:$REGISTRY_PORT/v2/" >/dev/null 2>&1; then
   log "starting docker-registry on 127.0.0.1:$REGISTRY_PORT (storage /var/lib/quarantine/registry)"
   mkdir -p /var/lib/quarantine/registry /var/log/quarantine
