@@ -8,9 +8,9 @@ import type { CreateAnalysisDto } from '../analyses/dto/create-analysis.dto.js';
 import { type AdmissionConfig } from './admission.config.js';
 import { AdmissionServer } from './admission.server.js';
 import { AdmissionService } from './admission.service.js';
-import { NamespaceModes } from './namespace-modes.js';
-import { TagResolver } from './tag-resolver.js';
-import { VerdictCache } from './verdict-cache.js';
+import { NamespaceModes } from './namespace-mode.cache.js';
+import { TagResolver } from './tag.cache.js';
+import { VerdictCache } from './verdict.cache.js';
 
 export const ADMISSION_CONFIG = Symbol('ADMISSION_CONFIG');
 

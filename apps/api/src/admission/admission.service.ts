@@ -5,9 +5,9 @@ import type { VerdictCacheEntry } from '#core/storage/analysis.types';
 import { Keys } from '#core/storage/redis-keys';
 import type { AdmissionConfig, AdmissionMode } from './admission.config.js';
 import { type ImageUse, type ParsedReview, type ReviewResponse, reviewResponse } from './admission-review.js';
-import type { NamespaceModes } from './namespace-modes.js';
-import type { TagResolver } from './tag-resolver.js';
-import type { VerdictCache } from './verdict-cache.js';
+import type { NamespaceModes } from './namespace-mode.cache.js';
+import type { TagResolver } from './tag.cache.js';
+import type { VerdictCache } from './verdict.cache.js';
 
 /** What admission knows about one image, from the caches only. */
 export type Assessment =
