@@ -114,7 +114,46 @@ export class RegistryClient {
     return body;
   }
 
+  /**
+   * One request; a 401 with `WWW-Authenticate: Bearer realm=…,service=…,scope=…` gets an anonymous
+   * token from the realm (the registry token flow Docker Hub, GHCR and distribution's token auth use)
+   * and is retried once with it. Tokens are cached per registry and scope until they expire.
+   */
   private async request(url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
+    const host = new URL(url).host;
+    const cached = this.tokenFor(host, scopeOf(url));
+    const first = await this.send(url, withAuth(init, cached), signal);
+    if (first.status !== 401) return first;
+    const challenge = parseBearerChallenge(first.headers.get('www-authenticate'));
+    if (!challenge) return first;
+    await first.arrayBuffer().catch(() => undefined);
+    const token = await this.fetchToken(host, challenge, signal);
+    return this.send(url, withAuth(init, token), signal);
+  }
+
+  private readonly tokens = new Map<string, { token: string; until: number }>();
+
+  private tokenFor(host: string, scope: string | undefined): string | undefined {
+    const t = this.tokens.get(`${host}|${scope ?? ''}`);
+    return t && t.until > Date.now() ? t.token : undefined;
+  }
+
+  private async fetchToken(host: string, c: BearerChallenge, signal?: AbortSignal): Promise<string> {
+    const realm = new URL(c.realm);
+    if (realm.protocol !== 'https:' && !isLoopbackRegistry(realm.host)) throw new RegistryError(`registry ${host}: token realm ${c.realm} is not HTTPS`);
+    if (c.service) realm.searchParams.set('service', c.service);
+    if (c.scope) realm.searchParams.set('scope', c.scope);
+    const res = await this.send(realm.toString(), { headers: { accept: 'application/json' } }, signal);
+    if (!res.ok) throw new RegistryError(`registry ${host}: token endpoint answered ${res.status}`, res.status === 404 ? 502 : res.status);
+    const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string; expires_in?: number };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError(`registry ${host}: token endpoint returned no token`);
+    const ttl = Math.max(10, Math.min(body.expires_in ?? 60, 3600)) * 1000;
+    this.tokens.set(`${host}|${c.scope ?? ''}`, { token, until: Date.now() + ttl - 5000 });
+    return token;
+  }
+
+  private async send(url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
       return await fetch(url, { ...init, redirect: 'follow', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
@@ -124,4 +163,29 @@ export class RegistryClient {
       throw new RegistryError(`registry request ${init.method ?? 'GET'} ${url} failed: ${why}`);
     }
   }
+}
+
+interface BearerChallenge {
+  realm: string;
+  service?: string;
+  scope?: string;
+}
+
+/** `Bearer realm="https://auth.example/token",service="registry",scope="repository:a/b:pull"`. */
+export function parseBearerChallenge(header: string | null): BearerChallenge | undefined {
+  if (!header || !/^bearer\s/i.test(header)) return undefined;
+  const params: Record<string, string> = {};
+  for (const m of header.slice(7).matchAll(/([A-Za-z]+)="([^"]*)"/g)) params[m[1].toLowerCase()] = m[2];
+  return params.realm ? { realm: params.realm, service: params.service, scope: params.scope } : undefined;
+}
+
+/** The pull scope a /v2/<repo>/(manifests|blobs)/… URL needs, for the token cache key. */
+function scopeOf(url: string): string | undefined {
+  const m = /\/v2\/(.+)\/(?:manifests|blobs)\//.exec(new URL(url).pathname);
+  return m ? `repository:${m[1]}:pull` : undefined;
+}
+
+function withAuth(init: RequestInit, token: string | undefined): RequestInit {
+  if (!token) return init;
+  return { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } };
 }

@@ -1,3 +1,4 @@
+import { type Server, createServer } from 'node:http';
 import { cosignKeyPair, cosignSign, pushImage, REGISTRY, registryUp, removeLocalTags, removeTestCopies } from '../../../../test/support/registry.js';
 import { parseImageRef } from './image-ref.js';
 import { MEDIA_TYPES, RegistryClient, RegistryError } from './registry-client.js';
@@ -125,6 +126,53 @@ describe('supply-chain gate against a real registry', () => {
     expect(pushImage('quarantine-samples/hello:latest', r, 'stable')).toBe(d1);
     pushed.push(`${REGISTRY}/${r}:stable`);
     expect((await gate.check(parseImageRef(`${REGISTRY}/${r}:stable`), signed)).digest).toBe(d1);
+  });
+});
+
+describe('registries behind bearer-token auth (the token flow of Docker Hub, GHCR, distribution)', () => {
+  // A loopback proxy in front of the real registry that demands `Authorization: Bearer` and hands out
+  // anonymous pull tokens at its realm, as a token-auth registry does.
+  let server: Server;
+  let host: string;
+  const tokenRequests: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/token') {
+        tokenRequests.push(`${url.searchParams.get('service')} ${url.searchParams.get('scope')}`);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ token: `tok:${url.searchParams.get('scope')}`, expires_in: 300 }));
+      }
+      const repoName = /^\/v2\/(.+)\/(?:manifests|blobs)\//.exec(url.pathname)?.[1];
+      if (req.headers.authorization !== `Bearer tok:repository:${repoName}:pull`) {
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${host}/token",service="test-registry",scope="repository:${repoName}:pull"` });
+        return res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+      }
+      void fetch(`http://${REGISTRY}${req.url}`, { method: req.method, headers: { accept: String(req.headers.accept ?? '*/*') } }).then(async (up) => {
+        const headers: Record<string, string> = {};
+        for (const h of ['content-type', 'docker-content-digest', 'content-length']) if (up.headers.get(h)) headers[h] = up.headers.get(h)!;
+        res.writeHead(up.status, headers);
+        res.end(req.method === 'HEAD' ? undefined : Buffer.from(await up.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => server.close());
+
+  it('gets an anonymous pull token from the realm, then resolves and verifies through it', async () => {
+    const r = `${run}/authed`;
+    const d = pushImage('quarantine-samples/hello:latest', r, 'v1');
+    await cosignSign(key, r, d, { dockerReference: `${host}/${r}` });
+    expect((await fetch(`http://${host}/v2/${r}/manifests/v1`)).status).toBe(401);
+    const authed = new SupplyChainGate([host], new RegistryClient({ timeoutMs: 3000 }));
+    const out = await authed.check(parseImageRef(`${host}/${r}:v1`), signed);
+    expect(out).toMatchObject({ digest: d, signature: 'verified' });
+    expect(tokenRequests).toContain(`test-registry repository:${r}:pull`);
+    // Tokens are cached per scope: a second check asks for none.
+    const before = tokenRequests.length;
+    await authed.check(parseImageRef(`${host}/${r}:v1`), signed);
+    expect(tokenRequests.length).toBe(before);
   });
 });
 
