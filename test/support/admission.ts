@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { type Agent, request } from 'node:https';
 import { join } from 'node:path';
 
 export const WORKLOAD_FIXTURES = ['pod', 'deployment', 'replicaset', 'statefulset', 'daemonset', 'job', 'cronjob'] as const;
@@ -54,12 +54,12 @@ export interface HttpsReply {
   ms: number;
 }
 
-/** One HTTPS request on a fresh connection, trusting only `ca`. */
-export function httpsCall(port: number, ca: string, method: string, path: string, body?: string | object): Promise<HttpsReply> {
+/** One HTTPS request trusting only `ca`: on a fresh connection, or on `agent`'s keep-alive ones. */
+export function httpsCall(port: number, ca: string, method: string, path: string, body?: string | object, agent?: Agent): Promise<HttpsReply> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = request({ host: '127.0.0.1', port, method, path, ca, agent: false, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, ca, agent: agent ?? false, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
       const chunks: Buffer[] = [];
       const peer = (res.socket as any).getPeerCertificate?.()?.fingerprint256 as string | undefined;
       res.on('data', (c: Buffer) => chunks.push(c));

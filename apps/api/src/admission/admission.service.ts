@@ -14,8 +14,15 @@ export type Assessment =
   | { image: string; state: 'clean'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'malicious' | 'suspicious'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'not-cleared'; digest: string; entry: VerdictCacheEntry }
-  | { image: string; state: 'unknown' | 'stale'; digest: string; entry?: VerdictCacheEntry; enqueued: boolean }
+  | { image: string; state: 'unknown' | 'stale'; digest: string; entry?: VerdictCacheEntry; enqueued: boolean; analysis?: PendingAnalysis }
   | { image: string; state: 'unresolved'; reason: string };
+
+/** The analysis admission queued for a digest, as far as it has got. */
+export interface PendingAnalysis {
+  id: string;
+  status: string;
+  error?: string | null;
+}
 
 /** Submits analyses (deduplicated). The API's AnalysesService in production. */
 export interface AnalysisSubmitter {
@@ -93,11 +100,26 @@ export class AdmissionService {
       }
     }
     const entry = await this.verdicts.get(digest);
-    if (!entry) return { image, state: 'unknown', digest, enqueued: this.requestAnalysis(ref, digest, dryRun) };
-    if (Date.now() - Date.parse(entry.at) > this.config.maxAgeMs) return { image, state: 'stale', digest, entry, enqueued: this.requestAnalysis(ref, digest, dryRun) };
+    if (!entry) return { image, state: 'unknown', digest, enqueued: this.requestAnalysis(ref, digest, dryRun), analysis: await this.pending(digest) };
+    if (Date.now() - Date.parse(entry.at) > this.config.maxAgeMs) {
+      return { image, state: 'stale', digest, entry, enqueued: this.requestAnalysis(ref, digest, dryRun), analysis: await this.pending(digest) };
+    }
     if (entry.verdict === 'clean') return { image, state: 'clean', digest, entry };
     if (entry.verdict === 'malicious' || entry.verdict === 'suspicious') return { image, state: entry.verdict, digest, entry };
     return { image, state: 'not-cleared', digest, entry };
+  }
+
+  /** The analysis queued earlier for this digest and its status (a rejected one says why). Best effort: never fails the review. */
+  private async pending(digest: string): Promise<PendingAnalysis | undefined> {
+    try {
+      const id = await this.redis.get(Keys.admissionPending(digest));
+      if (!id || id === 'pending') return undefined;
+      const [status, error] = await this.redis.hmget(Keys.analysis(id), 'status', 'error');
+      if (!status) return undefined;
+      return { id, status: JSON.parse(status) as string, error: error ? (JSON.parse(error) as string | null) : null };
+    } catch {
+      return undefined;
+    }
   }
 
   private isTrusted(registry: string): boolean {
@@ -213,6 +235,12 @@ function describeFindings(entry: VerdictCacheEntry): string {
   return f.length > 0 ? `top findings: ${f.map((x) => `${x.rule} (${x.priority})`).join(', ')}` : 'no findings recorded';
 }
 
+function progress(analysis: PendingAnalysis | undefined, enqueued: boolean, queued: string): string {
+  if (!analysis) return enqueued ? `; ${queued}` : '';
+  if (analysis.status === 'rejected' || analysis.status === 'failed') return `; analysis ${analysis.id} was ${analysis.status}: ${analysis.error ?? 'no reason recorded'}`;
+  return `; analysis ${analysis.id} is ${analysis.status}`;
+}
+
 /** Turns per-image assessments into one answer. Malicious and suspicious are denied in every mode. */
 export function decide(uid: string, review: ParsedReview, assessments: Assessment[], mode: AdmissionMode, maxAgeMs: number): ReviewResponse {
   const denials: string[] = [];
@@ -229,10 +257,10 @@ export function decide(uid: string, review: ParsedReview, assessments: Assessmen
         pending.push(`image ${a.image} (${a.digest}) is not cleared: its analysis ${a.entry.analysisId} ended ${a.entry.verdict}`);
         break;
       case 'unknown':
-        pending.push(`image ${a.image} (${a.digest}) has not been analysed${a.enqueued ? '; an analysis was queued' : ''}`);
+        pending.push(`image ${a.image} (${a.digest}) has not been analysed${progress(a.analysis, a.enqueued, 'an analysis was queued')}`);
         break;
       case 'stale':
-        pending.push(`image ${a.image} (${a.digest}) has a stale verdict (${a.entry?.verdict} from ${a.entry?.at}, older than ${Math.round(maxAgeMs / 3_600_000)} h)${a.enqueued ? '; a new analysis was queued' : ''}`);
+        pending.push(`image ${a.image} (${a.digest}) has a stale verdict (${a.entry?.verdict} from ${a.entry?.at}, older than ${Math.round(maxAgeMs / 3_600_000)} h)${progress(a.analysis, a.enqueued, 'a new analysis was queued')}`);
         break;
       case 'unresolved':
         pending.push(`image ${a.image}: ${a.reason}`);
