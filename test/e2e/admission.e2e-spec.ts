@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Agent } from 'node:https';
 import { Redis } from 'ioredis';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
-import { fixture, httpsCall, selfSignedCert, WORKLOAD_FIXTURES } from '../support/admission.js';
+import { applyPatch, fixture, httpsCall, selfSignedCert, WORKLOAD_FIXTURES } from '../support/admission.js';
 import { pushImage, REGISTRY, registryUp, removeLocalTags, removeTestCopies } from '../support/registry.js';
 import { type Stack, startStack, waitFor } from '../support/stack.js';
 
@@ -166,6 +166,16 @@ describe('admission webhook (real API process, Redis, registry)', () => {
     expect((await post('/admission/validate', fixture('pod', { app: local(d) }))).json.response.allowed).toBe(false);
     expect((await post('/admission/validate?mode=warn', fixture('pod', { app: local(d) }))).json.response.allowed).toBe(true);
     expect(await stack.redis.hget('q:admission:namespaces', 'staging')).toBe(JSON.stringify({ mode: 'warn', sandbox: false }));
+    // A sandbox namespace (excluded by the configurations' namespaceSelector) is let through with a warning if it reaches us.
+    const sb = fixture('namespace-warn');
+    sb.request.name = sb.request.object.metadata.name = 'q-sandbox-1';
+    sb.request.object.metadata.labels = { 'quarantine.io/sandbox': 'true' };
+    await post('/admission/validate', sb);
+    const inSandbox = await post('/admission/validate', fixture('pod', { app: local(BAD) }, { namespace: 'q-sandbox-1' }));
+    expect(inSandbox.json.response).toMatchObject({ allowed: true, warnings: [expect.stringContaining('sandbox namespace')] });
+    // Deleting the namespace forgets it.
+    await post('/admission/validate', { ...sb, request: { ...sb.request, uid: 'del-1', operation: 'DELETE', object: null, oldObject: sb.request.object } });
+    expect(await stack.redis.hexists('q:admission:namespaces', 'q-sandbox-1')).toBe(0);
   });
 
   it('a new verdict reaches the in-process cache at once (pub/sub), not after the TTL', async () => {
@@ -204,6 +214,10 @@ describe('admission webhook (real API process, Redis, registry)', () => {
         value: expect.objectContaining({ name: 'quarantine-verdict-check', image: 'quarantine:test', args: [appDigest, CLEAN].sort(), command: ['node', 'dist/apps/api/src/admission/verdict-check.js'] }),
       },
     ]);
+    // Applied (RFC 6902, in order), the template has pinned images and the check first among its initContainers.
+    const spec = applyPatch(review.request.object, patch).spec.template.spec;
+    expect(spec.containers.map((c: { image: string }) => c.image)).toEqual([pinned, local(CLEAN)]);
+    expect(spec.initContainers.map((c: { name: string; image: string }) => `${c.name}=${c.image}`)).toEqual(['quarantine-verdict-check=quarantine:test', `migrate=${pinned}`]);
     // The pinned review then passes validation by digest.
     const pinnedReview = fixture('deployment', { app: pinned, sidecar: local(CLEAN), init: pinned });
     expect((await post('/admission/validate', pinnedReview)).json.response.allowed).toBe(true);

@@ -79,3 +79,25 @@ export function httpsCall(port: number, ca: string, method: string, path: string
     req.end();
   });
 }
+
+/** Applies a JSONPatch of `add`/`replace` operations (what the mutating webhook emits), RFC 6902 semantics. */
+export function applyPatch(doc: any, patch: { op: string; path: string; value: unknown }[]): any {
+  const out = JSON.parse(JSON.stringify(doc));
+  for (const p of patch) {
+    const parts = p.path.split('/').slice(1).map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = parts.pop()!;
+    let cur = out;
+    for (const k of parts) {
+      cur = cur[k];
+      if (cur === undefined) throw new Error(`patch path ${p.path} does not exist`);
+    }
+    if (p.op === 'replace') {
+      if (!(last in cur)) throw new Error(`replace of missing ${p.path}`);
+      cur[last] = p.value;
+    } else if (p.op === 'add') {
+      if (Array.isArray(cur)) cur.splice(last === '-' ? cur.length : Number(last), 0, p.value);
+      else cur[last] = p.value;
+    } else throw new Error(`unexpected op ${p.op}`);
+  }
+  return out;
+}
