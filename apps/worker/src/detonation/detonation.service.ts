@@ -6,7 +6,7 @@ import { parseImageRef } from '#core/image/image-ref';
 import { SupplyChainGate, SupplyChainNotFound, SupplyChainRejection } from '#core/image/supply-chain';
 import { ProfileRegistry } from '#core/profiles/profile.registry';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
-import { type AnalysisRecord, TERMINAL_STATUSES } from '#core/storage/analysis.types';
+import { TERMINAL_STATUSES } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { ProbeStartError } from '#sandbox/probes/probe';
 import { ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxRuntime } from '#sandbox/sandbox-runtime';
@@ -62,8 +62,10 @@ export class DetonationService {
       const t0 = Date.now();
       // Supply-chain gate first: trusted source, tag → digest, signature. Nothing runs unless it passes.
       const gate = await this.supplyChain.check(parseImageRef(rec.image), profile.supplyChain);
-      const { ref: _pinned, ...gateSummary } = gate;
-      await this.repo.update(analysisId, { supplyChain: gateSummary, ...(gate.digest ? { digest: gate.digest } : {}) });
+      await this.repo.update(analysisId, {
+        supplyChain: { source: gate.source, digest: gate.digest, resolvedTag: gate.resolvedTag, allowedBy: gate.allowedBy, signature: gate.signature },
+        ...(gate.digest ? { digest: gate.digest } : {}),
+      });
       // Registry images are pulled by digest; the runtime checks the local image's RepoDigests include it.
       const image = await this.runtime.resolveImage(gate.ref);
       const resolveMs = Date.now() - t0;
