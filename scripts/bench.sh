@@ -16,3 +16,5 @@ if [ -f bench/rules.bench.ts ]; then
 fi
 echo "== webhooks (fan-out latency, deliveries/s, signing)"
 npx tsx bench/webhooks.bench.ts
+echo "== admission webhook (latency p50/p99 and throughput, warm cache; Redis hung and killed)"
+npx tsx bench/admission.bench.ts

@@ -2,7 +2,8 @@
 # Installs and starts what Quarantine needs on a Debian 12 host, idempotently:
 # redis-server (AOF on, noeviction), docker.io (dockerd running, runsc and runsc-trace registered),
 # strace, bpftrace, linux-perf (probes), busybox-static + gcc (sample images), debootstrap
-# (Debian-based real-world sample images).
+# (Debian-based real-world sample images), docker-registry (a local registry on loopback for the
+# supply-chain gate's tests).
 # Safe to run again: every step checks before it acts.
 set -euo pipefail
 
@@ -22,6 +23,8 @@ have docker-init || need_pkgs+=(tini)
 have perf || need_pkgs+=(linux-perf)
 have taskset || need_pkgs+=(util-linux)
 have debootstrap || need_pkgs+=(debootstrap)
+have docker-registry || need_pkgs+=(docker-registry)
+have openssl || need_pkgs+=(openssl)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages (${need_pkgs[*]}) and not root"; exit 1; fi
@@ -80,8 +83,37 @@ fi
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
   mkdir -p /var/log/quarantine
-  nohup dockerd >/var/log/quarantine/dockerd.log 2>&1 &
+  setsid nohup dockerd >/var/log/quarantine/dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 100); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
   docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/quarantine/dockerd.log"; tail -20 /var/log/quarantine/dockerd.log >&2; exit 1; }
+fi
+# ---- Local registry (Debian's docker-registry, distribution 2.8): loopback only, no auth --------
+# Our own config (the package's default listens on every interface and wants htpasswd); storage under
+# /var/lib/quarantine/registry. Docker treats 127.0.0.0/8 registries as insecure (plain HTTP) by default.
+REGISTRY_PORT="${QUARANTINE_REGISTRY_PORT:-5000}"
+if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$REGISTRY_PORT/v2/" 2>/dev/null)" = 401 ]; then
+  # The package's own service (all interfaces, htpasswd auth) was started by its postinst: replace it.
+  log "stopping the docker-registry package's default service (auth, all interfaces) on :$REGISTRY_PORT"
+  service docker-registry stop >/dev/null 2>&1 || /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
+  sleep 0.5
+fi
+if ! curl -fsS "http://127.0.0.1:$REGISTRY_PORT/v2/" >/dev/null 2>&1; then
+  log "starting docker-registry on 127.0.0.1:$REGISTRY_PORT (storage /var/lib/quarantine/registry)"
+  mkdir -p /var/lib/quarantine/registry /var/log/quarantine
+  cat >/var/lib/quarantine/registry.yml <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: /var/lib/quarantine/registry
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+YAML
+  setsid nohup docker-registry serve /var/lib/quarantine/registry.yml >/var/log/quarantine/registry.log 2>&1 < /dev/null &
+  for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$REGISTRY_PORT/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -fsS "http://127.0.0.1:$REGISTRY_PORT/v2/" >/dev/null 2>&1 || { log "docker-registry did not start; see /var/log/quarantine/registry.log"; tail -20 /var/log/quarantine/registry.log >&2; exit 1; }
 fi
 log "ready: redis $(redis-cli -p "$REDIS_PORT" info server | grep -m1 redis_version | tr -d '\r'), docker $(docker version --format '{{.Server.Version}}'), runtimes: $(docker info --format '{{range $k,$v := .Runtimes}}{{$k}} {{end}}')"

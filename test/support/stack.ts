@@ -128,7 +128,7 @@ export function client(stack: Stack, key = stack.adminKey) {
       let last: any;
       await waitFor(async () => {
         last = (await call('GET', `/v1/analyses/${id}`)).json;
-        return ['completed', 'failed', 'cancelled'].includes(last?.status);
+        return ['completed', 'failed', 'cancelled', 'rejected'].includes(last?.status);
       }, timeoutMs, () => `analysis ${id} still ${last?.status}/${last?.phase}\n${stack.logs().slice(-4000)}`);
       return last;
     },

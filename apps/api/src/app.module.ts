@@ -3,6 +3,8 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { AppConfig } from '#core/config/config';
 import { CoreModule } from '#core/nest/core.module';
 import { QueueModule } from '#core/nest/queue.module';
+import { loadAdmissionConfig } from './admission/admission.config.js';
+import { AdmissionModule } from './admission/admission.module.js';
 import { AnalysesController } from './analyses/analyses.controller.js';
 import { AnalysesService } from './analyses/analyses.service.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
@@ -21,7 +23,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config)],
+      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config), AdmissionModule.forRoot(loadAdmissionConfig())],
       controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, WatchesController, WebhooksController],
       providers: [AnalysesService, WatchesService, WebhooksService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -10,7 +10,7 @@ import { PROBE_RUNTIME } from '#core/profiles/probes';
 import { JobProducer } from '#core/queue/job-producer';
 import { JobName, jobOptions } from '#core/queue/queue.constants';
 import { AnalysisRepository, type Page } from '#core/storage/analysis.repository';
-import type { AnalysisRecord } from '#core/storage/analysis.types';
+import { type AnalysisRecord, TERMINAL_STATUSES } from '#core/storage/analysis.types';
 import type { Principal } from '#core/storage/api-key.repository';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { Keys } from '#core/storage/redis-keys';
@@ -111,7 +111,7 @@ export class AnalysesService {
   /** Cancels: a queued analysis is dropped from the queue, a running one's sandbox is killed by its worker. */
   async cancel(id: string): Promise<AnalysisRecord> {
     const rec = await this.get(id);
-    if (rec.status === 'completed' || rec.status === 'failed' || rec.status === 'cancelled') {
+    if (TERMINAL_STATUSES.includes(rec.status)) {
       throw new DomainException(ErrorCode.Conflict, 409, `analysis ${id} is already ${rec.status}`);
     }
     const jobId = jobOptions(JobName.Detonate, { analysisId: id }).jobId!;

@@ -22,6 +22,11 @@ export class ProfilesController {
         rules: p.rules.map((r) => r.slice(r.lastIndexOf('/') + 1)),
         allow: p.allow,
         scoring: p.scoring,
+        supplyChain: {
+          registries: p.supplyChain.registries ?? null,
+          allowLocal: p.supplyChain.allowLocal,
+          signature: p.supplyChain.signature ? { publicKey: p.supplyChain.signature.keyFile.slice(p.supplyChain.signature.keyFile.lastIndexOf('/') + 1) } : null,
+        },
       })),
     };
   }

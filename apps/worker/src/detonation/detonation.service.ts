@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { parseImageRef } from '#core/image/image-ref';
+import { SupplyChainGate, SupplyChainNotFound, SupplyChainRejection } from '#core/image/supply-chain';
 import { ProfileRegistry } from '#core/profiles/profile.registry';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
-import type { AnalysisRecord } from '#core/storage/analysis.types';
+import { TERMINAL_STATUSES } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { ProbeStartError } from '#sandbox/probes/probe';
 import { ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxRuntime } from '#sandbox/sandbox-runtime';
@@ -38,11 +39,12 @@ export class DetonationService {
     private readonly analyzer: RunAnalyzer,
     @Inject(SANDBOX_RUNTIME) private readonly runtime: SandboxRuntime,
     @Inject(PROBES) private readonly probes: ProbeRegistry,
+    private readonly supplyChain: SupplyChainGate,
   ) {}
 
   async run(analysisId: string, attempt: number): Promise<DetonateOutcome> {
     const rec = await this.repo.get(analysisId);
-    if (!rec || rec.status === 'completed' || rec.status === 'failed' || rec.status === 'cancelled') {
+    if (!rec || TERMINAL_STATUSES.includes(rec.status)) {
       return { analysisId, outcome: 'skipped' };
     }
     const profile = this.profiles.get(rec.profile);
@@ -58,7 +60,14 @@ export class DetonationService {
     let sandbox: Sandbox | undefined;
     try {
       const t0 = Date.now();
-      const image = await this.resolve(rec);
+      // Supply-chain gate first: trusted source, tag → digest, signature. Nothing runs unless it passes.
+      const gate = await this.supplyChain.check(parseImageRef(rec.image), profile.supplyChain);
+      await this.repo.update(analysisId, {
+        supplyChain: { source: gate.source, digest: gate.digest, resolvedTag: gate.resolvedTag, allowedBy: gate.allowedBy, signature: gate.signature },
+        ...(gate.digest ? { digest: gate.digest } : {}),
+      });
+      // Registry images are pulled by digest; the runtime checks the local image's RepoDigests include it.
+      const image = await this.runtime.resolveImage(gate.ref);
       const resolveMs = Date.now() - t0;
       await this.repo.update(analysisId, { digest: image.digest, imageId: image.imageId, phase: 'starting' });
       // A previous attempt (a worker that died) may have left its sandbox behind.
@@ -122,10 +131,19 @@ export class DetonationService {
         analysisId,
         image: rec.image,
         at: finishedAt,
+        topFindings: topFindings(result.findings),
       });
       return { analysisId, outcome: 'completed', verdict: result.verdict };
     } catch (e) {
       if (e instanceof CancelledError) return { analysisId, outcome: 'cancelled' };
+      if (e instanceof SupplyChainRejection) {
+        await this.reject(analysisId, e);
+        throw new UnrecoverableError(e.message);
+      }
+      if (e instanceof SupplyChainNotFound) {
+        await this.fail(analysisId, e.message);
+        throw new UnrecoverableError(e.message);
+      }
       if (e instanceof ImageNotFoundError || e instanceof ImageVerificationError) {
         await this.fail(analysisId, e.message);
         throw new UnrecoverableError(e.message);
@@ -140,6 +158,27 @@ export class DetonationService {
   /** Marks the analysis failed (verdict `error`) — after the last attempt, or at once for unrecoverable errors. */
   async fail(analysisId: string, message: string): Promise<void> {
     await this.repo.update(analysisId, { status: 'failed', phase: 'done', verdict: 'error', error: message, finishedAt: new Date().toISOString() });
+  }
+
+  /** The supply-chain gate refused the image: terminal `rejected`, the reason in the record and the report. */
+  async reject(analysisId: string, e: SupplyChainRejection): Promise<void> {
+    const finishedAt = new Date().toISOString();
+    const rejection = { code: e.code, reason: e.message };
+    const rec = await this.repo.update(analysisId, { status: 'rejected', phase: 'done', verdict: null, error: e.message, rejection, finishedAt });
+    if (!rec) return;
+    this.logger.warn({ msg: 'image rejected by the supply-chain gate', analysisId, image: rec.image, code: e.code, reason: e.message });
+    await this.artifacts.writeJson(analysisId, 'report.json', {
+      analysisId,
+      image: rec.image,
+      digest: rec.digest,
+      profile: rec.profile,
+      status: 'rejected',
+      verdict: null,
+      rejection,
+      supplyChain: rec.supplyChain ?? null,
+      startedAt: rec.startedAt,
+      finishedAt,
+    });
   }
 
   /** A probe that cannot start after every retry yields `inconclusive`, not a silent failure. */
@@ -172,9 +211,11 @@ export class DetonationService {
     return e instanceof ProbeStartError;
   }
 
-  private async resolve(rec: AnalysisRecord) {
-    return this.runtime.resolveImage(parseImageRef(rec.image));
-  }
+}
+
+/** The three highest-scoring findings, for the verdict cache (admission denial messages). */
+export function topFindings(findings: { rule: string; priority: string; points: number }[]): { rule: string; priority: string }[] {
+  return [...findings].sort((a, b) => b.points - a.points).slice(0, 3).map((f) => ({ rule: f.rule, priority: f.priority }));
 }
 
 class CancelledError extends Error {}

@@ -3,6 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { ProfileRegistry } from '#core/profiles/profile.registry';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import { RunAnalyzer } from './run-analyzer.js';
+import { topFindings } from './detonation.service.js';
 import { PROBES, type ProbeRegistry } from './sandbox.providers.js';
 
 /**
@@ -42,7 +43,7 @@ export class RescoreService {
     const digest = rec.digest ?? stored.run.image.digest;
     const cached = await this.repo.getVerdict(digest);
     if (!cached || cached.analysisId === analysisId) {
-      await this.repo.setVerdict({ digest, verdict: result.verdict, score: result.score, rulesVersion: result.rulesVersion, analysisId, image: rec.image, at: rescoredAt });
+      await this.repo.setVerdict({ digest, verdict: result.verdict, score: result.score, rulesVersion: result.rulesVersion, analysisId, image: rec.image, at: rescoredAt, topFindings: topFindings(result.findings) });
     }
     this.logger.log({ msg: 'rescored', analysisId, previous: stored.verdict, verdict: result.verdict, rulesVersion: result.rulesVersion });
     return { analysisId, verdict: result.verdict, previous: stored.verdict };

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Provider } from '@nestjs/common';
 import type { AppConfig } from '#core/config/config';
+import { RegistryClient } from '#core/image/registry-client';
+import { SupplyChainGate } from '#core/image/supply-chain';
 import { CONFIG } from '#core/nest/tokens';
 import { DockerRuntime } from '#sandbox/docker/docker-runtime';
 import type { Probe } from '#sandbox/probes/probe';
@@ -26,6 +28,11 @@ export const sandboxProviders: Provider[] = [
         holdTarPath: join(config.holdBinary, '..', 'hold.tar'),
         trustedRegistries: config.trustedRegistries,
       }),
+  },
+  {
+    provide: SupplyChainGate,
+    inject: [CONFIG],
+    useFactory: (config: AppConfig) => new SupplyChainGate(config.trustedRegistries, new RegistryClient()),
   },
   {
     provide: PROBES,

@@ -54,7 +54,9 @@ export class EventsService {
 
   async emit(analysisId: string): Promise<EmitOutcome> {
     const rec = await this.analyses.get(analysisId);
-    if (!rec || (rec.status !== 'completed' && rec.status !== 'failed')) return { analysisId, events: [], deliveries: [], drift: null };
+    // A supply-chain rejection (unsigned, untrusted source) is reported as analysis.failed, with
+    // status `rejected` and the reason in the payload: analysts must hear about it.
+    if (!rec || (rec.status !== 'completed' && rec.status !== 'failed' && rec.status !== 'rejected')) return { analysisId, events: [], deliveries: [], drift: null };
     const previous = await this.previousAnalysis(rec);
     let drift: Drift | null = null;
     if (rec.watchId && previous && rec.status === 'completed') drift = await this.drift(rec, previous);

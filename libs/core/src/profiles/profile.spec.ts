@@ -8,6 +8,18 @@ mkdirSync(join(dir, 'rules'));
 writeFileSync(join(dir, 'rules', 'a.yaml'), '- list: x\n  items: []\n');
 
 describe('parseProfile', () => {
+  it('parses the supply-chain policy: registry prefixes, local images, the cosign public key', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    writeFileSync(join(dir, 'cosign.pub'), pem);
+    const p = parseProfile(join(dir, 'p.yaml'), 'supplyChain: {registries: ["127.0.0.1:5000/team/", "reg.example.com"], allowLocal: false, signature: {publicKey: cosign.pub}}\n', dir);
+    expect(p.supplyChain).toEqual({ registries: ['127.0.0.1:5000/team', 'reg.example.com'], allowLocal: false, signature: { keyFile: join(dir, 'cosign.pub'), publicKeyPem: pem } });
+    expect(parseProfile(join(dir, 'p.yaml'), 'name: p\n', dir).supplyChain).toEqual({ allowLocal: true });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    writeFileSync(join(dir, 'rsa.pub'), rsa);
+    expect(() => parseProfile(join(dir, 'p.yaml'), 'supplyChain: {signature: {publicKey: rsa.pub}}\n', dir)).toThrow(/ECDSA P-256/);
+  });
+
   it('parses limits with units and resolves rule globs', () => {
     const p = parseProfile(join(dir, 'p.yaml'), 'name: p\nlimits: {memory: 128m, pids: 64, window: 2m, output: 8k}\nrules: [rules/*.yaml]\n', dir);
     expect(p.limits).toMatchObject({ memoryBytes: 128 * 1024 * 1024, pids: 64, windowSeconds: 120, outputBytes: 8192 });
@@ -31,6 +43,11 @@ describe('parseProfile', () => {
     ['colour: red\n', 'colour'],
     ['name: Bad Name\n', 'name'],
     ['limits: [1\n', 'line'],
+    ['supplyChain: {registries: ["not a host"]}\n', 'supplyChain.registries'],
+    ['supplyChain: {allowLocal: maybe}\n', 'supplyChain.allowLocal'],
+    ['supplyChain: {signature: {publicKey: missing.pub}}\n', 'supplyChain.signature.publicKey'],
+    ['supplyChain: {signature: {publicKey: rules/a.yaml}}\n', 'supplyChain.signature.publicKey'],
+    ['supplyChain: {pin: true}\n', 'supplyChain.pin'],
   ])('names the field for %j', (text, field) => {
     try {
       parseProfile(join(dir, 'bad.yaml'), text, dir);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 
+import { loadCosignPublicKey } from '../image/cosign.js';
 import { PROBE_RUNTIME, PROBES, type ProbeName, RUNTIMES, type RuntimeName } from './probes.js';
 
 export type { ProbeName, RuntimeName };
@@ -34,6 +35,20 @@ export interface SandboxProfile {
     weights?: Partial<Record<(typeof PRIORITIES)[number], number>>;
     thresholds?: { suspicious?: number; malicious?: number };
   };
+  supplyChain: SupplyChainPolicy;
+}
+
+/** The supply-chain gate's policy (first step of every analysis, before anything runs). */
+export interface SupplyChainPolicy {
+  /**
+   * `host[:port][/path prefix]` entries an image must match, on top of `TRUSTED_REGISTRIES` (the
+   * hosts this machine may contact at all): both must allow it. Undefined: the env list alone.
+   */
+  registries?: string[];
+  /** Images with no registry (present only in the local Docker engine) are analysed as they are. */
+  allowLocal: boolean;
+  /** cosign key-based signature required, verified with this public key (PEM, ECDSA P-256). */
+  signature?: { keyFile: string; publicKeyPem: string };
 }
 
 export class ProfileError extends Error {
@@ -49,7 +64,9 @@ export class ProfileError extends Error {
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?$/i;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
-const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'limits', 'rules', 'allow', 'scoring']);
+const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'limits', 'rules', 'allow', 'scoring', 'supplyChain']);
+const KNOWN_SUPPLY_CHAIN = new Set(['registries', 'allowLocal', 'signature']);
+const REGISTRY_PREFIX = /^[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/?$/;
 const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'output', 'trace']);
 
 function parseSize(file: string, field: string, v: unknown): number {
@@ -157,7 +174,44 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
     rules,
     allow: stringList(short, 'allow', o.allow),
     scoring: { weights, thresholds },
+    supplyChain: parseSupplyChain(short, o.supplyChain, profilesDir),
   };
+}
+
+function parseSupplyChain(file: string, v: unknown, dir: string): SupplyChainPolicy {
+  if (v === undefined || v === null) return { allowLocal: true };
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ProfileError(file, 'supplyChain', 'must be a mapping');
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KNOWN_SUPPLY_CHAIN.has(k)) throw new ProfileError(file, `supplyChain.${k}`, 'is not a known field (registries, allowLocal, signature)');
+  let registries: string[] | undefined;
+  if (o.registries !== undefined && o.registries !== null) {
+    registries = stringList(file, 'supplyChain.registries', o.registries).map((r) => r.replace(/\/+$/, ''));
+    for (const r of registries) {
+      if (!REGISTRY_PREFIX.test(r)) throw new ProfileError(file, 'supplyChain.registries', `entry "${r}" is not host[:port][/path prefix]`);
+    }
+  }
+  if (o.allowLocal !== undefined && typeof o.allowLocal !== 'boolean') throw new ProfileError(file, 'supplyChain.allowLocal', 'must be true or false');
+  let signature: SupplyChainPolicy['signature'];
+  if (o.signature !== undefined && o.signature !== null) {
+    const s = o.signature as Record<string, unknown>;
+    if (typeof s !== 'object' || Array.isArray(s)) throw new ProfileError(file, 'supplyChain.signature', 'must be a mapping with publicKey');
+    for (const k of Object.keys(s)) if (k !== 'publicKey') throw new ProfileError(file, `supplyChain.signature.${k}`, 'is not a known field (publicKey)');
+    if (typeof s.publicKey !== 'string' || s.publicKey.length === 0) throw new ProfileError(file, 'supplyChain.signature.publicKey', 'must be the path of a PEM public key');
+    const keyFile = resolve(dir, s.publicKey);
+    let pem: string;
+    try {
+      pem = readFileSync(keyFile, 'utf8');
+    } catch {
+      throw new ProfileError(file, 'supplyChain.signature.publicKey', `cannot read ${keyFile}`);
+    }
+    try {
+      loadCosignPublicKey(pem);
+    } catch (e) {
+      throw new ProfileError(file, 'supplyChain.signature.publicKey', `${keyFile} ${(e as Error).message}`);
+    }
+    signature = { keyFile, publicKeyPem: pem };
+  }
+  return { registries, allowLocal: o.allowLocal === undefined ? true : o.allowLocal, signature };
 }
 
 function expandRuleGlob(file: string, dir: string, pattern: string): string[] {

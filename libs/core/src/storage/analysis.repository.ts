@@ -19,7 +19,7 @@ const UPDATE_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] == '0' then
   local s = redis.call('HGET', KEYS[1], 'status')
-  if s == '"completed"' or s == '"failed"' or s == '"cancelled"' then return -1 end
+  if s == '"completed"' or s == '"failed"' or s == '"cancelled"' or s == '"rejected"' then return -1 end
 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1`;
@@ -60,7 +60,7 @@ export class AnalysisRepository {
 
   /**
    * Applies `patch` atomically unless the record is already terminal (completed, failed,
-   * cancelled) — so a late worker never overwrites a cancellation. Returns the stored record, or
+   * cancelled, rejected) — so a late worker never overwrites a cancellation. Returns the stored record, or
    * null when the record is missing or the update was refused.
    */
   async update(id: string, patch: Partial<AnalysisRecord>, opts: { allowTerminal?: boolean } = {}): Promise<AnalysisRecord | null> {
@@ -111,7 +111,8 @@ export class AnalysisRepository {
   }
 
   async setVerdict(entry: VerdictCacheEntry): Promise<void> {
-    await this.redis.set(Keys.verdict(entry.digest), JSON.stringify(entry));
+    // Subscribers (the admission webhook's in-process cache) drop their copy of this digest.
+    await this.redis.multi().set(Keys.verdict(entry.digest), JSON.stringify(entry)).publish(Keys.verdictChannel, entry.digest).exec();
   }
 
   async getVerdict(digest: string): Promise<VerdictCacheEntry | null> {

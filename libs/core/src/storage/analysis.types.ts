@@ -1,4 +1,7 @@
-export type AnalysisStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** `rejected`: the supply-chain gate refused the image (untrusted source, unsigned, bad signature); nothing ran. */
+export type AnalysisStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'rejected';
+/** Statuses nothing changes any more. */
+export const TERMINAL_STATUSES: readonly AnalysisStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
 export type Verdict = 'clean' | 'suspicious' | 'malicious' | 'inconclusive' | 'error';
 export type AnalysisPhase = 'queued' | 'resolving' | 'starting' | 'observing' | 'collecting' | 'analyzing' | 'done';
 
@@ -40,6 +43,15 @@ export interface AnalysisRecord {
   rescoredAt?: string | null;
   /** Set when the analysis is a rescan of a watch (POST /v1/watches). */
   watchId?: string | null;
+  /** What the supply-chain gate decided (source, pinned digest, signature), or why it rejected the image. */
+  supplyChain?: {
+    source: 'registry' | 'local';
+    digest?: string;
+    resolvedTag?: string;
+    allowedBy?: string;
+    signature: 'verified' | 'not-required';
+  } | null;
+  rejection?: { code: string; reason: string } | null;
 }
 
 export interface VerdictCacheEntry {
@@ -50,4 +62,6 @@ export interface VerdictCacheEntry {
   analysisId: string;
   image: string;
   at: string;
+  /** The highest-scoring findings (rule and priority), for admission denial messages. */
+  topFindings?: { rule: string; priority: string }[];
 }

@@ -28,4 +28,10 @@ export const Keys = {
   imageLastCompleted: (image: string) => `${KEY_PREFIX}image-last:${image}`,
   /** Set of finding-set keys with an open ticket for one subscription and image repository. */
   openTickets: (webhookId: string, repository: string) => `${KEY_PREFIX}tickets-open:${webhookId}:${encodeURIComponent(repository)}`,
+  /** Pub/sub: a digest whose verdict was just written (admission caches drop it). */
+  verdictChannel: `${KEY_PREFIX}verdict-updated`,
+  /** Admission: analyses it enqueued, by digest or reference (deduplication, with a TTL). */
+  admissionPending: (key: string) => `${KEY_PREFIX}admission:pending:${key}`,
+  /** Admission: hash namespace → JSON {mode, sandbox}, learnt from Namespace AdmissionReviews. */
+  admissionNamespaces: `${KEY_PREFIX}admission:namespaces`,
 } as const;

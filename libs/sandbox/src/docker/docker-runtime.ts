@@ -78,7 +78,10 @@ export class DockerRuntime implements SandboxRuntime {
     }
     const repoDigests = info.RepoDigests ?? [];
     if (ref.digest) {
-      const ok = info.Id === ref.digest || repoDigests.some((d) => d.endsWith(`@${ref.digest}`));
+      // A registry image must carry exactly this repo digest (what the supply-chain gate pinned and pulled).
+      const ok = ref.registry
+        ? repoDigests.includes(`${ref.name}@${ref.digest}`)
+        : info.Id === ref.digest || repoDigests.some((d) => d.endsWith(`@${ref.digest}`));
       if (!ok) throw new ImageVerificationError(`image ${ref.raw}: local image ${info.Id} does not match the pinned digest ${ref.digest}`);
     }
     const repoDigest = repoDigests.find((d) => d.startsWith(`${ref.name}@`)) ?? repoDigests[0];

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
-export const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'rejected'] as const;
 export const VERDICTS = ['clean', 'suspicious', 'malicious', 'inconclusive', 'error'] as const;
 
 export class ListAnalysesDto {

@@ -1,0 +1,79 @@
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { type AppConfig } from '#core/config/config';
+import { RegistryClient } from '#core/image/registry-client';
+import { CONFIG } from '#core/nest/tokens';
+import { AnalysesService } from '../analyses/analyses.service.js';
+import type { CreateAnalysisDto } from '../analyses/dto/create-analysis.dto.js';
+import { type AdmissionConfig } from './admission.config.js';
+import { AdmissionServer } from './admission.server.js';
+import { AdmissionService } from './admission.service.js';
+import { NamespaceModes } from './namespace-mode.cache.js';
+import { TagResolver } from './tag.cache.js';
+import { VerdictCache } from './verdict.cache.js';
+
+export const ADMISSION_CONFIG = Symbol('ADMISSION_CONFIG');
+
+/**
+ * Redis connections of the admission path: no offline queue and a command timeout, so a Redis that
+ * is down fails a lookup at once and a slow one within the budget (the REST app's connection
+ * queues commands and waits, which is right for it and wrong here).
+ */
+function admissionRedis(url: string, name: string, commandTimeoutMs?: number): Redis {
+  const r = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs, connectionName: name, retryStrategy: (n) => Math.min(n * 200, 2000) });
+  const logger = new Logger('Redis');
+  let last = 0;
+  r.on('error', (e: Error) => {
+    if (Date.now() - last > 5000) {
+      last = Date.now();
+      logger.warn(`${name}: ${e.message}`);
+    }
+  });
+  return r;
+}
+
+/** Starts and stops the webhook's HTTPS server with the API app (only when TLS files are configured). */
+@Injectable()
+class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private server?: AdmissionServer;
+  private readonly conns: Redis[] = [];
+
+  constructor(
+    @Inject(ADMISSION_CONFIG) private readonly admission: AdmissionConfig,
+    @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly analyses: AnalysesService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.admission.enabled) return;
+    const redis = admissionRedis(this.config.redisUrl, 'quarantine-admission', this.admission.budgetMs);
+    const subscriber = admissionRedis(this.config.redisUrl, 'quarantine-admission-sub');
+    this.conns.push(redis, subscriber);
+    const verdicts = new VerdictCache(redis, subscriber, this.admission.verdictTtlMs);
+    await verdicts.start();
+    const namespaces = new NamespaceModes(redis, this.admission.defaultMode);
+    await namespaces.start();
+    const submitter = {
+      submit: (image: string, profile: string) => this.analyses.submit({ image, profile } as CreateAnalysisDto, { keyId: 'admission', name: 'admission webhook', role: 'analyst' }),
+    };
+    const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000 }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries);
+    this.server = new AdmissionServer(this.admission, service);
+    await this.server.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server?.stop();
+    for (const c of this.conns) c.disconnect();
+  }
+}
+
+/** The admission webhook: its own HTTPS listener (ADMISSION_PORT) beside the REST port. */
+@Module({})
+export class AdmissionModule {
+  static forRoot(admission: AdmissionConfig): DynamicModule {
+    return {
+      module: AdmissionModule,
+      providers: [{ provide: ADMISSION_CONFIG, useValue: admission }, AnalysesService, AdmissionLifecycle],
+    };
+  }
+}

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A minimal Docker Registry HTTP API v2 client (anonymous): resolve a tag to its manifest digest,
+ * fetch manifests and blobs, and check that what came back hashes to the digest asked for.
+ * Plain HTTP for loopback registries (as Docker does for 127.0.0.0/8 and localhost), HTTPS otherwise.
+ */
+
+export const MEDIA_TYPES = {
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+} as const;
+
+/** Every manifest kind we accept, index/list first: a multi-arch tag resolves to its index digest (what `docker pull` pins). */
+export const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest].join(', ');
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+export class RegistryError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status when the registry answered; undefined for network errors and timeouts. */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}
+
+export interface Manifest {
+  digest: string;
+  mediaType: string;
+  body: Buffer;
+  json: {
+    mediaType?: string;
+    layers?: { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[];
+    manifests?: { mediaType: string; digest: string }[];
+  };
+}
+
+export interface RegistryClientOptions {
+  /** Per-request timeout, ms. */
+  timeoutMs?: number;
+}
+
+export function sha256Digest(body: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
+export function isLoopbackRegistry(host: string): boolean {
+  const name = host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+export class RegistryClient {
+  private readonly timeoutMs: number;
+
+  constructor(opts: RegistryClientOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  baseUrl(registry: string): string {
+    return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}/v2`;
+  }
+
+  /** Resolves a tag (or checks a digest) to the manifest digest the registry serves for it. */
+  async resolve(registry: string, repository: string, reference: string, signal?: AbortSignal): Promise<{ digest: string; mediaType: string }> {
+    const url = `${this.baseUrl(registry)}/${repository}/manifests/${encodeURIComponent(reference)}`;
+    const head = await this.request(url, { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT } }, signal);
+    const digest = head.headers.get('docker-content-digest');
+    if (head.ok && digest && DIGEST.test(digest)) {
+      if (DIGEST.test(reference) && digest !== reference) throw new RegistryError(`registry ${registry} answered digest ${digest} for ${reference}`);
+      return { digest, mediaType: head.headers.get('content-type') ?? '' };
+    }
+    if (head.status === 404) throw new RegistryError(`${registry}/${repository}:${reference} does not exist in the registry`, 404);
+    if (!head.ok) throw new RegistryError(`registry ${registry} answered ${head.status} for ${repository}:${reference}`, head.status);
+    // No Docker-Content-Digest on HEAD: GET the manifest and hash it ourselves.
+    const m = await this.manifest(registry, repository, reference, signal);
+    return { digest: m.digest, mediaType: m.mediaType };
+  }
+
+  /** GETs a manifest; when `reference` is a digest, the body must hash to it. */
+  async manifest(registry: string, repository: string, reference: string, signal?: AbortSignal): Promise<Manifest> {
+    const url = `${this.baseUrl(registry)}/${repository}/manifests/${encodeURIComponent(reference)}`;
+    const res = await this.request(url, { headers: { accept: MANIFEST_ACCEPT } }, signal);
+    if (res.status === 404) throw new RegistryError(`${registry}/${repository}:${reference}: manifest not found`, 404);
+    if (!res.ok) throw new RegistryError(`registry ${registry} answered ${res.status} for manifest ${repository}:${reference}`, res.status);
+    const body = Buffer.from(await res.arrayBuffer());
+    const digest = sha256Digest(body);
+    if (DIGEST.test(reference) && digest !== reference) throw new RegistryError(`manifest ${repository}@${reference} from ${registry} hashes to ${digest}`);
+    const header = res.headers.get('docker-content-digest');
+    if (header && header !== digest) throw new RegistryError(`manifest ${repository}:${reference} from ${registry}: Docker-Content-Digest ${header} does not match its content (${digest})`);
+    let json: Manifest['json'];
+    try {
+      json = JSON.parse(body.toString('utf8')) as Manifest['json'];
+    } catch {
+      throw new RegistryError(`manifest ${repository}:${reference} from ${registry} is not JSON`);
+    }
+    return { digest, mediaType: res.headers.get('content-type') ?? json.mediaType ?? '', body, json };
+  }
+
+  /** GETs a blob; its content must hash to `digest`. */
+  async blob(registry: string, repository: string, digest: string, maxBytes = 1024 * 1024, signal?: AbortSignal): Promise<Buffer> {
+    if (!DIGEST.test(digest)) throw new RegistryError(`blob digest "${digest}" is not sha256:<hex>`);
+    const res = await this.request(`${this.baseUrl(registry)}/${repository}/blobs/${digest}`, {}, signal);
+    if (!res.ok) throw new RegistryError(`registry ${registry} answered ${res.status} for blob ${repository}@${digest}`, res.status);
+    const len = Number(res.headers.get('content-length') ?? 0);
+    if (len > maxBytes) throw new RegistryError(`blob ${digest} is ${len} bytes (limit ${maxBytes})`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (body.length > maxBytes) throw new RegistryError(`blob ${digest} is larger than ${maxBytes} bytes`);
+    if (sha256Digest(body) !== digest) throw new RegistryError(`blob ${repository}@${digest} from ${registry} does not match its digest`);
+    return body;
+  }
+
+  /**
+   * One request; a 401 with `WWW-Authenticate: Bearer realm=…,service=…,scope=…` gets an anonymous
+   * token from the realm (the registry token flow Docker Hub, GHCR and distribution's token auth use)
+   * and is retried once with it. Tokens are cached per registry and scope until they expire.
+   */
+  private async request(url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
+    const host = new URL(url).host;
+    const cached = this.tokenFor(host, scopeOf(url));
+    const first = await this.send(url, withAuth(init, cached), signal);
+    if (first.status !== 401) return first;
+    const challenge = parseBearerChallenge(first.headers.get('www-authenticate'));
+    if (!challenge) return first;
+    await first.arrayBuffer().catch(() => undefined);
+    const token = await this.fetchToken(host, challenge, signal);
+    return this.send(url, withAuth(init, token), signal);
+  }
+
+  private readonly tokens = new Map<string, { token: string; until: number }>();
+
+  private tokenFor(host: string, scope: string | undefined): string | undefined {
+    const t = this.tokens.get(`${host}|${scope ?? ''}`);
+    return t && t.until > Date.now() ? t.token : undefined;
+  }
+
+  private async fetchToken(host: string, c: BearerChallenge, signal?: AbortSignal): Promise<string> {
+    const realm = new URL(c.realm);
+    if (realm.protocol !== 'https:' && !isLoopbackRegistry(realm.host)) throw new RegistryError(`registry ${host}: token realm ${c.realm} is not HTTPS`);
+    if (c.service) realm.searchParams.set('service', c.service);
+    if (c.scope) realm.searchParams.set('scope', c.scope);
+    const res = await this.send(realm.toString(), { headers: { accept: 'application/json' } }, signal);
+    if (!res.ok) throw new RegistryError(`registry ${host}: token endpoint answered ${res.status}`, res.status === 404 ? 502 : res.status);
+    const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string; expires_in?: number };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError(`registry ${host}: token endpoint returned no token`);
+    const ttl = Math.max(10, Math.min(body.expires_in ?? 60, 3600)) * 1000;
+    this.tokens.set(`${host}|${c.scope ?? ''}`, { token, until: Date.now() + ttl - 5000 });
+    return token;
+  }
+
+  private async send(url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    try {
+      return await fetch(url, { ...init, redirect: 'follow', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      const why = err.name === 'TimeoutError' ? `timed out after ${this.timeoutMs} ms` : err.cause?.code ?? err.message;
+      throw new RegistryError(`registry request ${init.method ?? 'GET'} ${url} failed: ${why}`);
+    }
+  }
+}
+
+interface BearerChallenge {
+  realm: string;
+  service?: string;
+  scope?: string;
+}
+
+/** `Bearer realm="https://auth.example/token",service="registry",scope="repository:a/b:pull"`. */
+export function parseBearerChallenge(header: string | null): BearerChallenge | undefined {
+  if (!header || !/^bearer\s/i.test(header)) return undefined;
+  const params: Record<string, string> = {};
+  for (const m of header.slice(7).matchAll(/([A-Za-z]+)="([^"]*)"/g)) params[m[1].toLowerCase()] = m[2];
+  return params.realm ? { realm: params.realm, service: params.service, scope: params.scope } : undefined;
+}
+
+/** The pull scope a /v2/<repo>/(manifests|blobs)/… URL needs, for the token cache key. */
+function scopeOf(url: string): string | undefined {
+  const m = /\/v2\/(.+)\/(?:manifests|blobs)\//.exec(new URL(url).pathname);
+  return m ? `repository:${m[1]}:pull` : undefined;
+}
+
+function withAuth(init: RequestInit, token: string | undefined): RequestInit {
+  if (!token) return init;
+  return { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } };
+}

@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { e2eProfilesDir } from '../support/profiles.js';
+import { cosignKeyPair, cosignSign, pushImage, REGISTRY, registryUp, removeLocalTags, removeTestCopies } from '../support/registry.js';
+import { client, type Stack, startStack, waitFor } from '../support/stack.js';
+import { WebhookReceiver, freeLoopbackPort } from '../support/webhook-receiver.js';
+
+// The supply-chain gate through the real API and worker (Redis db 19), the real local registry
+// (docker-registry on loopback) and real Docker pulls by digest.
+const run = `q-sc-${Date.now().toString(36)}`;
+const key = cosignKeyPair();
+
+describe('supply-chain gate: the first step of every analysis', () => {
+  let stack: Stack;
+  let api: ReturnType<typeof client>;
+  let profiles: string;
+  let helloDigest: string;
+  const pushed: string[] = [];
+  let receiver: WebhookReceiver;
+  const secret = 'whsec_' + Buffer.from('supply-chain-e2e-secret-0123456789').toString('base64');
+
+  beforeAll(async () => {
+    if (!(await registryUp())) throw new Error(`no registry on ${REGISTRY}: run scripts/host-deps.sh`);
+    helloDigest = pushImage('quarantine-samples/hello:latest', `${run}/hello`, 'v1');
+    await cosignSign(key, `${run}/hello`, helloDigest);
+    pushImage('quarantine-samples/sleeper:latest', `${run}/sleeper`, 'v1');
+    // Drop the local registry tags: the worker must pull by digest.
+    removeLocalTags([`${REGISTRY}/${run}/hello:v1`, `${REGISTRY}/${run}/sleeper:v1`]);
+    profiles = e2eProfilesDir('3s');
+    writeFileSync(join(profiles, 'cosign.pub'), key.publicKeyPem);
+    const base = ['limits:', '  memory: 64m', '  pids: 32', '  window: 3s', 'rules:', `  - ${join(process.cwd(), 'sandbox-profiles/rules/*.yaml')}`];
+    writeFileSync(join(profiles, 'signed.yaml'), ['name: signed', ...base, 'supplyChain:', `  registries: ["${REGISTRY}/${run}"]`, '  allowLocal: false', '  signature:', '    publicKey: cosign.pub', ''].join('\n'));
+    // Loopback passes the webhooks' SSRF guard only because WEBHOOK_ALLOW_HOSTS allows it here.
+    stack = await startStack({ db: 19, env: { PROFILES_DIR: profiles, TRUSTED_REGISTRIES: REGISTRY, WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32' } });
+    api = client(stack);
+    receiver = new WebhookReceiver(await freeLoopbackPort(), [secret]);
+    await receiver.start();
+    const sub = await api.call('POST', '/v1/webhooks', { url: `${receiver.url}/failed`, events: ['analysis.failed'], secret });
+    expect(sub.status).toBe(201);
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.stop();
+    removeLocalTags([...pushed, `${REGISTRY}/${run}/hello@${helloDigest}`]);
+    removeTestCopies();
+    if (profiles) rmSync(profiles, { recursive: true, force: true });
+  });
+
+  it('a signed tag is resolved to its digest, pulled by digest, verified and analysed', async () => {
+    const sub = await api.submit({ image: `${REGISTRY}/${run}/hello:v1`, profile: 'signed' });
+    expect(sub.status).toBe(202);
+    const done = await api.waitDone(sub.json.id);
+    expect(done).toMatchObject({ status: 'completed', verdict: 'clean', digest: helloDigest });
+    expect(done.supplyChain).toEqual({ source: 'registry', digest: helloDigest, resolvedTag: 'v1', allowedBy: `${REGISTRY}/${run}`, signature: 'verified' });
+    const local = JSON.parse(execFileSync('docker', ['image', 'inspect', done.imageId, '--format', '{{json .RepoDigests}}'], { encoding: 'utf8' })) as string[];
+    expect(local).toContain(`${REGISTRY}/${run}/hello@${helloDigest}`);
+    pushed.push(`${REGISTRY}/${run}/hello@${helloDigest}`);
+  }, 60_000);
+
+  it('a local-only image (no registry) is analysed as before where the profile allows it', async () => {
+    const sub = await api.submit({ image: 'quarantine-samples/hello:latest', profile: 'e2e' });
+    const done = await api.waitDone(sub.json.id);
+    expect(done).toMatchObject({ status: 'completed', verdict: 'clean', supplyChain: { source: 'local', signature: 'not-required' } });
+    expect(done.digest).toBe(done.imageId);
+  }, 60_000);
+
+  it('an unsigned image ends rejected with the reason; nothing ran and nothing was retried', async () => {
+    const sub = await api.submit({ image: `${REGISTRY}/${run}/sleeper:v1`, profile: 'signed' });
+    const done = await api.waitDone(sub.json.id, 30_000);
+    expect(done).toMatchObject({ status: 'rejected', verdict: null, imageId: null, attempts: 1, rejection: { code: 'unsigned' } });
+    expect(done.error).toContain('no signature');
+    const report = await api.call('GET', `/v1/analyses/${sub.json.id}/report`);
+    expect(report.json).toMatchObject({ status: 'rejected', rejection: { code: 'unsigned' } });
+    expect(report.json.probe).toBeUndefined();
+    const listed = await api.call('GET', '/v1/analyses?status=rejected');
+    expect(listed.json.items.map((x: { id: string }) => x.id)).toContain(sub.json.id);
+    expect((await api.call('DELETE', `/v1/analyses/${sub.json.id}`)).status).toBe(409);
+    // Subscribers hear about it: analysis.failed with status rejected and the reason, signed.
+    await waitFor(() => receiver.at('/failed').some((r) => r.json?.data?.analysisId === sub.json.id), 15_000);
+    const hook = receiver.at('/failed').find((r) => r.json?.data?.analysisId === sub.json.id)!;
+    expect(hook.verifiedBy).toEqual([0]);
+    expect(hook.json).toMatchObject({ type: 'analysis.failed', data: { status: 'rejected', verdict: null } });
+    expect(hook.json.data.error).toContain('no signature');
+  }, 60_000);
+
+  it('an unknown registry and a local-only image (where the profile forbids them) are rejected before any pull', async () => {
+    const foreign = await api.submit({ image: 'registry.example.com/team/app:1', profile: 'e2e' });
+    const f = await api.waitDone(foreign.json.id, 30_000);
+    expect(f).toMatchObject({ status: 'rejected', rejection: { code: 'untrusted-registry' } });
+    expect(f.error).toContain('registry.example.com is not in TRUSTED_REGISTRIES');
+    const localOnly = await api.submit({ image: 'quarantine-samples/hello:latest', profile: 'signed' });
+    expect(await api.waitDone(localOnly.json.id, 30_000)).toMatchObject({ status: 'rejected', rejection: { code: 'local-not-allowed' } });
+  }, 60_000);
+});
