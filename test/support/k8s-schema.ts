@@ -17,14 +17,11 @@ type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: strin
 
 const cache = new Map<string, Validator>();
 
-/** `networking.k8s.io` → `Networking`, `rbac.authorization.k8s.io` → `RbacAuthorization`, core → `Core`. */
+/** `networking.k8s.io` → `Networking`, `rbac.authorization.k8s.io` → `Rbac` (the generator keeps the first label), core → `Core`. */
 function groupPart(group: string): string {
   if (group === '') return 'Core';
-  return group
-    .replace(/\.k8s\.io$/, '')
-    .split('.')
-    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
-    .join('');
+  const first = group.split('.')[0];
+  return first.charAt(0).toUpperCase() + first.slice(1);
 }
 
 export function schemaName(apiVersion: string, kind: string): string {

@@ -205,6 +205,7 @@ class PodWatch {
 
   async open(): Promise<void> {
     if (this.closed) return;
+    const openedAt = Date.now();
     this.handle = await this.client.watchPod(
       this.namespace,
       this.name,
@@ -221,11 +222,15 @@ class PodWatch {
           this.emit();
           return;
         }
-        // The server ends watches after a while: open a new one (its ADDED event carries the current state).
-        void this.open().catch((e: Error) => {
-          this.error = e;
-          this.emit();
-        });
+        // The server ends watches after a while: open a new one (its ADDED event carries the current
+        // state); not in a tight loop if the server keeps closing them at once.
+        const reopen = () =>
+          void this.open().catch((e: Error) => {
+            this.error = e;
+            this.emit();
+          });
+        if (Date.now() - openedAt < 1000) setTimeout(reopen, 200).unref();
+        else reopen();
       },
     );
   }
@@ -514,7 +519,9 @@ class KubernetesSandbox implements Sandbox {
     });
     try {
       const h = await this.opts.client.streamLog(this.ns, SAMPLE_POD, SAMPLE_CONTAINER, sink, { follow: false, limitBytes: capBytes + 1 });
-      await Promise.race([finished, sleep(5000).then(() => h.abort())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([finished, new Promise<void>((r) => (timer = setTimeout(() => (h.abort(), r()), 5000)))]);
+      clearTimeout(timer);
     } catch {
       return { stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false };
     }
