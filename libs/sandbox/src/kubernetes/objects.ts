@@ -234,7 +234,7 @@ export function shQuote(s: string): string {
  * The probe agent, run by `sh` in the sidecar. It marks itself started (the startup probe), finds
  * the held wrapper (comm `hold`, state T) in the shared pid namespace, attaches strace to it,
  * confirms the attachment through TracerPid, and only then resumes it (SIGCONT): strace sees the
- * entrypoint's execve first. strace writes the trace to the container's stdout (read back through
+ * entrypoint's execve first. strace writes the trace to the container's output (read back through
  * the pod log API); the agent's own lines start with AGENT_PREFIX. After strace ends the agent stays
  * up: a sidecar that exits is restarted, and the pod ends when the sample does.
  */
@@ -244,7 +244,8 @@ export function probeAgentScript(): string {
   return [
     'set -u',
     say,
-    'mkdir -p /run/quarantine && : > /run/quarantine/started',
+    'run="${QUARANTINE_RUN_DIR:-/run/quarantine}"',
+    'mkdir -p "$run" && : > "$run/started"',
     'say started',
     'find_held() {',
     '  for d in /proc/[0-9]*; do',
@@ -257,7 +258,9 @@ export function probeAgentScript(): string {
     `uid=$(sed -n 's/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p' /proc/$pid/status)`,
     `gid=$(sed -n 's/^Gid:[[:space:]]*\\([0-9]*\\).*/\\1/p' /proc/$pid/status)`,
     'say held pid=$pid uid=$uid gid=$gid',
-    `strace ${args} -o /proc/self/fd/1 -p "$pid" &`,
+    // `-o |cat`: the same line format as a trace file (no `[pid N]`), written to the container's
+    // stdout without reopening /proc/self/fd/1 (which fails when stdout is a socket).
+    `strace ${args} -o '|cat' -p "$pid" 2>&1 &`,
     'spid=$!',
     'n=0',
     'until grep -q "^TracerPid:[[:space:]]*$spid\\$" /proc/$pid/status 2>/dev/null; do',

@@ -14,6 +14,8 @@ export class TraceWriter {
   records = 0;
   bytes = 0;
   budgetExceeded = false;
+  /** When the last line arrived (written or not). */
+  lastLineAt = 0;
   private budgetBytes = Number.POSITIVE_INFINITY;
   private closed = false;
 
@@ -33,6 +35,7 @@ export class TraceWriter {
   }
 
   async write(line: string): Promise<void> {
+    this.lastLineAt = Date.now();
     if (this.closed || this.budgetExceeded) return;
     const n = Buffer.byteLength(line) + 1;
     if (this.bytes + n > this.budgetBytes) {
@@ -52,6 +55,8 @@ export class TraceWriter {
     this.fh = undefined;
   }
 }
+
+const DRAIN_QUIET_MS = 150;
 
 /** What the probe agent (sidecar) reports through its `#quarantine-probe` control lines. */
 export interface AgentState {
@@ -92,6 +97,11 @@ export class SidecarTraceSession implements ProbeSession {
       }),
     ]);
     clearTimeout(timer);
+    // strace's output passes through a `cat` that may still flush after strace's end: drain until quiet.
+    const drainUntil = Date.now() + Math.min(1000, graceMs);
+    while (!timedOut && Date.now() < drainUntil && Date.now() - this.writer.lastLineAt < DRAIN_QUIET_MS) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
     this.abortStream();
     await this.writer.close();
     const exitCode = this.agent.exitCode ?? null;
