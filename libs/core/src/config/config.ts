@@ -18,6 +18,23 @@ export interface AppConfig {
   trustedRegistries: string[];
   /** BullMQ job lock: a worker that dies mid-analysis loses its job to another after this long. */
   workerLockMs: number;
+  /** The Kubernetes runtime (profiles with `runtime: kubernetes`); see kubernetesConfig(). */
+  kubernetes: KubernetesConfig;
+}
+
+export interface KubernetesConfig {
+  /** K8S_RUNTIME=on: build the Kubernetes runtime (kubeconfig from KUBECONFIG, ~/.kube/config or in-cluster). */
+  enabled: boolean;
+  /** K8S_PROBE_IMAGE: strace + sh + the hold wrapper (deploy/probe-image). */
+  probeImage: string;
+  /** K8S_WORKER_NAMESPACE / K8S_WORKER_SERVICE_ACCOUNT: bound inside each sandbox namespace. */
+  workerNamespace: string;
+  workerServiceAccount: string;
+  /** K8S_FALCO_PODS / K8S_TRACEE_PODS: `<namespace>:<label selector>[:<container>]` of the sensor DaemonSet. */
+  falcoPods?: { namespace: string; labelSelector: string; container: string };
+  traceePods?: { namespace: string; labelSelector: string; container: string };
+  /** K8S_START_ALLOWANCE_SECONDS: scheduling + image pull + probe start before the window. */
+  startAllowanceSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +91,32 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     straceBinary: env.STRACE_BINARY?.trim() || 'strace',
     trustedRegistries: registries(env.TRUSTED_REGISTRIES),
     workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
+    kubernetes: kubernetesConfig(env),
+  };
+}
+
+function kubernetesConfig(env: Env): KubernetesConfig {
+  const flag = (env.K8S_RUNTIME?.trim() || 'off').toLowerCase();
+  if (flag !== 'on' && flag !== 'off') throw new ConfigError('K8S_RUNTIME', `must be "on" or "off", got "${env.K8S_RUNTIME}"`);
+  const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  const workerNamespace = env.K8S_WORKER_NAMESPACE?.trim() || env.POD_NAMESPACE?.trim() || 'quarantine';
+  if (!dns.test(workerNamespace)) throw new ConfigError('K8S_WORKER_NAMESPACE', `is not a namespace name: "${workerNamespace}"`);
+  const workerServiceAccount = env.K8S_WORKER_SERVICE_ACCOUNT?.trim() || 'quarantine-worker';
+  if (!dns.test(workerServiceAccount)) throw new ConfigError('K8S_WORKER_SERVICE_ACCOUNT', `is not a ServiceAccount name: "${workerServiceAccount}"`);
+  const pods = (name: string, def: string) => {
+    const raw = env[name]?.trim() || def;
+    const [namespace, labelSelector, container] = raw.split(':');
+    if (!namespace || !dns.test(namespace) || !labelSelector) throw new ConfigError(name, `must be <namespace>:<label selector>[:<container>], got "${raw}"`);
+    return { namespace, labelSelector, container: container || namespace };
+  };
+  return {
+    enabled: flag === 'on',
+    probeImage: env.K8S_PROBE_IMAGE?.trim() || 'quarantine/probe:latest',
+    workerNamespace,
+    workerServiceAccount,
+    falcoPods: pods('K8S_FALCO_PODS', 'falco:app.kubernetes.io/name=falco:falco'),
+    traceePods: pods('K8S_TRACEE_PODS', 'tracee:app.kubernetes.io/name=tracee:tracee'),
+    startAllowanceSeconds: int(env, 'K8S_START_ALLOWANCE_SECONDS', 180, 10, 3600),
   };
 }
 
