@@ -419,7 +419,7 @@ class KubernetesSandbox implements Sandbox {
     const filter = new SensorFilter(sensor.probe, { namespace: this.ns, containerId });
     const created = Date.parse(String(pod!.metadata?.creationTimestamp ?? '')) || Date.now();
     let ended = false;
-    const session = new SensorTraceSession('', sensor.probe.name, this.writer, filter, () => this.probeStream?.abort(), () => ended, this.opts.sensorSettleMs ?? 1000);
+    const session = new SensorTraceSession(sensor.probe.name, this.writer, filter, () => this.probeStream?.abort(), () => ended, this.opts.sensorSettleMs ?? 1000);
     this.sensorSession = session;
     await this.writer.write(JSON.stringify({ quarantine: { probe: sensor.probe.name, containerId, namespace: this.ns, pod: SAMPLE_POD, node, sensorPod: sensorPod.metadata.name } }));
     const sink = new LineSink((l) => session.line(l));
@@ -435,9 +435,8 @@ class KubernetesSandbox implements Sandbox {
     if (!this.target) throw new ProbeStartError('the sandbox has not started');
     await this.writer.open(tracePath, opts.budgetBytes);
     if (this.mode === 'sensor') {
-      const s = this.sensorSession!;
-      Object.defineProperty(s, 'tracePath', { value: tracePath });
-      return s;
+      this.sensorSession!.tracePath = tracePath;
+      return this.sensorSession!;
     }
     const finished = this.watch
       .until(() => (this.agent.exitCode !== undefined || this.probeStreamEnded ? true : undefined))

@@ -182,9 +182,10 @@ export class SensorFilter {
  */
 export class SensorTraceSession implements ProbeSession {
   private lastLineAt = Date.now();
+  /** Named when the worker attaches (the stream is followed from the sandbox's start). */
+  tracePath = '';
 
   constructor(
-    readonly tracePath: string,
     private readonly probeName: string,
     private readonly writer: TraceWriter,
     private readonly filter: SensorFilter,
