@@ -141,14 +141,30 @@ describe('KubernetesRuntime (fake API at the client boundary)', () => {
     await sandbox.destroy();
   });
 
-  it('window expiry lowers activeDeadlineSeconds (the kubelet kills the pod, status and logs stay)', async () => {
+  it("window expiry: the sidecar's agent kills the sample's processes, the probe survives to report; no pod-wide kill", async () => {
     const client = new FakeKubeClient();
     const sandbox = await runtime(client).create(spec({ limits: { ...spec().limits, windowSeconds: 0.05 } }));
+    const target = await startSidecar(client, sandbox);
+    sandbox.release(target);
+    const waited = sandbox.wait(new AbortController().signal);
+    await client.log('probe', `${AGENT_PREFIX}window expired`, `${AGENT_PREFIX}exit code=0`);
+    client.podEvent('MODIFIED', podWith({ phase: 'Failed', init: [running('probe')], containers: [terminated('sample', 137, 'Error')] }));
+    expect(await waited).toMatchObject({ windowExpired: true, cancelled: false, exitCode: 137 });
+    expect(client.patches).toEqual([]);
+    const pod = client.created.find((o) => o.kind === 'Pod') as unknown as { spec: { initContainers: { name: string; env?: unknown[] }[] } };
+    expect(pod.spec.initContainers.find((c) => c.name === 'probe')?.env).toEqual([{ name: 'QUARANTINE_WINDOW_SECONDS', value: '0.05' }]);
+    await sandbox.destroy();
+  });
+
+  it('window backstop: if the agent does not end the sample, activeDeadlineSeconds is lowered (the kubelet kills the pod, status and logs stay)', async () => {
+    const client = new FakeKubeClient();
+    const sandbox = await runtime(client, { agentWindowBackstopMs: 50 }).create(spec({ limits: { ...spec().limits, windowSeconds: 0.05 } }));
     const target = await startSidecar(client, sandbox);
     client.onPatch = () => client.podEvent('MODIFIED', podWith({ phase: 'Failed', reason: 'DeadlineExceeded', containers: [terminated('sample', 137, 'Error')] }));
     sandbox.release(target);
     const exit = await sandbox.wait(new AbortController().signal);
     expect(exit).toMatchObject({ windowExpired: true, cancelled: false, exitCode: 137 });
+    expect(exit.runMs).toBeGreaterThanOrEqual(90);
     expect(client.patches).toEqual([{ namespace: client.lastNamespace(), name: 'sample', seconds: 1 }]);
     await sandbox.destroy();
     expect(client.deleted).toEqual([client.lastNamespace()]);
@@ -179,6 +195,25 @@ describe('KubernetesRuntime (fake API at the client boundary)', () => {
     expect(fired).toBe(1);
     expect(stats).toMatchObject({ budgetExceeded: true, complete: false, records: 1 });
     await sandbox.destroy();
+  });
+
+  it('a probe killed by the sample (shared pid namespace) makes the trace incomplete, never complete', async () => {
+    const client = new FakeKubeClient();
+    const sandbox = await runtime(client).create(spec());
+    await startSidecar(client, sandbox);
+    const dir = mkdtempSync(join(tmpdir(), 'q-k8s-'));
+    const session = await sandbox.attachProbe!('strace', join(dir, 't'), { budgetBytes: 1 << 20 });
+    await client.log('probe', '7 1700000000.000002 kill(9, SIGKILL) = 0', `${AGENT_PREFIX}exit code=137`);
+    expect(await session.stop(500)).toMatchObject({ complete: false, exitCode: 137, stopError: expect.stringContaining('killed by signal 9') });
+    await sandbox.destroy();
+
+    const silent = new FakeKubeClient();
+    const s2 = await runtime(silent).create(spec());
+    await startSidecar(silent, s2);
+    const session2 = await s2.attachProbe!('strace', join(dir, 't2'), { budgetBytes: 1 << 20 });
+    silent.endLog('probe'); // the agent itself was killed: no exit line
+    expect(await session2.stop(500)).toMatchObject({ complete: false, exitCode: null, stopError: expect.stringContaining("strace's end was not seen") });
+    await s2.destroy();
   });
 
   describe('cleanup on every failure path', () => {

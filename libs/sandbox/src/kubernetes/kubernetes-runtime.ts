@@ -59,11 +59,15 @@ export interface KubernetesRuntimeOptions {
   ephemeralStorageBytes?: number;
   /** How long a sensor's log must stay quiet at stop (default 1000 ms). */
   sensorSettleMs?: number;
+  /** After the window, how long the sidecar's agent has to end the sample before the pod is killed (default 5000 ms). */
+  agentWindowBackstopMs?: number;
   /** How long creates are retried on 403 (RBAC cache after the RoleBinding, the default ServiceAccount not there yet), default 15 s. */
   forbiddenRetryMs?: number;
 }
 
 export const SIDECAR_PROBES: readonly string[] = ['strace'];
+/** How long after the window the worker kills the whole pod if the sidecar's agent has not ended the sample. */
+export const AGENT_WINDOW_BACKSTOP_MS = 5000;
 
 /** Waiting-state reasons that will not resolve by themselves: fail the start at once. */
 const FATAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff']);
@@ -395,7 +399,8 @@ class KubernetesSandbox implements Sandbox {
     else if (msg.startsWith('attached ')) {
       this.agent.attached = kv('pid');
       this.releasedAt = Date.now();
-    } else if (msg.startsWith('failed')) this.agent.failed = msg.slice('failed'.length).trim() || 'failed';
+    } else if (msg.startsWith('window expired')) this.killReason ??= 'window';
+    else if (msg.startsWith('failed')) this.agent.failed = msg.slice('failed'.length).trim() || 'failed';
     else if (msg.startsWith('exit ')) this.agent.exitCode = kv('code');
     this.watch.emit();
   }
@@ -452,7 +457,9 @@ class KubernetesSandbox implements Sandbox {
 
   async wait(signal: AbortSignal): Promise<SandboxExit> {
     const started = this.releasedAt || Date.now();
-    const windowMs = Math.max(0, this.spec.limits.windowSeconds * 1000 - (Date.now() - started));
+    // With the sidecar, the agent ends the window (the probe survives to report); this is the backstop.
+    const backstopMs = this.mode === 'sidecar' ? (this.opts.agentWindowBackstopMs ?? AGENT_WINDOW_BACKSTOP_MS) : 0;
+    const windowMs = Math.max(0, this.spec.limits.windowSeconds * 1000 + backstopMs - (Date.now() - started));
     const window = setTimeout(() => void this.kill('window').catch(() => undefined), windowMs);
     const onAbort = () => void this.kill('cancel').catch(() => undefined);
     signal.addEventListener('abort', onAbort, { once: true });

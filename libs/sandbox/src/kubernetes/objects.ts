@@ -234,7 +234,8 @@ export function shQuote(s: string): string {
  * The probe agent, run by `sh` in the sidecar. It marks itself started (the startup probe), finds
  * the held wrapper (comm `hold`, state T) in the shared pid namespace, attaches strace to it,
  * confirms the attachment through TracerPid, and only then resumes it (SIGCONT): strace sees the
- * entrypoint's execve first. strace writes the trace to the container's output (read back through
+ * entrypoint's execve first. At the end of the window it kills the processes strace traces (the
+ * sample's, not its own), so strace ends normally and the agent reports it. strace writes the trace to the container's output (read back through
  * the pod log API); the agent's own lines start with AGENT_PREFIX. After strace ends the agent stays
  * up: a sidecar that exits is restarted, and the pod ends when the sample does.
  */
@@ -268,10 +269,21 @@ export function probeAgentScript(): string {
     '  n=$((n+1)); if [ "$n" -gt 1000 ]; then say failed strace did not attach within 10 s; kill "$spid"; kill -CONT "$pid"; exec sleep 2147483647; fi',
     '  sleep 0.01',
     'done',
+    // Every process strace traces (-f follows all forks, also reparented ones) is the sample's: at the
+    // window's end the agent kills exactly those, so strace ends normally and the agent reports it.
+    'kill_sample() {',
+    '  for round in 1 2 3 4 5; do',
+    '    for d in /proc/[0-9]*; do grep -q "^TracerPid:[[:space:]]*$spid\\$" "$d/status" 2>/dev/null && kill -KILL "${d#/proc/}" 2>/dev/null; done',
+    '  done',
+    '}',
     'say attached pid=$pid',
     'kill -CONT "$pid"',
+    'wpid=',
+    'if [ "${QUARANTINE_WINDOW_SECONDS:-0}" != 0 ]; then ( sleep "$QUARANTINE_WINDOW_SECONDS"; say window expired; kill_sample ) & wpid=$!; fi',
     'wait "$spid"',
-    'say exit code=$?',
+    'code=$?',
+    'if [ -n "$wpid" ]; then kill "$wpid" 2>/dev/null; fi',
+    'say exit code=$code',
     'exec sleep 2147483647',
   ].join('\n');
 }
@@ -315,6 +327,8 @@ export function samplePodObject(input: SandboxObjectsInput): Obj {
         // A native sidecar: started before the sample, kept running beside it.
         restartPolicy: 'Always',
         command: ['/bin/sh', '-c', probeAgentScript()],
+        // The agent ends the window itself (kills the sample's processes only), so strace reports its end.
+        env: [{ name: 'QUARANTINE_WINDOW_SECONDS', value: String(input.limits.windowSeconds) }],
         startupProbe: { exec: { command: ['cat', '/run/quarantine/started'] }, periodSeconds: 1, failureThreshold: 60 },
         resources: resources(PROBE_RESOURCES),
         // ptrace and SIGCONT of a process owned by another user; nothing else.

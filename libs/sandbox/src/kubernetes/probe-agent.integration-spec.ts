@@ -13,23 +13,26 @@ import { AGENT_PREFIX, probeAgentScript } from './objects.js';
  * private pid namespace also keeps the agent from seeing any other held sandbox on this machine.
  */
 const hold = join(process.cwd(), 'dist/assets/hold');
-let child: ChildProcess | undefined;
+const children: ChildProcess[] = [];
 let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'q-agent-'));
 });
 afterAll(() => {
-  child?.kill('SIGKILL');
+  for (const c of children) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('attaches strace to the held wrapper before releasing it, then reports the end', async () => {
+/** Runs the agent beside a held sample until it reports strace's end; returns its output lines. */
+async function runAgent(sample: string, env: Record<string, string> = {}): Promise<{ lines: string[]; control: string[]; ms: number }> {
   expect(existsSync(hold)).toBe(true);
-  child = spawn('unshare', ['--pid', '--mount-proc', '--kill-child', 'sh', '-c', `${hold} /bin/sh -c 'echo hello-from-sample; cat /nonexistent-file' & exec sh -c "$AGENT"`], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AGENT: probeAgentScript(), QUARANTINE_RUN_DIR: dir },
+  const t0 = Date.now();
+  const child = spawn('unshare', ['--pid', '--mount-proc', '--kill-child', 'sh', '-c', `${hold} /bin/sh -c '${sample}' & exec sh -c "$AGENT"`], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AGENT: probeAgentScript(), QUARANTINE_RUN_DIR: dir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -39,10 +42,15 @@ it('attaches strace to the held wrapper before releasing it, then reports the en
     if (Date.now() > deadline) throw new Error(`agent did not finish: ${out}\n${err}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  const ms = Date.now() - t0;
   child.kill('SIGKILL');
   const lines = out.split('\n').filter(Boolean);
   if (!out.includes('attached')) throw new Error(`agent output:\n${out}\nstderr:\n${err}`);
-  const control = lines.filter((l) => l.startsWith(AGENT_PREFIX)).map((l) => l.slice(AGENT_PREFIX.length));
+  return { lines, control: lines.filter((l) => l.startsWith(AGENT_PREFIX)).map((l) => l.slice(AGENT_PREFIX.length)), ms };
+}
+
+it('attaches strace to the held wrapper before releasing it, then reports the end', async () => {
+  const { lines, control } = await runAgent('echo hello-from-sample; cat /nonexistent-file');
   expect(control[0]).toBe('started');
   expect(control[1]).toMatch(/^held pid=\d+ uid=0 gid=0$/);
   expect(control[2]).toMatch(/^attached pid=\d+$/);
@@ -60,4 +68,11 @@ it('attaches strace to the held wrapper before releasing it, then reports the en
   parser.end();
   expect(events.some((e) => e.type === 'execve')).toBe(true);
   expect(events.some((e) => e.type === 'openat' || e.type === 'open')).toBe(true);
+}, 30_000);
+
+it('ends the window itself: kills the sample, and strace still reports its end', async () => {
+  const { control, lines, ms } = await runAgent('sleep 30', { QUARANTINE_WINDOW_SECONDS: '1' });
+  expect(control.slice(2)).toEqual([expect.stringMatching(/^attached /), 'window expired', 'exit code=0']);
+  expect(ms).toBeLessThan(10_000);
+  expect(lines.some((l) => l.includes('+++ killed by SIGKILL +++'))).toBe(true);
 }, 30_000);

@@ -105,18 +105,24 @@ export class SidecarTraceSession implements ProbeSession {
     this.abortStream();
     await this.writer.close();
     const exitCode = this.agent.exitCode ?? null;
+    // The sample shares the pod's pid namespace with the probe: a root sample (or one with CAP_KILL)
+    // can signal strace. That cannot be prevented there, only detected: the run is then incomplete.
     const stopError = this.agent.failed
       ? `probe agent: ${this.agent.failed}`
       : exitCode === null
-        ? `strace's end was not seen in the probe log${timedOut ? ` within ${graceMs} ms` : ''} (the pod was killed or the stream ended early); the trace may be cut short`
-        : undefined;
+        ? `strace's end was not seen in the probe log${timedOut ? ` within ${graceMs} ms` : ''} (the probe was killed, the pod was killed, or the stream ended early); the trace may be cut short`
+        : exitCode >= 128
+          ? `strace was killed by signal ${exitCode - 128} before the sample ended; the trace is cut short`
+          : exitCode !== 0
+            ? `strace exited with code ${exitCode}`
+            : undefined;
     return {
       probe: 'strace',
       records: this.writer.records,
       bytes: this.writer.bytes,
       lost: 0,
       stopError,
-      complete: exitCode !== null && !this.agent.failed && !this.writer.budgetExceeded,
+      complete: exitCode === 0 && !this.agent.failed && !this.writer.budgetExceeded,
       exitCode,
       budgetExceeded: this.writer.budgetExceeded,
     };
