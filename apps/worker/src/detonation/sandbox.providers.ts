@@ -25,7 +25,7 @@ export const KUBERNETES_RUNTIME = Symbol('KUBERNETES_RUNTIME');
 export function kubernetesRuntime(config: AppConfig): SandboxRuntime | null {
   const k = config.kubernetes;
   if (!k.enabled) return null;
-  const resolver = new RegistryImageResolver({ trustedRegistries: config.trustedRegistries, plainHttpRegistries: (process.env.K8S_PLAIN_HTTP_REGISTRIES ?? '').split(',').map((r) => r.trim()).filter(Boolean) });
+  const resolver = new RegistryImageResolver({ trustedRegistries: config.trustedRegistries, plainHttpRegistries: k.plainHttpRegistries });
   const sensors: Record<string, SensorSource> = {};
   if (k.falcoPods) sensors.falco = { ...k.falcoPods, probe: new FalcoProbe() };
   if (k.traceePods) sensors.tracee = { ...k.traceePods, probe: new TraceeProbe() };

@@ -35,6 +35,8 @@ export interface KubernetesConfig {
   traceePods?: { namespace: string; labelSelector: string; container: string };
   /** K8S_START_ALLOWANCE_SECONDS: scheduling + image pull + probe start before the window. */
   startAllowanceSeconds: number;
+  /** K8S_PLAIN_HTTP_REGISTRIES: trusted registries read over plain HTTP (loopback ones always are). */
+  plainHttpRegistries: string[];
 }
 
 export class ConfigError extends Error {
@@ -117,14 +119,15 @@ function kubernetesConfig(env: Env): KubernetesConfig {
     falcoPods: pods('K8S_FALCO_PODS', 'falco:app.kubernetes.io/name=falco:falco'),
     traceePods: pods('K8S_TRACEE_PODS', 'tracee:app.kubernetes.io/name=tracee:tracee'),
     startAllowanceSeconds: int(env, 'K8S_START_ALLOWANCE_SECONDS', 180, 10, 3600),
+    plainHttpRegistries: registries(env.K8S_PLAIN_HTTP_REGISTRIES, 'K8S_PLAIN_HTTP_REGISTRIES'),
   };
 }
 
-function registries(raw: string | undefined): string[] {
+function registries(raw: string | undefined, variable = 'TRUSTED_REGISTRIES'): string[] {
   if (!raw?.trim()) return [];
   const list = raw.split(',').map((r) => r.trim()).filter(Boolean);
   for (const r of list) {
-    if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(r)) throw new ConfigError('TRUSTED_REGISTRIES', `entry "${r}" is not a host[:port]`);
+    if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(r)) throw new ConfigError(variable, `entry "${r}" is not a host[:port]`);
   }
   return list;
 }
