@@ -15,6 +15,7 @@ echo "[test] typecheck" >&2
 npx tsc -p tsconfig.json --noEmit
 npx jest "$@" --selectProjects unit || status=$?
 npx jest "$@" --runInBand --forceExit --selectProjects integration e2e || status=$?
+bash scripts/test-k8s.sh || status=$?   # real-cluster suite: runs only with KUBECONFIG, says "skipped" otherwise
 if docker ps -aq --filter label=org.quarantine.managed=true | grep -q .; then
   echo "test.sh: sandboxes were left behind:" >&2
   docker ps -a --filter label=org.quarantine.managed=true >&2

@@ -165,6 +165,9 @@ describe('admission webhook (real API process, Redis, registry)', () => {
     // Other namespaces keep the default (enforce); ?mode=warn (a namespaceSelector-split webhook) overrides it.
     expect((await post('/admission/validate', fixture('pod', { app: local(d) }))).json.response.allowed).toBe(false);
     expect((await post('/admission/validate?mode=warn', fixture('pod', { app: local(d) }))).json.response.allowed).toBe(true);
+    // …and so does the mode in the path, as the generated webhook configurations call it.
+    expect((await post('/admission/validate/warn', fixture('pod', { app: local(d) }))).json.response.allowed).toBe(true);
+    expect((await post('/admission/validate/enforce', fixture('pod', { app: local(d) }))).json.response.allowed).toBe(false);
     expect(await stack.redis.hget('q:admission:namespaces', 'staging')).toBe(JSON.stringify({ mode: 'warn', sandbox: false }));
     // A sandbox namespace (excluded by the configurations' namespaceSelector) is let through with a warning if it reaches us.
     const sb = fixture('namespace-warn');

@@ -1,4 +1,6 @@
 import type { ImageRef } from '#core/image/image-ref';
+import type { KubernetesSandboxOptions } from './kubernetes/objects.js';
+import type { ProbeSession } from './probes/probe.js';
 
 /** Label keys on every sandbox, so a reaper can find leftovers after a crash. */
 export const SANDBOX_LABELS = {
@@ -50,6 +52,10 @@ export interface SandboxSpec {
   cpu?: number;
   capabilities: 'default' | 'drop-all';
   limits: SandboxLimits;
+  /** The probe's name: runtimes that run the probe themselves (Kubernetes) pick how from it. */
+  probe?: string;
+  /** The profile's Kubernetes options (runtimeClassName, nodeSelector, tolerations, namespace prefix). */
+  kubernetes?: KubernetesSandboxOptions;
 }
 
 export interface SandboxExit {
@@ -116,6 +122,11 @@ export interface Sandbox {
   output(capBytes: number): Promise<CapturedOutput>;
   /** Stops and removes the sandbox; safe to call more than once and after failures. */
   destroy(): Promise<void>;
+  /**
+   * Sandboxes that run their probe themselves (a Kubernetes sidecar, or a cluster sensor read
+   * through the API) hand back its session here; the worker then attaches no host probe.
+   */
+  attachProbe?(probe: string, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession>;
 }
 
 /** Docker (runc or gVisor) and Kubernetes runtimes implement this; callers and tests depend on it. */

@@ -15,7 +15,8 @@ class BodyTooLarge extends Error {}
 
 /**
  * The webhook's HTTPS listener: a plain `https.Server` beside the REST app, in the same process
- * (see docs/architecture.md). Routes: `POST /admission/validate`, `POST /admission/mutate`,
+ * (see docs/architecture.md). Routes: `POST /admission/validate`, `POST /admission/mutate` (each also
+ * as `…/enforce` and `…/warn`, the mode fixed by the webhook configuration),
  * `GET /admission/verdicts/<digest>` (the injected initContainer), `GET /admission/healthz`.
  * Every review is answered within the budget; malformed ones get a 400 error body (unreadable) or a
  * denial naming the field (readable uid). TLS files are re-read when they change.
@@ -96,9 +97,12 @@ export class AdmissionServer {
     try {
       const url = new URL(req.url ?? '/', 'https://admission');
       const path = url.pathname;
-      if (path === '/admission/validate' || path === '/admission/mutate') {
+      // The mode may come as a path segment (`/admission/validate/warn`: webhook configurations cannot
+      // carry a query string in service.path) or as `?mode=`; otherwise the namespace's label decides.
+      const route = /^\/admission\/(validate|mutate)(?:\/(warn|enforce))?$/.exec(path);
+      if (route) {
         if (req.method !== 'POST') return this.error(res, 405, ErrorCode.ValidationFailed, `${path} accepts POST only`, [{ field: 'method', message: 'must be POST' }]);
-        return await this.review(req, res, path === '/admission/validate' ? 'validate' : 'mutate', url.searchParams.get('mode'));
+        return await this.review(req, res, route[1] as 'validate' | 'mutate', route[2] ?? url.searchParams.get('mode'));
       }
       if (req.method === 'GET' && path.startsWith('/admission/verdicts/')) {
         const digest = decodeURIComponent(path.slice('/admission/verdicts/'.length));

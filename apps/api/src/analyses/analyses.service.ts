@@ -6,7 +6,7 @@ import { DomainException, ErrorCode } from '#core/errors/domain.exception';
 import { parseImageRef } from '#core/image/image-ref';
 import { REDIS } from '#core/nest/tokens';
 import { ProfileRegistry } from '#core/profiles/profile.registry';
-import { PROBE_RUNTIME } from '#core/profiles/probes';
+import { KUBERNETES_PROBES, PROBE_RUNTIME } from '#core/profiles/probes';
 import { JobProducer } from '#core/queue/job-producer';
 import { JobName, jobOptions } from '#core/queue/queue.constants';
 import { AnalysisRepository, type Page } from '#core/storage/analysis.repository';
@@ -38,6 +38,12 @@ export class AnalysesService {
         { field: 'profile', message: 'unknown profile' },
       ]);
     }
+    const probe = dto.probe ?? profile.probe;
+    if (profile.runtime === 'kubernetes' && !KUBERNETES_PROBES.includes(probe)) {
+      throw new DomainException(ErrorCode.ValidationFailed, 400, `profile "${profile.name}" runs on Kubernetes, where probe ${probe} cannot run (${KUBERNETES_PROBES.join(', ')})`, [
+        { field: 'probe', message: `must be one of ${KUBERNETES_PROBES.join(', ')} with profile ${profile.name}` },
+      ]);
+    }
     const rec: AnalysisRecord = {
       id: randomUUID(),
       image: ref.raw,
@@ -45,7 +51,7 @@ export class AnalysesService {
       imageId: null,
       profile: profile.name,
       probe: dto.probe ?? profile.probe,
-      runtime: PROBE_RUNTIME[dto.probe ?? profile.probe],
+      runtime: profile.runtime === 'kubernetes' ? 'kubernetes' : PROBE_RUNTIME[probe],
       status: 'queued',
       phase: 'queued',
       verdict: null,

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { parseImageRef } from '#core/image/image-ref';
 import { SupplyChainGate, SupplyChainNotFound, SupplyChainRejection } from '#core/image/supply-chain';
@@ -13,7 +13,7 @@ import { ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxR
 import { CancellationService } from './cancellation.service.js';
 import { RunAnalyzer } from './run-analyzer.js';
 import type { RunFacts } from './run-facts.js';
-import { PROBES, type ProbeRegistry, SANDBOX_RUNTIME } from './sandbox.providers.js';
+import { KUBERNETES_RUNTIME, PROBES, type ProbeRegistry, SANDBOX_RUNTIME } from './sandbox.providers.js';
 
 export interface DetonateOutcome {
   analysisId: string;
@@ -40,7 +40,15 @@ export class DetonationService {
     @Inject(SANDBOX_RUNTIME) private readonly runtime: SandboxRuntime,
     @Inject(PROBES) private readonly probes: ProbeRegistry,
     private readonly supplyChain: SupplyChainGate,
+    @Optional() @Inject(KUBERNETES_RUNTIME) private readonly kubernetes: SandboxRuntime | null = null,
   ) {}
+
+  /** The runtime a profile asks for: Docker (runc / runsc) or Kubernetes (when K8S_RUNTIME=on). */
+  private runtimeFor(profileRuntime: string): SandboxRuntime {
+    if (profileRuntime !== 'kubernetes') return this.runtime;
+    if (!this.kubernetes) throw new UnrecoverableError('the profile needs the kubernetes runtime, which this worker does not run (K8S_RUNTIME=on)');
+    return this.kubernetes;
+  }
 
   async run(analysisId: string, attempt: number): Promise<DetonateOutcome> {
     const rec = await this.repo.get(analysisId);
@@ -52,6 +60,14 @@ export class DetonationService {
     const probe = this.probes.get(rec.probe);
     if (!probe) throw new UnrecoverableError(`probe "${rec.probe}" is not available in this worker`);
     const runtime = rec.runtime === 'runsc' ? 'runsc' : 'runc';
+    const onKubernetes = profile.runtime === 'kubernetes';
+    let rt: SandboxRuntime;
+    try {
+      rt = this.runtimeFor(profile.runtime);
+    } catch (e) {
+      await this.fail(analysisId, (e as Error).message);
+      throw e;
+    }
     const startedAt = rec.startedAt ?? new Date().toISOString();
     if (!(await this.repo.update(analysisId, { status: "running", phase: "resolving", startedAt, attempts: rec.attempts + 1 }))) {
       return { analysisId, outcome: 'cancelled' };
@@ -67,19 +83,33 @@ export class DetonationService {
         ...(gate.digest ? { digest: gate.digest } : {}),
       });
       // Registry images are pulled by digest; the runtime checks the local image's RepoDigests include it.
-      const image = await this.runtime.resolveImage(gate.ref);
+      const image = await rt.resolveImage(gate.ref);
       const resolveMs = Date.now() - t0;
       await this.repo.update(analysisId, { digest: image.digest, imageId: image.imageId, phase: 'starting' });
       // A previous attempt (a worker that died) may have left its sandbox behind.
-      await this.runtime.reap({ analysisId });
+      await rt.reap({ analysisId });
       const dir = await this.artifacts.ensureDir(analysisId);
       const tracePath = join(dir, 'trace.raw');
       const t1 = Date.now();
-      sandbox = await this.runtime.create({ analysisId, image, runtime, hold: probe.attachesToProcess, dockerRuntimeName: probe.dockerRuntimeName, cpu: probe.sharesCpuWithSample && profile.limits.cpus <= 1 ? this.nextCpu() : undefined, capabilities: profile.capabilities, limits: profile.limits });
+      sandbox = await rt.create({
+        analysisId,
+        image,
+        runtime,
+        hold: probe.attachesToProcess,
+        dockerRuntimeName: probe.dockerRuntimeName,
+        cpu: !onKubernetes && probe.sharesCpuWithSample && profile.limits.cpus <= 1 ? this.nextCpu() : undefined,
+        capabilities: profile.capabilities,
+        limits: profile.limits,
+        probe: probe.name,
+        kubernetes: profile.kubernetes,
+      });
       const t2 = Date.now();
       const target = await sandbox.start();
       const t3 = Date.now();
-      const session = await probe.attach(target, tracePath, { budgetBytes: profile.limits.traceBytes });
+      // A sandbox that runs its probe itself (Kubernetes sidecar or cluster sensor) hands its session back.
+      const session = sandbox.attachProbe
+        ? await sandbox.attachProbe(probe.name, tracePath, { budgetBytes: profile.limits.traceBytes })
+        : await probe.attach(target, tracePath, { budgetBytes: profile.limits.traceBytes });
       const box = sandbox;
       session.onBudgetExceeded(() => void box.kill('budget'));
       const t4 = Date.now();
@@ -100,7 +130,7 @@ export class DetonationService {
         imageRef: rec.image,
         image,
         profile,
-        sandbox: { id: sandbox.id, name: sandbox.name, hostname: sandbox.hostname, runtime },
+        sandbox: { id: sandbox.id, name: sandbox.name, hostname: sandbox.hostname, runtime: onKubernetes ? 'kubernetes' : runtime },
         tracePath,
         target,
         exit,

@@ -13,9 +13,33 @@ import { PerfProbe } from '#sandbox/probes/perf.probe';
 import { FtraceProbe } from '#sandbox/probes/ftrace.probe';
 import { GvisorProbe } from '#sandbox/probes/gvisor.probe';
 import { TraceeProbe } from '#sandbox/probes/tracee.probe';
+import { ClientNodeKubeClient } from '#sandbox/kubernetes/kube-client';
+import { KubernetesRuntime, type SensorSource } from '#sandbox/kubernetes/kubernetes-runtime';
+import { RegistryImageResolver } from '#sandbox/kubernetes/registry-resolver';
+import type { SandboxRuntime } from '#sandbox/sandbox-runtime';
 
 export const SANDBOX_RUNTIME = Symbol('SANDBOX_RUNTIME');
 export const PROBES = Symbol('PROBES');
+/** The Kubernetes runtime for `runtime: kubernetes` profiles, or null when K8S_RUNTIME is off. */
+export const KUBERNETES_RUNTIME = Symbol('KUBERNETES_RUNTIME');
+
+/** Builds the Kubernetes runtime from config (kubeconfig: KUBECONFIG, ~/.kube/config, or in-cluster). */
+export function kubernetesRuntime(config: AppConfig): SandboxRuntime | null {
+  const k = config.kubernetes;
+  if (!k.enabled) return null;
+  const resolver = new RegistryImageResolver({ trustedRegistries: config.trustedRegistries, plainHttpRegistries: k.plainHttpRegistries });
+  const sensors: Record<string, SensorSource> = {};
+  if (k.falcoPods) sensors.falco = { ...k.falcoPods, probe: new FalcoProbe() };
+  if (k.traceePods) sensors.tracee = { ...k.traceePods, probe: new TraceeProbe() };
+  return new KubernetesRuntime({
+    client: new ClientNodeKubeClient(),
+    resolveImage: (ref) => resolver.resolve(ref),
+    probeImage: k.probeImage,
+    workerServiceAccount: { namespace: k.workerNamespace, name: k.workerServiceAccount },
+    sensors,
+    startAllowanceSeconds: k.startAllowanceSeconds,
+  });
+}
 
 export type ProbeRegistry = ReadonlyMap<string, Probe>;
 
@@ -29,6 +53,7 @@ export const sandboxProviders: Provider[] = [
         trustedRegistries: config.trustedRegistries,
       }),
   },
+  { provide: KUBERNETES_RUNTIME, inject: [CONFIG], useFactory: kubernetesRuntime },
   {
     provide: SupplyChainGate,
     inject: [CONFIG],

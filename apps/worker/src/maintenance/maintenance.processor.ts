@@ -1,14 +1,17 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobProducer } from '#core/queue/job-producer';
 import { JobName, QueueName, assertNever } from '#core/queue/queue.constants';
 import type { SandboxRuntime } from '#sandbox/sandbox-runtime';
-import { SANDBOX_RUNTIME } from '../detonation/sandbox.providers.js';
+import { KUBERNETES_RUNTIME, SANDBOX_RUNTIME } from '../detonation/sandbox.providers.js';
 
 export const MAINTENANCE_HANDLED: readonly JobName[] = [JobName.ReapSandboxes];
 
-/** Removes sandboxes left past their deadline by a crashed worker; scheduled every minute. */
+/**
+ * Removes sandboxes left past their deadline by a crashed worker, scheduled every minute: Docker
+ * containers, and Kubernetes sandbox namespaces (found by label, aged by their deadline annotation).
+ */
 @Processor(QueueName.Maintenance)
 export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(MaintenanceProcessor.name);
@@ -16,6 +19,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   constructor(
     @Inject(SANDBOX_RUNTIME) private readonly runtime: SandboxRuntime,
     private readonly producer: JobProducer,
+    @Optional() @Inject(KUBERNETES_RUNTIME) private readonly kubernetes: SandboxRuntime | null = null,
   ) {
     super();
   }
@@ -28,9 +32,15 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     const name = job.name as JobName.ReapSandboxes;
     switch (name) {
       case JobName.ReapSandboxes: {
-        const removed = await this.runtime.reap({});
+        // Each runtime on its own: a worker that only runs Kubernetes sandboxes has no Docker engine.
+        const [docker, k8s] = await Promise.allSettled([this.runtime.reap({}), this.kubernetes ? this.kubernetes.reap({}) : Promise.resolve([])]);
+        const removed = docker.status === 'fulfilled' ? docker.value : [];
+        const namespaces = k8s.status === 'fulfilled' ? k8s.value : [];
         if (removed.length) this.logger.warn({ msg: 'reaped leftover sandboxes', jobId: job.id, count: removed.length, ids: removed });
-        return { removed: removed.length };
+        if (namespaces.length) this.logger.warn({ msg: 'reaped leftover sandbox namespaces', jobId: job.id, count: namespaces.length, namespaces });
+        if (k8s.status === 'rejected') throw k8s.reason;
+        if (docker.status === 'rejected' && !this.kubernetes) throw docker.reason;
+        return { removed: removed.length + namespaces.length };
       }
       default:
         return assertNever(name);

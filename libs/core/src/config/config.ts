@@ -21,6 +21,25 @@ export interface AppConfig {
   workerLockMs: number;
   /** Watches (scheduled rescans) and webhook deliveries. */
   webhooks: WebhookConfig;
+  /** The Kubernetes runtime (profiles with `runtime: kubernetes`); see kubernetesConfig(). */
+  kubernetes: KubernetesConfig;
+}
+
+export interface KubernetesConfig {
+  /** K8S_RUNTIME=on: build the Kubernetes runtime (kubeconfig from KUBECONFIG, ~/.kube/config or in-cluster). */
+  enabled: boolean;
+  /** K8S_PROBE_IMAGE: strace + sh + the hold wrapper (deploy/probe-image). */
+  probeImage: string;
+  /** K8S_WORKER_NAMESPACE / K8S_WORKER_SERVICE_ACCOUNT: bound inside each sandbox namespace. */
+  workerNamespace: string;
+  workerServiceAccount: string;
+  /** K8S_FALCO_PODS / K8S_TRACEE_PODS: `<namespace>:<label selector>[:<container>]` of the sensor DaemonSet. */
+  falcoPods?: { namespace: string; labelSelector: string; container: string };
+  traceePods?: { namespace: string; labelSelector: string; container: string };
+  /** K8S_START_ALLOWANCE_SECONDS: scheduling + image pull + probe start before the window. */
+  startAllowanceSeconds: number;
+  /** K8S_PLAIN_HTTP_REGISTRIES: trusted registries read over plain HTTP (loopback ones always are). */
+  plainHttpRegistries: string[];
 }
 
 export class ConfigError extends Error {
@@ -78,14 +97,41 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     trustedRegistries: registries(env.TRUSTED_REGISTRIES),
     workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
     webhooks: loadWebhookConfig(env, int, (v, m) => new ConfigError(v, m)),
+    kubernetes: kubernetesConfig(env),
   };
 }
 
-function registries(raw: string | undefined): string[] {
+function kubernetesConfig(env: Env): KubernetesConfig {
+  const flag = (env.K8S_RUNTIME?.trim() || 'off').toLowerCase();
+  if (flag !== 'on' && flag !== 'off') throw new ConfigError('K8S_RUNTIME', `must be "on" or "off", got "${env.K8S_RUNTIME}"`);
+  const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  const workerNamespace = env.K8S_WORKER_NAMESPACE?.trim() || env.POD_NAMESPACE?.trim() || 'quarantine';
+  if (!dns.test(workerNamespace)) throw new ConfigError('K8S_WORKER_NAMESPACE', `is not a namespace name: "${workerNamespace}"`);
+  const workerServiceAccount = env.K8S_WORKER_SERVICE_ACCOUNT?.trim() || 'quarantine-worker';
+  if (!dns.test(workerServiceAccount)) throw new ConfigError('K8S_WORKER_SERVICE_ACCOUNT', `is not a ServiceAccount name: "${workerServiceAccount}"`);
+  const pods = (name: string, def: string) => {
+    const raw = env[name]?.trim() || def;
+    const [namespace, labelSelector, container] = raw.split(':');
+    if (!namespace || !dns.test(namespace) || !labelSelector) throw new ConfigError(name, `must be <namespace>:<label selector>[:<container>], got "${raw}"`);
+    return { namespace, labelSelector, container: container || namespace };
+  };
+  return {
+    enabled: flag === 'on',
+    probeImage: env.K8S_PROBE_IMAGE?.trim() || 'quarantine/probe:latest',
+    workerNamespace,
+    workerServiceAccount,
+    falcoPods: pods('K8S_FALCO_PODS', 'falco:app.kubernetes.io/name=falco:falco'),
+    traceePods: pods('K8S_TRACEE_PODS', 'tracee:app.kubernetes.io/name=tracee:tracee'),
+    startAllowanceSeconds: int(env, 'K8S_START_ALLOWANCE_SECONDS', 180, 10, 3600),
+    plainHttpRegistries: registries(env.K8S_PLAIN_HTTP_REGISTRIES, 'K8S_PLAIN_HTTP_REGISTRIES'),
+  };
+}
+
+function registries(raw: string | undefined, variable = 'TRUSTED_REGISTRIES'): string[] {
   if (!raw?.trim()) return [];
   const list = raw.split(',').map((r) => r.trim()).filter(Boolean);
   for (const r of list) {
-    if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(r)) throw new ConfigError('TRUSTED_REGISTRIES', `entry "${r}" is not a host[:port]`);
+    if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(r)) throw new ConfigError(variable, `entry "${r}" is not a host[:port]`);
   }
   return list;
 }

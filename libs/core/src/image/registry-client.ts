@@ -36,13 +36,16 @@ export interface Manifest {
   json: {
     mediaType?: string;
     layers?: { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[];
-    manifests?: { mediaType: string; digest: string }[];
+    manifests?: { mediaType: string; digest: string; platform?: { os?: string; architecture?: string } }[];
+    config?: { mediaType?: string; digest: string };
   };
 }
 
 export interface RegistryClientOptions {
   /** Per-request timeout, ms. */
   timeoutMs?: number;
+  /** Registries spoken to over plain HTTP (a cluster-local registry); loopback ones always are. */
+  plainHttpRegistries?: readonly string[];
 }
 
 export function sha256Digest(body: Buffer | string): string {
@@ -56,13 +59,15 @@ export function isLoopbackRegistry(host: string): boolean {
 
 export class RegistryClient {
   private readonly timeoutMs: number;
+  private readonly plainHttp: ReadonlySet<string>;
 
   constructor(opts: RegistryClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.plainHttp = new Set(opts.plainHttpRegistries ?? []);
   }
 
   baseUrl(registry: string): string {
-    return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}/v2`;
+    return `${isLoopbackRegistry(registry) || this.plainHttp.has(registry) ? 'http' : 'https'}://${registry}/v2`;
   }
 
   /** Resolves a tag (or checks a digest) to the manifest digest the registry serves for it. */

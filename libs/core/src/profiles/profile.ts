@@ -3,10 +3,19 @@ import { basename, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 
 import { loadCosignPublicKey } from '../image/cosign.js';
-import { PROBE_RUNTIME, PROBES, type ProbeName, RUNTIMES, type RuntimeName } from './probes.js';
+import { KUBERNETES_PROBES, PROBE_RUNTIME, PROBES, type ProbeName, RUNTIMES, type RuntimeName } from './probes.js';
 
 export type { ProbeName, RuntimeName };
 export const PRIORITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'] as const;
+
+/** A `runtime: kubernetes` profile's `kubernetes:` block (see README, "Kubernetes runtime"). */
+export interface KubernetesProfile {
+  runtimeClassName?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: { key?: string; operator?: 'Exists' | 'Equal'; value?: string; effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute'; tolerationSeconds?: number }[];
+  namespacePrefix?: string;
+  restricted?: boolean;
+}
 
 export interface SandboxProfile {
   name: string;
@@ -36,6 +45,8 @@ export interface SandboxProfile {
     thresholds?: { suspicious?: number; malicious?: number };
   };
   supplyChain: SupplyChainPolicy;
+  /** Only with `runtime: kubernetes`. */
+  kubernetes?: KubernetesProfile;
 }
 
 /** The supply-chain gate's policy (first step of every analysis, before anything runs). */
@@ -64,7 +75,7 @@ export class ProfileError extends Error {
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?$/i;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
-const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'limits', 'rules', 'allow', 'scoring', 'supplyChain']);
+const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'limits', 'rules', 'allow', 'scoring', 'supplyChain', 'kubernetes']);
 const KNOWN_SUPPLY_CHAIN = new Set(['registries', 'allowLocal', 'signature']);
 const REGISTRY_PREFIX = /^[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/?$/;
 const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'output', 'trace']);
@@ -133,9 +144,13 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
   for (const k of Object.keys(limits)) if (!KNOWN_LIMITS.has(k)) throw new ProfileError(short, `limits.${k}`, 'is not a known limit');
   const probe = oneOf(short, 'probe', o.probe, PROBES, 'strace');
   const runtime = oneOf(short, 'runtime', o.runtime, RUNTIMES, PROBE_RUNTIME[probe]);
-  if (runtime !== PROBE_RUNTIME[probe]) {
+  if (runtime === 'kubernetes') {
+    if (!KUBERNETES_PROBES.includes(probe)) throw new ProfileError(short, 'probe', `runtime kubernetes runs ${KUBERNETES_PROBES.join(', ')}, got ${probe}`);
+  } else if (runtime !== PROBE_RUNTIME[probe]) {
     throw new ProfileError(short, 'runtime', `probe ${probe} needs runtime ${PROBE_RUNTIME[probe]}, got ${runtime}`);
   }
+  if (o.kubernetes !== undefined && runtime !== 'kubernetes') throw new ProfileError(short, 'kubernetes', 'is only valid with runtime: kubernetes');
+  const kubernetes = runtime === 'kubernetes' ? parseKubernetes(short, o.kubernetes) : undefined;
   const rules = stringList(short, 'rules', o.rules ?? ['rules/*.yaml']).flatMap((r) => expandRuleGlob(short, profilesDir, r));
   if (rules.length === 0) throw new ProfileError(short, 'rules', 'lists no rule file');
   const scoringRaw = (o.scoring ?? {}) as Record<string, unknown>;
@@ -175,6 +190,7 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
     allow: stringList(short, 'allow', o.allow),
     scoring: { weights, thresholds },
     supplyChain: parseSupplyChain(short, o.supplyChain, profilesDir),
+    ...(kubernetes ? { kubernetes } : {}),
   };
 }
 
@@ -212,6 +228,67 @@ function parseSupplyChain(file: string, v: unknown, dir: string): SupplyChainPol
     signature = { keyFile, publicKeyPem: pem };
   }
   return { registries, allowLocal: o.allowLocal === undefined ? true : o.allowLocal, signature };
+}
+
+const KNOWN_K8S = new Set(['runtimeClassName', 'nodeSelector', 'tolerations', 'namespacePrefix', 'restricted']);
+const KNOWN_TOLERATION = new Set(['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+function parseKubernetes(file: string, v: unknown): KubernetesProfile {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ProfileError(file, 'kubernetes', 'must be a mapping');
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KNOWN_K8S.has(k)) throw new ProfileError(file, `kubernetes.${k}`, `is not a known field (${[...KNOWN_K8S].join(', ')})`);
+  const out: KubernetesProfile = {};
+  if (o.runtimeClassName !== undefined) {
+    if (typeof o.runtimeClassName !== 'string' || !DNS_LABEL.test(o.runtimeClassName) || o.runtimeClassName.length > 63) throw new ProfileError(file, 'kubernetes.runtimeClassName', 'must be a RuntimeClass name (DNS label), e.g. gvisor or kata');
+    out.runtimeClassName = o.runtimeClassName;
+  }
+  if (o.namespacePrefix !== undefined) {
+    if (typeof o.namespacePrefix !== 'string' || !DNS_LABEL.test(o.namespacePrefix) || o.namespacePrefix.length > 20) throw new ProfileError(file, 'kubernetes.namespacePrefix', 'must be a DNS label of at most 20 characters');
+    out.namespacePrefix = o.namespacePrefix;
+  }
+  if (o.restricted !== undefined) {
+    if (typeof o.restricted !== 'boolean') throw new ProfileError(file, 'kubernetes.restricted', 'must be true or false');
+    out.restricted = o.restricted;
+  }
+  if (o.nodeSelector !== undefined) {
+    const ns = o.nodeSelector;
+    if (typeof ns !== 'object' || ns === null || Array.isArray(ns)) throw new ProfileError(file, 'kubernetes.nodeSelector', 'must be a mapping of label to value');
+    for (const [k, val] of Object.entries(ns)) {
+      if (!LABEL_KEY.test(k)) throw new ProfileError(file, `kubernetes.nodeSelector.${k}`, 'is not a valid label key');
+      if (typeof val !== 'string' || !LABEL_VALUE.test(val)) throw new ProfileError(file, `kubernetes.nodeSelector.${k}`, 'must be a valid label value (a string)');
+    }
+    out.nodeSelector = ns as Record<string, string>;
+  }
+  if (o.tolerations !== undefined) {
+    if (!Array.isArray(o.tolerations)) throw new ProfileError(file, 'kubernetes.tolerations', 'must be a list');
+    out.tolerations = o.tolerations.map((t: unknown, i: number) => {
+      const f = `kubernetes.tolerations[${i}]`;
+      if (typeof t !== 'object' || t === null || Array.isArray(t)) throw new ProfileError(file, f, 'must be a mapping');
+      const r = t as Record<string, unknown>;
+      for (const k of Object.keys(r)) if (!KNOWN_TOLERATION.has(k)) throw new ProfileError(file, `${f}.${k}`, `is not a toleration field (${[...KNOWN_TOLERATION].join(', ')})`);
+      const operator = oneOf(file, `${f}.operator`, r.operator, ['Exists', 'Equal'] as const, 'Equal');
+      if (r.key !== undefined && (typeof r.key !== 'string' || !LABEL_KEY.test(r.key))) throw new ProfileError(file, `${f}.key`, 'is not a valid taint key');
+      if (r.value !== undefined && (typeof r.value !== 'string' || !LABEL_VALUE.test(r.value))) throw new ProfileError(file, `${f}.value`, 'must be a valid taint value (a string)');
+      if (operator === 'Exists' && r.value !== undefined) throw new ProfileError(file, `${f}.value`, 'must be empty with operator Exists');
+      if (r.key === undefined && operator !== 'Exists') throw new ProfileError(file, `${f}.key`, 'is required unless operator is Exists');
+      const effect = r.effect === undefined ? undefined : oneOf(file, `${f}.effect`, r.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const, 'NoSchedule');
+      if (r.tolerationSeconds !== undefined && (effect !== 'NoExecute' || typeof r.tolerationSeconds !== 'number' || !Number.isInteger(r.tolerationSeconds))) {
+        throw new ProfileError(file, `${f}.tolerationSeconds`, 'must be an integer, and only with effect NoExecute');
+      }
+      return {
+        ...(r.key !== undefined ? { key: r.key as string } : {}),
+        operator,
+        ...(r.value !== undefined ? { value: r.value as string } : {}),
+        ...(effect ? { effect } : {}),
+        ...(r.tolerationSeconds !== undefined ? { tolerationSeconds: r.tolerationSeconds as number } : {}),
+      };
+    });
+  }
+  return out;
 }
 
 function expandRuleGlob(file: string, dir: string, pattern: string): string[] {

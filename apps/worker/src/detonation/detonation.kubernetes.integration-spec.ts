@@ -1,0 +1,146 @@
+/**
+ * A whole detonation on the Kubernetes runtime through the worker's DetonationService: real Redis
+ * (db 20), real profiles and rules, real analyzer; the Kubernetes API is a fake at the client
+ * boundary (no API server can run here) that plays the kubelet and streams, as the probe sidecar's
+ * log, a real strace capture (libs/analysis/src/probes/__fixtures__/revshell.strace, captured on
+ * this machine by the Docker flow, same strace flags as the sidecar's agent).
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { RegistryClient } from '#core/image/registry-client';
+import { SupplyChainGate } from '#core/image/supply-chain';
+import { ProfileRegistry } from '#core/profiles/profile.registry';
+import { AnalysisRepository } from '#core/storage/analysis.repository';
+import type { AnalysisRecord } from '#core/storage/analysis.types';
+import { ArtifactStore } from '#core/storage/artifact.store';
+import { KubernetesRuntime } from '#sandbox/kubernetes/kubernetes-runtime';
+import { AGENT_PREFIX } from '#sandbox/kubernetes/objects';
+import { StraceProbe } from '#sandbox/probes/strace.probe';
+import type { ResolvedImage, SandboxRuntime } from '#sandbox/sandbox-runtime';
+import { FakeKubeClient, podWith, running, terminated } from '../../../../test/support/fake-kube-client.js';
+import { e2eProfilesDir } from '../../../../test/support/profiles.js';
+import { CancellationService } from './cancellation.service.js';
+import { DetonationService } from './detonation.service.js';
+import { RuleSetCache } from './rule-set.cache.js';
+import { RunAnalyzer } from './run-analyzer.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379/20';
+const fixture = readFileSync(join(process.cwd(), 'libs/analysis/src/probes/__fixtures__/revshell.strace'), 'utf8').split('\n').filter(Boolean);
+const image: ResolvedImage = {
+  imageId: 'sha256:' + 'a'.repeat(64),
+  digest: 'sha256:' + 'b'.repeat(64),
+  repoDigests: ['registry.local:5000/samples/revshell@sha256:' + 'b'.repeat(64)],
+  repoTags: [],
+  entrypoint: ['/bin/revshell'],
+  cmd: [],
+  user: '',
+  env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+  workingDir: '/',
+};
+
+let redis: Redis;
+let artifactsDir: string;
+let profilesDir: string;
+
+beforeAll(async () => {
+  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  await redis.flushdb();
+  artifactsDir = mkdtempSync(join(tmpdir(), 'q-k8s-art-'));
+  profilesDir = e2eProfilesDir('5s');
+});
+afterAll(async () => {
+  await redis.flushdb();
+  redis.disconnect();
+  rmSync(artifactsDir, { recursive: true, force: true });
+  rmSync(profilesDir, { recursive: true, force: true });
+});
+
+function record(id: string, profile: string): AnalysisRecord {
+  return {
+    id, image: 'registry.local:5000/samples/revshell:1', digest: null, imageId: null, profile, probe: 'strace', runtime: 'kubernetes',
+    status: 'queued', phase: 'queued', verdict: null, score: null, findings: [], labels: {}, priority: 5, rulesVersion: null,
+    createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, attempts: 0, error: null, submittedBy: 'test',
+  };
+}
+
+function service(client: FakeKubeClient, withKubernetes = true) {
+  const repo = new AnalysisRepository(redis);
+  const artifacts = new ArtifactStore(artifactsDir);
+  const kubernetes = new KubernetesRuntime({ client, resolveImage: async () => image, probeImage: 'quarantine/probe:1', workerServiceAccount: { namespace: 'quarantine', name: 'quarantine-worker' } });
+  const docker = { kind: 'docker', reap: async () => [], resolveImage: async () => { throw new Error('docker must not be used'); }, create: async () => { throw new Error('docker must not be used'); }, ping: async () => true } as unknown as SandboxRuntime;
+  // registry.local is not reachable here: the gate's registry answers with the image's digest (boundary fake).
+  const registry = { resolve: async () => ({ digest: image.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' }) } as unknown as RegistryClient;
+  const gate = new SupplyChainGate(['registry.local:5000'], registry);
+  const svc = new DetonationService(repo, new ProfileRegistry(profilesDir), artifacts, new CancellationService(redis), new RunAnalyzer(artifacts, new RuleSetCache()), docker, new Map([['strace', new StraceProbe()]]), gate, withKubernetes ? kubernetes : null);
+  return { svc, repo, artifacts };
+}
+
+/** Plays the kubelet and the probe sidecar for one pod. */
+async function kubelet(client: FakeKubeClient): Promise<void> {
+  const until = async (cond: () => boolean) => {
+    const end = Date.now() + 5000;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`kubelet: condition not reached; calls: ${client.calls.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  await until(() => client.calls.includes('create Pod'));
+  client.podEvent('ADDED', podWith({ phase: 'Pending', init: [terminated('hold-install', 0), running('probe')] }));
+  await until(() => client.hasStream('probe'));
+  await client.log('probe', `${AGENT_PREFIX}started`, `${AGENT_PREFIX}held pid=6486 uid=0 gid=0`);
+  client.podEvent('MODIFIED', podWith({ phase: 'Running', init: [terminated('hold-install', 0), running('probe')], containers: [running('sample')] }));
+  await client.log('probe', `${AGENT_PREFIX}attached pid=6486`, ...fixture);
+  client.staticLogs.set('sample', 'connecting\n');
+  await client.log('probe', `${AGENT_PREFIX}exit code=0`);
+  client.podEvent('MODIFIED', podWith({ phase: 'Succeeded', init: [terminated('hold-install', 0), terminated('probe', 137)], containers: [terminated('sample', 1)] }));
+}
+
+describe('DetonationService on the kubernetes runtime', () => {
+  it('detonates through the sidecar trace, scores it with the real rules and deletes the namespace', async () => {
+    const client = new FakeKubeClient();
+    const { svc, repo, artifacts } = service(client);
+    await repo.create(record('k8s-revshell', 'kubernetes'));
+    const [out] = await Promise.all([svc.run('k8s-revshell', 1), kubelet(client)]);
+    expect(out.outcome).toBe('completed');
+    const rec = await repo.get('k8s-revshell');
+    expect(rec).toMatchObject({ status: 'completed', digest: image.digest });
+    expect(['suspicious', 'malicious']).toContain(rec!.verdict);
+    const report = await artifacts.readJson<{ runtime: string; sandbox: { id: string }; exit: { exitCode: number }; output: { stdout: string }; findings: { rule: string }[]; probe: { complete: boolean; events: number } }>('k8s-revshell', 'report.json');
+    expect(report).toMatchObject({ runtime: 'kubernetes', exit: { exitCode: 1 }, output: { stdout: 'connecting\n' }, probe: { complete: true } });
+    expect(report!.probe.events).toBeGreaterThan(10);
+    expect(report!.findings.length).toBeGreaterThan(0);
+    expect(report!.sandbox.id).toMatch(/^qsbx-k8s-revshell-[0-9a-f]{6}\/sample$/);
+    // reap of a previous attempt first, then the sandbox; the namespace is gone at the end.
+    expect(client.sequence()[0]).toBe('list Namespace quarantine.io/sandbox=true,quarantine.io/analysis-id=k8s-revshell');
+    expect(client.deleted).toEqual([client.lastNamespace()]);
+    expect(client.openWatches).toBe(0);
+  });
+
+  it('a probe that never attaches leaves no namespace behind', async () => {
+    const client = new FakeKubeClient();
+    const { svc, repo } = service(client);
+    await repo.create(record('k8s-noattach', 'kubernetes'));
+    const play = (async () => {
+      const end = Date.now() + 5000;
+      while (!client.calls.includes('create Pod') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      client.podEvent('ADDED', podWith({ phase: 'Pending', init: [running('probe')] }));
+      while (!client.hasStream('probe') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      await client.log('probe', `${AGENT_PREFIX}failed strace did not attach within 10 s`);
+    })();
+    await expect(svc.run('k8s-noattach', 1)).rejects.toThrow('probe agent: strace did not attach');
+    await play;
+    expect(client.deleted).toEqual([client.lastNamespace()]);
+  });
+
+  it('a kubernetes profile on a worker without K8S_RUNTIME fails the analysis with the reason, creating nothing', async () => {
+    const client = new FakeKubeClient();
+    const { svc, repo } = service(client, false);
+    await repo.create(record('k8s-off', 'kubernetes'));
+    await expect(svc.run('k8s-off', 1)).rejects.toThrow('K8S_RUNTIME=on');
+    expect(await repo.get('k8s-off')).toMatchObject({ status: 'failed', verdict: 'error' });
+    expect(client.calls).toEqual([]);
+  });
+});
