@@ -6,7 +6,7 @@
  *
  * Kinds (what the program prints for an argument, in table order):
  * - numbers: `fd` (int32), `int` (int64), `uint` (uint64), and numbers the parser decodes into
- *   strace's symbolic spelling: `oflags`, `mode`, `clone`, `domain`, `socktype`, `proto`, `ptrace`,
+ *   strace's symbolic spelling (linux-constants.ts): `oflags`, `mode`, `fmode` (mode with file type, mknod), `clone`, `domain`, `socktype`, `proto`, `ptrace`,
  *   `fcntl`, `mount`, `mfd`, `at`, `rename`, `sig`, `ns`, `bpf`, `ptr` (printed, not decoded);
  * - `str`: a user string, printed as its own `S` record (read at sys_exit, when the kernel has
  *   already faulted the page in);
@@ -19,7 +19,7 @@
  * - `clone3`: struct clone_args flags, read at sys_enter (printed like `clone`).
  */
 export type BtKind =
-  | 'fd' | 'int' | 'uint' | 'ptr' | 'oflags' | 'mode' | 'clone' | 'domain' | 'socktype' | 'proto' | 'ptrace' | 'fcntl'
+  | 'fd' | 'int' | 'uint' | 'ptr' | 'oflags' | 'mode' | 'fmode' | 'clone' | 'domain' | 'socktype' | 'proto' | 'ptrace' | 'fcntl'
   | 'mount' | 'mfd' | 'at' | 'rename' | 'sig' | 'ns' | 'bpf'
   | 'str' | 'sockaddr' | 'peer' | 'data' | 'iov' | 'msghdr' | 'fdpair' | 'openhow' | 'clone3';
 
@@ -92,8 +92,8 @@ export const BT_SYSCALLS: readonly BtSyscall[] = [
   { name: 'renameat2', args: [a('olddfd', 'olddirfd', 'fd'), a('oldname', 'oldpath', 'str'), a('newdfd', 'newdirfd', 'fd'), a('newname', 'newpath', 'str'), a('flags', 'flags', 'rename')] },
   { name: 'mkdir', args: [a('pathname', 'path', 'str'), a('mode', 'mode', 'mode')] },
   { name: 'mkdirat', args: [a('dfd', 'dirfd', 'fd'), a('pathname', 'path', 'str'), a('mode', 'mode', 'mode')] },
-  { name: 'mknod', args: [a('filename', 'path', 'str'), a('mode', 'mode', 'mode')] },
-  { name: 'mknodat', args: [a('dfd', 'dirfd', 'fd'), a('filename', 'path', 'str'), a('mode', 'mode', 'mode')] },
+  { name: 'mknod', args: [a('filename', 'path', 'str'), a('mode', 'mode', 'fmode')] },
+  { name: 'mknodat', args: [a('dfd', 'dirfd', 'fd'), a('filename', 'path', 'str'), a('mode', 'mode', 'fmode')] },
   { name: 'symlink', args: [a('oldname', 'target', 'str'), a('newname', 'linkpath', 'str')] },
   { name: 'symlinkat', args: [a('oldname', 'target', 'str'), a('newdfd', 'linkdirfd', 'fd'), a('newname', 'linkpath', 'str')] },
   { name: 'link', args: [a('oldname', 'oldpath', 'str'), a('newname', 'newpath', 'str')] },
