@@ -200,6 +200,67 @@ static __always_inline u32 sockaddr(struct rec *r, u32 off, u8 i, u64 p, long le
   return put(r, off, i, SUB_SOCK, (void *)p, len, 0);
 }
 
+/* One pointer argument of a call (strings, buffers, socket addresses, …). A global function: the
+ * verifier checks it once, not once per argument position (that made loading take ~2 s). */
+struct qbuf { u8 b[SCRATCH]; };
+__attribute__((noinline)) int q_arg(struct qbuf *buf, u64 offwhat, u64 v, u64 lenv, s64 ret) {
+  u32 off = (u32)offwhat, what = offwhat >> 32;
+  if (!buf) return off;
+  struct rec *r = (struct rec *)buf;
+  u32 kind = what & 0xff, i = (what >> 8) & 7;
+  if (i >= 6) return off;
+  switch (kind) {
+    case K_STR:
+      if (!(what >> 16)) off = put(r, off, i, SUB_STR, (void *)v, 0, 1);
+      break;
+    case K_DATA:
+      off = put(r, off, i, SUB_DATA, (void *)v, (long)lenv, 0);
+      break;
+    case K_IOV: {
+      u64 iov[2] = {0, 0};
+      if (v && bpf_probe_read_user(iov, sizeof iov, (void *)v) == 0) off = put(r, off, i, SUB_DATA, (void *)iov[0], (long)iov[1], 0);
+      break;
+    }
+    case K_SOCK:
+      off = sockaddr(r, off, i, v, (long)(int)lenv);
+      break;
+    case K_PEER: {
+      int l = 0;
+      if (ret >= 0 && lenv && bpf_probe_read_user(&l, sizeof l, (void *)lenv) == 0) off = sockaddr(r, off, i, v, l);
+      break;
+    }
+    case K_MSGHDR: {
+      u64 m[3] = {0, 0, 0};
+      if (v && bpf_probe_read_user(m, sizeof m, (void *)v) == 0) {
+        off = sockaddr(r, off, i, m[0], (long)(u32)m[1]);
+        u64 iov[2] = {0, 0};
+        if (m[2] && bpf_probe_read_user(iov, sizeof iov, (void *)m[2]) == 0) off = put(r, off, i, SUB_DATA, (void *)iov[0], (long)iov[1], 0);
+      }
+      break;
+    }
+    case K_FDPAIR: {
+      u64 fds = 0;
+      if (v) bpf_probe_read_user(&fds, sizeof fds, (void *)v);
+      r->x[i] = fds;
+      break;
+    }
+    case K_OPENHOW: {
+      u64 h[3] = {0, 0, 0};
+      if (v) bpf_probe_read_user(h, sizeof h, (void *)v);
+      r->x[6] = h[0]; r->x[7] = h[1]; r->x[8] = h[2];
+      break;
+    }
+    case K_CLONE3: {
+      u64 f = 0;
+      if (v) bpf_probe_read_user(&f, sizeof f, (void *)v);
+      r->x[i] = f;
+      break;
+    }
+    default: break;
+  }
+  return off;
+}
+
 SEC("raw_tracepoint/sys_exit")
 int q_exit(struct bpf_raw_tracepoint_args *c) {
   u64 pt = bpf_get_current_pid_tgid();
@@ -230,62 +291,14 @@ int q_exit(struct bpf_raw_tracepoint_args *c) {
   r->ret = ret;
   u64 av[6] = { ra[7], ra[6], ra[5], ra[0], ra[2], ra[1] };
   u32 off = sizeof(struct rec);
+  u32 execat = (d->flags & F_EXECAT) != 0;
   #pragma unroll
   for (int i = 0; i < 6; i++) {
     if (i >= d->nargs) break;
     struct scarg a = d->a[i];
     u64 v = width(av[a.pos & 7], a.width);
     r->a[i] = v;
-    u64 lenv = a.lenpos < 6 ? av[a.lenpos & 7] : 0;
-    switch (a.kind) {
-      case K_STR:
-        if (!(d->flags & F_EXECAT)) off = put(r, off, i, SUB_STR, (void *)v, 0, 1);
-        break;
-      case K_DATA:
-        off = put(r, off, i, SUB_DATA, (void *)v, (long)lenv, 0);
-        break;
-      case K_IOV: {
-        u64 iov[2] = {0, 0};
-        if (v && bpf_probe_read_user(iov, sizeof iov, (void *)v) == 0) off = put(r, off, i, SUB_DATA, (void *)iov[0], (long)iov[1], 0);
-        break;
-      }
-      case K_SOCK:
-        off = sockaddr(r, off, i, v, (long)(int)lenv);
-        break;
-      case K_PEER: {
-        int l = 0;
-        if (ret >= 0 && lenv && bpf_probe_read_user(&l, sizeof l, (void *)lenv) == 0) off = sockaddr(r, off, i, v, l);
-        break;
-      }
-      case K_MSGHDR: {
-        u64 m[3] = {0, 0, 0};
-        if (v && bpf_probe_read_user(m, sizeof m, (void *)v) == 0) {
-          off = sockaddr(r, off, i, m[0], (long)(u32)m[1]);
-          u64 iov[2] = {0, 0};
-          if (m[2] && bpf_probe_read_user(iov, sizeof iov, (void *)m[2]) == 0) off = put(r, off, i, SUB_DATA, (void *)iov[0], (long)iov[1], 0);
-        }
-        break;
-      }
-      case K_FDPAIR: {
-        u64 fds = 0;
-        if (v) bpf_probe_read_user(&fds, sizeof fds, (void *)v);
-        r->x[i] = fds;
-        break;
-      }
-      case K_OPENHOW: {
-        u64 h[3] = {0, 0, 0};
-        if (v) bpf_probe_read_user(h, sizeof h, (void *)v);
-        r->x[6] = h[0]; r->x[7] = h[1]; r->x[8] = h[2];
-        break;
-      }
-      case K_CLONE3: {
-        u64 f = 0;
-        if (v) bpf_probe_read_user(&f, sizeof f, (void *)v);
-        r->x[i] = f;
-        break;
-      }
-      default: break;
-    }
+    if (a.kind != K_NUM) off = q_arg((struct qbuf *)r, off | ((u64)(a.kind | (i << 8) | (execat << 16)) << 32), v, a.lenpos < 6 ? av[a.lenpos & 7] : 0, ret);
   }
   if (d->flags & F_CLONE) {
     u32 *ch = bpf_map_lookup_elem(&child, &tid);
