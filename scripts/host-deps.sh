@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what Quarantine needs on a Debian 12 host, idempotently:
 # redis-server (AOF on, noeviction), docker.io (dockerd running, runsc and runsc-trace registered),
-# strace, bpftrace, linux-perf (probes), busybox-static + gcc (sample images), debootstrap
+# strace, bpftrace, linux-perf, clang + libbpf-dev (probes; the ebpf probe compiles its tracer on first use), busybox-static + gcc (sample images), debootstrap
 # (Debian-based real-world sample images).
 # Safe to run again: every step checks before it acts.
 set -euo pipefail
@@ -22,6 +22,10 @@ have docker-init || need_pkgs+=(tini)
 have perf || need_pkgs+=(linux-perf)
 have taskset || need_pkgs+=(util-linux)
 have debootstrap || need_pkgs+=(debootstrap)
+# The ebpf probe's libbpf engine (libs/sandbox/src/probes/ebpf-native.ts): clang builds the kernel
+# program, cc + libbpf-dev the loader (kernel uapi headers come with libc6-dev's linux-libc-dev).
+have clang || need_pkgs+=(clang)
+[ -f /usr/include/bpf/libbpf.h ] || need_pkgs+=(libbpf-dev)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages (${need_pkgs[*]}) and not root"; exit 1; fi
