@@ -389,6 +389,7 @@ export const LOADER_C = String.raw`/* Quarantine ebpf probe, user side (libbpf e
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -581,6 +582,10 @@ static int libbpf_quiet(enum libbpf_print_level l, const char *f, va_list ap) {
 
 int main(int argc, char **argv) {
   if (argc < 5) { fprintf(stderr, "usage: %s OBJECT CGROUP_DIR EXCLUDE_PID EPOCH_OFFSET_NS\n", argv[0]); return 2; }
+  /* Never outlive the worker that started us (a worker killed mid-analysis): SIGTERM when it dies. */
+  pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) return 1;
   struct stat st;
   if (stat(argv[2], &st) != 0) { fprintf(stderr, "cgroup %s: %s\n", argv[2], strerror(errno)); return 1; }
   out = stdout;
@@ -620,10 +625,12 @@ int main(int argc, char **argv) {
   signal(SIGINT, on_signal); signal(SIGTERM, on_signal); signal(SIGPIPE, SIG_IGN);
   begin_rec(); fmt("B\\t1\\t%llu\\t%s", mono_ns(), argv[4]); end_rec();
   fflush(out);
-  while (!stopping) {
+  for (unsigned tick = 1; !stopping; tick++) {
     int n = ring_buffer__poll(rb, 100);
     if (n < 0 && n != -EINTR) { fprintf(stderr, "poll: %d\n", n); break; }
     if (fflush(out) != 0) return 1;
+    /* The sandbox is gone (removed without stopping us): finish as if stopped. */
+    if (tick % 10 == 0 && stat(argv[2], &st) != 0) { fprintf(stderr, "cgroup %s removed; stopping\n", argv[2]); break; }
   }
   for (int i = 0; i < nl; i++) bpf_link__destroy(links[i]);
   ring_buffer__consume(rb);
