@@ -66,7 +66,7 @@ export class DetonationService {
       const dir = await this.artifacts.ensureDir(analysisId);
       const tracePath = join(dir, 'trace.raw');
       const t1 = Date.now();
-      sandbox = await this.runtime.create({ analysisId, image, runtime, hold: probe.attachesToProcess, dockerRuntimeName: probe.dockerRuntimeName, cpu: (probe.sharesCpuWithSample || (probe.cpuApartFromSample && availableParallelism() > 1)) && profile.limits.cpus <= 1 ? this.nextCpu() : undefined, capabilities: profile.capabilities, limits: profile.limits });
+      sandbox = await this.runtime.create({ analysisId, image, runtime, hold: probe.attachesToProcess, dockerRuntimeName: probe.dockerRuntimeName, cpu: probe.sharesCpuWithSample && profile.limits.cpus <= 1 ? this.nextCpu() : undefined, capabilities: profile.capabilities, limits: profile.limits });
       const t2 = Date.now();
       const target = await sandbox.start();
       const t3 = Date.now();

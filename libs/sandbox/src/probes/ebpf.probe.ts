@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { access, open, rm, stat, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import {
   BT_DATA_CAP, BT_MAX_ARGS, BT_MAX_ENV, BT_STRLEN, BT_SYSCALLS, BT_TRACEPOINT_NAME, type BtArg, type BtSyscall,
 } from '#analysis/probes/bpftrace-layout';
@@ -222,8 +221,6 @@ function epochOffsetNs(): bigint {
 export class EbpfProbe implements Probe {
   readonly name = 'ebpf';
   readonly attachesToProcess = true;
-  /** The libbpf engine's reader runs on the CPUs the sample is not pinned to. */
-  readonly cpuApartFromSample: boolean;
   /**
    * Not supplied: `user.loginuid` (like strace); fd names of descriptors inherited from before the
    * trace (no /proc annotation: the tracker knows fds it saw opened, and stdio as inherited);
@@ -241,7 +238,6 @@ export class EbpfProbe implements Probe {
     this.binary = options.binary ?? 'bpftrace';
     const env = process.env.EBPF_ENGINE;
     this.engine = options.engine ?? (env === 'bpftrace' ? 'bpftrace' : 'libbpf');
-    this.cpuApartFromSample = this.engine === 'libbpf';
     this.perfPages = options.perfPages ?? 1024;
     this.drainMs = options.drainMs ?? 300;
     this.exitTimeoutMs = options.exitTimeoutMs ?? 30_000;
@@ -254,7 +250,7 @@ export class EbpfProbe implements Probe {
     const cgroupDir = `${root}${target.cgroupPath}`;
     if (!(await exists(cgroupDir))) throw new ProbeStartError(`ebpf: cgroup ${cgroupDir} does not exist`);
     const excludePid = target.initPid !== target.hostPid ? target.initPid : 0;
-    if (this.engine === 'libbpf') return this.attachNative(cgroupDir, excludePid, tracePath, opts.budgetBytes, target.cpu);
+    if (this.engine === 'libbpf') return this.attachNative(cgroupDir, excludePid, tracePath, opts.budgetBytes);
     const program = buildBpftraceProgram({
       cgroupDir,
       excludePid,
@@ -291,7 +287,7 @@ export class EbpfProbe implements Probe {
     return session;
   }
 
-  private async attachNative(cgroupDir: string, excludePid: number, tracePath: string, budgetBytes: number, sampleCpu: number | undefined): Promise<ProbeSession> {
+  private async attachNative(cgroupDir: string, excludePid: number, tracePath: string, budgetBytes: number): Promise<ProbeSession> {
     let tracer;
     try {
       tracer = await buildNativeTracer({ cacheDir: this.options.cacheDir });
@@ -301,12 +297,7 @@ export class EbpfProbe implements Probe {
     const fh = await open(tracePath, 'w', 0o600);
     let child: ChildProcess;
     try {
-      const args = [tracer.object, cgroupDir, String(excludePid), epochOffsetNs().toString()];
-      // The sample pinned to one CPU: the reader on the others (it formats records in batches).
-      const others = Array.from({ length: availableParallelism() }, (_, i) => i).filter((c) => c !== sampleCpu);
-      child = sampleCpu === undefined || others.length === 0
-        ? spawn(tracer.loader, args, { stdio: ['ignore', fh.fd, 'pipe'] })
-        : spawn('taskset', ['-c', others.join(','), tracer.loader, ...args], { stdio: ['ignore', fh.fd, 'pipe'] });
+      child = spawn(tracer.loader, [tracer.object, cgroupDir, String(excludePid), epochOffsetNs().toString()], { stdio: ['ignore', fh.fd, 'pipe'] });
     } finally {
       await fh.close();
     }

@@ -37,12 +37,6 @@ export interface Probe {
   readonly dockerRuntimeName?: string;
   /** The probe stops the sample at every syscall (ptrace): run both on one CPU (see SandboxSpec.cpu). */
   readonly sharesCpuWithSample?: boolean;
-  /**
-   * The probe's host reader works beside the sample (the ebpf tracer drains its ring buffer in
-   * batches): pin the sample to one CPU and the reader to the others, so formatting records never
-   * takes the sample's CPU. Like sharesCpuWithSample, only for profiles with at most one CPU.
-   */
-  readonly cpuApartFromSample?: boolean;
   /** Fields this probe cannot supply (rules needing them are reported as not evaluated). */
   readonly unavailableFields: ReadonlySet<string>;
   /** Attaches to the stopped target; resolves once attached, so releasing the target loses nothing. */
