@@ -37,7 +37,7 @@ export interface EbpfProbeOptions {
   binary?: string;
   /** Per-CPU perf ring buffer pages (BPFTRACE_PERF_RB_PAGES). Default 1024 (4 MiB per CPU). */
   perfPages?: number;
-  /** Milliseconds to let bpftrace drain its buffers after the sample ends, before SIGINT. Default 300. */
+  /** Milliseconds to let the tracer drain its buffers after the sample ends, before SIGINT. Default 300 (bpftrace), 0 (libbpf). */
   drainMs?: number;
   /** How long to wait for bpftrace to exit after SIGINT before SIGKILL (it detaches every probe first). Default 30 s. */
   exitTimeoutMs?: number;
@@ -238,8 +238,10 @@ export class EbpfProbe implements Probe {
     this.binary = options.binary ?? 'bpftrace';
     const env = process.env.EBPF_ENGINE;
     this.engine = options.engine ?? (env === 'bpftrace' ? 'bpftrace' : 'libbpf');
+    // bpftrace needs time to read its perf buffers before SIGINT; the libbpf tracer detaches, then
+    // drains its ring buffer to the end on SIGINT (every record of an exited sample is already in it).
+    this.drainMs = options.drainMs ?? (this.engine === 'libbpf' ? 0 : 300);
     this.perfPages = options.perfPages ?? 1024;
-    this.drainMs = options.drainMs ?? 300;
     this.exitTimeoutMs = options.exitTimeoutMs ?? 30_000;
   }
 
