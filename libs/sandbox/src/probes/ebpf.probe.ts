@@ -10,18 +10,19 @@ import { buildNativeTracer } from './ebpf-native.js';
 import { TraceBudget } from './trace-budget.js';
 
 /**
- * The `ebpf` probe: a bpftrace program on the host, scoped to the sandbox's cgroup (v2) and to
- * the processes of the entrypoint (the container's init, docker-init, is left out), attached
- * while the entrypoint wrapper is held. Tracepoints only (this kernel has no kprobes):
- * `syscalls:sys_enter_*` saves the arguments per thread, `sys_exit_*` prints them with the
- * result (user memory is read at exit, when the kernel has faulted it in);
- * `sched:sched_process_exec` prints the kernel's filename and the new image's argv/envp (read
- * from the new stack: after a successful execve the old pointers are gone); `sched_process_fork`
- * gives host child pids; `sched_process_exit` the wait status; `raw_syscalls` catches the module
- * syscalls that have no syscall tracepoint here. Output is bpftrace's JSON mode (`-f json`): one
- * object per line with every printf's text escaped, so a path holding a newline cannot forge a
- * record, and lost perf-buffer events arrive as `lost_events` objects. The record format is
- * described in libs/analysis/src/probes/README.md (bpftrace section).
+ * The `ebpf` probe: a tracer on the host, scoped to the sandbox's cgroup (v2) and to the processes
+ * of the entrypoint (the container's init, docker-init, is left out), attached while the entrypoint
+ * wrapper is held. Two engines print the same records (libs/analysis/src/probes/README.md, bpftrace
+ * section), read by one parser: `libbpf` (default; ebpf-native.ts: raw syscall tracepoints, arguments
+ * from the saved registers at sys_exit, a BPF ring buffer drained in batches) and `bpftrace` (the
+ * program below, EBPF_ENGINE=bpftrace). The bpftrace program: `syscalls:sys_enter_*` saves the
+ * arguments per thread, `sys_exit_*` prints them with the result (user memory is read at exit, when
+ * the kernel has faulted it in); `sched:sched_process_exec` prints the kernel's filename and the new
+ * image's argv/envp (read from the new stack: after a successful execve the old pointers are gone);
+ * `sched_process_fork` gives host child pids; `sched_process_exit` the wait status; `raw_syscalls`
+ * catches the module syscalls that have no syscall tracepoint here. Output is bpftrace's JSON mode
+ * (`-f json`): one object per line with every printf's text escaped, so a path holding a newline
+ * cannot forge a record, and lost perf-buffer events arrive as `lost_events` objects.
  */
 
 export interface EbpfProbeOptions {
