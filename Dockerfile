@@ -11,8 +11,9 @@ COPY scripts/build-assets.sh scripts/build-assets.sh
 RUN bash scripts/build-assets.sh && npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-# strace: the worker's probe, run against sandbox processes on the host (pid: host).
-RUN apt-get update && apt-get install -y --no-install-recommends strace ca-certificates && rm -rf /var/lib/apt/lists/*
+# The worker's probes, run against sandbox processes on the host (pid: host): strace, and clang +
+# libbpf-dev + libc6-dev for the ebpf probe's tracer (the default profile's), compiled on first use.
+RUN apt-get update && apt-get install -y --no-install-recommends strace clang libbpf-dev libc6-dev ca-certificates && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production LOG_FORMAT=json
 COPY --from=build /app/package.json ./

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs and starts what Quarantine needs on a Debian 12 host, idempotently:
 # redis-server (AOF on, noeviction), docker.io (dockerd running, runsc and runsc-trace registered),
-# strace, bpftrace, linux-perf (probes), busybox-static + gcc (sample images), debootstrap
-# (Debian-based real-world sample images), docker-registry (a local registry on loopback for the
-# supply-chain gate's tests).
+# strace, bpftrace, linux-perf, clang + libbpf-dev (probes; the ebpf probe compiles its tracer on first use),
+# busybox-static + gcc (sample images), debootstrap (Debian-based real-world sample images),
+# docker-registry (a local registry on loopback for the supply-chain gate's tests).
 # Safe to run again: every step checks before it acts.
 set -euo pipefail
 
@@ -25,6 +25,10 @@ have taskset || need_pkgs+=(util-linux)
 have debootstrap || need_pkgs+=(debootstrap)
 have docker-registry || need_pkgs+=(docker-registry)
 have openssl || need_pkgs+=(openssl)
+# The ebpf probe's libbpf engine (libs/sandbox/src/probes/ebpf-native.ts): clang builds the kernel
+# program, cc + libbpf-dev the loader (kernel uapi headers come with libc6-dev's linux-libc-dev).
+have clang || need_pkgs+=(clang)
+[ -f /usr/include/bpf/libbpf.h ] || need_pkgs+=(libbpf-dev)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages (${need_pkgs[*]}) and not root"; exit 1; fi

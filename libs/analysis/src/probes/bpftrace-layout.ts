@@ -6,7 +6,7 @@
  *
  * Kinds (what the program prints for an argument, in table order):
  * - numbers: `fd` (int32), `int` (int64), `uint` (uint64), and numbers the parser decodes into
- *   strace's symbolic spelling: `oflags`, `mode`, `clone`, `domain`, `socktype`, `proto`, `ptrace`,
+ *   strace's symbolic spelling (linux-constants.ts): `oflags`, `mode`, `fmode` (mode with file type, mknod), `clone`, `domain`, `socktype`, `proto`, `ptrace`,
  *   `fcntl`, `mount`, `mfd`, `at`, `rename`, `sig`, `ns`, `bpf`, `ptr` (printed, not decoded);
  * - `str`: a user string, printed as its own `S` record (read at sys_exit, when the kernel has
  *   already faulted the page in);
@@ -19,8 +19,8 @@
  * - `clone3`: struct clone_args flags, read at sys_enter (printed like `clone`).
  */
 export type BtKind =
-  | 'fd' | 'int' | 'uint' | 'ptr' | 'oflags' | 'mode' | 'clone' | 'domain' | 'socktype' | 'proto' | 'ptrace' | 'fcntl'
-  | 'mount' | 'mfd' | 'at' | 'rename' | 'sig' | 'ns' | 'bpf'
+  | 'fd' | 'int' | 'uint' | 'ptr' | 'oflags' | 'mode' | 'fmode' | 'clone' | 'domain' | 'socktype' | 'proto' | 'ptrace' | 'fcntl'
+  | 'mount' | 'mfd' | 'at' | 'rename' | 'sig' | 'ns' | 'bpf' | 'prctl'
   | 'str' | 'sockaddr' | 'peer' | 'data' | 'iov' | 'msghdr' | 'fdpair' | 'openhow' | 'clone3';
 
 export interface BtArg {
@@ -92,8 +92,8 @@ export const BT_SYSCALLS: readonly BtSyscall[] = [
   { name: 'renameat2', args: [a('olddfd', 'olddirfd', 'fd'), a('oldname', 'oldpath', 'str'), a('newdfd', 'newdirfd', 'fd'), a('newname', 'newpath', 'str'), a('flags', 'flags', 'rename')] },
   { name: 'mkdir', args: [a('pathname', 'path', 'str'), a('mode', 'mode', 'mode')] },
   { name: 'mkdirat', args: [a('dfd', 'dirfd', 'fd'), a('pathname', 'path', 'str'), a('mode', 'mode', 'mode')] },
-  { name: 'mknod', args: [a('filename', 'path', 'str'), a('mode', 'mode', 'mode')] },
-  { name: 'mknodat', args: [a('dfd', 'dirfd', 'fd'), a('filename', 'path', 'str'), a('mode', 'mode', 'mode')] },
+  { name: 'mknod', args: [a('filename', 'path', 'str'), a('mode', 'mode', 'fmode')] },
+  { name: 'mknodat', args: [a('dfd', 'dirfd', 'fd'), a('filename', 'path', 'str'), a('mode', 'mode', 'fmode')] },
   { name: 'symlink', args: [a('oldname', 'target', 'str'), a('newname', 'linkpath', 'str')] },
   { name: 'symlinkat', args: [a('oldname', 'target', 'str'), a('newdfd', 'linkdirfd', 'fd'), a('newname', 'linkpath', 'str')] },
   { name: 'link', args: [a('oldname', 'oldpath', 'str'), a('newname', 'newpath', 'str')] },
@@ -143,8 +143,105 @@ export const BT_SYSCALLS: readonly BtSyscall[] = [
   { name: 'setregid', args: [a('rgid', 'rgid', 'int'), a('egid', 'egid', 'int')] },
   { name: 'setresuid', args: [a('ruid', 'ruid', 'int'), a('euid', 'euid', 'int'), a('suid', 'suid', 'int')] },
   { name: 'setresgid', args: [a('rgid', 'rgid', 'int'), a('egid', 'egid', 'int'), a('sgid', 'sgid', 'int')] },
-  { name: 'prctl', args: [a('option', 'option', 'int')] },
+  // arg2 is read as a string for every option (a failed read of a non-pointer is harmless); the
+  // parser keeps it only for PR_SET_NAME, where it is the new process name (masquerade rules).
+  { name: 'prctl', args: [a('option', 'option', 'prctl'), a('arg2', 'arg2_str', 'str')] },
 ];
+
+/**
+ * Each traced syscall's parameters in x86_64 ABI order, `field:C type` (from the kernel's
+ * `syscalls:sys_enter_*` tracepoint formats, which list them in call order; the module syscalls,
+ * which have no tracepoint here, from their man pages). The libbpf engine reads arguments from the
+ * saved user registers by position and narrows them to the declared type, as bpftrace does when
+ * it reads a tracepoint field.
+ */
+export const BT_SYSCALL_PARAMS: Readonly<Record<string, readonly string[]>> = {
+  execve: ['filename:const char *', 'argv:const char *const *', 'envp:const char *const *'],
+  execveat: ['fd:int', 'filename:const char *', 'argv:const char *const *', 'envp:const char *const *', 'flags:int'],
+  clone: ['clone_flags:unsigned long', 'newsp:unsigned long', 'parent_tidptr:int *', 'child_tidptr:int *', 'tls:unsigned long'],
+  clone3: ['uargs:struct clone_args *', 'size:size_t'],
+  fork: [],
+  vfork: [],
+  exit: ['error_code:int'],
+  exit_group: ['error_code:int'],
+  kill: ['pid:pid_t', 'sig:int'],
+  tgkill: ['tgid:pid_t', 'pid:pid_t', 'sig:int'],
+  setsid: [],
+  open: ['filename:const char *', 'flags:int', 'mode:umode_t'],
+  openat: ['dfd:int', 'filename:const char *', 'flags:int', 'mode:umode_t'],
+  openat2: ['dfd:int', 'filename:const char *', 'how:struct open_how *', 'usize:size_t'],
+  creat: ['pathname:const char *', 'mode:umode_t'],
+  close: ['fd:unsigned int'],
+  dup: ['fildes:unsigned int'],
+  dup2: ['oldfd:unsigned int', 'newfd:unsigned int'],
+  dup3: ['oldfd:unsigned int', 'newfd:unsigned int', 'flags:int'],
+  fcntl: ['fd:unsigned int', 'cmd:unsigned int', 'arg:unsigned long'],
+  pipe: ['fildes:int *'],
+  pipe2: ['fildes:int *', 'flags:int'],
+  memfd_create: ['uname:const char *', 'flags:unsigned int'],
+  write: ['fd:unsigned int', 'buf:const char *', 'count:size_t'],
+  pwrite64: ['fd:unsigned int', 'buf:const char *', 'count:size_t', 'pos:loff_t'],
+  writev: ['fd:unsigned long', 'vec:const struct iovec *', 'vlen:unsigned long'],
+  pwritev: ['fd:unsigned long', 'vec:const struct iovec *', 'vlen:unsigned long', 'pos_l:unsigned long', 'pos_h:unsigned long'],
+  unlink: ['pathname:const char *'],
+  unlinkat: ['dfd:int', 'pathname:const char *', 'flag:int'],
+  rmdir: ['pathname:const char *'],
+  rename: ['oldname:const char *', 'newname:const char *'],
+  renameat: ['olddfd:int', 'oldname:const char *', 'newdfd:int', 'newname:const char *'],
+  renameat2: ['olddfd:int', 'oldname:const char *', 'newdfd:int', 'newname:const char *', 'flags:unsigned int'],
+  mkdir: ['pathname:const char *', 'mode:umode_t'],
+  mkdirat: ['dfd:int', 'pathname:const char *', 'mode:umode_t'],
+  mknod: ['filename:const char *', 'mode:umode_t', 'dev:unsigned'],
+  mknodat: ['dfd:int', 'filename:const char *', 'mode:umode_t', 'dev:unsigned int'],
+  symlink: ['oldname:const char *', 'newname:const char *'],
+  symlinkat: ['oldname:const char *', 'newdfd:int', 'newname:const char *'],
+  link: ['oldname:const char *', 'newname:const char *'],
+  linkat: ['olddfd:int', 'oldname:const char *', 'newdfd:int', 'newname:const char *', 'flags:int'],
+  chmod: ['filename:const char *', 'mode:umode_t'],
+  fchmod: ['fd:unsigned int', 'mode:umode_t'],
+  fchmodat: ['dfd:int', 'filename:const char *', 'mode:umode_t'],
+  chown: ['filename:const char *', 'user:uid_t', 'group:gid_t'],
+  fchownat: ['dfd:int', 'filename:const char *', 'user:uid_t', 'group:gid_t', 'flag:int'],
+  truncate: ['path:const char *', 'length:long'],
+  ftruncate: ['fd:unsigned int', 'length:off_t'],
+  chdir: ['filename:const char *'],
+  fchdir: ['fd:unsigned int'],
+  chroot: ['filename:const char *'],
+  socket: ['family:int', 'type:int', 'protocol:int'],
+  socketpair: ['family:int', 'type:int', 'protocol:int', 'usockvec:int *'],
+  connect: ['fd:int', 'uservaddr:struct sockaddr *', 'addrlen:int'],
+  bind: ['fd:int', 'umyaddr:struct sockaddr *', 'addrlen:int'],
+  listen: ['fd:int', 'backlog:int'],
+  accept: ['fd:int', 'upeer_sockaddr:struct sockaddr *', 'upeer_addrlen:int *'],
+  accept4: ['fd:int', 'upeer_sockaddr:struct sockaddr *', 'upeer_addrlen:int *', 'flags:int'],
+  sendto: ['fd:int', 'buff:void *', 'len:size_t', 'flags:unsigned int', 'addr:struct sockaddr *', 'addr_len:int'],
+  sendmsg: ['fd:int', 'msg:struct user_msghdr *', 'flags:unsigned int'],
+  ptrace: ['request:long', 'pid:long', 'addr:unsigned long', 'data:unsigned long'],
+  process_vm_writev: ['pid:pid_t', 'lvec:const struct iovec *', 'liovcnt:unsigned long', 'rvec:const struct iovec *', 'riovcnt:unsigned long', 'flags:unsigned long'],
+  process_vm_readv: ['pid:pid_t', 'lvec:const struct iovec *', 'liovcnt:unsigned long', 'rvec:const struct iovec *', 'riovcnt:unsigned long', 'flags:unsigned long'],
+  userfaultfd: ['flags:int'],
+  io_uring_setup: ['entries:u32', 'params:struct io_uring_params *'],
+  unshare: ['unshare_flags:unsigned long'],
+  setns: ['fd:int', 'flags:int'],
+  mount: ['dev_name:char *', 'dir_name:char *', 'type:char *', 'flags:unsigned long', 'data:void *'],
+  umount2: ['name:char *', 'flags:int'],
+  pivot_root: ['new_root:const char *', 'put_old:const char *'],
+  fsopen: ['_fs_name:const char *', 'flags:unsigned int'],
+  fsmount: ['fs_fd:int', 'flags:unsigned int', 'attr_flags:unsigned int'],
+  move_mount: ['from_dfd:int', 'from_pathname:const char *', 'to_dfd:int', 'to_pathname:const char *', 'flags:unsigned int'],
+  open_tree: ['dfd:int', 'filename:const char *', 'flags:unsigned'],
+  bpf: ['cmd:int', 'uattr:union bpf_attr *', 'size:unsigned int'],
+  setuid: ['uid:uid_t'],
+  setgid: ['gid:gid_t'],
+  setreuid: ['ruid:uid_t', 'euid:uid_t'],
+  setregid: ['rgid:gid_t', 'egid:gid_t'],
+  setresuid: ['ruid:uid_t', 'euid:uid_t', 'suid:uid_t'],
+  setresgid: ['rgid:gid_t', 'egid:gid_t', 'sgid:gid_t'],
+  prctl: ['option:int', 'arg2:unsigned long', 'arg3:unsigned long', 'arg4:unsigned long', 'arg5:unsigned long'],
+  init_module: ['arg0:void *', 'arg1:unsigned long', 'arg2:const char *'],
+  finit_module: ['arg0:int', 'arg1:const char *', 'arg2:int'],
+  delete_module: ['arg0:const char *', 'arg1:unsigned int'],
+};
 
 /** Tracepoint name of a syscall when it differs from the syscall's (umount2 is `sys_enter_umount`). */
 export const BT_TRACEPOINT_NAME: Readonly<Record<string, string>> = { umount2: 'umount' };

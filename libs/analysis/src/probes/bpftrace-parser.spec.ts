@@ -20,12 +20,13 @@ describe('bpftrace record syntax', () => {
   it('spells flags the way strace does', () => {
     expect(openFlags(0o1101)).toBe('O_WRONLY|O_CREAT|O_TRUNC');
     expect(openFlags(0o2000000)).toBe('O_RDONLY|O_CLOEXEC');
-    expect(openFlags(0o2204000)).toBe('O_RDONLY|O_NONBLOCK|O_DIRECTORY|O_CLOEXEC');
+    expect(openFlags(0o2204000)).toBe('O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY');
     expect(octalMode(0o4755)).toBe('04755');
     expect(octalMode(0o644)).toBe('0644');
     expect(cloneFlags(0x1200011)).toBe('CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD');
     expect(cloneFlags(0x3d0f00)).toBe('CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID');
     expect(sockType(0o2000001)).toBe('SOCK_STREAM|SOCK_CLOEXEC');
+    expect(sockType(0o2004001)).toBe('SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK');
     expect(ipv6('0', '100000000000000')).toBe('::1');
     expect(ipv6('b80d0120', '100000000000000')).toBe('2001:db8::1');
     expect(ipv6('0', '4030201ffff0000')).toBe('::ffff:1.2.3.4');
@@ -43,9 +44,21 @@ describe('BpftraceParser on edge records', () => {
       rec('Y\topenat\t3000\t7\t7\t-2\t-100\t0\t0'),
     ].join('\n'));
     expect(stats).toMatchObject({ events: 2, unparsed: 0 });
-    expect(events[0]).toMatchObject({ ts: 5000002000, source: 'ebpf', type: 'openat', res: 3, pid: 7, tid: 7, args: { dirfd: -100, name: '/etc/shadow', flags: 'O_RDONLY|O_CLOEXEC', mode: '0000', fd: 3 }, fd: { num: 3, type: 'file', name: '/etc/shadow' } });
+    expect(events[0]).toMatchObject({ ts: 5000002000, source: 'ebpf', type: 'openat', res: 3, pid: 7, tid: 7, args: { dirfd: -100, name: '/etc/shadow', flags: 'O_RDONLY|O_CLOEXEC', mode: '000', fd: 3 }, fd: { num: 3, type: 'file', name: '/etc/shadow' } });
     expect(events[1]).toMatchObject({ res: 'ENOENT', rawres: -2, args: { name: '/nope' } });
     expect(events[1]!.fd).toBeUndefined();
+  });
+  it('prctl: the option by name; the string argument kept only for PR_SET_NAME (the new process name)', () => {
+    const { events, stats } = parse([
+      begin,
+      rec('S\t7\t2000\targ2_str\tkworker/0:1'),
+      rec('Y\tprctl\t2000\t7\t7\t0\t15'),
+      rec('S\t7\t3000\targ2_str\t'),
+      rec('Y\tprctl\t3000\t7\t7\t0\t1'),
+    ].join('\n'));
+    expect(stats).toMatchObject({ events: 2, unparsed: 0 });
+    expect(events[0]).toMatchObject({ type: 'prctl', res: 0, args: { option: 'PR_SET_NAME', arg2_str: 'kworker/0:1' } });
+    expect(events[1]!.args).toEqual({ option: 'PR_SET_PDEATHSIG' });
   });
   it('a newline or tab inside a path cannot forge a record', () => {
     const evil = 'x\\nY\\topenat\\t1\\t1\\t1\\t3\\t-100\\t0\\t0';

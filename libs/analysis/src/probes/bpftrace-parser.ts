@@ -21,9 +21,15 @@
  */
 import type { EventFd, RawEvent } from '../events/event.js';
 import { BT_DATA_CAP, BT_MAX_ARGS, BT_STRLEN, BT_SYSCALLS, btNumbers, type BtSyscall } from './bpftrace-layout.js';
-import { ERRNO, SIGNALS } from './errno.js';
+import { ERRNO } from './errno.js';
 import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
-import { BPF_CMDS, CLONE_FLAGS, PTRACE } from './linux-constants.js';
+import {
+  atFlags, BPF_CMDS, cloneFlags, fcntlCmd, fdFlags, familyName, fileTypeMode, memfdFlags, mountFlags, nsFlags, octalMode, openFlags,
+  PRCTL_OPTIONS, PTRACE, renameFlags, signalName, socketProto, sockType,
+} from './linux-constants.js';
+
+/** The shared decoders (linux-constants.ts), re-exported for the parser's tests and callers. */
+export { cloneFlags, octalMode, openFlags, sockType };
 
 export interface BpftraceParserOptions {
   /** Events held back to put records of different CPUs in timestamp order. Default 4096. */
@@ -34,7 +40,6 @@ const PRINTF = '{"type": "printf", "data": "';
 const LOST = '{"type": "lost_events"';
 const BY_NAME = new Map<string, BtSyscall>(BT_SYSCALLS.map((s) => [s.name, s]));
 const ERRNO_NAME: Record<number, string> = Object.fromEntries(Object.entries(ERRNO).map(([k, v]) => [v, k]));
-const SIGNAL_NAME: Record<number, string> = Object.fromEntries(Object.entries(SIGNALS).map(([k, v]) => [v, k]));
 const CLONE_FAMILY = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const RAW_KEYS = new Set(['data', 'addr.abstract', 'tuple.abstract']);
 
@@ -86,91 +91,24 @@ export function unhexBuf(s: string): string {
   return s.replace(/\\x([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
-function flagNames(v: number, table: readonly (readonly [number, string])[]): string[] {
-  const out: string[] = [];
-  let rest = v;
-  for (const [bit, name] of table) if (bit !== 0 && (rest & bit) === bit) { out.push(name); rest &= ~bit; }
-  if (rest !== 0) out.push(`0x${(rest >>> 0).toString(16)}`);
-  return out;
-}
-
-const O_FLAGS: readonly (readonly [number, string])[] = [
-  [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'], [0o4000, 'O_NONBLOCK'],
-  [0o4010000, 'O_SYNC'], [0o10000, 'O_DSYNC'], [0o20000, 'O_ASYNC'], [0o40000, 'O_DIRECT'], [0o100000, 'O_LARGEFILE'],
-  [0o20200000, 'O_TMPFILE'], [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'], [0o1000000, 'O_NOATIME'], [0o2000000, 'O_CLOEXEC'],
-  [0o10000000, 'O_PATH'],
-];
-/** open(2) flags the way strace spells them: `O_WRONLY|O_CREAT|O_TRUNC`. */
-export function openFlags(v: number): string {
-  const acc = v & 3;
-  const names = [acc === 0 ? 'O_RDONLY' : acc === 1 ? 'O_WRONLY' : acc === 2 ? 'O_RDWR' : 'O_ACCMODE', ...flagNames(v & ~3, O_FLAGS)];
-  return names.join('|');
-}
-/** Only the flag bits (dup3, pipe2): `O_CLOEXEC`, `0` when none. */
-function fdFlags(v: number): string {
-  return v === 0 ? '0' : flagNames(v, O_FLAGS).join('|');
-}
-/** Octal mode as strace prints it: `0644`, `04755`, `0100755`. */
-export function octalMode(v: number): string {
-  return `0${v.toString(8).padStart(3, '0')}`;
-}
-/** clone flags as strace prints them: `CLONE_VM|CLONE_VFORK|SIGCHLD`. */
-export function cloneFlags(v: number): string {
-  const sig = v & 0xff;
-  const hi = Math.floor(v / 0x100000000);
-  const names = flagNames((v - sig - hi * 0x100000000) >>> 0, CLONE_FLAGS);
-  if (hi !== 0) names.push(`0x${hi.toString(16)}00000000`);
-  if (sig !== 0) names.push(SIGNAL_NAME[sig] ?? String(sig));
-  return names.length > 0 ? names.join('|') : '0';
-}
-const NS_FLAGS = CLONE_FLAGS.filter(([, n]) => n.startsWith('CLONE_NEW') || n === 'CLONE_FS' || n === 'CLONE_FILES' || n === 'CLONE_SYSVSEM');
-function nsFlags(v: number): string {
-  return v === 0 ? '0' : flagNames(v, NS_FLAGS).join('|');
-}
-const DOMAINS: Record<number, string> = { 0: 'AF_UNSPEC', 1: 'AF_UNIX', 2: 'AF_INET', 10: 'AF_INET6', 16: 'AF_NETLINK', 17: 'AF_PACKET', 38: 'AF_ALG', 40: 'AF_VSOCK', 44: 'AF_XDP' };
-const SOCK_TYPES: Record<number, string> = { 1: 'SOCK_STREAM', 2: 'SOCK_DGRAM', 3: 'SOCK_RAW', 4: 'SOCK_RDM', 5: 'SOCK_SEQPACKET', 10: 'SOCK_PACKET' };
-export function sockType(v: number): string {
-  const base = v & 0xf;
-  const names: string[] = base !== 0 ? [SOCK_TYPES[base] ?? String(base)] : [];
-  if (v & 0o4000) names.push('SOCK_NONBLOCK');
-  if (v & 0o2000000) names.push('SOCK_CLOEXEC');
-  const rest = v & ~(0xf | 0o4000 | 0o2000000);
-  if (rest !== 0) names.push(`0x${rest.toString(16)}`);
-  return names.length > 0 ? names.join('|') : '0';
-}
-const PROTOS: Record<number, string> = { 0: 'IPPROTO_IP', 1: 'IPPROTO_ICMP', 6: 'IPPROTO_TCP', 17: 'IPPROTO_UDP', 41: 'IPPROTO_IPV6', 58: 'IPPROTO_ICMPV6', 132: 'IPPROTO_SCTP', 255: 'IPPROTO_RAW' };
-const FCNTL: Record<number, string> = { 0: 'F_DUPFD', 1: 'F_GETFD', 2: 'F_SETFD', 3: 'F_GETFL', 4: 'F_SETFL', 5: 'F_GETLK', 6: 'F_SETLK', 7: 'F_SETLKW', 1030: 'F_DUPFD_CLOEXEC', 1033: 'F_ADD_SEALS', 1034: 'F_GET_SEALS' };
-const MOUNT_FLAGS: readonly (readonly [number, string])[] = [
-  [1, 'MS_RDONLY'], [2, 'MS_NOSUID'], [4, 'MS_NODEV'], [8, 'MS_NOEXEC'], [16, 'MS_SYNCHRONOUS'], [32, 'MS_REMOUNT'], [64, 'MS_MANDLOCK'],
-  [128, 'MS_DIRSYNC'], [1024, 'MS_NOATIME'], [2048, 'MS_NODIRATIME'], [4096, 'MS_BIND'], [8192, 'MS_MOVE'], [16384, 'MS_REC'],
-  [32768, 'MS_SILENT'], [1 << 16, 'MS_POSIXACL'], [1 << 17, 'MS_UNBINDABLE'], [1 << 18, 'MS_PRIVATE'], [1 << 19, 'MS_SLAVE'],
-  [1 << 20, 'MS_SHARED'], [1 << 21, 'MS_RELATIME'], [1 << 24, 'MS_STRICTATIME'], [1 << 25, 'MS_LAZYTIME'],
-];
-const MFD: readonly (readonly [number, string])[] = [[1, 'MFD_CLOEXEC'], [2, 'MFD_ALLOW_SEALING'], [4, 'MFD_HUGETLB'], [8, 'MFD_NOEXEC_SEAL'], [16, 'MFD_EXEC']];
-const AT: readonly (readonly [number, string])[] = [[0x100, 'AT_SYMLINK_NOFOLLOW'], [0x200, 'AT_REMOVEDIR'], [0x400, 'AT_SYMLINK_FOLLOW'], [0x800, 'AT_NO_AUTOMOUNT'], [0x1000, 'AT_EMPTY_PATH']];
-const RENAME: readonly (readonly [number, string])[] = [[1, 'RENAME_NOREPLACE'], [2, 'RENAME_EXCHANGE'], [4, 'RENAME_WHITEOUT']];
-
-function flagsOr0(v: number, table: readonly (readonly [number, string])[]): string {
-  return v === 0 ? '0' : flagNames(v, table).join('|');
-}
-
 function decodeNumber(kind: string, v: number): string | number {
   switch (kind) {
     case 'oflags': return openFlags(v);
     case 'mode': return octalMode(v);
+    case 'fmode': return fileTypeMode(v);
     case 'clone': case 'clone3': return cloneFlags(v);
-    case 'domain': return DOMAINS[v] ?? String(v);
+    case 'domain': return familyName(v);
     case 'socktype': return sockType(v);
-    case 'proto': return PROTOS[v] ?? String(v);
     case 'ptrace': return PTRACE[v] ?? String(v);
-    case 'fcntl': return FCNTL[v] ?? String(v);
-    case 'mount': return flagsOr0(v, MOUNT_FLAGS);
-    case 'mfd': return flagsOr0(v, MFD);
-    case 'at': return flagsOr0(v, AT);
-    case 'rename': return flagsOr0(v, RENAME);
-    case 'sig': return SIGNAL_NAME[v] ?? (v === 0 ? '0' : String(v));
+    case 'fcntl': return fcntlCmd(v);
+    case 'mount': return mountFlags(v);
+    case 'mfd': return memfdFlags(v);
+    case 'at': return atFlags(v);
+    case 'rename': return renameFlags(v);
+    case 'sig': return signalName(v);
     case 'ns': return nsFlags(v);
     case 'bpf': return BPF_CMDS[v] ?? String(v);
+    case 'prctl': return PRCTL_OPTIONS[v] ?? String(v);
     default: return v;
   }
 }
@@ -431,7 +369,7 @@ export class BpftraceParser implements TraceParser {
         case 'sockaddr': case 'peer': case 'msghdr': {
           const fam = Number(f[k]);
           const port = Number(f[k + 1]);
-          const sa = { family: DOMAINS[fam] ?? String(fam), ip: undefined as string | undefined, port: undefined as number | undefined, path: undefined as string | undefined };
+          const sa = { family: familyName(fam), ip: undefined as string | undefined, port: undefined as number | undefined, path: undefined as string | undefined };
           if (fam === 2) { sa.ip = ipv4(Number(f[k + 2]) >>> 0); sa.port = ((port & 255) << 8) | (port >> 8); }
           else if (fam === 10) { sa.ip = ipv6(f[k + 3]!, f[k + 4]!); sa.port = ((port & 255) << 8) | (port >> 8); }
           else if (fam === 1) {
@@ -465,7 +403,9 @@ export class BpftraceParser implements TraceParser {
         case 'ptr': break;
         default: {
           const v = Number(f[k]);
-          ev.args[arg.name] = arg.kind === 'oflags' && (sc.name === 'dup3' || sc.name === 'pipe2') ? fdFlags(v) : decodeNumber(arg.kind, v);
+          // socket/socketpair: the protocol's spelling depends on the family (the first number).
+          ev.args[arg.name] = arg.kind === 'oflags' && (sc.name === 'dup3' || sc.name === 'pipe2') ? fdFlags(v)
+            : arg.kind === 'proto' ? socketProto(Number(f[6]), v) : decodeNumber(arg.kind, v);
         }
       }
       k += n;
@@ -483,7 +423,6 @@ export class BpftraceParser implements TraceParser {
       case 'socket': {
         const domain = String(a.domain);
         const type = String(a.type);
-        if (domain === 'AF_UNIX' && a.proto === 'IPPROTO_IP') a.proto = '0';
         if (domain === 'AF_INET' || domain === 'AF_INET6') {
           const proto = String(a.proto);
           const l4 = proto.includes('ICMP') ? 'icmp' : type.startsWith('SOCK_STREAM') ? 'tcp' : type.startsWith('SOCK_DGRAM') ? 'udp' : type.startsWith('SOCK_RAW') ? 'raw' : undefined;
@@ -506,6 +445,9 @@ export class BpftraceParser implements TraceParser {
         if (String(a.cmd).startsWith('F_DUPFD')) { hint(ev, 'dup', true); if (ok) ev.fd = { num: res, type: 'unknown', name: '' }; }
         return;
       case 'kill': case 'tgkill': case 'ptrace': case 'process_vm_writev': case 'process_vm_readv': return;
+      case 'prctl':
+        if (a.option !== 'PR_SET_NAME') delete a.arg2_str; // a number, not a string, for other options
+        return;
       default: break;
     }
     if (CLONE_FAMILY.has(sc.name)) {
@@ -538,7 +480,7 @@ export class BpftraceParser implements TraceParser {
     if (isAt) {
       ev.args.dirfd = Number(f[5]);
       ev.args.pathname = strs?.pathname?.[0] ?? '';
-      ev.args.flags = flagsOr0(Number(f[6]), AT);
+      ev.args.flags = atFlags(Number(f[6]));
       hint(ev, 'filename', filename);
     } else ev.args.filename = filename;
     const argv = strs?.argv ?? [];
@@ -567,7 +509,7 @@ export class BpftraceParser implements TraceParser {
     const ev: RawEvent = { ts: this.ts(f[1]!), source: 'ebpf', type: 'procexit', res: 0, rawres: 0, pid: Number(f[2]), tid: Number(f[3]), args: { status } };
     const sig = status & 0x7f;
     if (sig === 0) ev.args.ret = (status >> 8) & 0xff;
-    else { ev.args.sig = SIGNAL_NAME[sig] ?? `SIG${sig}`; ev.args.core = status & 0x80 ? 1 : 0; }
+    else { ev.args.sig = signalName(sig); ev.args.core = status & 0x80 ? 1 : 0; }
     this.hold(ev);
   }
 }

@@ -30,7 +30,7 @@ export const SIGNALS: Readonly<Record<string, number>> = {
 export function signalNumber(name: string): number {
   const n = SIGNALS[name];
   if (n !== undefined) return n;
-  if (name.startsWith('SIGRT_')) return 34 + Number(name.slice(6));
+  if (name.startsWith('SIGRT_')) return 32 + Number(name.slice(6)); // strace: SIGRT_2 is 34
   if (name === 'SIGRTMIN') return 34;
   return 0;
 }

@@ -13,7 +13,10 @@
 import type { EventFd, EventSource, RawEvent } from '../events/event.js';
 import { ERRNO } from './errno.js';
 import type { ParserStats, RawEventSink } from './trace-parser.js';
-import { BPF_CMDS, CLONE_FLAGS, PTRACE } from './linux-constants.js';
+import {
+  atFlags, BPF_CMDS, cloneFlags, familyName, fcntlCmd, fdFlags, fileTypeMode, memfdFlags, mountFlags, nsFlags, octalMode, openFlags, PTRACE,
+  renameFlags, signalName, socketProto, sockType,
+} from './linux-constants.js';
 
 export type NumArgs = Record<string, number>;
 
@@ -196,75 +199,8 @@ export class TracepointEventBuilder {
 // ---------------------------------------------------------------------------------------------
 // Numeric → strace-style symbolic values (the notation rules written against strace expect).
 
-function flagNames(v: number, table: readonly (readonly [number, string])[], rest: (r: number) => string | undefined = (r) => `0x${r.toString(16)}`): string {
-  const out: string[] = [];
-  let r = v;
-  for (const [bit, n] of table) if (bit !== 0 && (r & bit) === bit) { out.push(n); r &= ~bit; }
-  if (r !== 0) { const s = rest(r); if (s !== undefined) out.push(s); }
-  return out.length ? out.join('|') : '0';
-}
-
-const O_FLAGS: readonly (readonly [number, string])[] = [
-  [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'], [0o4000, 'O_NONBLOCK'],
-  [0o10000, 'O_DSYNC'], [0o20000, 'O_ASYNC'], [0o40000, 'O_DIRECT'], [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'],
-  [0o1000000, 'O_NOATIME'], [0o2000000, 'O_CLOEXEC'], [0o10000000 | 0o200000, 'O_PATH'], [0o20000000 | 0o200000, 'O_TMPFILE'],
-];
-
-export function openFlags(v: number): string {
-  const acc = v & 3;
-  const head = acc === 0 ? 'O_RDONLY' : acc === 1 ? 'O_WRONLY' : acc === 2 ? 'O_RDWR' : 'O_ACCMODE';
-  const rest = flagNames(v & ~3 & ~0o100000 /* O_LARGEFILE */, O_FLAGS);
-  return rest === '0' ? head : `${head}|${rest}`;
-}
-
-
-const SIGNALS = ['0', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
-  'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG',
-  'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS'];
-
-export function signalName(n: number): string {
-  return SIGNALS[n] ?? (n >= 34 && n <= 64 ? `SIGRT_${n - 32}` : String(n));
-}
-
-export function cloneFlags(v: number): string {
-  // The low byte is the exit signal; the rest are CLONE_* bits (>>> 0: flags are unsigned 64-bit).
-  const sig = v & 0xff;
-  const hi = Math.floor(v / 0x100000000);
-  const lo = (v >>> 0) & ~0xff;
-  let s = flagNames(lo >>> 0, CLONE_FLAGS, (r) => `0x${(r >>> 0).toString(16)}`);
-  if (hi > 0) s = s === '0' ? `0x${hi.toString(16)}00000000` : `${s}|0x${hi.toString(16)}00000000`;
-  if (sig !== 0) s = s === '0' ? signalName(sig) : `${s}|${signalName(sig)}`;
-  return s;
-}
-
-const AF = ['AF_UNSPEC', 'AF_UNIX', 'AF_INET', 'AF_AX25', 'AF_IPX', 'AF_APPLETALK', 'AF_NETROM', 'AF_BRIDGE', 'AF_ATMPVC', 'AF_X25', 'AF_INET6'];
-export function familyName(n: number): string {
-  if (n === 16) return 'AF_NETLINK';
-  if (n === 17) return 'AF_PACKET';
-  if (n === 40) return 'AF_VSOCK';
-  if (n === 44) return 'AF_XDP';
-  return AF[n] ?? String(n);
-}
-
-export function sockType(n: number): string {
-  const base = n & 0xf;
-  const names = ['0', 'SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_RAW', 'SOCK_RDM', 'SOCK_SEQPACKET', 'SOCK_DCCP'];
-  let s = base === 10 ? 'SOCK_PACKET' : names[base] ?? String(base);
-  if (n & 0o2000000) s += '|SOCK_CLOEXEC';
-  if (n & 0o4000) s += '|SOCK_NONBLOCK';
-  return s;
-}
-
-
-
-export function modeString(m: number): string {
-  const pre: string[] = [];
-  if (m & 0o4000) pre.push('S_ISUID');
-  if (m & 0o2000) pre.push('S_ISGID');
-  if (m & 0o1000) pre.push('S_ISVTX');
-  const perm = `0${(m & 0o777).toString(8).padStart(3, '0')}`;
-  return pre.length ? `${pre.join('|')}|${perm}` : perm;
-}
+/** The shared decoders (linux-constants.ts), re-exported for the parsers' tests. */
+export { cloneFlags, octalMode, openFlags, signalName, sockType };
 
 /** 32-bit int arguments come zero-extended (`dfd: 0xffffff9c`): sign-extend them. */
 export function int32(v: number | undefined): number | undefined {
@@ -295,7 +231,7 @@ const openLike = (dirKey: string | undefined): Decoder => (ev, a) => {
   if (a.flags !== undefined) ev.args.flags = openFlags(a.flags);
   else if (ev.type !== 'creat' && ev.type !== 'openat2') ev.args.flags = 'O_RDONLY';
   if (ev.type === 'creat') ev.args.flags = 'O_WRONLY|O_CREAT|O_TRUNC';
-  if (a.mode !== undefined) ev.args.mode = `0${a.mode.toString(8)}`;
+  if (a.mode !== undefined) ev.args.mode = octalMode(a.mode);
   retFd(ev, 'file');
   if (ev.fd !== undefined) {
     if (typeof ev.args.flags === 'string' && ev.args.flags.includes('O_DIRECTORY')) ev.fd.type = 'directory';
@@ -311,7 +247,7 @@ const exec: Decoder = (ev, a, b, tid) => {
   if (ev.type === 'execveat') {
     set(ev, 'dirfd', int32(a.fd ?? a.dfd));
     const flags = a.flags ?? 0;
-    ev.args.flags = flags & AT_EMPTY_PATH ? 'AT_EMPTY_PATH' : String(flags);
+    ev.args.flags = atFlags(flags);
     // With AT_EMPTY_PATH the kernel names the program "/dev/fd/N": the pathname argument was "".
     if (flags & AT_EMPTY_PATH) ev.args.pathname = '';
     else if (filename !== undefined) ev.args.pathname = filename;
@@ -336,7 +272,7 @@ const DECODERS: Record<string, Decoder> = {
   openat: openLike('dfd'),
   openat2: openLike('dfd'),
   memfd_create: (ev, a) => {
-    ev.args.flags = flagNames(a.flags ?? 0, [[1, 'MFD_CLOEXEC'], [2, 'MFD_ALLOW_SEALING'], [4, 'MFD_HUGETLB'], [8, 'MFD_NOEXEC_SEAL'], [16, 'MFD_EXEC']]);
+    ev.args.flags = memfdFlags(a.flags ?? 0);
     retFd(ev, 'memfd', 'memfd:');
     if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
   },
@@ -348,7 +284,7 @@ const DECODERS: Record<string, Decoder> = {
     const type = a.type ?? 0;
     ev.args.domain = familyName(domain);
     ev.args.type = sockType(type);
-    ev.args.proto = a.protocol ?? 0;
+    ev.args.proto = socketProto(domain, a.protocol ?? 0);
     if (domain === 2 || domain === 10) {
       const base = type & 0xf;
       const l4 = base === 1 ? 'tcp' : base === 2 ? 'udp' : base === 3 ? 'raw' : undefined;
@@ -364,21 +300,27 @@ const DECODERS: Record<string, Decoder> = {
   close: fdOnly(),
   dup: (ev, a) => { set(ev, 'oldfd', int32(a.fildes ?? a.oldfd)); },
   dup2: (ev, a) => { set(ev, 'oldfd', int32(a.oldfd ?? 0)); set(ev, 'newfd', int32(a.newfd ?? 0)); },
-  dup3: (ev, a) => { set(ev, 'oldfd', int32(a.oldfd ?? 0)); set(ev, 'newfd', int32(a.newfd ?? 0)); if ((a.flags ?? 0) & 0o2000000) ev.args.flags = 'O_CLOEXEC'; },
+  dup3: (ev, a) => { set(ev, 'oldfd', int32(a.oldfd ?? 0)); set(ev, 'newfd', int32(a.newfd ?? 0)); ev.args.flags = fdFlags(a.flags ?? 0); },
+  pipe2: (ev, a) => { ev.args.flags = fdFlags(a.flags ?? 0); },
   fcntl: (ev, a) => {
     set(ev, 'fd', int32(a.fd ?? 0));
     const cmd = a.cmd ?? 0;
-    ev.args.cmd = cmd === 0 ? 'F_DUPFD' : cmd === 1030 ? 'F_DUPFD_CLOEXEC' : cmd === 2 ? 'F_SETFD' : cmd === 1 ? 'F_GETFD' : cmd === 3 ? 'F_GETFL' : cmd === 4 ? 'F_SETFL' : String(cmd);
+    ev.args.cmd = fcntlCmd(cmd);
     if (cmd === 0 || cmd === 1030) (ev.hints ??= {}).dup = true;
   },
-  chmod: (ev, a) => { ev.args.mode = modeString(a.mode ?? 0); },
-  fchmod: (ev, a) => { set(ev, 'fd', int32(a.fd ?? 0)); ev.args.mode = modeString(a.mode ?? 0); },
-  fchmodat: (ev, a) => { set(ev, 'dirfd', int32(a.dfd)); ev.args.mode = modeString(a.mode ?? 0); },
+  chmod: (ev, a) => { ev.args.mode = octalMode(a.mode ?? 0); },
+  fchmod: (ev, a) => { set(ev, 'fd', int32(a.fd ?? 0)); ev.args.mode = octalMode(a.mode ?? 0); },
+  fchmodat: (ev, a) => { set(ev, 'dirfd', int32(a.dfd)); ev.args.mode = octalMode(a.mode ?? 0); },
+  mkdir: (ev, a) => { ev.args.mode = octalMode(a.mode ?? 0); },
+  mkdirat: (ev, a) => { set(ev, 'dirfd', int32(a.dfd)); ev.args.mode = octalMode(a.mode ?? 0); },
+  mknod: (ev, a) => { ev.args.mode = fileTypeMode(a.mode ?? 0); },
+  mknodat: (ev, a) => { set(ev, 'dirfd', int32(a.dfd)); ev.args.mode = fileTypeMode(a.mode ?? 0); },
+  renameat2: (ev, a) => { set(ev, 'olddirfd', int32(a.olddfd)); set(ev, 'newdirfd', int32(a.newdfd)); ev.args.flags = renameFlags(a.flags ?? 0); },
   ptrace: (ev, a) => { const r = a.request ?? 0; ev.args.request = PTRACE[r] ?? String(r); set(ev, 'pid', a.pid); },
-  unshare: (ev, a) => { ev.args.flags = cloneFlags(a.unshare_flags ?? a.flags ?? 0); },
-  setns: (ev, a) => { set(ev, 'fd', int32(a.fd ?? 0)); ev.args.nstype = cloneFlags(a.flags ?? a.nstype ?? 0); },
+  unshare: (ev, a) => { ev.args.flags = nsFlags(a.unshare_flags ?? a.flags ?? 0); },
+  setns: (ev, a) => { set(ev, 'fd', int32(a.fd ?? 0)); ev.args.nstype = nsFlags(a.flags ?? a.nstype ?? 0); },
   bpf: (ev, a) => { const c = a.cmd ?? 0; ev.args.cmd = BPF_CMDS[c] ?? String(c); },
-  mount: (ev, a) => { set(ev, 'flags', a.flags); },
+  mount: (ev, a) => { if (a.flags !== undefined) ev.args.flags = mountFlags(a.flags); },
   finit_module: (ev, a) => { set(ev, 'fd', int32(a.fd ?? 0)); },
   setuid: (ev, a) => { set(ev, 'uid', int32(a.uid ?? 0)); },
   setgid: (ev, a) => { set(ev, 'gid', int32(a.gid ?? 0)); },

@@ -5,7 +5,7 @@ import { analyzeTrace } from '../pipeline/analyze-trace.js';
 import { createFtraceParser } from './ftrace-parser.js';
 import { createPerfParser, perfValue } from './perf-parser.js';
 import { parseText, type RawEventSink, type TraceParser } from './trace-parser.js';
-import { cloneFlags, modeString, openFlags, TRACEPOINT_UNAVAILABLE_FIELDS } from './tracepoint-events.js';
+import { cloneFlags, octalMode, openFlags, sockType, TRACEPOINT_UNAVAILABLE_FIELDS } from './tracepoint-events.js';
 
 const dir = join(process.cwd(), 'libs/analysis/src/probes/__fixtures__');
 const rulesText = readFileSync(join(process.cwd(), 'sandbox-profiles/rules/quarantine-rules.yaml'), 'utf8');
@@ -123,6 +123,9 @@ describe('numeric decoding', () => {
     expect(openFlags(0o2000002)).toBe('O_RDWR|O_CLOEXEC');
     expect(cloneFlags(0x1200011)).toBe('CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD');
     expect(cloneFlags(0x10000000 | 0x20000)).toBe('CLONE_NEWNS|CLONE_NEWUSER');
-    expect(modeString(0o4755)).toBe('S_ISUID|0755');
+    // The same decoders as the bpftrace parser (linux-constants.ts): octal modes, O_LARGEFILE shown, CLOEXEC before NONBLOCK.
+    expect(octalMode(0o4755)).toBe('04755');
+    expect(openFlags(0o100000)).toBe('O_RDONLY|O_LARGEFILE');
+    expect(sockType(0o2004001)).toBe('SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK');
   });
 });

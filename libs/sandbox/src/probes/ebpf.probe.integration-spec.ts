@@ -9,9 +9,10 @@ import { DockerRuntime } from '../docker/docker-runtime.js';
 import { SANDBOX_LABELS } from '../sandbox-runtime.js';
 import { EbpfProbe } from './ebpf.probe.js';
 
-// Real bpftrace and real Docker: the program attaches while the entrypoint is held, sees the
-// entrypoint's own execve first, only this sandbox's processes, and stops cleanly. With
-// CAPTURE_EBPF_FIXTURES=1 the traces are copied to libs/analysis/src/probes/__fixtures__/ebpf/.
+// Real tracer (the libbpf engine, compiled on first use; one case also runs bpftrace) and real
+// Docker: the program attaches while the entrypoint is held, sees the entrypoint's own execve
+// first, only this sandbox's processes, and stops cleanly. With CAPTURE_EBPF_FIXTURES=1 the traces
+// are copied to libs/analysis/src/probes/__fixtures__/ebpf/.
 const docker = new Docker();
 const runtime = new DockerRuntime({ docker, holdTarPath: join(process.cwd(), 'dist/assets/hold.tar') });
 const limits = { memoryBytes: 64 * 1024 ** 2, pids: 64, cpus: 1, windowSeconds: 20, outputBytes: 4096, traceBytes: 64 * 1024 ** 2 };
@@ -25,15 +26,15 @@ afterAll(async () => {
   expect(left.filter((c) => c.Names.some((n) => n.includes('it-ebpf-')))).toEqual([]);
 });
 
-async function detonate(sample: string) {
-  const id = `it-ebpf-${sample}-${process.pid}`;
+async function detonate(sample: string, engine: 'libbpf' | 'bpftrace' = 'libbpf') {
+  const id = `it-ebpf-${sample}-${engine}-${process.pid}`;
   const resolved = await runtime.resolveImage(parseImageRef(`quarantine-samples/${sample}:latest`));
   const sandbox = await runtime.create({ analysisId: id, image: resolved, runtime: 'runc', hold: true, capabilities: 'default', limits });
-  const tracePath = join(work, `${sample}.bpftrace.json`);
+  const tracePath = join(work, `${sample}.${engine}.json`);
   try {
     const target = await sandbox.start();
     const t0 = Date.now();
-    const session = await new EbpfProbe().attach(target, tracePath, { budgetBytes: limits.traceBytes });
+    const session = await new EbpfProbe({ engine }).attach(target, tracePath, { budgetBytes: limits.traceBytes });
     const attachMs = Date.now() - t0;
     sandbox.release(target);
     const exit = await sandbox.wait(new AbortController().signal);
@@ -46,7 +47,19 @@ async function detonate(sample: string) {
   }
 }
 
-describe('EbpfProbe (real bpftrace, real Docker)', () => {
+/** Events with what differs between two runs of one sample masked: host pids, times, hostnames. */
+function comparable(events: { type: string; pid: number; tid: number; res: unknown; args: unknown; fd?: unknown; proc?: unknown; env?: unknown; hints?: Record<string, unknown> }[]): string[] {
+  const ids = new Map<number, number>();
+  const id = (x: unknown): unknown => (typeof x === 'number' ? (ids.get(x) ?? (ids.set(x, ids.size + 1), ids.size)) : x);
+  return events.map((e) => {
+    const h = { ...(e.hints ?? {}) };
+    for (const k of ['childPid', 'parentPid', 'childVpid']) if (k in h) h[k] = id(h[k]);
+    return JSON.stringify({ t: e.type, res: e.type === 'clone' ? typeof e.res : e.res, pid: id(e.pid), tid: id(e.tid), args: e.args, fd: e.fd, proc: e.proc, env: e.env, h })
+      .replace(/[0-9a-f]{12}/g, 'HOST');
+  });
+}
+
+describe('EbpfProbe (real tracer, real Docker)', () => {
   it('traces the held entrypoint from its execve, only inside the sandbox, and stops cleanly', async () => {
     const r = await detonate('shadow-reader');
     expect(r.exit.exitCode).toBe(0);
@@ -82,4 +95,12 @@ describe('EbpfProbe (real bpftrace, real Docker)', () => {
     expect(r.parsed.stats.unparsed).toBe(0);
     expect(r.parsed.events[0]!.type).toBe('execve');
   }, 120_000);
+
+  // The fallback engine (EBPF_ENGINE=bpftrace: ~20 s to attach here) prints the same records.
+  it('records the same events with the bpftrace engine as with the libbpf engine', async () => {
+    const [a, b] = [await detonate('revshell', 'libbpf'), await detonate('revshell', 'bpftrace')];
+    expect(b.stats).toMatchObject({ lost: 0, complete: true });
+    expect(comparable(a.parsed.events)).toEqual(comparable(b.parsed.events));
+    expect(a.parsed.events.length).toBeGreaterThan(5);
+  }, 180_000);
 });
