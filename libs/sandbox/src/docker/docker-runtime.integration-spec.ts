@@ -16,7 +16,7 @@ const limits = { memoryBytes: 64 * 1024 ** 2, pids: 32, cpus: 1, windowSeconds: 
 let work: string;
 
 beforeAll(() => {
-  buildBusyboxImage('quarantine-test/rt-hello:latest', ['/bin/sh', '-c', 'echo hello-from-sample; cat /etc/shadow; id']);
+  buildBusyboxImage('quarantine-test/rt-hello:latest', ['/bin/sh', '-c', 'echo hello-from-sample; cat /etc/shadow; id; cat /etc/hosts /etc/resolv.conf; hostname; ls /sys/class/net']);
   buildBusyboxImage('quarantine-test/rt-sleep:latest', ['/bin/sleep', '3600']);
   buildBusyboxImage('quarantine-test/rt-spam:latest', ['/bin/yes', 'spam-spam-spam']);
   work = mkdtempSync(join(tmpdir(), 'q-rt-'));
@@ -52,6 +52,13 @@ describe('DockerRuntime + StraceProbe', () => {
     expect(r.exit.exitCode).toBe(0);
     expect(r.exit.windowExpired).toBe(false);
     expect(r.output.stdout).toContain('hello-from-sample');
+    // No network but the name files a service expects: localhost, its own hostname, a loopback resolver.
+    const hostname = r.output.stdout.split('\n').find((l) => /^[0-9a-f]{12}$/.test(l));
+    expect(hostname).toBeDefined();
+    expect(r.output.stdout).toContain('127.0.0.1\tlocalhost\n');
+    expect(r.output.stdout).toContain(`127.0.1.1\t${hostname}\n`);
+    expect(r.output.stdout).toContain('nameserver 127.0.0.1\n');
+    expect(r.output.stdout.trim().endsWith('\nlo')).toBe(true); // loopback is the only interface
     const lines = r.trace.split('\n');
     const firstExec = lines.findIndex((l) => l.includes('execve('));
     expect(lines[firstExec]).toContain('execve("/bin/sh", ["/bin/sh", "-c", "echo hello-from-sample;');
