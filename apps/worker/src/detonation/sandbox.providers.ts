@@ -64,7 +64,7 @@ export const sandboxProviders: Provider[] = [
     inject: [CONFIG],
     useFactory: (config: AppConfig): ProbeRegistry => new Map<string, Probe>([
       ['strace', new StraceProbe(config.straceBinary)],
-      ['ebpf', new EbpfProbe()],
+      ['ebpf', new EbpfProbe({ engine: config.ebpfEngine })],
       ['gvisor', new GvisorProbe()],
       ['falco', new FalcoProbe({ eventsFile: process.env.FALCO_EVENTS_FILE })],
       ['tracee', new TraceeProbe({ eventsFile: process.env.TRACEE_EVENTS_FILE })],

@@ -3,7 +3,8 @@ import { ConfigError, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, redisUrl: 'redis://127.0.0.1:6379', workerConcurrency: 2, trustedRegistries: [] });
+    expect(c).toMatchObject({ port: 3000, redisUrl: 'redis://127.0.0.1:6379', workerConcurrency: 2, trustedRegistries: [], ebpfEngine: 'libbpf' });
+    expect(loadConfig({ EBPF_ENGINE: 'bpftrace' }).ebpfEngine).toBe('bpftrace');
   });
 
   it.each([
@@ -15,6 +16,7 @@ describe('loadConfig', () => {
     [{ WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY'],
     [{ QUARANTINE_ADMIN_KEY: 'short' }, 'QUARANTINE_ADMIN_KEY'],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
+    [{ EBPF_ENGINE: 'bcc' }, 'EBPF_ENGINE'],
     [{ TRUSTED_REGISTRIES: 'ok.example:5000,bad/host' }, 'TRUSTED_REGISTRIES'],
   ])('stops on %o naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -15,6 +15,8 @@ export interface AppConfig {
   /** Where the sandbox helper binary (SIGSTOP-then-exec wrapper) lives. */
   holdBinary: string;
   straceBinary: string;
+  /** EBPF_ENGINE: the eBPF probe's engine, `libbpf` (default) or `bpftrace`. */
+  ebpfEngine: 'libbpf' | 'bpftrace';
   /** Registries images may be pulled from (host[:port]); nothing is pulled from anywhere else. */
   trustedRegistries: string[];
   /** BullMQ job lock: a worker that dies mid-analysis loses its job to another after this long. */
@@ -81,6 +83,8 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
   }
   const logFormat = (env.LOG_FORMAT?.trim() || (env.NODE_ENV === 'production' ? 'json' : 'text')) as string;
   if (logFormat !== 'json' && logFormat !== 'text') throw new ConfigError('LOG_FORMAT', `must be "json" or "text", got "${logFormat}"`);
+  const ebpfEngine = env.EBPF_ENGINE?.trim() || 'libbpf';
+  if (ebpfEngine !== 'libbpf' && ebpfEngine !== 'bpftrace') throw new ConfigError('EBPF_ENGINE', `must be "libbpf" or "bpftrace", got "${ebpfEngine}"`);
   const root = env.QUARANTINE_ROOT?.trim() || process.cwd();
   return {
     port: int(env, 'PORT', 3000, 1, 65535),
@@ -94,6 +98,7 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     holdBinary: resolve(root, env.QUARANTINE_HOLD_BINARY?.trim() || 'dist/assets/hold'),
     straceBinary: env.STRACE_BINARY?.trim() || 'strace',
+    ebpfEngine,
     trustedRegistries: registries(env.TRUSTED_REGISTRIES),
     workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
     webhooks: loadWebhookConfig(env, int, (v, m) => new ConfigError(v, m)),

@@ -30,7 +30,7 @@ export interface EbpfProbeOptions {
    * `libbpf` (default): the compiled tracer of ebpf-native.ts (raw syscall tracepoints, BPF ring
    * buffer read in batches); `bpftrace`: the bpftrace program below (one perf-buffer wake-up per
    * record: ~4.75× on the syscall-heavy benchmark, kept for hosts without clang/libbpf-dev).
-   * Both print the same records, read by one parser. Default from EBPF_ENGINE, else `libbpf`.
+   * Both print the same records, read by one parser. The worker passes EBPF_ENGINE (validated in config.ts); default `libbpf`.
    */
   engine?: 'libbpf' | 'bpftrace';
   /** Where the libbpf engine's compiled tracer is cached (default $TMPDIR/quarantine-ebpf). */
@@ -239,8 +239,7 @@ export class EbpfProbe implements Probe {
 
   constructor(private readonly options: EbpfProbeOptions = {}) {
     this.binary = options.binary ?? 'bpftrace';
-    const env = process.env.EBPF_ENGINE;
-    this.engine = options.engine ?? (env === 'bpftrace' ? 'bpftrace' : 'libbpf');
+    this.engine = options.engine ?? 'libbpf';
     // bpftrace needs time to read its perf buffers before SIGINT; the libbpf tracer detaches, then
     // drains its ring buffer to the end on SIGINT (every record of an exited sample is already in it).
     this.drainMs = options.drainMs ?? (this.engine === 'libbpf' ? 0 : 300);
