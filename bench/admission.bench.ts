@@ -14,13 +14,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { AnalysisRepository } from '../libs/core/src/storage/analysis.repository.js';
 import { fixture, selfSignedCert } from '../test/support/admission.js';
 import { type Stack, startStack, waitFor } from '../test/support/stack.js';
+import { freeLoopbackPort } from '../test/support/ports.js';
 
 const RPS = Number(process.env.BENCH_ADMISSION_RPS ?? 1000);
 const SECONDS = Number(process.env.BENCH_ADMISSION_SECONDS ?? 10);
@@ -30,15 +30,6 @@ const RUNS = Number(process.env.BENCH_ADMISSION_RUNS ?? 3);
 
 const hex = (n: number, c = 'a') => `sha256:${n.toString(16).padStart(8, '0')}${c.repeat(56)}`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 interface Boot {
   stack: Stack;
@@ -50,7 +41,7 @@ interface Boot {
 async function boot(env: NodeJS.ProcessEnv): Promise<Boot> {
   const dir = mkdtempSync(join(tmpdir(), 'q-adm-bench-'));
   const tls = selfSignedCert(dir);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const stack = await startStack({ db: DB, workers: 0, env: { ADMISSION_TLS_CERT: tls.cert, ADMISSION_TLS_KEY: tls.key, ADMISSION_PORT: String(port), ADMISSION_HOST: '127.0.0.1', ADMISSION_BUDGET_MS: String(BUDGET), LOG_FORMAT: 'json', ...env } });
   return { stack, port, ca: tls.pem, dir };
 }
@@ -183,7 +174,7 @@ async function main(): Promise<void> {
   rmSync(warm.dir, { recursive: true, force: true });
 
   // ---- 2. Redis unreachable ---------------------------------------------------------------------
-  const rport = await freePort();
+  const rport = await freeLoopbackPort();
   const redis: ChildProcess = spawn('redis-server', ['--port', String(rport), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const probe = new Redis(`redis://127.0.0.1:${rport}`, { maxRetriesPerRequest: 1 });
   probe.on('error', () => undefined);

@@ -1,6 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import { AnalysisRepository } from '#core/storage/analysis.repository';
 import { applyPatch, fixture, httpsCall, selfSignedCert, WORKLOAD_FIXTURES } from '../support/admission.js';
 import { pushImage, REGISTRY, registryUp, removeLocalTags, removeTestCopies } from '../support/registry.js';
 import { type Stack, startStack, waitFor } from '../support/stack.js';
+import { freeLoopbackPort } from '../support/ports.js';
 
 // The real API process (dist/) with its admission HTTPS listener, real Redis (db 18) and the real
 // local registry for tag resolution. No Kubernetes API server can run here: reviews are the
@@ -22,18 +22,9 @@ const BAD = digest('b');
 const SUSPECT = digest('5');
 const local = (d: string) => `quarantine-samples/thing@${d}`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function bootAdmission(db: number, env: NodeJS.ProcessEnv, tlsDir: string) {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const tls = selfSignedCert(tlsDir);
   const stack = await startStack({
     db,
@@ -295,7 +286,7 @@ describe('admission with Redis hung or gone (private redis-server, never the sha
   const BUDGET = 200;
 
   beforeAll(async () => {
-    const rport = await freePort();
+    const rport = await freeLoopbackPort();
     redisProc = spawn('redis-server', ['--port', String(rport), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     const probe = new Redis(`redis://127.0.0.1:${rport}`, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await waitFor(async () => (await probe.ping().catch(() => null)) === 'PONG', 5000);

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freeLoopbackPort } from './ports.js';
 
 /**
  * Boots the real API and worker processes (from dist/) against real Redis and Docker, each test
@@ -22,19 +22,9 @@ export interface Stack {
   logs(): string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 export async function startStack(opts: { db: number; env?: NodeJS.ProcessEnv; workers?: number }): Promise<Stack> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const artifactDir = mkdtempSync(join(tmpdir(), 'q-e2e-'));
   const adminKey = 'e2e-admin-key-0123456789abcdef';
   const redisUrl = `redis://127.0.0.1:6379/${opts.db}`;

@@ -93,10 +93,4 @@ export function verifiedBy(secrets: string[], headers: Record<string, string>, b
   return out;
 }
 
-export async function freeLoopbackPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(() => r(undefined)));
-  return port;
-}
+export { freeLoopbackPort } from './ports.js';
