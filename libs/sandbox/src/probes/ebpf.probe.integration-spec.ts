@@ -60,6 +60,27 @@ function comparable(events: { type: string; pid: number; tid: number; res: unkno
 }
 
 describe('EbpfProbe (real tracer, real Docker)', () => {
+  it('a tracer that ended with its sandbox (cgroup removed before stop) gives a complete trace', async () => {
+    const id = `it-ebpf-gone-${process.pid}`;
+    const resolved = await runtime.resolveImage(parseImageRef('quarantine-samples/sleeper:latest'));
+    const sandbox = await runtime.create({ analysisId: id, image: resolved, runtime: 'runc', hold: true, capabilities: 'default', limits });
+    const tracePath = join(work, 'gone.json');
+    try {
+      const target = await sandbox.start();
+      const session = await new EbpfProbe().attach(target, tracePath, { budgetBytes: limits.traceBytes });
+      sandbox.release(target);
+      await new Promise((r) => setTimeout(r, 300));
+      await sandbox.destroy(); // the window ended: the sandbox is killed and removed before the probe is stopped
+      await new Promise((r) => setTimeout(r, 1500)); // the tracer notices within a second and finishes
+      const stats = await session.stop(5000);
+      expect(stats).toMatchObject({ probe: 'ebpf', complete: true, lost: 0, exitCode: 0 });
+      expect(stats.stopError).toBeUndefined();
+      expect(parseText(createBpftraceParser, readFileSync(tracePath, 'utf8')).events[0]).toMatchObject({ type: 'execve', args: { filename: '/usr/local/bin/sleeper' } });
+    } finally {
+      await sandbox.destroy();
+    }
+  });
+
   it('traces the held entrypoint from its execve, only inside the sandbox, and stops cleanly', async () => {
     const r = await detonate('shadow-reader');
     expect(r.exit.exitCode).toBe(0);

@@ -386,6 +386,15 @@ class EbpfSession implements ProbeSession {
     this.budget.stop();
   }
 
+  /**
+   * The libbpf tracer finishes by itself, cleanly (detach, drain the ring buffer, END record, code 0),
+   * when the sandbox's cgroup is removed: every process it could trace is gone, so the trace is
+   * complete. This happens when the sandbox ends (window, kill) a little before stop() is called.
+   */
+  private endedWithSandbox(): boolean {
+    return this.exitCode === 0 && !this.exitSignal && this.errorText().includes('removed; stopping');
+  }
+
   /** The sample has ended: let bpftrace drain, SIGINT it (END prints `E`), SIGKILL if it hangs. */
   async stop(graceMs: number): Promise<ProbeStats> {
     let stopError: string | undefined;
@@ -400,7 +409,7 @@ class EbpfSession implements ProbeSession {
         stopError = `${this.what} did not exit ${waitMs} ms after SIGINT; killed`;
         await this.exited;
       }
-    } else {
+    } else if (!this.endedWithSandbox()) {
       stopError = `${this.what} exited before the sample ended (code ${this.exitCode}${this.exitSignal ? `, ${this.exitSignal}` : ''}): ${this.errorText()}`;
     }
     this.budget.stop();
