@@ -18,6 +18,21 @@ import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } fro
 export const QUARANTINE_ROOT_HEADER = '# quarantine-root-pid ';
 export const QUARANTINE_CLOCK_HEADER = '# quarantine-clock-offset-ns ';
 
+/**
+ * Reads one of the probes' `#` header lines (perf and ftrace write the same ones): the traced root
+ * pid goes to the event builder; returns the clock offset (ns) when the line carries it.
+ */
+export function readQuarantineHeader(line: string, b: { setRoot(root: number): void }): number | undefined {
+  if (line.startsWith(QUARANTINE_ROOT_HEADER)) {
+    const root = Number(line.slice(QUARANTINE_ROOT_HEADER.length));
+    if (root > 0) b.setRoot(root);
+  } else if (line.startsWith(QUARANTINE_CLOCK_HEADER)) {
+    const off = Number(line.slice(QUARANTINE_CLOCK_HEADER.length));
+    if (!Number.isNaN(off)) return off;
+  }
+  return undefined;
+}
+
 /** `0x…` / decimal / negative → number; 64-bit values above 2^63 are negative (errno returns). */
 export function parseIntArg(v: string): number {
   const s = v.trim();
@@ -128,13 +143,7 @@ export class FtraceParser implements TraceParser {
   }
 
   private header(line: string): void {
-    if (line.startsWith(QUARANTINE_ROOT_HEADER)) {
-      const root = Number(line.slice(QUARANTINE_ROOT_HEADER.length));
-      if (root > 0) this.b.setRoot(root);
-    } else if (line.startsWith(QUARANTINE_CLOCK_HEADER)) {
-      const off = Number(line.slice(QUARANTINE_CLOCK_HEADER.length));
-      if (!Number.isNaN(off)) this.offsetNs = off;
-    }
+    this.offsetNs = readQuarantineHeader(line, this.b) ?? this.offsetNs;
   }
 
   private unparsed(line: string): void {

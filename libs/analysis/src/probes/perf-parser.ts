@@ -14,7 +14,7 @@
  */
 import type { EventSource } from '../events/event.js';
 import { ERRNO as ERRNO_BY_NAME } from './errno.js';
-import { QUARANTINE_CLOCK_HEADER, QUARANTINE_ROOT_HEADER, parseIntArg } from './ftrace-parser.js';
+import { parseIntArg, readQuarantineHeader } from './ftrace-parser.js';
 import { type NumArgs, TracepointEventBuilder } from './tracepoint-events.js';
 import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 
@@ -115,13 +115,7 @@ export class PerfParser implements TraceParser {
     this.stats.lines++;
     if (line.length === 0) return;
     if (line.charCodeAt(0) === 35) {
-      if (line.startsWith(QUARANTINE_ROOT_HEADER)) {
-        const root = Number(line.slice(QUARANTINE_ROOT_HEADER.length));
-        if (root > 0) this.b.setRoot(root);
-      } else if (line.startsWith(QUARANTINE_CLOCK_HEADER)) {
-        const off = Number(line.slice(QUARANTINE_CLOCK_HEADER.length));
-        if (!Number.isNaN(off)) this.offsetNs = off;
-      }
+      this.offsetNs = readQuarantineHeader(line, this.b) ?? this.offsetNs;
       return;
     }
     const m = HEAD.exec(line);
