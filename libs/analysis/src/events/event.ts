@@ -70,3 +70,7 @@ export type RawEvent = Omit<NormalizedEvent, 'seq' | 'ppid' | 'proc' | 'fd' | 'c
   /** Probe-specific hints the tracker understands, e.g. `{childPid: 42}` on clone/fork returns. */
   hints?: Record<string, string | number | boolean>;
 };
+
+/** Observations of the sandbox itself (not the probe), turned into `source: sandbox` events rules can match. */
+export const SANDBOX_OBSERVATION_TYPES = ['pids_limit_hit', 'oom_kill', 'window_timeout', 'trace_budget_exceeded'] as const;
+export type SandboxObservationType = (typeof SANDBOX_OBSERVATION_TYPES)[number];

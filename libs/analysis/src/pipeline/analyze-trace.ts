@@ -1,14 +1,12 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { RawEvent } from '../events/event.js';
+import type { RawEvent, SandboxObservationType } from '../events/event.js';
 import type { ParserStats, RawEventSink, TraceParser } from '../probes/trace-parser.js';
 import type { CompiledRuleSet, Priority, RuleMatch } from '../rules/index.js';
 import { type Finding, FindingCollector, PRIORITY_ORDER } from '../scoring/index.js';
 import type { RunSummary } from '../state/run-summary.js';
 import { StateTracker, type StateTrackerOptions } from '../state/state-tracker.js';
 
-/** What the sandbox itself observed; turned into `source: sandbox` events that rules can match. */
-export type SandboxObservationType = 'pids_limit_hit' | 'oom_kill' | 'window_timeout' | 'trace_budget_exceeded';
 
 export interface SandboxObservation {
   type: SandboxObservationType;

@@ -2,6 +2,7 @@
  * Falco-compatible rule engine: load rule files, compile conditions to closures indexed by
  * event type, evaluate every matching rule for each EvalContext.
  */
+import { SANDBOX_OBSERVATION_TYPES } from '../events/event.js';
 import { createHash } from 'node:crypto';
 import type { EvalContext } from '../state/context.js';
 import type { FieldRegistry } from './field.js';
@@ -64,8 +65,8 @@ export interface ProbeVisibility {
   readonly eventTypes?: ReadonlySet<string>;
 }
 
-/** Observations the worker adds to every run whatever the probe (see pipeline/analyze-trace.ts). */
-const RUNTIME_EVENT_TYPES: readonly string[] = ['pids_limit_hit', 'oom_kill', 'window_timeout', 'trace_budget_exceeded'];
+/** Observations the worker adds to every run whatever the probe. */
+const RUNTIME_EVENT_TYPES: readonly string[] = SANDBOX_OBSERVATION_TYPES;
 
 export interface CompileOptions {
   fields?: FieldRegistry;
