@@ -9,7 +9,7 @@ bash scripts/install.sh
 bash test/samples/build.sh >/dev/null
 bash test/samples/debian/build.sh >/dev/null   # Debian service images for test/e2e/realworld (cold ~2 min, warm < 1 s)
 export NODE_OPTIONS=--experimental-vm-modules
-export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/9}"
+export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:${TEST_REDIS_PORT:-6379}/9}"
 status=0
 echo "[test] typecheck" >&2
 npx tsc -p tsconfig.json --noEmit

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freeLoopbackPort } from './ports.js';
+import { testRedisUrl } from './redis.js';
 
 /**
  * Boots the real API and worker processes (from dist/) against real Redis and Docker, each test
@@ -27,7 +28,7 @@ export async function startStack(opts: { db: number; env?: NodeJS.ProcessEnv; wo
   const port = await freeLoopbackPort();
   const artifactDir = mkdtempSync(join(tmpdir(), 'q-e2e-'));
   const adminKey = 'e2e-admin-key-0123456789abcdef';
-  const redisUrl = `redis://127.0.0.1:6379/${opts.db}`;
+  const redisUrl = testRedisUrl(opts.db);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   await redis.flushdb();
   const env: NodeJS.ProcessEnv = {

@@ -14,9 +14,10 @@ import { QueueName } from '#core/queue/queue.constants';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { e2eProfilesDir } from '../../../../test/support/profiles.js';
+import { TEST_REDIS_PORT, testRedisUrl } from '../../../../test/support/redis.js';
 import { AnalysesService } from './analyses.service.js';
 
-const url = 'redis://127.0.0.1:6379/20';
+const url = testRedisUrl(20);
 let redis: Redis;
 let queues: Record<QueueName, Queue>;
 let dir: string;
@@ -25,7 +26,7 @@ let profiles: string;
 beforeAll(async () => {
   redis = new Redis(url, { maxRetriesPerRequest: null });
   await redis.flushdb();
-  const connection = { host: '127.0.0.1', port: 6379, db: 20 };
+  const connection = { host: '127.0.0.1', port: TEST_REDIS_PORT, db: 20 };
   queues = Object.fromEntries(Object.values(QueueName).map((q) => [q, new Queue(q, { connection })])) as Record<QueueName, Queue>;
   dir = mkdtempSync(join(tmpdir(), 'q-api-k8s-'));
   profiles = e2eProfilesDir();

@@ -22,12 +22,13 @@ import { StraceProbe } from '#sandbox/probes/strace.probe';
 import type { ResolvedImage, SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { FakeKubeClient, podWith, running, terminated } from '../../../../test/support/fake-kube-client.js';
 import { e2eProfilesDir } from '../../../../test/support/profiles.js';
+import { testRedisUrl } from '../../../../test/support/redis.js';
 import { CancellationService } from './cancellation.service.js';
 import { DetonationService } from './detonation.service.js';
 import { RuleSetCache } from './rule-set.cache.js';
 import { RunAnalyzer } from './run-analyzer.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/20';
+const REDIS_URL = testRedisUrl(20);
 const fixture = readFileSync(join(process.cwd(), 'libs/analysis/src/probes/__fixtures__/revshell.strace'), 'utf8').split('\n').filter(Boolean);
 const image: ResolvedImage = {
   imageId: 'sha256:' + 'a'.repeat(64),
