@@ -1,3 +1,4 @@
+import type { Lure } from '#analysis/lures/lure';
 import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary, Verdict } from '#core/storage/analysis.types';
 import type { ProbeStats } from '#sandbox/probes/probe';
@@ -18,6 +19,10 @@ export interface RunFacts {
   output: CapturedOutput;
   timings: { resolveMs: number; createMs: number; startMs: number; attachMs: number; runMs: number; collectMs: number };
   startedAt: string;
+  /** Credential lures planted in this sandbox (issue 11), recorded with the analysis. */
+  lures?: Lure[];
+  /** The sandbox's network: none, or the simulated network and where its capture (NetCapture lines) was written. */
+  network?: { mode: 'none' | 'simulated'; capturePath?: string; simulatorHealthy?: boolean; simulatorError?: string };
 }
 
 export interface RunResult {
