@@ -8,7 +8,7 @@ import { KUBERNETES_PROBES, PROBE_RUNTIME, PROBES, type ProbeName, RUNTIMES, typ
 export type { ProbeName, RuntimeName };
 export const PRIORITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'] as const;
 
-/** A `runtime: kubernetes` profile's `kubernetes:` block (see README, "Kubernetes runtime"). */
+/** A `runtime: kubernetes` profile's `kubernetes:` block (see docs/kubernetes.md). */
 export interface KubernetesProfile {
   runtimeClassName?: string;
   nodeSelector?: Record<string, string>;
