@@ -70,3 +70,21 @@ export function nameShape(name: string): NameShape {
   }
   return { label, entropy, random: score >= 2 };
 }
+
+/**
+ * The registrable part of a host name: its last two labels, or three under a second-level
+ * suffix such as co.uk (`pool.supportxmr.com` → `supportxmr.com`, `a.b.co.uk` → `b.co.uk`).
+ * <undefined> for IP literals and single labels.
+ */
+export function registrableDomain(host: string): string | undefined {
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[')) return undefined;
+  const colon = h.lastIndexOf(':');
+  if (colon >= 0 && h.indexOf(':') === colon) h = h.slice(0, colon);
+  h = h.replace(/\.$/, '');
+  if (h === '' || /^[0-9.]+$/.test(h) || h.includes(':')) return undefined;
+  const labels = h.split('.');
+  if (labels.length < 2) return undefined;
+  const n = labels.length >= 3 && labels[labels.length - 1]!.length === 2 && SECOND_LEVEL.has(labels[labels.length - 2]!) ? 3 : 2;
+  return labels.slice(-n).join('.');
+}

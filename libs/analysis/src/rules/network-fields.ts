@@ -2,6 +2,7 @@
  * Rule fields of the simulated network (`source: network` events, EvalContext.net) and of
  * executions of downloaded files. On other events the net.* fields are <NA> (comparisons false).
  */
+import { registrableDomain } from '../network/dga.js';
 import { escapeBytes } from '../network/escape.js';
 import { captureUrl } from '../network/network-analysis.js';
 import type { NetView } from '../network/view.js';
@@ -30,6 +31,20 @@ function firstBytes(v: NetView): string | undefined {
   return v.firstBytesText;
 }
 
+/** The host name an exchange is about: the DNS query, else the TLS SNI, else the HTTP Host (port removed), else the DNS-mapped name. */
+function hostName(v: NetView): string | undefined {
+  const r = v.rec;
+  if (r.dns) return r.dns.name.replace(/\.$/, '').toLowerCase();
+  if (r.tls?.sni) return r.tls.sni.toLowerCase();
+  const h = r.http?.host;
+  if (h) {
+    if (h.startsWith('[')) return undefined;
+    const c = h.lastIndexOf(':');
+    return (c >= 0 && h.indexOf(':') === c ? h.slice(0, c) : h).toLowerCase();
+  }
+  return v.dstName?.toLowerCase();
+}
+
 const joinUnique = (xs: string[]) => [...new Set(xs)].join(',');
 
 export function networkFields(): FieldDef[] {
@@ -40,6 +55,13 @@ export function networkFields(): FieldDef[] {
     net('net.dst.port', 'number', (v) => v.rec.dst.port, 'Original destination port.'),
     net('net.dst.name', 'string', (v) => v.dstName, 'Name a DNS answer earlier in the run mapped net.dst.ip to (the latest such answer); <NA> if none.', {
       approximation: 'The simulator answers every name with its own addresses, so several names may map to one address: the latest answer before the exchange wins.',
+    }),
+    net('net.name', 'string', hostName, 'Host name the exchange is about, lower-cased: the DNS query name, else the TLS SNI, else the HTTP Host without port, else net.dst.name.'),
+    net('net.domain', 'string', (v) => {
+      const h = hostName(v);
+      return h === undefined ? undefined : registrableDomain(h);
+    }, 'Registrable domain of net.name: its last two labels, three under a second-level suffix like co.uk (pool.supportxmr.com → supportxmr.com).', {
+      approximation: 'A short built-in list of second-level suffixes, not the full Public Suffix List.',
     }),
     net('net.src.ip', 'ipaddr', (v) => v.rec.src.ip, 'The sample\'s address of the exchange.'),
     net('net.src.port', 'number', (v) => v.rec.src.port, 'The sample\'s port of the exchange.'),
