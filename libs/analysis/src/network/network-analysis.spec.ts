@@ -98,6 +98,8 @@ describe('network captures in the analysis pipeline (strace fixtures + NetCaptur
     expect(udp).toMatchObject({ type: 'udp_datagram', pid: 6486, args: { proc_match: 'sendto' } });
     expect(irc).toMatchObject({ type: 'tcp_stream', pid: 0, proc: { name: '<unknown>' }, args: { proc_match: 'none', first_bytes: 'NICK bot123\\r\\nUSER bot 0 * :bot\\r\\n' } });
     expect(rulesOf(r)).toEqual(expect.arrayContaining(['Shell Banner Sent to Remote', 'IRC Session Opened']));
+    expect(r.findings.find((f) => f.rule === 'IRC Session Opened')!.output).toContain('bytes=NICK bot123\\r\\nUSER bot 0 * :bot\\r\\n proc=<unknown>');
+    expect(r.findings.find((f) => f.rule === 'Shell Banner Sent to Remote')!.output).toContain('dst=10.0.0.1:4444 name=<NA> bytes=sh-5.2#  proc=revshell');
     expect(r.network).toMatchObject({ events: 3, uncorrelated: 1 });
     expect(r.network!.other[2]).toMatchObject({ dst: '203.0.113.9:6667', match: 'none', firstBytes: 'NICK bot123\\r\\nUSER bot 0 * :bot\\r\\n' });
     // Time order within the slack: no network event is more than 100 ms before its predecessor.

@@ -91,6 +91,7 @@ export function networkFields(): FieldDef[] {
     net('net.tls.sni', 'string', (v) => v.rec.tls?.sni, 'TLS server name indication.'),
     net('net.tls.alpn', 'string', (v) => v.rec.tls?.alpn?.join(','), 'TLS ALPN protocols offered, comma-separated.'),
     net('net.first_bytes', 'string', firstBytes, 'First bytes the sample sent (at most 4096), printable-escaped: printable ASCII as is, \\\\, \\n, \\r, \\t, other bytes \\xNN.'),
+    net('net.first_bytes.head', 'string', (v) => (v.rec.firstBytesBuf === undefined ? undefined : escapeBytes(v.rec.firstBytesBuf, 128)), 'The first 128 of those bytes, escaped the same way (for rule outputs).'),
     net('net.bytes_in', 'number', (v) => v.rec.bytesIn, 'Bytes received from the sample on this exchange.'),
     net('net.proc_match', 'string', (v) => v.procMatch, 'How the exchange was tied to its process: connect, sendto, sendmsg, or none (proc.* then describe no process: pid 0, name <unknown>).'),
     net('net.lure.matched', 'bool', (v) => v.lures.length > 0, 'A credential lure\'s secret was found in this exchange (plain, hex, base64, base64url or URL-encoded).'),
