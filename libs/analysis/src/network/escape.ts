@@ -3,32 +3,31 @@
  * (backslash doubled), \n \r \t are written so, every other byte as \xNN. Linear, bounded by the
  * caller's cap; the result is at most 4× the input.
  */
+const HEX = '0123456789abcdef';
+
 export function escapeBytes(bytes: Uint8Array, max = bytes.length): string {
   const n = Math.min(bytes.length, max);
-  let out = '';
-  let run = 0;
+  // One output buffer (at most 4 bytes per input byte), decoded once: no per-byte strings.
+  const out = Buffer.allocUnsafe(n * 4);
+  let j = 0;
   for (let i = 0; i < n; i++) {
     const b = bytes[i]!;
     if (b >= 0x20 && b < 0x7f && b !== 0x5c) {
-      run++;
+      out[j++] = b;
       continue;
     }
-    if (run > 0) {
-      out += latin1(bytes, i - run, i);
-      run = 0;
+    out[j++] = 0x5c;
+    if (b === 0x5c) out[j++] = 0x5c;
+    else if (b === 0x0a) out[j++] = 0x6e;
+    else if (b === 0x0d) out[j++] = 0x72;
+    else if (b === 0x09) out[j++] = 0x74;
+    else {
+      out[j++] = 0x78;
+      out[j++] = HEX.charCodeAt(b >> 4);
+      out[j++] = HEX.charCodeAt(b & 15);
     }
-    if (b === 0x5c) out += '\\\\';
-    else if (b === 0x0a) out += '\\n';
-    else if (b === 0x0d) out += '\\r';
-    else if (b === 0x09) out += '\\t';
-    else out += `\\x${b < 16 ? '0' : ''}${b.toString(16)}`;
   }
-  if (run > 0) out += latin1(bytes, n - run, n);
-  return out;
-}
-
-function latin1(bytes: Uint8Array, from: number, to: number): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('latin1');
+  return out.toString('latin1', 0, j);
 }
 
 /** Escapes a string that came from hostile input (control characters, very long values) for display. */
