@@ -21,6 +21,7 @@ interface Run {
   capture: string | Buffer | (string | Buffer)[];
   lures?: Lure[];
   limits?: Partial<CaptureLimits>;
+  probe?: string;
 }
 
 async function run(r: Run) {
@@ -30,7 +31,7 @@ async function run(r: Run) {
   const lines = r.trace ? readLines(createReadStream(here(`${r.probeDir ?? './__fixtures__'}/${r.trace}`))) : none();
   const capture = Array.isArray(r.capture) ? r.capture : [r.capture];
   const res = await analyzeTrace({
-    lines, createParser: parserFor('strace'), tracker: { sandbox }, rules,
+    lines, createParser: parserFor(r.probe ?? 'strace'), tracker: { sandbox }, rules,
     eventsOut: out as unknown as NodeJS.WritableStream & import('node:stream').Writable,
     network: { capture, lures: r.lures, limits: r.limits },
   });
@@ -104,6 +105,16 @@ describe('network captures in the analysis pipeline (strace fixtures + NetCaptur
     expect(r.network!.other[2]).toMatchObject({ dst: '203.0.113.9:6667', match: 'none', firstBytes: 'NICK bot123\\r\\nUSER bot 0 * :bot\\r\\n' });
     // Time order within the slack: no network event is more than 100 ms before its predecessor.
     for (let i = 1; i < r.all.length; i++) expect(r.all[i]!.ts).toBeGreaterThan(r.all[i - 1]!.ts - 100e6);
+  });
+});
+
+describe('network captures with the default probe (ebpf fixture)', () => {
+  it('ties a banner to the revshell sample by its connect, seen by the eBPF tracer', async () => {
+    // The parser puts connect(10.66.66.66:4444) at epoch 1795767342055.8152 ms (monotonic time + the trace's B record).
+    const capture = cap({ ts: 1795767342055, kind: 'tcp', dst: { ip: '10.66.66.66', port: 4444 }, firstBytes: Buffer.from('uid=0(root) gid=0(root) groups=0(root)\n').toString('base64') });
+    const r = await run({ trace: '../../probes/__fixtures__/ebpf/revshell.bpftrace.json', probe: 'ebpf', capture });
+    expect(r.net[0]).toMatchObject({ type: 'tcp_stream', pid: 17215, proc: { name: 'revshell' }, args: { proc_match: 'connect' } });
+    expect(r.findings.find((f) => f.rule === 'Shell Banner Sent to Remote')!.output).toContain('proc=revshell');
   });
 });
 
