@@ -127,6 +127,7 @@ export class RunAnalyzer {
       ...(net.input ? { network: net.input } : {}),
     });
     await net.store?.();
+    if (result.network?.captures.error && !net.incomplete) net.incomplete = `the network capture could not be read (${result.network.captures.error})`;
     events.stream.end();
     await events.done;
     if (opts.from === 'run') {

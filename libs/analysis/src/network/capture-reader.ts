@@ -29,6 +29,8 @@ export interface CaptureStats {
   bytes: number;
   /** maxBytes reached: the end of the capture was not read. */
   truncated: boolean;
+  /** Reading the capture failed part-way (I/O error): what was read before is kept. */
+  error?: string;
 }
 
 /** A validated capture: NetCapture with its byte fields decoded and its strings capped. */
@@ -227,15 +229,20 @@ export async function readCaptures(
       start = nl + 1;
     }
   };
-  for await (const c of input as AsyncIterable<Buffer | string>) {
-    let chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
-    if (stats.bytes + chunk.length > limits.maxBytes) {
-      chunk = chunk.subarray(0, limits.maxBytes - stats.bytes);
-      stats.truncated = true;
+  try {
+    for await (const c of input as AsyncIterable<Buffer | string>) {
+      let chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
+      if (stats.bytes + chunk.length > limits.maxBytes) {
+        chunk = chunk.subarray(0, limits.maxBytes - stats.bytes);
+        stats.truncated = true;
+      }
+      stats.bytes += chunk.length;
+      feed(chunk);
+      if (stats.truncated) break;
     }
-    stats.bytes += chunk.length;
-    feed(chunk);
-    if (stats.truncated) break;
+  } catch (e) {
+    stats.error = escapeText((e as Error)?.message ?? String(e), 200);
+    stats.truncated = true;
   }
   if (stats.truncated) {
     // The last, cut line is not trusted.

@@ -104,4 +104,13 @@ describe('capture reader details', () => {
     expect(captures.map((c) => c.ts)).toEqual([10, 20]);
     expect(stats).toMatchObject({ lines: 2, accepted: 2, bad: 0 });
   });
+  it('keeps what was read when the capture stream fails part-way', async () => {
+    async function* failing() {
+      yield '{"v":1,"ts":1,"kind":"udp","transport":"udp","src":{"ip":"10.0.0.5","port":1},"dst":{"ip":"10.0.0.9","port":123},"bytesIn":48}\n';
+      throw new Error('EIO: i/o error, read');
+    }
+    const { captures, stats } = await readCaptures(failing());
+    expect(captures).toHaveLength(1);
+    expect(stats).toMatchObject({ truncated: true, error: 'EIO: i/o error, read' });
+  });
 });
