@@ -82,7 +82,7 @@ describe('network captures in the analysis pipeline (strace fixtures + NetCaptur
   it('the same download is tied by file name when the writer is unknown, and not at all to unrelated execs', async () => {
     const trace = fixture('netdropper.strace').replace(/ openat\(AT_FDCWD, "\/tmp\/\.x".*\n/, ' getpid() = 201\n').replace(/ write\(4<\/tmp\/\.x>.*\n/, ' getpid() = 201\n');
     const capture = fixture('netdropper.capture.ndjson').replace('"/d?id=7"', '"/.x"');
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
     const dir = mkdtempSync('/tmp/qnet-');
     writeFileSync(join(dir, 't.strace'), trace);
     const r = await run({ trace: 't.strace', probeDir: dir, capture });
@@ -90,6 +90,7 @@ describe('network captures in the analysis pipeline (strace fixtures + NetCaptur
     const none = await run({ trace: 't.strace', probeDir: dir, capture: fixture('netdropper.capture.ndjson') });
     expect(rulesOf(none)).not.toContain('Downloaded Executable Run');
     expect(none.network!.downloads[0]!.executed).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('revshell: the banner tied to its connect, DNS to its sendto, and an unmatched capture says so', async () => {
