@@ -74,7 +74,7 @@ describe('report, events and verdict cache', () => {
     expect(report.findings[0].evidence.length).toBeGreaterThan(0);
     expect(report.findings[0].evidence[0]).toMatchObject({ v: 1, source: 'strace' });
     expect(report.processTree.length).toBeGreaterThan(0);
-    expect(report.network.some((n: { address: string; port: number }) => n.address === '10.66.66.66' && n.port === 4444)).toBe(true);
+    expect(report.network.connections.some((n: { address: string; port: number }) => n.address === '10.66.66.66' && n.port === 4444)).toBe(true);
     expect(report.exit).toHaveProperty('exitCode');
     expect(report.probe).toMatchObject({ name: 'strace' });
     expect(report.probe.events).toBeGreaterThan(0);

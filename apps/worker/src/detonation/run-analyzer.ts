@@ -19,6 +19,7 @@ import { parseImageRef } from '#core/image/image-ref';
 import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
+import { networkRunInput, networkSection } from './network-input.js';
 import { RuleSetCache } from './rule-set.cache.js';
 import type { RunFacts, RunResult } from './run-facts.js';
 
@@ -93,6 +94,7 @@ export class RunAnalyzer {
 
     const source = opts.from === 'run' ? createReadStream(facts.tracePath) : await this.artifacts.readStream(analysisId, 'trace.raw');
     if (!source) throw new Error(`analysis ${analysisId} has no stored trace`);
+    const net = await networkRunInput(facts, opts.from, this.artifacts);
     const events = await this.artifacts.writeStream(analysisId, 'events.ndjson');
     const result = await analyzeTrace({
       lines: readLines(source),
@@ -122,7 +124,10 @@ export class RunAnalyzer {
       rules,
       observations,
       eventsOut: events.stream,
+      ...(net.input ? { network: net.input } : {}),
     });
+    await net.store?.();
+    if (result.network?.captures.error && !net.incomplete) net.incomplete = `the network capture could not be read (${result.network.captures.error})`;
     events.stream.end();
     await events.done;
     if (opts.from === 'run') {
@@ -137,6 +142,7 @@ export class RunAnalyzer {
       probeFailed,
       eventsLost: probe.lost + result.parser.lost,
       sampleStarted: result.summary.entrypoint.started,
+      networkIncomplete: net.incomplete,
       notEvaluated: rules.notEvaluated.length,
       blindRules: rules.notEvaluated.filter((r) => r.probeBlind),
     });
@@ -168,7 +174,7 @@ export class RunAnalyzer {
       processesTruncated: result.summary.processesTruncated,
       filesWritten: result.summary.filesWritten,
       filesWrittenTruncated: result.summary.filesWrittenTruncated,
-      network: result.summary.network,
+      network: networkSection(facts.network?.mode ?? profile.network, result.summary.network, result.summary.networkTruncated, result.network, net.incomplete),
       networkTruncated: result.summary.networkTruncated,
       exit: { ...exit, entrypoint: result.summary.entrypoint },
       limits: { ...limitHits, configured: profile.limits },

@@ -56,4 +56,16 @@ describe('behaviour drift', () => {
     expect(capped.newFiles).toHaveLength(4);
     expect(capped.truncated).toBe(6);
   });
+
+  it('reads the network section of reports with a simulated network (connections + DNS names) and the older bare array alike', () => {
+    const old = snapshotFromReport({ ...base, network: [{ syscall: 'connect', family: 'ipv4', address: '10.0.0.9', port: 53 }] });
+    const cur = snapshotFromReport({
+      ...base,
+      analysisId: 'a2',
+      network: { connections: [{ syscall: 'connect', family: 'ipv4', address: '10.0.0.9', port: 53 }], dns: [{ name: 'deb.debian.org' }, { name: 'XMR.Pool.Example' }] },
+    });
+    expect(cur.destinations).toEqual(['dns deb.debian.org', 'dns xmr.pool.example', 'ipv4 10.0.0.9:53']);
+    expect(diffBehaviour(old, cur).newDestinations).toEqual(['dns deb.debian.org', 'dns xmr.pool.example']);
+    expect(diffBehaviour(cur, cur).changed).toBe(false);
+  });
 });

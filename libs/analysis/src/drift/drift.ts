@@ -14,8 +14,15 @@ export interface DriftReportInput {
   findings?: { rule: string; priority?: string }[];
   processTree?: DriftProcessNode[];
   filesWritten?: Pick<FileWrite, 'path' | 'ops'>[];
-  network?: Pick<NetworkAttempt, 'syscall' | 'family' | 'address' | 'port'>[];
+  /**
+   * The report's network section: the probe's connection attempts (`connections`) and, under the
+   * simulated network, the names queried (`dns`). Reports written before issue 11 carry the attempts
+   * as a bare array.
+   */
+  network?: DriftNetworkInput[] | { connections?: DriftNetworkInput[]; dns?: { name: string }[] };
 }
+
+type DriftNetworkInput = Pick<NetworkAttempt, 'syscall' | 'family' | 'address' | 'port'>;
 
 export interface DriftProcessNode {
   exepath?: string;
@@ -87,7 +94,10 @@ export function snapshotFromReport(r: DriftReportInput): BehaviourSnapshot {
   const files = new Set<string>();
   for (const f of r.filesWritten ?? []) if (f.ops.some((op) => op !== 'delete')) files.add(f.path);
   const destinations = new Set<string>();
-  for (const n of r.network ?? []) if (NETWORK_DESTINATION_SYSCALLS.has(n.syscall)) destinations.add(destinationKey(n));
+  const net = r.network;
+  const attempts = Array.isArray(net) ? net : (net?.connections ?? []);
+  for (const n of attempts) if (NETWORK_DESTINATION_SYSCALLS.has(n.syscall)) destinations.add(destinationKey(n));
+  if (net !== undefined && !Array.isArray(net)) for (const d of net.dns ?? []) if (typeof d.name === 'string') destinations.add(`dns ${d.name.toLowerCase()}`);
   return {
     analysisId: r.analysisId,
     digest: r.digest ?? null,

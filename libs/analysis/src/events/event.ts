@@ -6,8 +6,11 @@
  */
 export const EVENT_VERSION = 1 as const;
 
-/** Where an event came from. `sandbox` marks events the orchestrator itself observed (OOM, pids limit, window kill). */
-export type EventSource = 'strace' | 'gvisor' | 'ebpf' | 'perf' | 'ftrace' | 'falco' | 'tracee' | 'sandbox';
+/**
+ * Where an event came from. `sandbox` marks events the orchestrator itself observed (OOM, pids limit,
+ * window kill); `network` an exchange the network simulator recorded (dns_query, http_request, …).
+ */
+export type EventSource = 'strace' | 'gvisor' | 'ebpf' | 'perf' | 'ftrace' | 'falco' | 'tracee' | 'sandbox' | 'network';
 
 export type FdType = 'file' | 'directory' | 'ipv4' | 'ipv6' | 'unix' | 'netlink' | 'packet' | 'memfd' | 'pipe' | 'event' | 'signalfd' | 'timerfd' | 'inotify' | 'bpf' | 'unknown';
 

@@ -1,6 +1,9 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { RawEvent, SandboxObservationType } from '../events/event.js';
+import type { NetView } from '../network/view.js';
+import type { ProcessState } from '../state/context.js';
+import { NetworkAnalysis, type NetworkAnalysisInput, type NetworkReport } from '../network/network-analysis.js';
 import type { ParserStats, RawEventSink, TraceParser } from '../probes/trace-parser.js';
 import type { CompiledRuleSet, Priority, RuleMatch } from '../rules/index.js';
 import { type Finding, FindingCollector, PRIORITY_ORDER } from '../scoring/index.js';
@@ -26,6 +29,8 @@ export interface AnalyzeTraceInput {
   /** Normalized events are written here as NDJSON, respecting back-pressure. */
   eventsOut?: Writable;
   maxEvidence?: number;
+  /** The network simulator's capture and the run's lures: captures become `source: network` events. */
+  network?: NetworkAnalysisInput;
 }
 
 export interface AnalyzeTraceOutput {
@@ -36,6 +41,8 @@ export interface AnalyzeTraceOutput {
   events: number;
   /** Timestamp (ns) of the last traced event, 0 if none. */
   lastTs: number;
+  /** The report's network section, when a capture was given. */
+  network?: NetworkReport;
 }
 
 /**
@@ -67,9 +74,20 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
   let events = 0;
   let lastTs = 0;
   let lastPid = input.tracker.initial?.pid ?? 0;
+  const net = input.network ? await NetworkAnalysis.load(input.network) : undefined;
+  const emitNet = net === undefined ? undefined : (raw: RawEvent, proc: ProcessState, view: NetView) => {
+    const ctx = tracker.pushDetached(raw, proc);
+    ctx.net = view;
+    events++;
+    const matches = input.rules.evaluate(ctx);
+    if (matches.length) collector.addAll(matches, ctx.event);
+    out?.write(`${JSON.stringify(ctx.event)}\n`);
+  };
   const onRaw: RawEventSink = (raw) => {
+    if (net !== undefined) net.drain(raw.ts, emitNet!);
     const ctx = tracker.push(raw);
     if (!ctx) return;
+    if (net !== undefined) net.observe(raw, ctx, tracker);
     events++;
     lastTs = ctx.event.ts;
     lastPid = ctx.event.pid;
@@ -84,6 +102,10 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     if (out?.writableNeedDrain) await once(out, 'drain');
   }
   parser.end();
+  if (net !== undefined) {
+    net.drain(Infinity, emitNet!);
+    if (out?.writableNeedDrain) await once(out, 'drain');
+  }
   const entryPid = input.tracker.initial?.pid ?? lastPid;
   for (const o of input.observations ?? []) {
     const raw: RawEvent = {
@@ -99,5 +121,7 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     onRaw(raw);
   }
   if (out?.writableNeedDrain) await once(out, 'drain');
-  return { findings: collector.findings(), summary: tracker.finish(), parser: parser.stats, events, lastTs };
+  const result: AnalyzeTraceOutput = { findings: collector.findings(), summary: tracker.finish(), parser: parser.stats, events, lastTs };
+  if (net !== undefined) result.network = net.finish();
+  return result;
 }

@@ -11,6 +11,7 @@ import { AT_FDCWD, FS_PATH_SPECS, resolveFsPaths } from '../state/fs-path.js';
 import { normalizePath, resolvePath } from '../state/path.js';
 import type { FieldDef, FieldRegistry, FieldType, FieldValue } from './field.js';
 import { compileGlob } from './matchers.js';
+import { networkFields } from './network-fields.js';
 
 type Getter = (ctx: EvalContext) => FieldValue;
 
@@ -485,13 +486,13 @@ function buildFields(): FieldDef[] {
   // evt.*
   add(
     simple('evt.type', 'string', (c) => c.event.type),
-    simple('syscall.type', 'string', (c) => (c.event.source === 'sandbox' ? undefined : c.event.type)),
+    simple('syscall.type', 'string', (c) => (c.event.source === 'sandbox' || c.event.source === 'network' ? undefined : c.event.type)),
     simple('evt.dir', 'string', () => '<', { approximation: 'Normalized events are whole syscalls; every event is the exit side (<).' }),
     simple('evt.num', 'number', (c) => c.event.seq),
     simple('evt.rawtime', 'number', (c) => c.event.ts),
     simple('evt.time', 'string', (c) => fmtTime(c.event.ts), { approximation: 'UTC rather than local time.' }),
     simple('evt.datetime', 'string', (c) => new Date(Math.floor(c.event.ts / 1e6)).toISOString()),
-    simple('evt.source', 'string', () => 'syscall'),
+    simple('evt.source', 'string', (c) => (c.event.source === 'network' ? 'network' : 'syscall'), { approximation: '"network" on the simulated network\'s events, else "syscall".' }),
     simple('evt.res', 'string', (c) => {
       const r = c.event.res;
       if (typeof r === 'string') return r;
@@ -844,6 +845,7 @@ function buildFields(): FieldDef[] {
     simple('k8s.ns.name', 'string', (c) => c.sandbox.k8sNamespace),
     simple('k8s.pod.name', 'string', (c) => c.sandbox.k8sPod),
   );
+  add(...networkFields());
   return fields;
 }
 

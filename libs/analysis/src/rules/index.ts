@@ -3,6 +3,7 @@
  * event type, evaluate every matching rule for each EvalContext.
  */
 import { SANDBOX_OBSERVATION_TYPES } from '../events/event.js';
+import { NETWORK_EVENT_TYPES } from '../network/view.js';
 import { createHash } from 'node:crypto';
 import type { EvalContext } from '../state/context.js';
 import type { FieldRegistry } from './field.js';
@@ -65,8 +66,8 @@ export interface ProbeVisibility {
   readonly eventTypes?: ReadonlySet<string>;
 }
 
-/** Observations the worker adds to every run whatever the probe. */
-const RUNTIME_EVENT_TYPES: readonly string[] = SANDBOX_OBSERVATION_TYPES;
+/** Observations the worker adds to every run whatever the probe, and the network simulator's exchanges. */
+const RUNTIME_EVENT_TYPES: readonly string[] = [...SANDBOX_OBSERVATION_TYPES, ...NETWORK_EVENT_TYPES];
 
 export interface CompileOptions {
   fields?: FieldRegistry;

@@ -101,6 +101,10 @@ describe('scoreFindings', () => {
     expect(scoreFindings([], policy, { probeFailed: true }).verdict).toBe('inconclusive');
     expect(scoreFindings([], policy, { eventsLost: 12 }).verdict).toBe('inconclusive');
     expect(scoreFindings([], policy, { sampleStarted: false }).verdict).toBe('inconclusive');
+    const net = scoreFindings([], policy, { networkIncomplete: 'the network simulator failed' });
+    expect(net.verdict).toBe('inconclusive');
+    expect(net.reasons.join('\n')).toContain('inconclusive: the network simulator failed');
+    expect(scoreFindings(collect([[match('x', 'critical'), 1]]), policy, { networkIncomplete: 'the network capture is missing' }).verdict).toBe('malicious');
     expect(scoreFindings(collect([[match('a', 'warning'), 1]]), policy, { eventsLost: 1 }).verdict).toBe('inconclusive');
     expect(scoreFindings([], policy, { eventsLost: 0, sampleStarted: true, probeFailed: false }).verdict).toBe('clean');
   });

@@ -91,6 +91,8 @@ export interface TraceHealth {
   eventsLost?: number;
   /** False when the sample never started (image failed, entrypoint missing…). */
   sampleStarted?: boolean;
+  /** Why the simulated network's record cannot be trusted (simulator died, capture missing or cut), if so. */
+  networkIncomplete?: string;
   /** Rules not evaluated for this run (probe capabilities), shown in reasons. */
   notEvaluated?: number;
   /**
@@ -166,6 +168,7 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
   if (health.probeFailed) untrusted.push('the probe failed');
   if ((health.eventsLost ?? 0) > 0) untrusted.push(`${health.eventsLost} events were lost`);
   if (health.sampleStarted === false) untrusted.push('the sample never started');
+  if (health.networkIncomplete) untrusted.push(health.networkIncomplete);
   if (untrusted.length) {
     const why = untrusted.join(', ');
     if (verdict === 'malicious') reasons.push(`trace incomplete (${why}), but the malicious findings observed are conclusive on their own`);

@@ -1,4 +1,5 @@
 import type { FdType, NormalizedEvent } from '../events/event.js';
+import type { ExeDownload, NetView } from '../network/view.js';
 
 /**
  * What the state tracker knows about a process at the moment of an event. Rules read Falco
@@ -33,6 +34,8 @@ export interface ProcessState {
   capEffective: string[];
   capPermitted: string[];
   parent?: ProcessState;
+  /** The executable was downloaded from the simulated network before this exec (set at exec; inherited by forks). */
+  exeDownload?: ExeDownload;
 }
 
 export interface FdState {
@@ -101,4 +104,6 @@ export interface EvalContext {
    * absent on every other event, so the hot path allocates nothing for them.
    */
   fsPath?: FsPaths;
+  /** Set on `source: network` events only: the capture and what the analysis derived from it. */
+  net?: NetView;
 }

@@ -185,6 +185,28 @@ export class StateTracker {
     return ctx;
   }
 
+  /**
+   * An event that does not come from the probe (a network capture): numbered in the same stream and
+   * attributed to `proc` (a snapshot of the process it was correlated with), without changing state.
+   */
+  pushDetached(raw: RawEvent, proc: ProcessState): EvalContext {
+    if (this.lastChanged !== undefined) { this.lastChanged.nameChanged = false; this.lastChanged = undefined; }
+    this.stats.events++;
+    const event: NormalizedEvent = {
+      v: EVENT_VERSION, seq: ++this.seq, ts: raw.ts, source: raw.source, type: raw.type, res: raw.res, rawres: raw.rawres,
+      pid: proc.pid, tid: proc.pid, ppid: proc.ppid,
+      proc: { name: proc.name, exe: proc.exe, args: proc.args, cwd: proc.cwd, uid: proc.uid, gid: proc.gid },
+      args: raw.args, container: this.container,
+    };
+    if (proc.vpid !== undefined) event.vpid = proc.vpid;
+    const ctx: EvalContext = { event, proc, sandbox: this.sandbox };
+    if (raw.fd !== undefined) { event.fd = raw.fd; ctx.fd = this.fdFromEvent(raw.fd); }
+    return ctx;
+  }
+
+  /** The first writer of a path written during the run, if the summary kept it. */
+  fileWrite(path: string): Readonly<FileWrite> | undefined { return this.files.get(path); }
+
   /** Ends the run: the summary for the report. Call after the last event. */
   finish(): RunSummary {
     this.stats.liveProcesses = this.liveCount;
@@ -276,6 +298,7 @@ export class StateTracker {
       capEffective: ps?.capEffective ?? [], capPermitted: ps?.capPermitted ?? [],
     };
     if (vpid !== undefined) state.vpid = vpid;
+    if (ps?.exeDownload !== undefined) state.exeDownload = ps.exeDownload;
     if (ps !== undefined) state.parent = this.capChain(ps);
     let fds: FdTable;
     if (parent === undefined) fds = { map: new Map(), refs: 1 };
@@ -796,6 +819,7 @@ export class StateTracker {
     s.startTs = raw.ts;
     s.exeWritten = written;
     s.exeFromMemfd = fromMemfd;
+    if (s.exeDownload !== undefined) delete s.exeDownload;
     if (p.summary !== undefined) {
       const sm = p.summary;
       sm.name = s.name; sm.exe = s.exe; sm.exepath = exepath; sm.args = s.args;

@@ -167,6 +167,8 @@ export const FALCO_UNAVAILABLE_FIELDS: readonly string[] = [
   'fd.name_changed', 'fd.connected', 'fd.is_server', 'proc.duration', 'proc.ppid.duration', 'proc.sid', 'proc.sname',
   'proc.is_sid_leader', 'proc.vpgid', 'proc.vpgid.name', 'proc.vpgid.exe', 'proc.is_vpgid_leader', 'proc.loginshellid',
   'proc.aname', 'proc.aexe', 'proc.aexepath', 'proc.acmdline', 'proc.apid', 'thread.cap_effective', 'thread.cap_permitted',
+  // downloads tied to execs need drift (is_exe_upper_layer) and the connects' addresses
+  'proc.is_exe_downloaded', 'proc.exe_download_url',
 ];
 
 /** Ingests Falco JSON alerts (`json_output: true`, file output) for this sandbox's container. */
