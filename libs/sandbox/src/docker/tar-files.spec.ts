@@ -24,6 +24,18 @@ describe('tarFiles', () => {
     }
   });
 
+  it('directory entries and owners, as GNU tar lists them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'q-tar-'));
+    try {
+      writeFileSync(join(dir, 'x.tar'), tarFiles([{ name: 'home/app/.ssh', content: '', dir: true, mode: 0o700, uid: 1000, gid: 1001 }, { name: 'home/app/.ssh/id', content: 'k', mode: 0o600, uid: 1000, gid: 1001 }]));
+      const list = execFileSync('tar', ['-tvf', join(dir, 'x.tar'), '--numeric-owner'], { encoding: 'utf8' }).trim().split('\n');
+      expect(list[0]).toMatch(/^drwx------ 1000\/1001 .* home\/app\/\.ssh\/$/);
+      expect(list[1]).toMatch(/^-rw------- 1000\/1001 .* home\/app\/\.ssh\/id$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses names tar cannot hold in a plain header', () => {
     expect(() => tarFiles([{ name: 'x'.repeat(101), content: '' }])).toThrow('1–100 bytes');
   });
