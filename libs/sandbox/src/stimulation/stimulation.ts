@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 
 /**
  * Stimulation (issue 11): code that runs only when a request arrives is exercised during the
@@ -58,6 +58,29 @@ export const STIMULATION_PATHS = ['/', '/health', '/api', '/login', '/admin', '/
 
 /** Ports whose services do not speak HTTP (sending them a request is noise): connect and read a banner only. */
 const NON_HTTP_PORTS = new Set([21, 22, 23, 25, 53, 110, 143, 389, 465, 587, 993, 995, 1433, 1521, 2181, 3306, 5432, 5672, 6379, 9042, 9092, 11211, 27017]);
+
+/**
+ * Bytes of a socket table read per poll: the kernel lists listening sockets before the others, so a
+ * sample that opens thousands of connections cannot make each poll read megabytes.
+ */
+const TABLE_CAP = 256 * 1024;
+
+async function readHead(path: string, cap: number): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(cap);
+    let n = 0;
+    while (n < cap) {
+      const { bytesRead } = await fh.read(buf, n, cap - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    const text = buf.toString('latin1', 0, n);
+    return n < cap ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+  } finally {
+    await fh.close();
+  }
+}
 
 export interface Listener {
   address: string;
@@ -189,7 +212,7 @@ export class Stimulator {
   }
 
   private async poll(): Promise<void> {
-    const tables = await Promise.all(['tcp', 'tcp6'].map((t) => readFile(`/proc/${this.o.pid}/net/${t}`, 'utf8').catch(() => null)));
+    const tables = await Promise.all(['tcp', 'tcp6'].map((t) => readHead(`/proc/${this.o.pid}/net/${t}`, TABLE_CAP).catch(() => null)));
     if (tables.every((t) => t === null)) {
       this.stopped = true; // the sandbox is gone
       return;
