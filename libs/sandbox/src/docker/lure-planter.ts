@@ -105,13 +105,15 @@ function parentDirs(path: string): string[] {
 }
 
 /**
- * Generates this analysis's file lures and writes those that fit into the container. Returns the
- * lures planted (companion files that hold no secret — a key's .pub, the token's ca.crt — are planted
- * but not listed).
+ * Generates this analysis's file lures and decides which fit into the container: the tar entries to
+ * put in (the caller sends them in its one `putArchive` with the sandbox's other files), and the
+ * lures they plant (companion files that hold no secret — a key's .pub, the token's ca.crt — are
+ * planted but not listed). Root (empty `USER`, `root`, `0`) has home /root without reading the passwd.
  */
-export async function plantFileLures(container: Docker.Container, imageUser: string, hostname: string): Promise<Lure[]> {
-  const passwd = await readContainerFile(container, '/etc/passwd');
-  const user = resolveImageUser(imageUser, passwd ? passwd.toString('utf8') : null);
+export async function prepareFileLures(container: Docker.Container, imageUser: string, hostname: string): Promise<{ entries: TarFile[]; lures: Lure[] }> {
+  const isRoot = /^(|root|0)(:.*)?$/.test(imageUser);
+  const passwd = isRoot ? null : await readContainerFile(container, '/etc/passwd');
+  const user = isRoot ? { ...resolveImageUser(imageUser, null), home: '/root' } : resolveImageUser(imageUser, passwd ? passwd.toString('utf8') : null);
   const files = (await fileLures(hostname))
     .map((f) => ({ ...f, abs: f.path.startsWith('~/') ? (user.home ? `${user.home}${f.path.slice(1)}` : undefined) : f.path }))
     .filter((f): f is LureFile & { abs: string } => f.abs !== undefined && f.abs.length < 100);
@@ -141,6 +143,12 @@ export async function plantFileLures(container: Docker.Container, imageUser: str
     entries.push({ name: f.abs.slice(1), content: f.content, mode: f.mode, ...owner });
     if (f.secrets.length > 0) planted.push({ kind: f.kind, location: f.abs, secrets: f.secrets });
   }
+  return { entries, lures: planted };
+}
+
+/** `prepareFileLures` and a `putArchive` of its entries (for callers with nothing else to put in). */
+export async function plantFileLures(container: Docker.Container, imageUser: string, hostname: string): Promise<Lure[]> {
+  const { entries, lures } = await prepareFileLures(container, imageUser, hostname);
   if (entries.length > 0) await container.putArchive(tarFiles(entries), { path: '/' });
-  return planted;
+  return lures;
 }

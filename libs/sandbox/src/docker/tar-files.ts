@@ -75,3 +75,21 @@ export function sandboxNetworkFiles(hostname: string): TarFile[] {
     { name: 'etc/hostname', content: `${hostname}\n` },
   ];
 }
+
+/** One archive from several: each one's end-of-archive blocks dropped but the last's. */
+export function concatTars(tars: readonly Buffer[]): Buffer {
+  const parts = tars.map((t, i) => (i === tars.length - 1 ? t : t.subarray(0, endOfEntries(t))));
+  return Buffer.concat(parts);
+}
+
+/** Offset of the first all-zero header block (the end-of-archive marker) of a ustar/GNU archive. */
+function endOfEntries(tar: Buffer): number {
+  let off = 0;
+  while (off + BLOCK <= tar.length) {
+    const h = tar.subarray(off, off + BLOCK);
+    if (h.every((b) => b === 0)) return off;
+    const size = Number.parseInt(h.subarray(124, 136).toString('ascii').replace(/\0.*$/s, '').trim() || '0', 8);
+    off += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return tar.length;
+}
