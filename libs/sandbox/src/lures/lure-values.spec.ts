@@ -14,6 +14,8 @@ describe('credential lure values', () => {
     expect(gcp).toMatchObject({ type: 'service_account', token_uri: 'https://oauth2.googleapis.com/token' });
     expect(gcp.private_key_id).toMatch(/^[0-9a-f]{40}$/);
     expect(createPrivateKey(gcp.private_key).asymmetricKeyDetails?.modulusLength).toBe(2048);
+    // Python's cryptography (what google-auth uses) loads it too.
+    expect(execFileSync('python3', ['-c', 'import sys; from cryptography.hazmat.primitives.serialization import load_pem_private_key as l; print(l(sys.stdin.buffer.read(), None, unsafe_skip_rsa_key_validation=True).key_size)'], { input: gcp.private_key, encoding: 'utf8' }).trim()).toBe('2048');
     const token = by('k8s-token').content.split('.');
     expect(token).toHaveLength(3);
     const claims = JSON.parse(Buffer.from(token[1], 'base64url').toString()) as { sub: string; 'kubernetes.io': { pod: { name: string } } };
@@ -47,6 +49,10 @@ describe('credential lure values', () => {
     const sb = b.flatMap((f) => f.secrets);
     expect(sa.size).toBeGreaterThan(10);
     expect(sb.filter((s) => sa.has(s))).toEqual([]);
+    const keyA = JSON.parse(a.find((f) => f.kind === 'gcp-service-account')!.content).private_key as string;
+    const keyB = JSON.parse(b.find((f) => f.kind === 'gcp-service-account')!.content).private_key as string;
+    const body = (k: string) => new Set(k.split('\n').slice(2, -3));
+    expect([...body(keyB)].filter((l) => body(keyA).has(l))).toEqual([]);
   });
 
   it('env lures are only set for AWS variables the image does not set', () => {

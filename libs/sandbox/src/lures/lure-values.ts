@@ -94,30 +94,49 @@ export function opensshEd25519(comment: string): { pem: string; publicLine: stri
 }
 
 /**
- * RSA-2048 keys for service-account JSON take ~130 ms of CPU each: one is generated ahead, off
- * the event loop (libuv pool), and handed out once; the next starts as soon as one is taken.
+ * An RSA-2048 PKCS#8 PEM for the service-account JSON, unique to this analysis, at no CPU cost:
+ * one real key is generated per process (~130 ms, off the event loop) as a template, and each
+ * analysis gets a copy whose integers (n, d, p, q, dp, dq, qinv) are overwritten with random bytes of
+ * the same length. It parses as an RSA-2048 private key (node, OpenSSL, Python's cryptography), but
+ * its numbers do not form a key pair: generating a real pair would cost ~130 ms of CPU per analysis.
  */
-class RsaKeyAhead {
-  private next?: Promise<string>;
+let rsaTemplate: Promise<Buffer> | undefined;
 
-  take(): Promise<string> {
-    const key = this.next ?? this.generate();
-    this.next = this.generate();
-    return key;
+function tlv(buf: Buffer, off: number): { start: number; end: number } {
+  let len = buf[off + 1]!;
+  let hdr = 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[off + 2 + i]!;
+    hdr += n;
   }
-
-  private generate(): Promise<string> {
-    const p = new Promise<string>((resolve, reject) =>
-      generateKeyPair('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }, (err, _pub, priv) =>
-        err ? reject(err) : resolve(priv),
-      ),
-    );
-    p.catch(() => undefined);
-    return p;
-  }
+  return { start: off + hdr, end: off + hdr + len };
 }
 
-const rsaAhead = new RsaKeyAhead();
+export async function lureRsaKeyPem(): Promise<string> {
+  rsaTemplate ??= new Promise<Buffer>((resolve, reject) =>
+    generateKeyPair('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } }, (err, _pub, priv) =>
+      err ? reject(err) : resolve(priv),
+    ),
+  );
+  const der = Buffer.from(await rsaTemplate);
+  // PrivateKeyInfo { version, algorithm, OCTET STRING { RSAPrivateKey { version, n, e, d, p, q, dp, dq, qinv } } }
+  const outer = tlv(der, 0);
+  const version = tlv(der, outer.start);
+  const algorithm = tlv(der, version.end);
+  const octets = tlv(der, algorithm.end);
+  const rsa = tlv(der, octets.start);
+  let off = rsa.start;
+  for (let i = 0; i < 9 && off < rsa.end; i++) {
+    const int = tlv(der, off);
+    // Keep the version (0) and e (2); keep each integer's first byte so its sign and length stay valid.
+    if (i !== 0 && i !== 2 && int.end - int.start > 1) randomBytes(int.end - int.start - 1).copy(der, int.start + 1);
+    off = int.end;
+  }
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;
+}
 
 const PROJECT_WORDS = ['prod', 'data', 'platform', 'billing', 'analytics', 'core', 'infra', 'web', 'api', 'ml'];
 const USER_WORDS = ['deploy', 'ci-bot', 'build', 'release', 'svc-backend', 'jenkins', 'automation'];
@@ -149,7 +168,7 @@ export async function fileLures(hostname: string): Promise<LureFile[]> {
   const account = `${pick(USER_WORDS)}-${randomString('abcdefghijklmnopqrstuvwxyz0123456789', 4)}`;
   const keyId = randomBytes(20).toString('hex');
   const clientId = `1${randomString('0123456789', 20)}`;
-  const rsa = await rsaAhead.take();
+  const rsa = await lureRsaKeyPem();
   const rsaLines = rsa.split('\n').filter((l) => l && !l.startsWith('-----'));
   const email = `${account}@${project}.iam.gserviceaccount.com`;
   files.push({
