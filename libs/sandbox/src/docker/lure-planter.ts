@@ -122,8 +122,24 @@ export async function prepareFileLures(container: Docker.Container, imageUser: s
     paths.add(f.abs);
     for (const a of parentDirs(f.abs)) paths.add(a);
   }
+  // Level by level, each level's stats in parallel: under a missing directory everything is missing,
+  // so a typical image needs ~10 stats (each one an engine round trip) rather than one per path.
   const kinds = new Map<string, PathKind>();
-  await Promise.all([...paths].map(async (p) => kinds.set(p, await statPath(container, p))));
+  const byDepth = new Map<number, string[]>();
+  for (const p of paths) {
+    const d = p.split('/').length - 1;
+    byDepth.set(d, [...(byDepth.get(d) ?? []), p]);
+  }
+  for (const d of [...byDepth.keys()].sort((a, b) => a - b)) {
+    const ask: string[] = [];
+    for (const p of byDepth.get(d)!) {
+      const parent = p.slice(0, p.lastIndexOf('/')) || '/';
+      const pk = parent === '/' ? 'dir' : kinds.get(parent);
+      if (pk === 'dir') ask.push(p);
+      else kinds.set(p, pk === 'missing' ? 'missing' : 'error');
+    }
+    await Promise.all(ask.map(async (p) => kinds.set(p, await statPath(container, p))));
+  }
 
   const entries: TarFile[] = [];
   const dirsAdded = new Set<string>();
