@@ -130,8 +130,10 @@ export async function lureRsaKeyPem(): Promise<string> {
   let off = rsa.start;
   for (let i = 0; i < 9 && off < rsa.end; i++) {
     const int = tlv(der, off);
-    // Keep the version (0) and e (2); keep each integer's first byte so its sign and length stay valid.
-    if (i !== 0 && i !== 2 && int.end - int.start > 1) randomBytes(int.end - int.start - 1).copy(der, int.start + 1);
+    // Keep the version (0) and e (2); keep each integer's leading byte (two when the first is the 0x00
+    // sign pad, whose successor has its top bit set), so sign, bit length and minimal DER stay valid.
+    const keep = der[int.start] === 0 ? 2 : 1;
+    if (i !== 0 && i !== 2 && int.end - int.start > keep) randomBytes(int.end - int.start - keep).copy(der, int.start + keep);
     off = int.end;
   }
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
