@@ -43,6 +43,9 @@ SPECS=(
   "spammer|abusive|spammer.c|"
   "memhog|abusive|memhog.c|"
   "syscall-storm|benign|syscall-storm.c|"
+  "lure-aws-reader|malicious|lure-aws-reader.c|"
+  "tell-evasive|malicious|tell-evasive.c|"
+  "stim-admin-server|malicious|stim-admin-server.c|EXPOSE 8080/tcp"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)

@@ -1,3 +1,4 @@
+import type { Lure } from '#analysis/lures/lure';
 import type { ImageRef } from '#core/image/image-ref';
 import type { KubernetesSandboxOptions } from './kubernetes/objects.js';
 import type { ProbeSession } from './probes/probe.js';
@@ -22,6 +23,8 @@ export interface ResolvedImage {
   user: string;
   env: string[];
   workingDir: string;
+  /** TCP ports the image config exposes (`ExposedPorts`), for stimulation; absent when unknown. */
+  exposedPorts?: number[];
 }
 
 export interface SandboxLimits {
@@ -56,6 +59,8 @@ export interface SandboxSpec {
   probe?: string;
   /** The profile's Kubernetes options (runtimeClassName, nodeSelector, tolerations, namespace prefix). */
   kubernetes?: KubernetesSandboxOptions;
+  /** Plant credential lures (profile `lures`, default on); runtimes that cannot, plant none. */
+  lures?: boolean;
 }
 
 export interface SandboxExit {
@@ -110,6 +115,8 @@ export interface Sandbox {
   readonly id: string;
   readonly name: string;
   readonly hostname: string;
+  /** Credential lures planted in this sandbox (issue 11), when the runtime plants them. */
+  readonly lures?: Lure[];
   /** Starts the sandbox; with `hold`, resolves once the entrypoint wrapper is stopped, waiting for the probe. */
   start(): Promise<SandboxTarget>;
   /** Lets the held entrypoint run (SIGCONT); marks the start of the observation window. */

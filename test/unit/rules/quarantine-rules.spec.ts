@@ -12,6 +12,7 @@ import {
   APT, DPKG, ENTRYPOINT, connect, connectUnix, dup2, exec, open, openFailed, parent, sandboxEvent, sys, sysFd, tcpClientFd,
 } from './rule-cases.js';
 import { replayStrace } from './trace-replay.js';
+import { lureIndex } from '../../../libs/analysis/src/lures/lure-index.js';
 
 const RULES_DIR = fileURLToPath(new URL('../../../sandbox-profiles/rules/', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
@@ -58,6 +59,19 @@ describe('shipped rules load', () => {
 // ------------------------------------------------------------------------------------------------
 
 interface Case { rule: string; positive: EvalContext[]; negative: EvalContext[] }
+
+/** The context with this run's planted lures (fd.lure; lures.yaml). */
+function withLures(c: EvalContext): EvalContext {
+  c.sandbox = {
+    ...c.sandbox,
+    lures: lureIndex([
+      { kind: 'aws-credentials', location: '/root/.aws/credentials', secrets: ['s'] },
+      { kind: 'npmrc', location: '/home/app/.npmrc', secrets: ['s'] },
+      { kind: 'k8s-token', location: '/var/run/secrets/kubernetes.io/serviceaccount/token', secrets: ['s'] },
+    ]),
+  };
+  return c;
+}
 
 const shadowRead = open('/etc/shadow', 'O_RDONLY|O_CLOEXEC', { exe: '/usr/local/bin/shadow-reader' });
 
@@ -643,6 +657,41 @@ const CASES: Case[] = [
       openFailed('/proc/scsi/scsi', 'O_RDONLY', 'ENOENT', 2),
     ],
     negative: [open('/sys/class/net/eth0/address', 'O_RDONLY'), sys('access', { name: '/etc/passwd', mode: 'R_OK' }), sys('newfstatat', { dirfd: -100, path: '/etc/hosts', flags: 0 })],
+  },
+  // lures.yaml and sandbox-tells.yaml (issue 11)
+  {
+    rule: 'Credential Lure Read',
+    positive: [
+      withLures(open('/root/.aws/credentials', 'O_RDONLY', { exe: '/tmp/stealer' })),
+      withLures(open('/home/app/.npmrc', 'O_RDONLY|O_CLOEXEC', { exe: '/usr/bin/node', name: 'node' })),
+      withLures(open('/run/secrets/kubernetes.io/serviceaccount/token', 'O_RDONLY', { exe: '/bin/cat' })),
+    ],
+    negative: [
+      withLures(open('/root/.aws/credentials', 'O_RDONLY', { exe: '/usr/local/bin/aws' })),
+      withLures(open('/home/app/.npmrc', 'O_RDONLY', { exe: '/usr/bin/npm' })),
+      open('/root/.aws/credentials', 'O_RDONLY', { exe: '/tmp/stealer' }), // the image's own file: no lure there
+      withLures(open('/root/.aws/config', 'O_RDONLY', { exe: '/tmp/stealer' })),
+    ],
+  },
+  {
+    rule: 'Container Tell Check',
+    positive: [open('/proc/1/cgroup', 'O_RDONLY', { exe: '/tmp/x' }), open('/proc/1/sched', 'O_RDONLY', { exe: '/bin/cat' })],
+    negative: [open('/proc/1/cgroup', 'O_RDONLY', { exe: '/bin/ps' }), open('/proc/1/stat', 'O_RDONLY', { exe: '/tmp/x' }), openFailed('/proc/1/cgroup', 'O_RDONLY', 'EACCES', 13)],
+  },
+  {
+    rule: 'Own Cgroup or Mount Table Read',
+    positive: [open('/proc/self/cgroup', 'O_RDONLY|O_CLOEXEC', { exe: '/tmp/x' }), open('/proc/self/mountinfo', 'O_RDONLY', { exe: '/usr/local/bin/app' })],
+    negative: [open('/proc/self/cgroup', 'O_RDONLY|O_CLOEXEC', { exe: '/usr/lib/jvm/bin/java' }), open('/proc/self/status', 'O_RDONLY', { exe: '/tmp/x' })],
+  },
+  {
+    rule: 'DMI or Hypervisor Probe',
+    positive: [open('/sys/class/dmi/id/product_uuid', 'O_RDONLY', { exe: '/tmp/x' }), open('/sys/hypervisor/uuid', 'O_RDONLY')],
+    negative: [open('/sys/class/dmi/id/product_name', 'O_RDONLY'), open('/sys/class/net/lo/address', 'O_RDONLY')],
+  },
+  {
+    rule: 'Virtualization Detection Tool Run',
+    positive: [exec(['systemd-detect-virt', '--container']), exec(['dmidecode', '-s', 'system-manufacturer'], { exe: '/usr/sbin/dmidecode' })],
+    negative: [exec(['uname', '-a'], { exe: '/bin/uname' }), exec(['lscpu'])],
   },
   {
     rule: 'Userfaultfd Created',

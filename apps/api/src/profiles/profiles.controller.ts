@@ -18,6 +18,8 @@ export class ProfilesController {
         probe: p.probe,
         capabilities: p.capabilities,
         network: p.network,
+        lures: p.lures,
+        stimulate: p.stimulate,
         limits: p.limits,
         rules: p.rules.map((r) => r.slice(r.lastIndexOf('/') + 1)),
         allow: p.allow,

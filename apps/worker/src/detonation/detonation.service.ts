@@ -9,6 +9,7 @@ import { AnalysisRepository } from '#core/storage/analysis.repository';
 import { TERMINAL_STATUSES } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { ProbeStartError } from '#sandbox/probes/probe';
+import { startStimulation } from '#sandbox/stimulation/stimulation';
 import { ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { CancellationService } from './cancellation.service.js';
 import { RunAnalyzer } from './run-analyzer.js';
@@ -102,6 +103,7 @@ export class DetonationService {
         limits: profile.limits,
         probe: probe.name,
         kubernetes: profile.kubernetes,
+        lures: profile.lures && !onKubernetes,
       });
       const t2 = Date.now();
       const target = await sandbox.start();
@@ -116,7 +118,9 @@ export class DetonationService {
       if (ac.signal.aborted) throw new CancelledError();
       await this.repo.update(analysisId, { phase: 'observing' });
       sandbox.release(target);
+      const stim = startStimulation({ enabled: profile.stimulate, runtime: onKubernetes ? 'kubernetes' : runtime, pid: target.initPid, exposedPorts: image.exposedPorts });
       const exit = await sandbox.wait(ac.signal);
+      const stimulation = await stim.stop();
       const t5 = Date.now();
       const probeStats = await session.stop(5000);
       const limitHits = await sandbox.limitHits();
@@ -139,6 +143,8 @@ export class DetonationService {
         output,
         timings: { resolveMs, createMs: t2 - t1, startMs: t3 - t2, attachMs: t4 - t3, runMs: t5 - t4, collectMs: t6 - t5 },
         startedAt,
+        lures: sandbox.lures,
+        stimulation,
       };
       const result = await this.analyzer.analyze(facts, probe);
       const finishedAt = new Date().toISOString();

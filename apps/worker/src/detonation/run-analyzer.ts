@@ -15,6 +15,7 @@ import {
   readLines,
   scoreFindings,
 } from '#analysis';
+import { lureIndex } from '#analysis/lures/lure-index';
 import { parseImageRef } from '#core/image/image-ref';
 import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary } from '#core/storage/analysis.types';
@@ -109,6 +110,7 @@ export class RunAnalyzer {
           imageDigest: image.digest,
           privileged: false,
           mounts: [],
+          lures: lureIndex(facts.lures),
         },
         initial: {
           pid: facts.target.hostPid,
@@ -202,6 +204,9 @@ export class RunAnalyzer {
         problems: rules.report.filter((r) => r.status !== 'loaded'),
       },
       sandbox: { ...facts.sandbox, capabilities: profile.capabilities, network: profile.network },
+      // Lure values are fakes unique to this run, worthless elsewhere: shown to report readers (docs/lures.md).
+      lures: facts.lures ?? [],
+      stimulation: facts.stimulation ?? null,
       timings: { ...facts.timings, analyzeMs, totalMs: Date.now() - Date.parse(facts.startedAt) },
       startedAt: facts.startedAt,
       finishedAt: opts.from === 'run' ? new Date().toISOString() : opts.previous?.finishedAt,

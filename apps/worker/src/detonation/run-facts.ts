@@ -2,6 +2,7 @@ import type { Lure } from '#analysis/lures/lure';
 import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary, Verdict } from '#core/storage/analysis.types';
 import type { ProbeStats } from '#sandbox/probes/probe';
+import type { StimulationRecord } from '#sandbox/stimulation/stimulation';
 import type { CapturedOutput, LimitHits, ResolvedImage, SandboxExit, SandboxTarget } from '#sandbox/sandbox-runtime';
 
 /** Everything the sandbox run observed, handed to the analyzer. */
@@ -21,6 +22,8 @@ export interface RunFacts {
   startedAt: string;
   /** Credential lures planted in this sandbox (issue 11), recorded with the analysis. */
   lures?: Lure[];
+  /** What stimulation visited during the window (issue 11; report section `stimulation`). */
+  stimulation?: StimulationRecord;
   /** The sandbox's network: none, or the simulated network and where its capture (NetCapture lines) was written. */
   network?: { mode: 'none' | 'simulated'; capturePath?: string; simulatorHealthy?: boolean; simulatorError?: string };
 }

@@ -744,6 +744,17 @@ function buildFields(): FieldDef[] {
     }),
     simple('fd.name', 'string', fdName),
     simple('fd.nameraw', 'string', (c) => c.fd?.nameraw ?? fdName(c)),
+    simple(
+      'fd.lure',
+      'string',
+      (c) => {
+        const l = c.sandbox.lures;
+        if (l === undefined || l.size === 0) return undefined;
+        const n = fdName(c);
+        return n === undefined ? undefined : l.get(n);
+      },
+      { approximation: 'Quarantine field: the kind of the credential lure planted at fd.name (aws-credentials, ssh-key, …), absent for any other file.' },
+    ),
     simple('fd.type', 'string', fdType),
     simple('fd.typechar', 'string', (c) => {
       const t = fdType(c);

@@ -73,6 +73,8 @@ export interface SandboxMetadata {
   users?: Record<number, string>;
   /** gid → group name from the image's /etc/group, when known (Falco group.name). */
   groups?: Record<number, string>;
+  /** Planted credential lures by absolute path → lure kind (field fd.lure; see lures/lure-index.ts). */
+  lures?: ReadonlyMap<string, string>;
 }
 
 /**

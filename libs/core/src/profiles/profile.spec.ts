@@ -24,7 +24,8 @@ describe('parseProfile', () => {
     const p = parseProfile(join(dir, 'p.yaml'), 'name: p\nlimits: {memory: 128m, pids: 64, window: 2m, output: 8k}\nrules: [rules/*.yaml]\n', dir);
     expect(p.limits).toMatchObject({ memoryBytes: 128 * 1024 * 1024, pids: 64, windowSeconds: 120, outputBytes: 8192 });
     expect(p.rules).toEqual([join(dir, 'rules', 'a.yaml')]);
-    expect(p).toMatchObject({ runtime: 'runc', probe: 'strace', capabilities: 'default', network: 'none' });
+    expect(p).toMatchObject({ runtime: 'runc', probe: 'strace', capabilities: 'default', network: 'none', lures: true, stimulate: true });
+    expect(parseProfile(join(dir, 'p.yaml'), 'lures: false\nstimulate: false\n', dir)).toMatchObject({ lures: false, stimulate: false });
   });
 
   it.each([
@@ -37,6 +38,8 @@ describe('parseProfile', () => {
     ['limits: {disk: 1g}\n', 'limits.disk'],
     ['capabilities: some\n', 'capabilities'],
     ['network: bridge\n', 'network'],
+    ['lures: yes please\n', 'lures'],
+    ['stimulate: 1\n', 'stimulate'],
     ['rules: [nothing/*.yaml]\n', 'rules'],
     ['scoring: {weights: {urgent: 5}}\n', 'scoring.weights.urgent'],
     ['scoring: {thresholds: {suspicious: 80, malicious: 50}}\n', 'scoring.thresholds'],

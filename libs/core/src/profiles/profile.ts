@@ -26,6 +26,10 @@ export interface SandboxProfile {
   /** `default`: Docker's default capability set (the sample runs as in production); `drop-all`: strict. */
   capabilities: 'default' | 'drop-all';
   network: 'none';
+  /** Plant fresh credential lures (honeytokens) in every analysis (default true; docs/lures.md). */
+  lures: boolean;
+  /** Visit exposed / listening ports during the window (default true; docs/stimulation.md). */
+  stimulate: boolean;
   limits: {
     memoryBytes: number;
     pids: number;
@@ -75,7 +79,7 @@ export class ProfileError extends Error {
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?$/i;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
-const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'limits', 'rules', 'allow', 'scoring', 'supplyChain', 'kubernetes']);
+const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'lures', 'stimulate', 'limits', 'rules', 'allow', 'scoring', 'supplyChain', 'kubernetes']);
 const KNOWN_SUPPLY_CHAIN = new Set(['registries', 'allowLocal', 'signature']);
 const REGISTRY_PREFIX = /^[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/?$/;
 const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'output', 'trace']);
@@ -110,6 +114,12 @@ function num(file: string, field: string, v: unknown, def: number, min: number, 
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
     throw new ProfileError(file, field, `must be a number between ${min} and ${max}, got ${JSON.stringify(v)}`);
   }
+  return v;
+}
+
+function bool(file: string, field: string, v: unknown, def: boolean): boolean {
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'boolean') throw new ProfileError(file, field, `must be true or false, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -178,6 +188,8 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
     probe,
     capabilities: oneOf(short, 'capabilities', o.capabilities, ['default', 'drop-all'] as const, 'default'),
     network,
+    lures: bool(short, 'lures', o.lures, true),
+    stimulate: bool(short, 'stimulate', o.stimulate, true),
     limits: {
       memoryBytes: limits.memory === undefined ? 256 * 1024 ** 2 : parseSize(short, 'limits.memory', limits.memory),
       pids: num(short, 'limits.pids', limits.pids, 128, 8, 4096),

@@ -16,7 +16,7 @@ const limits = { memoryBytes: 64 * 1024 ** 2, pids: 32, cpus: 1, windowSeconds: 
 let work: string;
 
 beforeAll(() => {
-  buildBusyboxImage('quarantine-test/rt-hello:latest', ['/bin/sh', '-c', 'echo hello-from-sample; cat /etc/shadow; id; cat /etc/hosts /etc/resolv.conf; hostname; ls /sys/class/net']);
+  buildBusyboxImage('quarantine-test/rt-hello:latest', ['/bin/sh', '-c', 'echo hello-from-sample; cat /etc/shadow; id; cat /etc/hosts /etc/resolv.conf; hostname; ls -a /; cat /proc/self/cgroup; ls /sys/class/net']);
   buildBusyboxImage('quarantine-test/rt-sleep:latest', ['/bin/sleep', '3600']);
   buildBusyboxImage('quarantine-test/rt-spam:latest', ['/bin/yes', 'spam-spam-spam']);
   work = mkdtempSync(join(tmpdir(), 'q-rt-'));
@@ -53,8 +53,15 @@ describe('DockerRuntime + StraceProbe', () => {
     expect(r.exit.windowExpired).toBe(false);
     expect(r.output.stdout).toContain('hello-from-sample');
     // No network but the name files a service expects: localhost, its own hostname, a loopback resolver.
-    const hostname = r.output.stdout.split('\n').find((l) => /^[0-9a-f]{12}$/.test(l));
+    // A pod-like hostname (never Docker's 12 hex characters), no /.dockerenv or /.quarantine, a
+    // private cgroup namespace (docs/sandbox-tells.md).
+    const hostname = r.output.stdout.split('\n').find((l) => /^rt-hello-[a-z0-9]{9,10}-[a-z0-9]{5}$/.test(l));
     expect(hostname).toBeDefined();
+    expect(r.output.stdout).not.toMatch(/^[0-9a-f]{12}$/m);
+    expect(r.output.stdout).not.toContain('.dockerenv');
+    expect(r.output.stdout).not.toContain('.quarantine');
+    expect(r.output.stdout).toContain('\n0::/\n');
+    expect(r.output.stdout).not.toContain('/docker/');
     expect(r.output.stdout).toContain('127.0.0.1\tlocalhost\n');
     expect(r.output.stdout).toContain(`127.0.1.1\t${hostname}\n`);
     expect(r.output.stdout).toContain('nameserver 127.0.0.1\n');

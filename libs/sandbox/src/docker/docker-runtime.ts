@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
@@ -16,9 +15,13 @@ import {
   type SandboxSpec,
   type SandboxTarget,
 } from '../sandbox-runtime.js';
+import type { Lure } from '#analysis/lures/lure';
+import { envLures } from '../lures/lure-values.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
+import { podLikeHostname, removeTells } from './disguise.js';
+import { prepareFileLures } from './lure-planter.js';
 import { CappedCollector } from './output-collector.js';
-import { sandboxNetworkFiles, tarFiles } from './tar-files.js';
+import { concatTars, sandboxNetworkFiles, tarFiles } from './tar-files.js';
 
 export const HOLD_PATH = '/.quarantine/hold';
 
@@ -97,6 +100,7 @@ export class DockerRuntime implements SandboxRuntime {
       user: cfg.User ?? '',
       env: cfg.Env ?? [],
       workingDir: cfg.WorkingDir ?? '',
+      exposedPorts: tcpPorts((cfg as { ExposedPorts?: Record<string, unknown> }).ExposedPorts),
     };
   }
 
@@ -104,16 +108,20 @@ export class DockerRuntime implements SandboxRuntime {
     const argv = [...spec.image.entrypoint, ...spec.image.cmd];
     if (argv.length === 0) throw new ImageVerificationError('image has neither an entrypoint nor a command: nothing to run');
     if (spec.hold && spec.runtime === 'runsc') throw new Error('a held start needs runc: under gVisor the host cannot see or signal the sample');
-    const hostname = randomBytes(6).toString('hex');
+    // A pod-like hostname, not Docker's 12 hex characters (docs/sandbox-tells.md).
+    const hostname = podLikeHostname(spec.image.repoTags);
+    const envLure = spec.lures ? envLures(spec.image.env) : { env: [], lures: [] };
     const name = `quarantine-${spec.analysisId}`;
     const deadline = new Date(Date.now() + (spec.limits.windowSeconds + (this.opts.reapGraceSeconds ?? 120)) * 1000);
+    let lures: Lure[] | undefined;
     const container = await this.docker.createContainer({
       name,
       Image: spec.image.imageId,
       Hostname: hostname,
       Entrypoint: spec.hold ? [HOLD_PATH, ...argv] : argv,
       Cmd: [],
-      // The image's own user, env and working directory apply unchanged.
+      // The image's own user, env and working directory apply unchanged; lure variables only where the image sets none.
+      Env: envLure.env.length ? envLure.env : undefined,
       AttachStdout: true,
       AttachStderr: true,
       OpenStdin: false,
@@ -130,6 +138,8 @@ export class DockerRuntime implements SandboxRuntime {
       },
       HostConfig: {
         Init: true,
+        // A private cgroup namespace, so /proc/self/cgroup shows `/` and not /docker/<id> (runc only).
+        ...(spec.runtime === 'runc' ? { CgroupnsMode: 'private' } : {}),
         NetworkMode: 'none',
         SecurityOpt: ['no-new-privileges'],
         CapDrop: spec.capabilities === 'drop-all' ? ['ALL'] : undefined,
@@ -152,13 +162,16 @@ export class DockerRuntime implements SandboxRuntime {
     try {
       // Services that look up `localhost` or their own hostname (mariadb-install-db, JVMs, …) fail
       // without these, where they would run in production.
-      await container.putArchive(tarFiles(sandboxNetworkFiles(hostname)), { path: '/' });
-      if (spec.hold) await container.putArchive(await this.holdArchive(), { path: '/' });
+      // One putArchive (each costs ~50–150 ms in the engine): these, the lures (docs/lures.md) and the hold wrapper.
+      const lurePlan = spec.lures ? await prepareFileLures(container, spec.image.user, hostname) : undefined;
+      const files = tarFiles([...sandboxNetworkFiles(hostname), ...(lurePlan?.entries ?? [])]);
+      await container.putArchive(spec.hold ? concatTars([files, await this.holdArchive()]) : files, { path: '/' });
+      lures = lurePlan ? [...envLure.lures, ...lurePlan.lures] : undefined;
     } catch (e) {
       await container.remove({ force: true }).catch(() => undefined);
       throw e;
     }
-    return new DockerSandbox(this.docker, container, name, hostname, spec);
+    return new DockerSandbox(this.docker, container, name, hostname, spec, lures);
   }
 
   async reap(opts: { analysisId?: string; now?: Date }): Promise<string[]> {
@@ -200,6 +213,17 @@ export class DockerRuntime implements SandboxRuntime {
   }
 }
 
+/** `{"8080/tcp": {}, "53/udp": {}}` → [8080]. */
+function tcpPorts(exposed: Record<string, unknown> | undefined): number[] {
+  const out: number[] = [];
+  for (const k of Object.keys(exposed ?? {})) {
+    const m = /^(\d{1,5})(?:\/tcp)?$/.exec(k);
+    const n = m ? Number(m[1]) : 0;
+    if (n > 0 && n < 65536 && !out.includes(n)) out.push(n);
+  }
+  return out.sort((a, b) => a - b);
+}
+
 function toList(v: string[] | string | null | undefined): string[] {
   if (!v) return [];
   return Array.isArray(v) ? v : [v];
@@ -221,6 +245,7 @@ class DockerSandbox implements Sandbox {
     readonly name: string,
     readonly hostname: string,
     private readonly spec: SandboxSpec,
+    readonly lures?: Lure[],
   ) {
     this.id = container.id;
     this.stdout = new CappedCollector(spec.limits.outputBytes);
@@ -248,6 +273,8 @@ class DockerSandbox implements Sandbox {
       return { containerId: this.id, initPid, cpu: this.spec.cpu, ...numericUser(this.spec.image.user), cgroupPath };
     }
     const hostPid = await waitForStoppedChild(initPid, 10_000);
+    // Held and not yet traced: drop /.dockerenv and our own /.quarantine (docs/sandbox-tells.md).
+    if (this.spec.runtime === 'runc') await removeTells(initPid);
     return { containerId: this.id, initPid, cgroupPath, cpu: this.spec.cpu, ...(await readIdentity(hostPid)) };
   }
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sandboxNetworkFiles, tarFiles } from './tar-files.js';
+import { concatTars, sandboxNetworkFiles, tarFiles } from './tar-files.js';
 
 describe('tarFiles', () => {
   it('writes an archive GNU tar lists and extracts byte for byte, with modes, no directory entries', () => {
@@ -19,6 +19,31 @@ describe('tarFiles', () => {
       expect(statSync(join(dir, 'a/b/bin')).mode & 0o777).toBe(0o755);
       expect(statSync(join(dir, 'etc/hosts')).mode & 0o777).toBe(0o644);
       expect(statSync(join(dir, 'empty')).size).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('directory entries and owners, as GNU tar lists them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'q-tar-'));
+    try {
+      writeFileSync(join(dir, 'x.tar'), tarFiles([{ name: 'home/app/.ssh', content: '', dir: true, mode: 0o700, uid: 1000, gid: 1001 }, { name: 'home/app/.ssh/id', content: 'k', mode: 0o600, uid: 1000, gid: 1001 }]));
+      const list = execFileSync('tar', ['-tvf', join(dir, 'x.tar'), '--numeric-owner'], { encoding: 'utf8' }).trim().split('\n');
+      expect(list[0]).toMatch(/^drwx------ 1000\/1001 .* home\/app\/\.ssh\/$/);
+      expect(list[1]).toMatch(/^-rw------- 1000\/1001 .* home\/app\/\.ssh\/id$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('concatTars joins ours and a GNU tar archive into one that lists every entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'q-tar-'));
+    try {
+      writeFileSync(join(dir, 'g'), Buffer.alloc(700, 1));
+      execFileSync('tar', ['-C', dir, '-cf', join(dir, 'gnu.tar'), 'g']);
+      const joined = concatTars([tarFiles([{ name: 'a', content: Buffer.alloc(513, 2) }, { name: 'b', content: '' }]), readFileSync(join(dir, 'gnu.tar'))]);
+      writeFileSync(join(dir, 'x.tar'), joined);
+      expect(execFileSync('tar', ['-tf', join(dir, 'x.tar')], { encoding: 'utf8' }).trim().split('\n')).toEqual(['a', 'b', 'g']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { podLikeHostname } from '../docker/disguise.js';
 import { Writable } from 'node:stream';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { ImageRef } from '#core/image/image-ref';
@@ -132,7 +133,7 @@ export class KubernetesRuntime implements SandboxRuntime {
       namespace,
       image: podImage(spec.image),
       argv,
-      hostname: randomBytes(6).toString('hex'),
+      hostname: podLikeHostname(spec.image.repoTags),
       limits: spec.limits,
       capabilities: spec.capabilities,
       probe: spec.probe ?? 'strace',

@@ -55,7 +55,8 @@ function comparable(events: { type: string; pid: number; tid: number; res: unkno
     const h = { ...(e.hints ?? {}) };
     for (const k of ['childPid', 'parentPid', 'childVpid']) if (k in h) h[k] = id(h[k]);
     return JSON.stringify({ t: e.type, res: e.type === 'clone' ? typeof e.res : e.res, pid: id(e.pid), tid: id(e.tid), args: e.args, fd: e.fd, proc: e.proc, env: e.env, h })
-      .replace(/[0-9a-f]{12}/g, 'HOST');
+      .replace(/[0-9a-f]{12}/g, 'HOST')
+      .replace(/HOSTNAME=[a-z0-9-]+/g, 'HOSTNAME=HOST'); // pod-like hostnames (docker/disguise.ts)
   });
 }
 
