@@ -20,6 +20,7 @@ import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { RuleSetCache } from './rule-set.cache.js';
+import { truncationNotEvaluated } from './truncation-blind.js';
 import type { RunFacts, RunResult } from './run-facts.js';
 
 /** The run's facts as stored in the report (the profile by name; the trace lives in artifacts). */
@@ -132,13 +133,14 @@ export class RunAnalyzer {
     }
 
     const policy = policyFor(profile);
+    const notEvaluated = [...rules.notEvaluated, ...truncationNotEvaluated(result.truncationBlind)];
     const probeFailed = !probe.complete && !probe.budgetExceeded;
     const score = scoreFindings(result.findings, policy, {
       probeFailed,
       eventsLost: probe.lost + result.parser.lost,
       sampleStarted: result.summary.entrypoint.started,
-      notEvaluated: rules.notEvaluated.length,
-      blindRules: rules.notEvaluated.filter((r) => r.probeBlind),
+      notEvaluated: notEvaluated.length,
+      blindRules: notEvaluated.filter((r) => r.probeBlind),
     });
     const byRule = new Map<string, Contribution>(score.contributions.map((c) => [c.rule, c]));
     const findings: FindingSummary[] = result.findings.map((f: Finding) => ({
@@ -188,11 +190,12 @@ export class RunAnalyzer {
         parser: result.parser.detail,
         tracker: result.summary.stats,
         unavailableFields: [...visibility.unavailableFields],
+        truncatedEvents: result.truncatedEvents,
       },
       rules: {
         version: rules.version,
         loaded: rules.ruleNames.length,
-        notEvaluated: rules.notEvaluated,
+        notEvaluated,
         problems: rules.report.filter((r) => r.status !== 'loaded'),
       },
       sandbox: { ...facts.sandbox, capabilities: profile.capabilities, network: profile.network },

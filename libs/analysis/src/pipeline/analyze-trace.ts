@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { RawEvent, SandboxObservationType } from '../events/event.js';
 import type { ParserStats, RawEventSink, TraceParser } from '../probes/trace-parser.js';
-import type { CompiledRuleSet, Priority, RuleMatch } from '../rules/index.js';
+import { type CompiledRuleSet, type Priority, type RuleMatch, type TruncationBlind, truncatedParts } from '../rules/index.js';
 import { type Finding, FindingCollector, PRIORITY_ORDER } from '../scoring/index.js';
 import type { RunSummary } from '../state/run-summary.js';
 import { StateTracker, type StateTrackerOptions } from '../state/state-tracker.js';
@@ -36,6 +36,10 @@ export interface AnalyzeTraceOutput {
   events: number;
   /** Timestamp (ns) of the last traced event, 0 if none. */
   lastTs: number;
+  /** Events shown to rules with a part the probe truncated. */
+  truncatedEvents: number;
+  /** Rules that read a truncated part of an event and did not match it: not evaluated for this run. */
+  truncationBlind: TruncationBlind[];
 }
 
 /**
@@ -67,6 +71,8 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
   let events = 0;
   let lastTs = 0;
   let lastPid = input.tracker.initial?.pid ?? 0;
+  let truncatedEvents = 0;
+  const blind = new Map<string, { t: TruncationBlind; mask: number }>();
   const onRaw: RawEventSink = (raw) => {
     const ctx = tracker.push(raw);
     if (!ctx) return;
@@ -75,6 +81,14 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     lastPid = ctx.event.pid;
     const matches = input.rules.evaluate(ctx);
     if (matches.length) collector.addAll(matches, ctx.event);
+    if (ctx.event.truncated !== undefined) {
+      truncatedEvents++;
+      for (const b of input.rules.blindOnTruncated(ctx.event, matches)) {
+        const have = blind.get(b.rule);
+        if (have !== undefined) { have.t.events++; have.mask |= b.mask; }
+        else blind.set(b.rule, { t: { rule: b.rule, priority: b.priority, events: 1, parts: [], firstSeq: ctx.event.seq }, mask: b.mask });
+      }
+    }
     if (raw.hints?.alert !== undefined) collector.add(probeAlert(raw.hints), ctx.event);
     out?.write(`${JSON.stringify(ctx.event)}\n`);
   };
@@ -99,5 +113,6 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     onRaw(raw);
   }
   if (out?.writableNeedDrain) await once(out, 'drain');
-  return { findings: collector.findings(), summary: tracker.finish(), parser: parser.stats, events, lastTs };
+  const truncationBlind = [...blind.values()].map(({ t, mask }) => ({ ...t, parts: truncatedParts(mask) }));
+  return { findings: collector.findings(), summary: tracker.finish(), parser: parser.stats, events, lastTs, truncatedEvents, truncationBlind };
 }

@@ -7,7 +7,7 @@
  * Constant memory: state is only the calls currently pending per live pid. Linear scans, no
  * per-line closures; malformed lines are counted in `stats`, never thrown.
  */
-import type { EventFd, RawEvent } from '../events/event.js';
+import { type EventFd, markTruncated, type RawEvent } from '../events/event.js';
 import { ERRNO, signalNumber } from './errno.js';
 import {
   AT_FDCWD, annotatedFd, annotationText, decodeFdPair, decodeSockaddr, decodeString, decodeStringArray,
@@ -357,7 +357,10 @@ function retFd(ev: RawEvent, ret: string, fallbackType: EventFd['type'] = 'unkno
 function pathArg(ev: RawEvent, a: string | undefined, key: string): string | undefined {
   if (a === undefined) return undefined;
   const s = decodeString(a);
-  if (s !== undefined) ev.args[key] = s;
+  if (s !== undefined) {
+    ev.args[key] = s;
+    if (wasTruncated()) markTruncated(ev, key); // strace's -s cap: `"…"...`
+  }
   return s;
 }
 
@@ -395,7 +398,7 @@ function dataArg(ev: RawEvent, a: string | undefined, p: StraceParser): void {
   const s = decodeString(a, p.dataCap, 'latin1');
   if (s !== undefined) {
     ev.args.data = s;
-    if (wasTruncated()) hint(ev, 'dataTruncated', true);
+    if (wasTruncated()) markTruncated(ev, 'data');
   }
 }
 
@@ -415,12 +418,15 @@ function cloneFlagsOf(name: string, text: string): string {
 function decodeExec(ev: RawEvent, argv: string | undefined, envp: string | undefined, p: StraceParser): void {
   const args = argv !== undefined ? decodeStringArray(argv, p.stringCap) : undefined;
   if (args !== undefined) {
-    if (wasTruncated()) hint(ev, 'argsTruncated', true);
+    if (wasTruncated()) markTruncated(ev, 'argv');
     ev.proc = { args, exe: args[0] ?? '' };
     ev.args.args = args.slice(1).join(' ');
   }
   const env = envp !== undefined ? decodeStringArray(envp, p.stringCap) : undefined;
-  if (env !== undefined) ev.env = env;
+  if (env !== undefined) {
+    ev.env = env;
+    if (wasTruncated()) markTruncated(ev, 'env');
+  }
 }
 
 function decodeClone(ev: RawEvent, flags: string, ret: string): void {

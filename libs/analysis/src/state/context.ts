@@ -33,6 +33,11 @@ export interface ProcessState {
   capEffective: string[];
   capPermitted: string[];
   parent?: ProcessState;
+  /**
+   * Parts of this process's identity a probe cut short (bits of rules/truncation.ts TRUNC_BIT:
+   * cmdline, env, exepath, and the parent's / ancestors'); absent or 0 when none.
+   */
+  truncated?: number;
 }
 
 export interface FdState {
@@ -53,6 +58,8 @@ export interface FdState {
   isServer: boolean;
   /** Name changed after the fd was created (rename, connect on a known fd). */
   nameChanged: boolean;
+  /** The probe cut the path this fd was opened with: fd.name is a prefix. */
+  nameTruncated?: boolean;
 }
 
 export interface SandboxMetadata {

@@ -10,10 +10,15 @@ export const DESC_H = String.raw`/* Shared by the kernel program and the loader 
 #define Q_DESC_H
 typedef unsigned long long u64; typedef long long s64; typedef unsigned int u32; typedef unsigned short u16; typedef unsigned char u8;
 #define MAX_NR 512
-#define SCRATCH 16384
+/* Per-CPU record buffer (a per-CPU array value is at most 32 KiB). Slots start in its first half. */
+#define SCRATCH 32768
 #define SLOT_MAX 128
-#define STR_MAX 128
-#define BLOB_MAX 3072
+/* Paths and other strings: PATH_MAX, so a padded path (/./././…/etc/shadow) is read whole. */
+#define STR_MAX 4096
+/* argv and environment areas of an exec, each; longer ones are cut and reported cut. */
+#define BLOB_MAX 12288
+#define BLOB_MASK 16383
+#define OFF_MASK ((SCRATCH / 2 - 1) & ~7)
 #define RINGBUF_BYTES (16 << 20)
 #define NX 10
 struct qcfg { u64 cgroup; u64 exclude; u64 wake; };
@@ -105,9 +110,9 @@ static __always_inline struct rec *begin(u8 type, u16 sc, u64 ts) {
 
 /* Appends a slot (argument index, sub kind, bytes) at *off; user string when str, else raw bytes. */
 static __always_inline u32 put(struct rec *r, u32 off, u8 argi, u8 sub, const void *p, long n, int str) {
-  if (off > SCRATCH - SLOT_MAX - sizeof(struct slot) - 8) return off;
+  if (off > OFF_MASK) return off;
   u8 *base = (u8 *)r;
-  struct slot *s = (struct slot *)(base + (off & (SCRATCH / 2 - 1)));
+  struct slot *s = (struct slot *)(base + (off & OFF_MASK));
   long got;
   if (str) {
     got = bpf_probe_read_user_str(s->b, STR_MAX, p);
@@ -124,13 +129,13 @@ static __always_inline u32 put(struct rec *r, u32 off, u8 argi, u8 sub, const vo
 
 /* Appends a large user blob (argv/env areas), up to BLOB_MAX bytes. */
 static __always_inline u32 put_blob(struct rec *r, u32 off, u8 argi, u8 sub, const void *p, long n) {
-  if (off > SCRATCH / 2 - 1) return off;
+  if (off > OFF_MASK) return off;
   u8 *base = (u8 *)r;
-  struct slot *s = (struct slot *)(base + (off & (SCRATCH / 2 - 1)));
+  struct slot *s = (struct slot *)(base + (off & OFF_MASK));
   if (n < 0) n = 0;
   if (n > BLOB_MAX) n = BLOB_MAX;
   long got = 0;
-  if (n > 0 && bpf_probe_read_user(s->b, n & (BLOB_MAX * 2 - 1), p) == 0) got = n;
+  if (n > 0 && bpf_probe_read_user(s->b, n & BLOB_MASK, p) == 0) got = n;
   s->argi = argi; s->sub = sub; s->len = got;
   r->nslot++;
   return off + sizeof(struct slot) + ((got + 7) & ~7);
@@ -400,7 +405,7 @@ export const LOADER_C = String.raw`/* Quarantine ebpf probe, user side (libbpf e
 
 static volatile sig_atomic_t stopping;
 static FILE *out;
-static char line[65536];
+static char line[1 << 17];
 static size_t ll;
 static unsigned long long records;
 
@@ -434,9 +439,8 @@ static void jbyte(unsigned char c) {
       else raw((const char *)&c, 1);
   }
 }
-/* %s: bytes up to NUL, at most STR_MAX-1 (bpftrace's str() with BPFTRACE_STRLEN=128). */
+/* %s: bytes up to NUL, at most n (a string slot holds at most STR_MAX bytes with its NUL). */
 static void jstr(const u8 *p, size_t n) {
-  if (n > STR_MAX - 1) n = STR_MAX - 1;
   for (size_t i = 0; i < n && p[i]; i++) jbyte(p[i]);
 }
 /* %r: printable bytes as they are, others as \xNN (then JSON-escaped). */
@@ -529,6 +533,7 @@ static void exec_rec(const struct rec *r, size_t size) {
   size_t off = 0, n = s ? s->len : 0;
   for (u64 k = 0; k < argc && k < MAX_ARGS && off < n; k++) {
     size_t e = off; while (e < n && s->b[e]) e++;
+    if (e == n && r->x[4] > n) break; /* cut mid-string: printed argv count < argc tells the parser */
     srec(r, "argv"); jstr(s->b + off, e - off); end_rec();
     off = e + 1;
   }
@@ -623,7 +628,7 @@ int main(int argc, char **argv) {
   struct ring_buffer *rb = ring_buffer__new(rbfd, on_record, NULL, NULL);
   if (!rb) { fprintf(stderr, "ring buffer: %s\n", strerror(errno)); return 1; }
   signal(SIGINT, on_signal); signal(SIGTERM, on_signal); signal(SIGPIPE, SIG_IGN);
-  begin_rec(); fmt("B\\t1\\t%llu\\t%s", mono_ns(), argv[4]); end_rec();
+  begin_rec(); fmt("B\\t1\\t%llu\\t%s\\t%d", mono_ns(), argv[4], STR_MAX); end_rec();
   fflush(out);
   for (unsigned tick = 1; !stopping; tick++) {
     int n = ring_buffer__poll(rb, 100);
