@@ -96,6 +96,13 @@ export function markTruncated(ev: RawEvent, arg: string): void {
   if (!t.includes(arg)) t.push(arg);
 }
 
+/**
+ * A process made a system call through a 32-bit ABI (`int 0x80` i386 compat, or x32): args
+ * `{abi: 'i386' | 'x32', nr?}`. Emitted by the probes once per switch (strace) or per process
+ * (ebpf); the calls themselves are reported under their names where the probe decodes them.
+ */
+export const COMPAT_SYSCALL = 'compat_syscall';
+
 /** Observations of the sandbox itself (not the probe), turned into `source: sandbox` events rules can match. */
 export const SANDBOX_OBSERVATION_TYPES = ['pids_limit_hit', 'oom_kill', 'window_timeout', 'trace_budget_exceeded'] as const;
 export type SandboxObservationType = (typeof SANDBOX_OBSERVATION_TYPES)[number];

@@ -14,6 +14,8 @@
  * - `X  <ts>  <pid>  <old tid>  <execveat?>  <dirfd>  <flags>  <argc>  <env cut?>`  successful exec
  * - `F  <ts>  <pid>  <tid>  <child tid>  <clone flags>`   sched_process_fork (before the child runs)
  * - `Z  <ts>  <pid>  <tid>  <exit code>`       sched_process_exit (wait status)
+ * - `A  <ts>  <pid>  <tid>  <i386|x32>  <nr>`   first call of the process through a 32-bit ABI (libbpf
+ *   engine): a `compat_syscall` event; the traced calls themselves follow as `Y` records
  * - `E  <ts>`                                  END: bpftrace stopped cleanly
  *
  * `lost_events` objects (perf buffer overflow) are counted in `detail.perfLost`; the probe reports
@@ -21,7 +23,8 @@
  * bpftrace reads one perf buffer per CPU, so records of different CPUs can come out of order:
  * events are re-ordered by timestamp through a bounded window before they are emitted.
  */
-import { type EventFd, markTruncated, type RawEvent } from '../events/event.js';
+import { COMPAT_SYSCALL, type EventFd, markTruncated, type RawEvent } from '../events/event.js';
+import { I386_SYSCALL_NR } from './i386-syscalls.js';
 import { BT_DATA_CAP, BT_STRLEN, BT_SYSCALLS, btNumbers, type BtSyscall } from './bpftrace-layout.js';
 import { ERRNO } from './errno.js';
 import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
@@ -42,6 +45,7 @@ const PRINTF = '{"type": "printf", "data": "';
 const LOST = '{"type": "lost_events"';
 const BY_NAME = new Map<string, BtSyscall>(BT_SYSCALLS.map((s) => [s.name, s]));
 const ERRNO_NAME: Record<number, string> = Object.fromEntries(Object.entries(ERRNO).map(([k, v]) => [v, k]));
+const I386_NAME = new Map<number, string>(Object.entries(I386_SYSCALL_NR).map(([k, v]) => [v, k]));
 const CLONE_FAMILY = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const RAW_KEYS = new Set(['data', 'addr.abstract', 'tuple.abstract']);
 /** Key (not a record name: names have no NUL) under which takeStrings lists the names of cut strings. */
@@ -205,6 +209,11 @@ export class BpftraceParser implements TraceParser {
   private began = false;
   /** String buffer of the engine that wrote the trace (B record); strings of cap − 1 bytes may be cut. */
   private strCap = BT_STRLEN;
+  /**
+   * The libbpf engine reads argv/env as whole areas (not one capped string each): a vector it cut is
+   * reported by count (argc) and the X record's env flag, so its strings are not checked against strCap.
+   */
+  private vectorsByCount = false;
   private arrival = 0;
   private lastEmittedTs = -Infinity;
   /** Strings of records not yet seen, by `tid:ts`. */
@@ -245,11 +254,12 @@ export class BpftraceParser implements TraceParser {
       case 88: return this.execRecord(rec, line); // X
       case 70: return this.forkRecord(rec, line); // F
       case 90: return this.exitRecord(rec, line); // Z
+      case 65: return this.abiRecord(rec, line); // A
       case 66: { // B
         const f = rec.split('\t');
         this.offset = Number(f[3] ?? 0);
         const cap = Number(f[4]);
-        if (Number.isInteger(cap) && cap >= 16) this.strCap = cap;
+        if (Number.isInteger(cap) && cap >= 16) { this.strCap = cap; this.vectorsByCount = true; }
         this.began = true;
         return;
       }
@@ -284,7 +294,9 @@ export class BpftraceParser implements TraceParser {
     const raw = rec.slice(t3 + 1);
     const value = RAW_KEYS.has(name) ? unhexBuf(raw) : utf8(raw);
     // Byte length (one char per byte before UTF-8 decoding) at the engine's cap: the string may have been cut.
-    if (!RAW_KEYS.has(name) && raw.length >= this.strCap - 1) (this.cutKeys ??= new Set()).add(`${key}\t${name}`);
+    if (!RAW_KEYS.has(name) && raw.length >= this.strCap - 1 && !(this.vectorsByCount && (name === 'argv' || name === 'env'))) {
+      (this.cutKeys ??= new Set()).add(`${key}\t${name}`);
+    }
     let m = this.strings.get(key);
     if (m === undefined) {
       if (this.strings.size >= 65_536) { this.stats.detail.orphanStrings! += this.strings.size; this.strings.clear(); }
@@ -521,6 +533,15 @@ export class BpftraceParser implements TraceParser {
     this.stats.detail.forks!++;
     const ev: RawEvent = { ts: this.ts(f[1]!), source: 'ebpf', type: 'fork-marker', res: 0, rawres: 0, pid: Number(f[2]), tid: Number(f[3]), args: {} };
     this.hold(ev, { child: Number(f[4]), parent: Number(f[3]), flags: cloneFlags(Number(f[5])) });
+  }
+
+  private abiRecord(rec: string, line: string): void {
+    const f = rec.split('\t');
+    if (f.length < 6 || (f[4] !== 'i386' && f[4] !== 'x32')) return this.unparsed(line);
+    const nr = Number(f[5]);
+    const args: RawEvent['args'] = { abi: f[4], nr };
+    if (f[4] === 'i386') { const name = I386_NAME.get(nr); if (name !== undefined) args.syscall = name; }
+    this.hold({ ts: this.ts(f[1]!), source: 'ebpf', type: COMPAT_SYSCALL, res: 0, rawres: 0, pid: Number(f[2]), tid: Number(f[3]), args });
   }
 
   private exitRecord(rec: string, line: string): void {

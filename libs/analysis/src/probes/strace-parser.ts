@@ -7,7 +7,7 @@
  * Constant memory: state is only the calls currently pending per live pid. Linear scans, no
  * per-line closures; malformed lines are counted in `stats`, never thrown.
  */
-import { type EventFd, markTruncated, type RawEvent } from '../events/event.js';
+import { COMPAT_SYSCALL, type EventFd, markTruncated, type RawEvent } from '../events/event.js';
 import { ERRNO, signalNumber } from './errno.js';
 import {
   AT_FDCWD, annotatedFd, annotationText, decodeFdPair, decodeSockaddr, decodeString, decodeStringArray,
@@ -105,6 +105,7 @@ export class StraceParser implements TraceParser {
     c = line.charCodeAt(i);
     if (c === 45 && line.startsWith('--- ', i)) return this.signal(pid, ns, line, i + 4);
     if (c === 43 && line.startsWith('+++ ', i)) return this.exit(pid, ns, line, i + 4);
+    if (c === 91 && line.startsWith(PERSONALITY, i)) return this.personality(pid, ns, line, i + PERSONALITY.length);
     if (!this.live.has(pid)) this.noteNewPid(pid);
     if (c === 60 && line.startsWith('<... ', i)) return this.resumed(pid, ns, line, i + 5);
     // syscall start
@@ -184,6 +185,19 @@ export class StraceParser implements TraceParser {
     let interrupted = false;
     if (rest.endsWith(DETACHED)) { rest = rest.slice(0, -DETACHED.length) + ') = ?'; interrupted = true; this.stats.detail.detached!++; }
     this.complete(pid, ts, name, p.text + rest, interrupted);
+  }
+
+  /**
+   * `[ Process PID=N runs in 32 bit mode. ]` (strace's personality message, kept by `--quiet=attach`):
+   * the calls that follow are i386 (`int 0x80`) or x32 calls, printed under their own ABI's names.
+   * A switch to a 32-bit ABI becomes a `compat_syscall` event (the ebpf probe emits the same).
+   */
+  private personality(pid: number, ts: number, line: string, i: number): void {
+    const m = /^\d+ runs in (32 bit|x32|64 bit) mode\. \]$/.exec(line.slice(i));
+    if (m === null) return this.unparsed(line);
+    if (m[1] === '64 bit') return;
+    if (!this.live.has(pid)) this.noteNewPid(pid);
+    this.emit({ ts, source: 'strace', type: COMPAT_SYSCALL, res: 0, rawres: 0, pid, tid: pid, args: { abi: m[1] === 'x32' ? 'x32' : 'i386' } });
   }
 
   private signal(pid: number, ts: number, line: string, i: number): void {
@@ -312,6 +326,8 @@ export function createStraceParser(sink: RawEventSink, options?: StraceParserOpt
 
 // ---------------------------------------------------------------------------------------------
 // Argument decoders (module-level functions, keyed by syscall name). Falco argument names.
+
+const PERSONALITY = '[ Process PID=';
 
 function hint(ev: RawEvent, key: string, value: string | number | boolean): void {
   (ev.hints ??= {})[key] = value;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BT_SYSCALL_PARAMS, BT_SYSCALLS, type BtKind } from '#analysis/probes/bpftrace-layout';
+import { I386_SYSCALL_NR } from '#analysis/probes/i386-syscalls';
 import { DESC_H, LOADER_C, TRACE_BPF_C } from './ebpf-native.sources.js';
 
 const run = promisify(execFile);
@@ -74,6 +75,12 @@ export function nativeTableHeader(): string {
     'static const struct usc TABLE[] = {',
     ...rows,
     '};',
+    '/* i386 (int 0x80) number -> TABLE index + 1, for the calls decoded in compat mode. */',
+    'struct u32sc { int nr32; unsigned short idx; };',
+    'static const struct u32sc TABLE32[] = {',
+    ...BT_SYSCALLS.flatMap((sc, i) => (I386_SYSCALL_NR[sc.name] === undefined ? [] : [`  {${I386_SYSCALL_NR[sc.name]}, ${i + 1}}, /* ${sc.name} */`])),
+    '};',
+    '#define NSYSCALLS32 (sizeof TABLE32 / sizeof TABLE32[0])',
     '',
   ].join('\n');
 }

@@ -5,6 +5,7 @@ import {
   BT_DATA_CAP, BT_MAX_ARGS, BT_MAX_ENV, BT_STRLEN, BT_SYSCALLS, BT_TRACEPOINT_NAME, type BtArg, type BtSyscall,
 } from '#analysis/probes/bpftrace-layout';
 import { readLines } from '#analysis/probes/trace-parser';
+import { COMPAT_SYSCALL } from '#analysis/events/event';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 import { buildNativeTracer } from './ebpf-native.js';
 import { TraceBudget } from './trace-budget.js';
@@ -230,7 +231,7 @@ export class EbpfProbe implements Probe {
    */
   readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
   /** The syscalls the program traces (BT_SYSCALLS) and the process exits it reports. */
-  readonly eventTypes: ReadonlySet<string> = new Set([...BT_SYSCALLS.map((s) => s.name), 'procexit']);
+  readonly eventTypes: ReadonlySet<string> = new Set([...BT_SYSCALLS.map((s) => s.name), 'procexit', COMPAT_SYSCALL]);
   private readonly binary: string;
   readonly engine: 'libbpf' | 'bpftrace';
   private readonly perfPages: number;

@@ -16,8 +16,10 @@ export const STRACE_NOISE_SYSCALLS = [
   'getpid', 'gettid', 'getppid', 'getuid', 'geteuid', 'getgid', 'getegid', 'sched_yield', 'sched_getaffinity', 'madvise',
   'membarrier', 'restart_syscall',
 ] as const;
+/** `--quiet=attach` is `-q` without `personality`: strace's `[ Process PID=N runs in 32 bit mode. ]`
+ * lines tell the parser about `int 0x80` / x32 calls (compat_syscall events). */
 export const STRACE_ARGS = [
-  '-f', '-q', '--absolute-timestamps=unix,us', '-s', '1024', '-v', '-yy', '--decode-pids=pidns',
+  '-f', '--quiet=attach', '--absolute-timestamps=unix,us', '-s', '1024', '-v', '-yy', '--decode-pids=pidns',
   '-e', `trace=!${STRACE_NOISE_SYSCALLS.join(',')}`,
 ] as const;
 
