@@ -43,6 +43,9 @@ SPECS=(
   "spammer|abusive|spammer.c|"
   "memhog|abusive|memhog.c|"
   "syscall-storm|benign|syscall-storm.c|"
+  "probe-padded-paths|malicious|probe-padded-paths.c|"
+  "probe-int80-shadow|malicious|probe-int80-shadow.c|"
+  "probe-long-cmdline|malicious|probe-long-cmdline.c|"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)
