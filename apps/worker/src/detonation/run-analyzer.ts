@@ -21,6 +21,7 @@ import type { FindingSummary } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { RuleSetCache } from './rule-set.cache.js';
 import { truncationNotEvaluated } from './truncation-blind.js';
+import { runVisibility } from './run-visibility.js';
 import type { RunFacts, RunResult } from './run-facts.js';
 
 /** The run's facts as stored in the report (the profile by name; the trace lives in artifacts). */
@@ -80,9 +81,10 @@ export class RunAnalyzer {
    * `from: 'run'` reads the fresh raw trace at facts.tracePath and stores it gzipped; `from:
    * 'stored'` re-reads the stored trace (rescore with the current rules, no new detonation).
    */
-  async analyze(facts: RunFacts, visibility: ProbeVisibility, opts: { from: 'run' | 'stored'; previous?: PreviousScore } = { from: 'run' }): Promise<RunResult> {
+  async analyze(facts: RunFacts, probeVisibility: ProbeVisibility, opts: { from: 'run' | 'stored'; previous?: PreviousScore } = { from: 'run' }): Promise<RunResult> {
     const t0 = Date.now();
     const { analysisId, profile, image, exit, limitHits, probe } = facts;
+    const visibility = runVisibility(probeVisibility, facts.target);
     const rules = await this.ruleSets.get(profile, visibility);
     const ref = parseImageRef(facts.imageRef);
     const nowNs = Date.now() * 1e6;
@@ -114,6 +116,7 @@ export class RunAnalyzer {
           vpid: facts.target.vpid,
           uid: facts.target.uid,
           gid: facts.target.gid,
+          loginuid: facts.target.loginuid,
           cwd: image.workingDir || '/',
           env: image.env,
           capEffective: profile.capabilities === 'drop-all' ? [] : DOCKER_DEFAULT_CAPS,

@@ -733,7 +733,16 @@ const DECODERS: Record<string, Decoder> = {
   tgkill: (ev, a) => { pidArg(ev, a[0], 'pid', 'targetPid'); numArg(ev, a[1], 'tid'); rawArg(ev, a[2], 'sig'); },
   exit: (ev, a) => { numArg(ev, a[0], 'status'); },
   exit_group: (ev, a) => { numArg(ev, a[0], 'status'); },
-  prctl: (ev, a) => { rawArg(ev, a[0], 'option'); if (a[1] !== undefined && a[1].charCodeAt(0) === 34) pathArg(ev, a[1], 'arg2_str'); },
+  prctl: (ev, a) => {
+    rawArg(ev, a[0], 'option');
+    if (a[1] !== undefined && a[1].charCodeAt(0) === 34) pathArg(ev, a[1], 'arg2_str');
+    // strace prints PR_SET_NAME's name up to TASK_COMM_LEN (16) bytes: the kernel keeps no more, so
+    // its `...` is not a blind spot (the thread is named exactly what was printed).
+    if (ev.truncatedArgs !== undefined) {
+      ev.truncatedArgs = ev.truncatedArgs.filter((k) => k !== 'arg2_str');
+      if (ev.truncatedArgs.length === 0) delete ev.truncatedArgs;
+    }
+  },
   ioctl: (ev, a) => { fdArg(ev, a[0], 'fd'); rawArg(ev, a[1], 'request'); },
   mprotect: (ev, a) => { rawArg(ev, a[0], 'addr'); numArg(ev, a[1], 'length'); rawArg(ev, a[2], 'prot'); },
   mmap: (ev, a) => { numArg(ev, a[1], 'length'); rawArg(ev, a[2], 'prot'); rawArg(ev, a[3], 'flags'); fdArg(ev, a[4], 'fd'); },

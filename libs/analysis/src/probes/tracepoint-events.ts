@@ -357,6 +357,5 @@ export const TRACEPOINT_UNAVAILABLE_FIELDS: readonly string[] = [
   // process identity beyond the exec'd filename
   'proc.args', 'proc.cmdline', 'proc.exeline', 'proc.env', 'proc.cwd', 'proc.pcmdline', 'proc.acmdline', 'proc.tty',
   // buffers and drift (needs the paths written)
-  'evt.buffer', 'evt.arg.buffer', 'proc.is_exe_upper_layer', 'proc.is_exe_written',
-  'user.loginuid',
+  'evt.buffer', 'evt.arg.buffer', 'proc.is_exe_upper_layer',
 ];

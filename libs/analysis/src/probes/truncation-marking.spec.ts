@@ -67,7 +67,10 @@ describe('strace', () => {
       `9 1.0 openat(AT_FDCWD</>, "${PADDED.slice(0, 32)}"..., O_RDONLY) = 3</etc/shadow>`,
       '9 1.1 openat(AT_FDCWD</>, "/etc/hosts", O_RDONLY) = 4</etc/hosts>',
       '9 2.0 execve("/bin/sh", ["sh", "-c"], ["A=1", ...]) = 0',
+      '9 2.1 prctl(PR_SET_NAME, "jemalloc_bg_thd"...) = 0',
     ].join('\n'));
+    expect(events[3]!.args).toMatchObject({ option: 'PR_SET_NAME', arg2_str: 'jemalloc_bg_thd' });
+    expect(events[3]!.truncatedArgs).toBeUndefined(); // the kernel keeps 15 bytes of a thread name: nothing hidden
     expect(events[0]!.truncatedArgs).toEqual(['name']);
     expect(events[0]!.fd?.name).toBe('/etc/shadow');
     expect(events[1]!.truncatedArgs).toBeUndefined();

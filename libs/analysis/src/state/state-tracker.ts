@@ -37,6 +37,8 @@ export interface InitialProcess {
   args?: string[];
   capEffective?: readonly string[];
   capPermitted?: readonly string[];
+  /** Audit login uid of the sandbox (Falco user.loginuid), inherited by every process; default -1 (unset). */
+  loginuid?: number;
 }
 
 export interface StateTrackerOptions {
@@ -280,7 +282,7 @@ export class StateTracker {
     const args = init.args ?? [this.wrapperExe];
     const state: ProcessState = {
       pid, ppid: 0, name: basename(this.wrapperExe).slice(0, 15), exe: args[0] ?? this.wrapperExe, exepath: this.wrapperExe,
-      args, cwd: init.cwd ?? '/', uid: init.uid ?? 0, gid: init.gid ?? 0, loginuid: -1, env: init.env ?? [],
+      args, cwd: init.cwd ?? '/', uid: init.uid ?? 0, gid: init.gid ?? 0, loginuid: init.loginuid ?? -1, env: init.env ?? [],
       tty: 0, sid: 0, pgid: 0, startTs: raw.ts, exeWritten: false, exeFromMemfd: false,
       capEffective: [...(init.capEffective ?? DOCKER_DEFAULT_CAPS)], capPermitted: [...(init.capPermitted ?? init.capEffective ?? DOCKER_DEFAULT_CAPS)],
     };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseLoginuid } from './loginuid.js';
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
@@ -364,9 +365,10 @@ async function cgroupV2Path(pid: number): Promise<string | undefined> {
   return /^0::(.+)$/m.exec(text)?.[1];
 }
 
-/** Identity of the stopped wrapper from /proc: namespace pid, real uid and gid. */
-async function readIdentity(hostPid: number): Promise<{ hostPid: number; vpid?: number; uid: number; gid: number }> {
+/** Identity of the stopped wrapper from /proc: namespace pid, real uid and gid, audit loginuid. */
+async function readIdentity(hostPid: number): Promise<{ hostPid: number; vpid?: number; uid: number; gid: number; loginuid?: number }> {
   const status = await readFile(`/proc/${hostPid}/status`, 'utf8').catch(() => '');
+  const loginuid = parseLoginuid(await readFile(`/proc/${hostPid}/loginuid`, 'utf8').catch(() => ''));
   const field = (name: string) => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)?.[1].trim().split(/\s+/) ?? [];
   const nspid = field('NSpid');
   return {
@@ -374,5 +376,6 @@ async function readIdentity(hostPid: number): Promise<{ hostPid: number; vpid?: 
     vpid: nspid.length > 1 ? Number(nspid[nspid.length - 1]) : undefined,
     uid: Number(field('Uid')[0] ?? 0),
     gid: Number(field('Gid')[0] ?? 0),
+    ...(loginuid !== undefined ? { loginuid } : {}),
   };
 }

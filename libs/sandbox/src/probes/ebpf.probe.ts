@@ -9,6 +9,7 @@ import { COMPAT_SYSCALL } from '#analysis/events/event';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 import { buildNativeTracer } from './ebpf-native.js';
 import { TraceBudget } from './trace-budget.js';
+import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
 
 /**
  * The `ebpf` probe: a tracer on the host, scoped to the sandbox's cgroup (v2) and to the processes
@@ -224,12 +225,13 @@ export class EbpfProbe implements Probe {
   readonly name = 'ebpf';
   readonly attachesToProcess = true;
   /**
-   * Not supplied: `user.loginuid` (like strace); fd names of descriptors inherited from before the
-   * trace (no /proc annotation: the tracker knows fds it saw opened, and stdio as inherited);
-   * strings longer than BPFTRACE_STRLEN-1 (127) bytes are cut, argv/env beyond 20 entries dropped,
-   * and write buffers are captured up to 128 bytes.
+   * Every field (probe-fields.ts; loginuid comes from the sandbox). Approximate: fd names of
+   * descriptors inherited from before the trace (no /proc annotation: the tracker knows fds it saw
+   * opened, and stdio as inherited); write buffers are captured up to 128 bytes. Strings: the
+   * libbpf engine reads paths up to PATH_MAX and argv/env areas up to 12 KiB each, the bpftrace
+   * engine 127 bytes and 20 entries; what either cuts is marked on the event (rules/truncation.ts).
    */
-  readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
+  readonly unavailableFields: ReadonlySet<string> = new Set(PROBE_UNAVAILABLE_FIELDS.ebpf);
   /** The syscalls the program traces (BT_SYSCALLS) and the process exits it reports. */
   readonly eventTypes: ReadonlySet<string> = new Set([...BT_SYSCALLS.map((s) => s.name), 'procexit', COMPAT_SYSCALL]);
   private readonly binary: string;

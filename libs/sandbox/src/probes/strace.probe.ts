@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { TraceBudget } from './trace-budget.js';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
+import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
 
 /**
  * strace flags (reasons in libs/analysis/src/probes/README.md): follow children (-f), µs unix
@@ -27,8 +28,8 @@ export class StraceProbe implements Probe {
   readonly name = 'strace';
   readonly attachesToProcess = true;
   readonly sharesCpuWithSample = true;
-  /** strace sees every syscall with decoded arguments; it cannot see capabilities or loginuid. */
-  readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
+  /** strace sees every syscall with decoded arguments (loginuid comes from the sandbox: probe-fields.ts). */
+  readonly unavailableFields: ReadonlySet<string> = new Set(PROBE_UNAVAILABLE_FIELDS.strace);
 
   constructor(private readonly binary = 'strace') {}
 
