@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { e2eProfilesDir } from '../support/profiles.js';
 import { type Stack, client, startStack } from '../support/stack.js';
@@ -10,7 +12,10 @@ import { type Stack, client, startStack } from '../support/stack.js';
 //   the argv whole and finds it; strace cuts argv strings at -s 1024, so the rule that reads the
 //   command line is reported as not evaluated on that event, and the run is inconclusive, not clean;
 // - probe-int80-shadow reads /etc/shadow through int 0x80 (and tries x32): both probes report
-//   the 32-bit ABI, and the read is decoded under its name, so the path rule fires too.
+//   the 32-bit ABI, and the read is decoded under its name, so the path rule fires too;
+// - a benign image under a profile of rules that need user.loginuid (test/fixtures/rules/
+//   loginuid-rules.yaml, or the three upstream Falco files when FALCO_RULES_DIR names them) clears:
+//   the sandbox supplies the login uid, so those rules are evaluated, not probe-blind.
 const docker = new Docker();
 let stack: Stack;
 let api: ReturnType<typeof client>;
@@ -18,11 +23,21 @@ const ids: string[] = [];
 const runs = new Map<string, Promise<any>>();
 const SAMPLES = ['probe-padded-paths', 'probe-int80-shadow', 'probe-long-cmdline'];
 const PROBES = ['ebpf', 'strace'] as const;
+const UPSTREAM = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'];
+const upstreamDir = process.env.FALCO_RULES_DIR;
+const loginuidRules = upstreamDir && UPSTREAM.every((f) => existsSync(join(upstreamDir, f)))
+  ? UPSTREAM.map((f) => join(upstreamDir, f))
+  : [join(process.cwd(), 'test/fixtures/rules/loginuid-rules.yaml')];
 
 beforeAll(async () => {
-  stack = await startStack({ db: 22, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('3s'), WORKER_CONCURRENCY: '2' } });
+  const profiles = e2eProfilesDir('3s');
+  writeFileSync(join(profiles, 'e2e-loginuid.yaml'), [
+    'name: e2e-loginuid', 'limits:', '  memory: 64m', '  pids: 32', '  window: 3s', '  output: 4k', 'rules:', ...loginuidRules.map((f) => `  - ${f}`), '',
+  ].join('\n'));
+  stack = await startStack({ db: 22, workers: 1, env: { PROFILES_DIR: profiles, WORKER_CONCURRENCY: '2' } });
   api = client(stack);
   for (const s of SAMPLES) for (const p of PROBES) runs.set(`${s}/${p}`, detonate(`quarantine-samples/${s}:latest`, p));
+  for (const p of PROBES) runs.set(`loginuid/${p}`, detonate('quarantine-samples/hello:latest', p, 'e2e-loginuid'));
   for (const p of runs.values()) p.catch(() => undefined);
 }, 60_000);
 afterAll(async () => {
@@ -31,8 +46,8 @@ afterAll(async () => {
   expect(left.filter((c) => ids.includes(c.Labels['org.quarantine.analysis-id'] ?? ''))).toEqual([]);
 });
 
-async function detonate(image: string, probe: string) {
-  const res = await api.submit({ image, profile: 'e2e', probe });
+async function detonate(image: string, probe: string, profile = 'e2e') {
+  const res = await api.submit({ image, profile, probe });
   if (res.status !== 202) throw new Error(`submission refused: ${res.status} ${res.text}`);
   ids.push(res.json.id);
   const a = await api.waitDone(res.json.id, 240_000);
@@ -83,5 +98,21 @@ describe('32-bit syscall ABIs (int 0x80, x32)', () => {
     const abi = report.findings.find((f: { rule: string }) => f.rule === '32-bit or x32 Syscall ABI Used');
     expect(abi.evidence[0]).toMatchObject({ type: 'compat_syscall', source: probe, args: { abi: 'i386' } });
     expect(abi.output).toContain('i386');
+  }, 300_000);
+});
+
+describe('rules that need user.loginuid', () => {
+  it.each(PROBES)('%s: are evaluated with the login uid the sandbox read, and a benign image clears', async (probe) => {
+    const { a, report, rules } = await runs.get(`loginuid/${probe}`)!;
+    if (a.verdict !== 'clean') console.log(probe, JSON.stringify(report.scoring.reasons), JSON.stringify(a.findings));
+    expect(a).toMatchObject({ status: 'completed', probe, verdict: 'clean' });
+    expect(report.probe.unavailableFields).not.toContain('user.loginuid');
+    expect(report.rules.notEvaluated.filter((n: { reason: string }) => n.reason.includes('user.loginuid'))).toEqual([]);
+    const uid = report.run.target.loginuid;
+    expect(typeof uid).toBe('number');
+    if (!upstreamDir) {
+      expect(rules).toEqual(['Entrypoint Login Uid']);
+      expect(report.findings[0].output).toBe(`entrypoint ran (loginuid=${uid === 4294967295 ? -1 : uid})`);
+    }
   }, 300_000);
 });
