@@ -305,8 +305,9 @@ int q_exit(struct bpf_raw_tracepoint_args *c) {
     abi = ABI_I386; /* a 32-bit process */
   } else {
     /* int 0x80 from 64-bit code keeps the 64-bit code segment: the kernel marks the task TS_COMPAT. */
-    struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-    if (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT) abi = ABI_I386;
+    /* A BTF pointer: a direct (fault-safe) load, no helper call on this every-syscall path. */
+    struct task_struct *t = bpf_get_current_task_btf();
+    if (t->thread_info.status & TS_COMPAT) abi = ABI_I386;
     else if ((s64)nr64 >= 0 && (nr64 & X32_BIT)) { abi = ABI_X32; nr64 &= ~X32_BIT; }
   }
   if (abi) note_abi(abi, head[0], pt);
