@@ -56,6 +56,16 @@ describe('strace personality messages', () => {
     expect(stats.unparsed).toBe(1);
     expect(fired(events)).toHaveLength(2);
   });
+  it('i386 names whose x86_64 twin takes the same arguments are renamed (setuid32 → setuid, fcntl64 → fcntl)', () => {
+    const { events } = parseText(createStraceParser, [
+      '9 1.0 [ Process PID=9 runs in 32 bit mode. ]',
+      '9 1.1 setuid32(0) = 0',
+      '9 1.2 fcntl64(3</etc/hosts>, F_GETFD) = 0',
+      '9 1.3 chown32("/etc/passwd", 0, 0) = 0',
+    ].join('\n'));
+    expect(events.map((e) => e.type)).toEqual(['compat_syscall', 'setuid', 'fcntl', 'chown']);
+    expect(events[3]!.args).toMatchObject({ path: '/etc/passwd', uid: 0, gid: 0 });
+  });
   it('ordinary 64-bit calls do not fire the rule', () => {
     const { events } = parseText(createStraceParser, '9 1.1 open("/etc/hosts", O_RDONLY) = 3</etc/hosts>');
     expect(fired(events)).toEqual([]);

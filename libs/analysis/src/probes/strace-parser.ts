@@ -9,6 +9,7 @@
  */
 import { COMPAT_SYSCALL, type EventFd, markTruncated, type RawEvent } from '../events/event.js';
 import { ERRNO, signalNumber } from './errno.js';
+import { I386_HEADER_NAME } from './i386-syscalls.js';
 import {
   AT_FDCWD, annotatedFd, annotationText, decodeFdPair, decodeSockaddr, decodeString, decodeStringArray,
   wasTruncated, l4protoOfLabel, parseNum, splitArgs, structField, translatedPid, type SockAddr,
@@ -115,7 +116,8 @@ export class StraceParser implements TraceParser {
       const ch = line.charCodeAt(k);
       if (!((ch >= 97 && ch <= 122) || (ch >= 48 && ch <= 57) || ch === 95 || (ch >= 65 && ch <= 90))) return this.unparsed(line);
     }
-    const name = line.slice(i, paren);
+    const raw = line.slice(i, paren);
+    const name = I386_ALIASES[raw] ?? raw;
     if (line.endsWith(UNFINISHED)) {
       if (this.pending.has(pid)) this.stats.lost++;
       const text = line.slice(paren + 1, n - UNFINISHED.length);
@@ -328,6 +330,15 @@ export function createStraceParser(sink: RawEventSink, options?: StraceParserOpt
 // Argument decoders (module-level functions, keyed by syscall name). Falco argument names.
 
 const PERSONALITY = '[ Process PID=';
+
+/**
+ * In 32-bit mode strace prints i386 calls under i386 names; those whose x86_64 twin takes the same
+ * arguments are renamed so rules on the x86_64 name see them (the ebpf probe maps the same calls by
+ * number: i386-syscalls.ts). The 16-bit-uid originals (chown, setuid…) already have x86_64 names.
+ */
+const I386_ALIASES: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(
+  Object.entries(I386_HEADER_NAME).map(([x64, i386]) => [i386, x64]).concat([['lchown32', 'lchown'], ['fchown32', 'fchown'], ['getuid32', 'getuid'], ['geteuid32', 'geteuid']]),
+));
 
 function hint(ev: RawEvent, key: string, value: string | number | boolean): void {
   (ev.hints ??= {})[key] = value;
