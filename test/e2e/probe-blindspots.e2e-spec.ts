@@ -85,6 +85,7 @@ describe('an argv string longer than the probe reads', () => {
     expect(blind).toMatchObject({ probeBlind: true });
     expect(blind.reason).toMatch(/^not evaluated on \d+ event\(s\) whose .*cmdline.* the probe truncated/);
     expect(report.scoring.reasons.join('\n')).toMatch(/inconclusive: the probe cannot see what \d+ rule\(s\) need/);
+    expect(report.scoring.reasons.join('\n')).toMatch(/the probe cut strings it read \(.*cmdline.*\): \d+ rule\(s\) could not be evaluated/);
   }, 300_000);
 });
 

@@ -20,7 +20,7 @@ import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { RuleSetCache } from './rule-set.cache.js';
-import { truncationNotEvaluated } from './truncation-blind.js';
+import { truncationNotEvaluated, truncationReasons } from './truncation-blind.js';
 import { runVisibility } from './run-visibility.js';
 import type { RunFacts, RunResult } from './run-facts.js';
 
@@ -167,7 +167,7 @@ export class RunAnalyzer {
       verdict: score.verdict,
       score: score.score,
       rulesVersion: rules.version,
-      scoring: { rawScore: score.rawScore, contributions: score.contributions, reasons: score.reasons, thresholds: policy.thresholds, weights: policy.weights },
+      scoring: { rawScore: score.rawScore, contributions: score.contributions, reasons: [...score.reasons, ...truncationReasons(result.truncationBlind)], thresholds: policy.thresholds, weights: policy.weights },
       findings: result.findings,
       processTree: processTree(result.summary.processes),
       processesTruncated: result.summary.processesTruncated,

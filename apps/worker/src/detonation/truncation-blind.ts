@@ -13,3 +13,14 @@ export function truncationNotEvaluated(blind: readonly TruncationBlind[]): NotEv
     probeBlind: true,
   }));
 }
+
+/** One scoring reason naming what the probe cut, when it hid something from a rule (else none). */
+export function truncationReasons(blind: readonly TruncationBlind[]): string[] {
+  if (blind.length === 0) return [];
+  const parts = [...new Set(blind.flatMap((b) => b.parts))].sort();
+  const names = blind.map((b) => b.rule).sort();
+  return [
+    `the probe cut strings it read (${parts.join(', ')}): ${names.length} rule(s) could not be evaluated on those events ` +
+      `(${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}); see docs/probes.md`,
+  ];
+}
