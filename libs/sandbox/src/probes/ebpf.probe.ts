@@ -232,8 +232,11 @@ export class EbpfProbe implements Probe {
    * engine 127 bytes and 20 entries; what either cuts is marked on the event (rules/truncation.ts).
    */
   readonly unavailableFields: ReadonlySet<string> = new Set(PROBE_UNAVAILABLE_FIELDS.ebpf);
-  /** The syscalls the program traces (BT_SYSCALLS) and the process exits it reports. */
-  readonly eventTypes: ReadonlySet<string> = new Set([...BT_SYSCALLS.map((s) => s.name), 'procexit', COMPAT_SYSCALL]);
+  /**
+   * The syscalls the program traces (BT_SYSCALLS), the process exits it reports, and (libbpf engine
+   * only) 32-bit ABI use: under the bpftrace engine the ABI rule is reported probe-blind.
+   */
+  readonly eventTypes: ReadonlySet<string>;
   private readonly binary: string;
   readonly engine: 'libbpf' | 'bpftrace';
   private readonly perfPages: number;
@@ -243,6 +246,7 @@ export class EbpfProbe implements Probe {
   constructor(private readonly options: EbpfProbeOptions = {}) {
     this.binary = options.binary ?? 'bpftrace';
     this.engine = options.engine ?? 'libbpf';
+    this.eventTypes = new Set([...BT_SYSCALLS.map((sc) => sc.name), 'procexit', ...(this.engine === 'libbpf' ? [COMPAT_SYSCALL] : [])]);
     // bpftrace needs time to read its perf buffers before SIGINT; the libbpf tracer detaches, then
     // drains its ring buffer to the end on SIGINT (every record of an exited sample is already in it).
     this.drainMs = options.drainMs ?? (this.engine === 'libbpf' ? 0 : 300);

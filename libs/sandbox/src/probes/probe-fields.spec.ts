@@ -47,4 +47,10 @@ describe('fields each probe cannot supply', () => {
       expect({ name, missing }).toEqual({ name, missing: [] });
     }
   });
+
+  it('the ebpf probe reports 32-bit ABI use only with the libbpf engine (the bpftrace engine does not see it)', () => {
+    expect(new EbpfProbe().eventTypes.has('compat_syscall')).toBe(true);
+    expect(new EbpfProbe({ engine: 'bpftrace' }).eventTypes.has('compat_syscall')).toBe(false);
+    expect(new EbpfProbe({ engine: 'bpftrace' }).eventTypes.has('openat')).toBe(true);
+  });
 });
