@@ -46,6 +46,9 @@ SPECS=(
   "lure-aws-reader|malicious|lure-aws-reader.c|"
   "tell-evasive|malicious|tell-evasive.c|"
   "stim-admin-server|malicious|stim-admin-server.c|EXPOSE 8080/tcp"
+  "probe-padded-paths|malicious|probe-padded-paths.c|"
+  "probe-int80-shadow|malicious|probe-int80-shadow.c|"
+  "probe-long-cmdline|malicious|probe-long-cmdline.c|"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)

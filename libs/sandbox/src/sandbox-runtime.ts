@@ -103,6 +103,12 @@ export interface SandboxTarget {
   vpid?: number;
   uid: number;
   gid: number;
+  /**
+   * Audit login uid of the held entrypoint (/proc/<pid>/loginuid; 4294967295 = unset), read once:
+   * fixed for the sandbox (changing it needs CAP_AUDIT_CONTROL), inherited by every process in it.
+   * Absent when the runtime could not read it (no held process on this host).
+   */
+  loginuid?: number;
   /** The container's cgroup v2 path (from `0::` in /proc/<pid>/cgroup), e.g. `/docker/<id>`. */
   cgroupPath?: string;
   /** The CPU the sample is pinned to, when the spec asked for one. */

@@ -698,6 +698,12 @@ const CASES: Case[] = [
     positive: [sys('userfaultfd', { flags: 'O_CLOEXEC|O_NONBLOCK' }, { exe: '/tmp/exp' }, 3), open('/dev/userfaultfd', 'O_RDWR|O_CLOEXEC')],
     negative: [sys('userfaultfd', { flags: 'O_CLOEXEC' }, {}, 'EPERM', -1), sys('eventfd2', { initval: 0, flags: 'EFD_CLOEXEC' }, {}, 3)],
   },
+  {
+    // sandbox-profiles/rules/probe.yaml: both probes emit compat_syscall for i386 (int 0x80) and x32 calls.
+    rule: '32-bit or x32 Syscall ABI Used',
+    positive: [sys('compat_syscall', { abi: 'i386', nr: 5, syscall: 'open' }, { exe: '/usr/local/bin/implant' }), sys('compat_syscall', { abi: 'x32', nr: 1073741826 })],
+    negative: [sys('open', { name: '/etc/hosts', flags: 'O_RDONLY' }), sys('personality', { persona: 'PER_LINUX32' })],
+  },
 ];
 
 /** execve whose argv[0] (Falco proc.exe) differs from the executable's path. */
@@ -719,7 +725,7 @@ function makeExecveat(): EvalContext {
 describe('each shipped rule: positive and negative cases', () => {
   it('covers every shipped rule', () => {
     // The files whose cases live here; the other shipped files (network.yaml, …) are tested beside their feature.
-    const here = ['/quarantine-rules.yaml', '/lures.yaml', '/sandbox-tells.yaml'];
+    const here = ['/quarantine-rules.yaml', '/lures.yaml', '/sandbox-tells.yaml', '/probe.yaml'];
     const own = compileRules(sources.filter((s) => here.some((f) => s.name.endsWith(f)))).ruleNames;
     expect(CASES.map((c) => c.rule).sort()).toEqual([...own].sort());
     for (const c of CASES) {

@@ -22,6 +22,8 @@ import type { FindingSummary } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { networkRunInput, networkSection } from './network-input.js';
 import { RuleSetCache } from './rule-set.cache.js';
+import { truncationNotEvaluated, truncationReasons } from './truncation-blind.js';
+import { runVisibility } from './run-visibility.js';
 import type { RunFacts, RunResult } from './run-facts.js';
 
 /** The run's facts as stored in the report (the profile by name; the trace lives in artifacts). */
@@ -81,9 +83,10 @@ export class RunAnalyzer {
    * `from: 'run'` reads the fresh raw trace at facts.tracePath and stores it gzipped; `from:
    * 'stored'` re-reads the stored trace (rescore with the current rules, no new detonation).
    */
-  async analyze(facts: RunFacts, visibility: ProbeVisibility, opts: { from: 'run' | 'stored'; previous?: PreviousScore } = { from: 'run' }): Promise<RunResult> {
+  async analyze(facts: RunFacts, probeVisibility: ProbeVisibility, opts: { from: 'run' | 'stored'; previous?: PreviousScore } = { from: 'run' }): Promise<RunResult> {
     const t0 = Date.now();
     const { analysisId, profile, image, exit, limitHits, probe } = facts;
+    const visibility = runVisibility(probeVisibility, facts.target);
     const rules = await this.ruleSets.get(profile, visibility);
     const ref = parseImageRef(facts.imageRef);
     const nowNs = Date.now() * 1e6;
@@ -117,6 +120,7 @@ export class RunAnalyzer {
           vpid: facts.target.vpid,
           uid: facts.target.uid,
           gid: facts.target.gid,
+          loginuid: facts.target.loginuid,
           cwd: image.workingDir || '/',
           env: image.env,
           capEffective: profile.capabilities === 'drop-all' ? [] : DOCKER_DEFAULT_CAPS,
@@ -139,14 +143,15 @@ export class RunAnalyzer {
     }
 
     const policy = policyFor(profile);
+    const notEvaluated = [...rules.notEvaluated, ...truncationNotEvaluated(result.truncationBlind)];
     const probeFailed = !probe.complete && !probe.budgetExceeded;
     const score = scoreFindings(result.findings, policy, {
       probeFailed,
       eventsLost: probe.lost + result.parser.lost,
       sampleStarted: result.summary.entrypoint.started,
       networkIncomplete: net.incomplete,
-      notEvaluated: rules.notEvaluated.length,
-      blindRules: rules.notEvaluated.filter((r) => r.probeBlind),
+      notEvaluated: notEvaluated.length,
+      blindRules: notEvaluated.filter((r) => r.probeBlind),
     });
     const byRule = new Map<string, Contribution>(score.contributions.map((c) => [c.rule, c]));
     const findings: FindingSummary[] = result.findings.map((f: Finding) => ({
@@ -170,7 +175,7 @@ export class RunAnalyzer {
       verdict: score.verdict,
       score: score.score,
       rulesVersion: rules.version,
-      scoring: { rawScore: score.rawScore, contributions: score.contributions, reasons: score.reasons, thresholds: policy.thresholds, weights: policy.weights },
+      scoring: { rawScore: score.rawScore, contributions: score.contributions, reasons: [...score.reasons, ...truncationReasons(result.truncationBlind)], thresholds: policy.thresholds, weights: policy.weights },
       findings: result.findings,
       processTree: processTree(result.summary.processes),
       processesTruncated: result.summary.processesTruncated,
@@ -196,11 +201,12 @@ export class RunAnalyzer {
         parser: result.parser.detail,
         tracker: result.summary.stats,
         unavailableFields: [...visibility.unavailableFields],
+        truncatedEvents: result.truncatedEvents,
       },
       rules: {
         version: rules.version,
         loaded: rules.ruleNames.length,
-        notEvaluated: rules.notEvaluated,
+        notEvaluated,
         problems: rules.report.filter((r) => r.status !== 'loaded'),
       },
       sandbox: { ...facts.sandbox, capabilities: profile.capabilities, network: profile.network },

@@ -61,10 +61,24 @@ export interface NormalizedEvent {
   /** Decoded arguments by name (Falco's evt.arg.*), e.g. {fd: 3, name: "/etc/shadow", flags: "O_RDONLY"}. */
   args: Record<string, string | number>;
   container: EventContainer;
+  /**
+   * What the probe cut on this event (see `TruncatedPart`): rules reading those fields that did not
+   * match are reported as not evaluated for the run, never as "did not match". Absent when nothing was cut.
+   */
+  truncated?: TruncatedPart[];
 }
 
+/**
+ * Parts of an event a probe can cut short, by the rule fields they feed (rules/truncation.ts):
+ * `args` the event's string arguments and the paths derived from them (evt.arg*, fd.name…, fs.path.*);
+ * `cmdline`/`env`/`exepath` the process's argv, environment and executable path (after an exec whose
+ * argv, envp or filename was cut); `p…`/`a…` the same of the parent / of any ancestor.
+ */
+export const TRUNCATED_PARTS = ['args', 'cmdline', 'env', 'exepath', 'pcmdline', 'pexepath', 'acmdline', 'aexepath'] as const;
+export type TruncatedPart = (typeof TRUNCATED_PARTS)[number];
+
 /** What a probe parser emits before the state tracker fills process identity and fd names. */
-export type RawEvent = Omit<NormalizedEvent, 'seq' | 'ppid' | 'proc' | 'fd' | 'container' | 'v'> & {
+export type RawEvent = Omit<NormalizedEvent, 'seq' | 'ppid' | 'proc' | 'fd' | 'container' | 'v' | 'truncated'> & {
   ppid?: number;
   proc?: Partial<EventProcess>;
   fd?: EventFd;
@@ -72,7 +86,25 @@ export type RawEvent = Omit<NormalizedEvent, 'seq' | 'ppid' | 'proc' | 'fd' | 'c
   env?: string[];
   /** Probe-specific hints the tracker understands, e.g. `{childPid: 42}` on clone/fork returns. */
   hints?: Record<string, string | number | boolean>;
+  /**
+   * Arguments the probe cut short (strings at its length cap, strace's `"…"...`): keys of `args`,
+   * or `argv` / `env` for an exec's argument and environment vectors. Set with `markTruncated`.
+   */
+  truncatedArgs?: string[];
 };
+
+/** Records that the probe cut argument `arg` of `ev` (an `args` key, or `argv` / `env`). */
+export function markTruncated(ev: RawEvent, arg: string): void {
+  const t = (ev.truncatedArgs ??= []);
+  if (!t.includes(arg)) t.push(arg);
+}
+
+/**
+ * A process made a system call through a 32-bit ABI (`int 0x80` i386 compat, or x32): args
+ * `{abi: 'i386' | 'x32', nr?}`. Emitted by the probes once per switch (strace) or per process
+ * (ebpf); the calls themselves are reported under their names where the probe decodes them.
+ */
+export const COMPAT_SYSCALL = 'compat_syscall';
 
 /** Observations of the sandbox itself (not the probe), turned into `source: sandbox` events rules can match. */
 export const SANDBOX_OBSERVATION_TYPES = ['pids_limit_hit', 'oom_kill', 'window_timeout', 'trace_budget_exceeded'] as const;

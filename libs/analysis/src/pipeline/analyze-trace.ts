@@ -5,7 +5,7 @@ import type { NetView } from '../network/view.js';
 import type { ProcessState } from '../state/context.js';
 import { NetworkAnalysis, type NetworkAnalysisInput, type NetworkReport } from '../network/network-analysis.js';
 import type { ParserStats, RawEventSink, TraceParser } from '../probes/trace-parser.js';
-import type { CompiledRuleSet, Priority, RuleMatch } from '../rules/index.js';
+import { type CompiledRuleSet, type Priority, type RuleMatch, type TruncationBlind, truncatedParts } from '../rules/index.js';
 import { type Finding, FindingCollector, PRIORITY_ORDER } from '../scoring/index.js';
 import type { RunSummary } from '../state/run-summary.js';
 import { StateTracker, type StateTrackerOptions } from '../state/state-tracker.js';
@@ -43,6 +43,10 @@ export interface AnalyzeTraceOutput {
   lastTs: number;
   /** The report's network section, when a capture was given. */
   network?: NetworkReport;
+  /** Events shown to rules with a part the probe truncated. */
+  truncatedEvents: number;
+  /** Rules that read a truncated part of an event and did not match it: not evaluated for this run. */
+  truncationBlind: TruncationBlind[];
 }
 
 /**
@@ -83,6 +87,8 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     if (matches.length) collector.addAll(matches, ctx.event);
     out?.write(`${JSON.stringify(ctx.event)}\n`);
   };
+  let truncatedEvents = 0;
+  const blind = new Map<string, { t: TruncationBlind; mask: number }>();
   const onRaw: RawEventSink = (raw) => {
     if (net !== undefined) net.drain(raw.ts, emitNet!);
     const ctx = tracker.push(raw);
@@ -93,6 +99,14 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     lastPid = ctx.event.pid;
     const matches = input.rules.evaluate(ctx);
     if (matches.length) collector.addAll(matches, ctx.event);
+    if (ctx.event.truncated !== undefined) {
+      truncatedEvents++;
+      for (const b of input.rules.blindOnTruncated(ctx.event, matches)) {
+        const have = blind.get(b.rule);
+        if (have !== undefined) { have.t.events++; have.mask |= b.mask; }
+        else blind.set(b.rule, { t: { rule: b.rule, priority: b.priority, events: 1, parts: [], firstSeq: ctx.event.seq }, mask: b.mask });
+      }
+    }
     if (raw.hints?.alert !== undefined) collector.add(probeAlert(raw.hints), ctx.event);
     out?.write(`${JSON.stringify(ctx.event)}\n`);
   };
@@ -121,7 +135,8 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     onRaw(raw);
   }
   if (out?.writableNeedDrain) await once(out, 'drain');
-  const result: AnalyzeTraceOutput = { findings: collector.findings(), summary: tracker.finish(), parser: parser.stats, events, lastTs };
+  const truncationBlind = [...blind.values()].map(({ t, mask }) => ({ ...t, parts: truncatedParts(mask) }));
+  const result: AnalyzeTraceOutput = { findings: collector.findings(), summary: tracker.finish(), parser: parser.stats, events, lastTs, truncatedEvents, truncationBlind };
   if (net !== undefined) result.network = net.finish();
   return result;
 }

@@ -5,13 +5,17 @@
  * Every line is a bpftrace object; `printf` objects carry one record each (tab-separated, the
  * text JSON-escaped by bpftrace, so a string holding a newline or tab cannot forge a record):
  *
- * - `B  1  <mono ns>  <epoch offset ns>`       BEGIN: probes attached; wall clock = mono + offset
+ * - `B  1  <mono ns>  <epoch offset ns>  [<string cap>]`   BEGIN: probes attached; wall clock = mono +
+ *   offset; the engine's string buffer in bytes (the libbpf engine prints PATH_MAX; absent: bpftrace's
+ *   BPFTRACE_STRLEN). A string that fills it (cap − 1 bytes) may have been cut and is marked truncated.
  * - `S  <tid>  <ts>  <key>  <value>`           one string of the record of (tid, ts) that follows
  * - `Y  <syscall>  <ts>  <pid>  <tid>  <ret>  <numbers…>`   a completed syscall (numbers per the table)
  * - `Q  <syscall>  <ts>  <pid>  <tid>  <ret>`  a syscall whose entry was not seen (in flight at attach)
  * - `X  <ts>  <pid>  <old tid>  <execveat?>  <dirfd>  <flags>  <argc>  <env cut?>`  successful exec
  * - `F  <ts>  <pid>  <tid>  <child tid>  <clone flags>`   sched_process_fork (before the child runs)
  * - `Z  <ts>  <pid>  <tid>  <exit code>`       sched_process_exit (wait status)
+ * - `A  <ts>  <pid>  <tid>  <i386|x32>  <nr>`   first call of the process through a 32-bit ABI (libbpf
+ *   engine): a `compat_syscall` event; the traced calls themselves follow as `Y` records
  * - `E  <ts>`                                  END: bpftrace stopped cleanly
  *
  * `lost_events` objects (perf buffer overflow) are counted in `detail.perfLost`; the probe reports
@@ -19,8 +23,9 @@
  * bpftrace reads one perf buffer per CPU, so records of different CPUs can come out of order:
  * events are re-ordered by timestamp through a bounded window before they are emitted.
  */
-import type { EventFd, RawEvent } from '../events/event.js';
-import { BT_DATA_CAP, BT_MAX_ARGS, BT_STRLEN, BT_SYSCALLS, btNumbers, type BtSyscall } from './bpftrace-layout.js';
+import { COMPAT_SYSCALL, type EventFd, markTruncated, type RawEvent } from '../events/event.js';
+import { I386_SYSCALL_NR } from './i386-syscalls.js';
+import { BT_DATA_CAP, BT_STRLEN, BT_SYSCALLS, btNumbers, type BtSyscall } from './bpftrace-layout.js';
 import { ERRNO } from './errno.js';
 import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 import {
@@ -40,8 +45,11 @@ const PRINTF = '{"type": "printf", "data": "';
 const LOST = '{"type": "lost_events"';
 const BY_NAME = new Map<string, BtSyscall>(BT_SYSCALLS.map((s) => [s.name, s]));
 const ERRNO_NAME: Record<number, string> = Object.fromEntries(Object.entries(ERRNO).map(([k, v]) => [v, k]));
+const I386_NAME = new Map<number, string>(Object.entries(I386_SYSCALL_NR).map(([k, v]) => [v, k]));
 const CLONE_FAMILY = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const RAW_KEYS = new Set(['data', 'addr.abstract', 'tuple.abstract']);
+/** Key (not a record name: names have no NUL) under which takeStrings lists the names of cut strings. */
+const CUT = '\u0000cut';
 
 interface Held { ev: RawEvent; n: number; fork?: { child: number; parent: number; flags: string } }
 
@@ -199,6 +207,13 @@ export class BpftraceParser implements TraceParser {
   readonly stats: ParserStats = emptyStats();
   private offset = 0;
   private began = false;
+  /** String buffer of the engine that wrote the trace (B record); strings of cap − 1 bytes may be cut. */
+  private strCap = BT_STRLEN;
+  /**
+   * The libbpf engine reads argv/env as whole areas (not one capped string each): a vector it cut is
+   * reported by count (argc) and the X record's env flag, so its strings are not checked against strCap.
+   */
+  private vectorsByCount = false;
   private arrival = 0;
   private lastEmittedTs = -Infinity;
   /** Strings of records not yet seen, by `tid:ts`. */
@@ -206,6 +221,8 @@ export class BpftraceParser implements TraceParser {
   private readonly firstHint = new Map<number, { parentPid: number; flags: string }>();
   private readonly held = new Reorder();
   private readonly window: number;
+  /** `tid\tts\tname` of strings that filled the engine's buffer (rare). */
+  private cutKeys: Set<string> | undefined;
 
   constructor(private readonly sink: RawEventSink, options: BpftraceParserOptions = {}) {
     this.window = options.reorderWindow ?? 4096;
@@ -237,9 +254,12 @@ export class BpftraceParser implements TraceParser {
       case 88: return this.execRecord(rec, line); // X
       case 70: return this.forkRecord(rec, line); // F
       case 90: return this.exitRecord(rec, line); // Z
+      case 65: return this.abiRecord(rec, line); // A
       case 66: { // B
         const f = rec.split('\t');
         this.offset = Number(f[3] ?? 0);
+        const cap = Number(f[4]);
+        if (Number.isInteger(cap) && cap >= 16) { this.strCap = cap; this.vectorsByCount = true; }
         this.began = true;
         return;
       }
@@ -273,6 +293,10 @@ export class BpftraceParser implements TraceParser {
     const name = rec.slice(t2 + 1, t3);
     const raw = rec.slice(t3 + 1);
     const value = RAW_KEYS.has(name) ? unhexBuf(raw) : utf8(raw);
+    // Byte length (one char per byte before UTF-8 decoding) at the engine's cap: the string may have been cut.
+    if (!RAW_KEYS.has(name) && raw.length >= this.strCap - 1 && !(this.vectorsByCount && (name === 'argv' || name === 'env'))) {
+      (this.cutKeys ??= new Set()).add(`${key}\t${name}`);
+    }
     let m = this.strings.get(key);
     if (m === undefined) {
       if (this.strings.size >= 65_536) { this.stats.detail.orphanStrings! += this.strings.size; this.strings.clear(); }
@@ -286,6 +310,12 @@ export class BpftraceParser implements TraceParser {
     const key = `${tid}\t${mono}`;
     const m = this.strings.get(key);
     if (m !== undefined) this.strings.delete(key);
+    if (m !== undefined && this.cutKeys !== undefined) {
+      for (const name of Object.keys(m)) {
+        if (this.cutKeys.delete(`${key}\t${name}`)) (m[CUT] ??= []).push(name);
+      }
+      if (this.cutKeys.size > 65_536) this.cutKeys.clear();
+    }
     return m;
   }
 
@@ -354,7 +384,7 @@ export class BpftraceParser implements TraceParser {
           const v = strs?.[arg.name]?.[0];
           if (v !== undefined) {
             ev.args[arg.name] = v;
-            if (v.length >= BT_STRLEN - 1) hint(ev, `${arg.name}Truncated`, true);
+            if (strs?.[CUT]?.includes(arg.name)) markTruncated(ev, arg.name);
           }
           break;
         }
@@ -362,7 +392,7 @@ export class BpftraceParser implements TraceParser {
           const v = strs?.data?.[0];
           if (v !== undefined) {
             ev.args.data = v;
-            if (v.length >= BT_DATA_CAP) hint(ev, 'dataTruncated', true);
+            if (v.length >= BT_DATA_CAP) markTruncated(ev, 'data');
           }
           break;
         }
@@ -386,7 +416,7 @@ export class BpftraceParser implements TraceParser {
           }
           if (arg.kind === 'msghdr') {
             const v = strs?.data?.[0];
-            if (v !== undefined) { ev.args.data = v; if (v.length >= BT_DATA_CAP) hint(ev, 'dataTruncated', true); }
+            if (v !== undefined) { ev.args.data = v; if (v.length >= BT_DATA_CAP) markTruncated(ev, 'data'); }
           }
           break;
         }
@@ -477,6 +507,9 @@ export class BpftraceParser implements TraceParser {
     const isAt = f[4] === '1';
     const ev: RawEvent = { ts: this.ts(f[1]!), source: 'ebpf', type: isAt ? 'execveat' : 'execve', res: 0, rawres: 0, pid: Number(f[2]), tid: Number(f[3]), args: {} };
     const filename = strs?.filename?.[0] ?? '';
+    const cut = strs?.[CUT];
+    if (cut?.includes('filename')) markTruncated(ev, isAt ? 'pathname' : 'filename');
+    if (isAt && cut?.includes('pathname')) markTruncated(ev, 'pathname');
     if (isAt) {
       ev.args.dirfd = Number(f[5]);
       ev.args.pathname = strs?.pathname?.[0] ?? '';
@@ -487,8 +520,9 @@ export class BpftraceParser implements TraceParser {
     const argc = Number(f[7]);
     ev.proc = { args: argv, exe: argv[0] ?? filename };
     ev.args.args = argv.slice(1).join(' ');
-    if (argc > BT_MAX_ARGS || argv.some((s) => s.length >= BT_STRLEN - 1)) hint(ev, 'argsTruncated', true);
-    if (f[8] === '1') hint(ev, 'envTruncated', true);
+    // Fewer strings than argc (the engine's count or byte cap), or one that filled the string buffer.
+    if (argc > argv.length || cut?.includes('argv')) markTruncated(ev, 'argv');
+    if (f[8] === '1' || cut?.includes('env')) markTruncated(ev, 'env');
     ev.env = strs?.env ?? [];
     this.hold(ev);
   }
@@ -499,6 +533,15 @@ export class BpftraceParser implements TraceParser {
     this.stats.detail.forks!++;
     const ev: RawEvent = { ts: this.ts(f[1]!), source: 'ebpf', type: 'fork-marker', res: 0, rawres: 0, pid: Number(f[2]), tid: Number(f[3]), args: {} };
     this.hold(ev, { child: Number(f[4]), parent: Number(f[3]), flags: cloneFlags(Number(f[5])) });
+  }
+
+  private abiRecord(rec: string, line: string): void {
+    const f = rec.split('\t');
+    if (f.length < 6 || (f[4] !== 'i386' && f[4] !== 'x32')) return this.unparsed(line);
+    const nr = Number(f[5]);
+    const args: RawEvent['args'] = { abi: f[4], nr };
+    if (f[4] === 'i386') { const name = I386_NAME.get(nr); if (name !== undefined) args.syscall = name; }
+    this.hold({ ts: this.ts(f[1]!), source: 'ebpf', type: COMPAT_SYSCALL, res: 0, rawres: 0, pid: Number(f[2]), tid: Number(f[3]), args });
   }
 
   private exitRecord(rec: string, line: string): void {

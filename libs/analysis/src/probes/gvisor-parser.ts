@@ -32,7 +32,7 @@
  * `{Family: AF_UNIX, Addr: "\x00abstract"}`; many flags as hex (mapped to names where rules or the
  * tracker compare them: fcntl, prctl, execveat, dup3, pipe2, memfd_create, unlinkat, bpf, ptrace).
  */
-import type { EventFd, RawEvent } from '../events/event.js';
+import { type EventFd, markTruncated, type RawEvent } from '../events/event.js';
 import { ERRNO, SIGNALS } from './errno.js';
 import { AT_FDCWD, fdFromAnnotation } from './strace-syntax.js';
 import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
@@ -569,23 +569,31 @@ function quoted(a: string | undefined, cap: number, encoding: 'utf8' | 'latin1')
   return { s, truncated: truncated || Buffer.byteLength(s, encoding) >= cap };
 }
 
-/** `0x… ["a", "b"]` → strings; undefined for `{error copying vector…}` or a bare pointer. */
-function vector(a: string | undefined, cap: number): string[] | undefined {
+/**
+ * `0x… ["a", "b"]` → strings; undefined for `{error copying vector…}` or a bare pointer. `cut` when
+ * an element reached `cap` bytes or was followed by gVisor's `...` (its log size limit).
+ */
+function vector(a: string | undefined, cap: number): { out: string[]; cut: boolean } | undefined {
   if (a === undefined) return undefined;
   const lb = a.indexOf('[');
   if (lb < 0 || a.charCodeAt(a.length - 1) !== 93) return undefined;
   const out: string[] = [];
+  let cut = false;
   let i = lb + 1;
   const n = a.length - 1;
   while (i < n) {
-    if (a.charCodeAt(i) === 34) {
+    const c = a.charCodeAt(i);
+    if (c === 34) {
       let j = i + 1;
       while (j < n) { const d = a.charCodeAt(j); if (d === 92) j += 2; else { j++; if (d === 34) break; } }
-      out.push(unquoteGo(a, i + 1, j - 1, cap, 'utf8'));
+      const v = unquoteGo(a, i + 1, j - 1, cap, 'utf8');
+      if (Buffer.byteLength(v, 'utf8') >= cap) cut = true;
+      out.push(v);
       i = j;
-    } else i++;
+    } else if (c === 46 && a.startsWith('...', i)) { cut = true; i += 3; }
+    else i++;
   }
-  return out;
+  return { out, cut };
 }
 
 /** Path argument `0x47a009 /etc/shadow` → `/etc/shadow` (empty string for `0x… `); undefined on a decode error. */
@@ -645,9 +653,15 @@ function retFd(ev: RawEvent, type: EventFd['type'], name = ''): void {
 
 function pathArg(ev: RawEvent, a: string | undefined, key: string): string | undefined {
   const p = pathText(a);
-  if (p !== undefined) ev.args[key] = p;
+  if (p !== undefined) {
+    ev.args[key] = p;
+    // gVisor's strace reads paths whole (up to PATH_MAX): only one that fills it may have been cut.
+    if (p.length * 4 >= PATH_MAX - 1 && Buffer.byteLength(p, 'utf8') >= PATH_MAX - 1) markTruncated(ev, key);
+  }
   return p;
 }
+
+const PATH_MAX = 4096;
 
 function numArg(ev: RawEvent, a: string | undefined, key: string): number {
   if (a === undefined) return NaN;
@@ -717,17 +731,22 @@ function dataArg(ev: RawEvent, a: string | undefined, p: GvisorParser): void {
   const q = quoted(a, p.dataCap, 'latin1');
   if (q === undefined) return;
   ev.args.data = q.s;
-  if (q.truncated) hint(ev, 'dataTruncated', true);
+  if (q.truncated) markTruncated(ev, 'data');
 }
 
 function decodeExec(ev: RawEvent, argv: string | undefined, envp: string | undefined, p: GvisorParser): void {
-  const args = vector(argv, p.stringCap);
-  if (args !== undefined) {
+  const av = vector(argv, p.stringCap);
+  if (av !== undefined) {
+    const args = av.out;
     ev.proc = { args, exe: args[0] ?? '' };
     ev.args.args = args.slice(1).join(' ');
+    if (av.cut) markTruncated(ev, 'argv');
   }
   const env = vector(envp, p.stringCap);
-  if (env !== undefined) ev.env = env;
+  if (env !== undefined) {
+    ev.env = env.out;
+    if (env.cut) markTruncated(ev, 'env');
+  }
 }
 
 /** `CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|0x11` → `…|SIGCHLD` (the low byte is the exit signal). */

@@ -115,7 +115,7 @@ describe('strace parser: edge lines', () => {
       '9 3.2 clone3({flags=CLONE_VM|CLONE_THREAD, exit_signal=0, stack=0x1}, 88) = 8 /* 6510 in strace\'s PID NS */',
     ].join('\n'));
     expect(events[0]!.proc?.args).toEqual(['sh', '-c', 'echo "a b"\n']);
-    expect(events[0]!.hints?.argsTruncated).toBe(true);
+    expect(events[0]!.truncatedArgs).toEqual(['argv']);
     expect(events[0]!.env).toEqual(['PATH=/bin', 'X=é']);
     expect(events[0]!.args).toMatchObject({ filename: '/bin/sh', args: '-c echo "a b"\n' });
     expect(events[1]!.hints).toMatchObject({ childVpid: 7, childPid: 6509 });

@@ -7,8 +7,9 @@
  * Constant memory: state is only the calls currently pending per live pid. Linear scans, no
  * per-line closures; malformed lines are counted in `stats`, never thrown.
  */
-import type { EventFd, RawEvent } from '../events/event.js';
+import { COMPAT_SYSCALL, type EventFd, markTruncated, type RawEvent } from '../events/event.js';
 import { ERRNO, signalNumber } from './errno.js';
+import { I386_HEADER_NAME } from './i386-syscalls.js';
 import {
   AT_FDCWD, annotatedFd, annotationText, decodeFdPair, decodeSockaddr, decodeString, decodeStringArray,
   wasTruncated, l4protoOfLabel, parseNum, splitArgs, structField, translatedPid, type SockAddr,
@@ -105,6 +106,7 @@ export class StraceParser implements TraceParser {
     c = line.charCodeAt(i);
     if (c === 45 && line.startsWith('--- ', i)) return this.signal(pid, ns, line, i + 4);
     if (c === 43 && line.startsWith('+++ ', i)) return this.exit(pid, ns, line, i + 4);
+    if (c === 91 && line.startsWith(PERSONALITY, i)) return this.personality(pid, ns, line, i + PERSONALITY.length);
     if (!this.live.has(pid)) this.noteNewPid(pid);
     if (c === 60 && line.startsWith('<... ', i)) return this.resumed(pid, ns, line, i + 5);
     // syscall start
@@ -114,7 +116,8 @@ export class StraceParser implements TraceParser {
       const ch = line.charCodeAt(k);
       if (!((ch >= 97 && ch <= 122) || (ch >= 48 && ch <= 57) || ch === 95 || (ch >= 65 && ch <= 90))) return this.unparsed(line);
     }
-    const name = line.slice(i, paren);
+    const raw = line.slice(i, paren);
+    const name = I386_ALIASES[raw] ?? raw;
     if (line.endsWith(UNFINISHED)) {
       if (this.pending.has(pid)) this.stats.lost++;
       const text = line.slice(paren + 1, n - UNFINISHED.length);
@@ -184,6 +187,19 @@ export class StraceParser implements TraceParser {
     let interrupted = false;
     if (rest.endsWith(DETACHED)) { rest = rest.slice(0, -DETACHED.length) + ') = ?'; interrupted = true; this.stats.detail.detached!++; }
     this.complete(pid, ts, name, p.text + rest, interrupted);
+  }
+
+  /**
+   * `[ Process PID=N runs in 32 bit mode. ]` (strace's personality message, kept by `--quiet=attach`):
+   * the calls that follow are i386 (`int 0x80`) or x32 calls, printed under their own ABI's names.
+   * A switch to a 32-bit ABI becomes a `compat_syscall` event (the ebpf probe emits the same).
+   */
+  private personality(pid: number, ts: number, line: string, i: number): void {
+    const m = /^\d+ runs in (32 bit|x32|64 bit) mode\. \]$/.exec(line.slice(i));
+    if (m === null) return this.unparsed(line);
+    if (m[1] === '64 bit') return;
+    if (!this.live.has(pid)) this.noteNewPid(pid);
+    this.emit({ ts, source: 'strace', type: COMPAT_SYSCALL, res: 0, rawres: 0, pid, tid: pid, args: { abi: m[1] === 'x32' ? 'x32' : 'i386' } });
   }
 
   private signal(pid: number, ts: number, line: string, i: number): void {
@@ -313,6 +329,17 @@ export function createStraceParser(sink: RawEventSink, options?: StraceParserOpt
 // ---------------------------------------------------------------------------------------------
 // Argument decoders (module-level functions, keyed by syscall name). Falco argument names.
 
+const PERSONALITY = '[ Process PID=';
+
+/**
+ * In 32-bit mode strace prints i386 calls under i386 names; those whose x86_64 twin takes the same
+ * arguments are renamed so rules on the x86_64 name see them (the ebpf probe maps the same calls by
+ * number: i386-syscalls.ts). The 16-bit-uid originals (chown, setuid…) already have x86_64 names.
+ */
+const I386_ALIASES: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(
+  Object.entries(I386_HEADER_NAME).map(([x64, i386]) => [i386, x64]).concat([['lchown32', 'lchown'], ['fchown32', 'fchown'], ['getuid32', 'getuid'], ['geteuid32', 'geteuid']]),
+));
+
 function hint(ev: RawEvent, key: string, value: string | number | boolean): void {
   (ev.hints ??= {})[key] = value;
 }
@@ -357,7 +384,10 @@ function retFd(ev: RawEvent, ret: string, fallbackType: EventFd['type'] = 'unkno
 function pathArg(ev: RawEvent, a: string | undefined, key: string): string | undefined {
   if (a === undefined) return undefined;
   const s = decodeString(a);
-  if (s !== undefined) ev.args[key] = s;
+  if (s !== undefined) {
+    ev.args[key] = s;
+    if (wasTruncated()) markTruncated(ev, key); // strace's -s cap: `"…"...`
+  }
   return s;
 }
 
@@ -395,7 +425,7 @@ function dataArg(ev: RawEvent, a: string | undefined, p: StraceParser): void {
   const s = decodeString(a, p.dataCap, 'latin1');
   if (s !== undefined) {
     ev.args.data = s;
-    if (wasTruncated()) hint(ev, 'dataTruncated', true);
+    if (wasTruncated()) markTruncated(ev, 'data');
   }
 }
 
@@ -415,12 +445,15 @@ function cloneFlagsOf(name: string, text: string): string {
 function decodeExec(ev: RawEvent, argv: string | undefined, envp: string | undefined, p: StraceParser): void {
   const args = argv !== undefined ? decodeStringArray(argv, p.stringCap) : undefined;
   if (args !== undefined) {
-    if (wasTruncated()) hint(ev, 'argsTruncated', true);
+    if (wasTruncated()) markTruncated(ev, 'argv');
     ev.proc = { args, exe: args[0] ?? '' };
     ev.args.args = args.slice(1).join(' ');
   }
   const env = envp !== undefined ? decodeStringArray(envp, p.stringCap) : undefined;
-  if (env !== undefined) ev.env = env;
+  if (env !== undefined) {
+    ev.env = env;
+    if (wasTruncated()) markTruncated(ev, 'env');
+  }
 }
 
 function decodeClone(ev: RawEvent, flags: string, ret: string): void {
@@ -711,7 +744,16 @@ const DECODERS: Record<string, Decoder> = {
   tgkill: (ev, a) => { pidArg(ev, a[0], 'pid', 'targetPid'); numArg(ev, a[1], 'tid'); rawArg(ev, a[2], 'sig'); },
   exit: (ev, a) => { numArg(ev, a[0], 'status'); },
   exit_group: (ev, a) => { numArg(ev, a[0], 'status'); },
-  prctl: (ev, a) => { rawArg(ev, a[0], 'option'); if (a[1] !== undefined && a[1].charCodeAt(0) === 34) pathArg(ev, a[1], 'arg2_str'); },
+  prctl: (ev, a) => {
+    rawArg(ev, a[0], 'option');
+    if (a[1] !== undefined && a[1].charCodeAt(0) === 34) pathArg(ev, a[1], 'arg2_str');
+    // strace prints PR_SET_NAME's name up to TASK_COMM_LEN (16) bytes: the kernel keeps no more, so
+    // its `...` is not a blind spot (the thread is named exactly what was printed).
+    if (ev.truncatedArgs !== undefined) {
+      ev.truncatedArgs = ev.truncatedArgs.filter((k) => k !== 'arg2_str');
+      if (ev.truncatedArgs.length === 0) delete ev.truncatedArgs;
+    }
+  },
   ioctl: (ev, a) => { fdArg(ev, a[0], 'fd'); rawArg(ev, a[1], 'request'); },
   mprotect: (ev, a) => { rawArg(ev, a[0], 'addr'); numArg(ev, a[1], 'length'); rawArg(ev, a[2], 'prot'); },
   mmap: (ev, a) => { numArg(ev, a[1], 'length'); rawArg(ev, a[2], 'prot'); rawArg(ev, a[3], 'flags'); fdArg(ev, a[4], 'fd'); },

@@ -357,8 +357,7 @@ export const TRACEPOINT_UNAVAILABLE_FIELDS: readonly string[] = [
   // process identity beyond the exec'd filename
   'proc.args', 'proc.cmdline', 'proc.exeline', 'proc.env', 'proc.cwd', 'proc.pcmdline', 'proc.acmdline', 'proc.tty',
   // buffers and drift (needs the paths written)
-  'evt.buffer', 'evt.arg.buffer', 'proc.is_exe_upper_layer', 'proc.is_exe_written',
+  'evt.buffer', 'evt.arg.buffer', 'proc.is_exe_upper_layer',
   // downloads tied to execs (needs drift and the connects' addresses)
   'proc.is_exe_downloaded', 'proc.exe_download_url',
-  'user.loginuid',
 ];

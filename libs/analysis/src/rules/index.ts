@@ -13,12 +13,15 @@ import { defaultFields } from './fields.js';
 import { RulesLoader, type CompiledRule } from './loader.js';
 import type { OutputFormatter } from './output.js';
 import type { LoadItemReport, Priority, RuleMatch, RuleSource } from './types.js';
+import type { NormalizedEvent } from '../events/event.js';
+import { truncationMask, truncationMaskOfFields } from './truncation.js';
 
 export type { LoadItemReport, Priority, RuleMatch, RuleSource } from './types.js';
 export type { FieldDef, FieldRegistry, FieldType, FieldValue } from './field.js';
 export { defaultFields, DefaultFieldRegistry, describeFields } from './fields.js';
 export { parsePriority, PRIORITIES } from './loader.js';
 export { parseCondition, ConditionSyntaxError } from './parser.js';
+export * from './truncation.js';
 
 export interface RuleInfo {
   name: string;
@@ -43,6 +46,12 @@ export interface CompiledRuleSet {
   evaluate(ctx: EvalContext): RuleMatch[];
   /** Metadata of the evaluated rules (for reports and docs). */
   rules: RuleInfo[];
+  /**
+   * For an event with `truncated` parts: the rules evaluated for its type that read one of those
+   * parts and are not among `matched` — they could not be evaluated on it (see truncation.ts).
+   * Empty for an event with nothing truncated.
+   */
+  blindOnTruncated(event: NormalizedEvent, matched: readonly RuleMatch[]): { rule: string; priority: Priority; mask: number }[];
 }
 
 /** A loaded rule this run cannot evaluate, and why (scoring weighs what it might have found). */
@@ -143,6 +152,7 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   const byType = new Map<string, Bucketed[]>();
   const fallback: Bucketed[] = [];
   const entry = (r: CompiledRule, pred: Pred): Bucketed => ({ pred, name: r.name, priority: r.priority, tags: r.tags, output: r.output });
+  const masks = new Map<string, number>(active.map((r) => [r.name, truncationMaskOfFields(r.fields)]));
   for (const t of [...knownTypes].sort()) byType.set(t, []);
   for (const r of active) {
     if (!r.types.neg) {
@@ -176,6 +186,24 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   for (const [t, list] of byType) dispatch.set(t, toDispatch(list));
   const fallbackDispatch = toDispatch(fallback);
 
+  // Per bucket, the rules that read a truncatable part (for blindOnTruncated; rarely used).
+  type Readers = { rule: string; priority: Priority; mask: number }[];
+  const readersOf = (list: Bucketed[]): Readers =>
+    list.map((b) => ({ rule: b.name, priority: b.priority, mask: masks.get(b.name) ?? 0 })).filter((x) => x.mask !== 0);
+  const readers = new Map<string, Readers>();
+  for (const [t, list] of byType) readers.set(t, readersOf(list));
+  const fallbackReaders = readersOf(fallback);
+  const blindOnTruncated = (event: NormalizedEvent, matched: readonly RuleMatch[]): Readers => {
+    const m = truncationMask(event.truncated);
+    if (m === 0) return [];
+    const out: Readers = [];
+    for (const r of readers.get(event.type) ?? fallbackReaders) {
+      const hit = r.mask & m;
+      if (hit !== 0 && !matched.some((x) => x.rule === r.rule)) out.push({ rule: r.rule, priority: r.priority, mask: hit });
+    }
+    return out;
+  };
+
   const evaluate = (ctx: EvalContext): RuleMatch[] => {
     const out: RuleMatch[] = [];
     (dispatch.get(ctx.event.type) ?? fallbackDispatch)(ctx, out);
@@ -188,6 +216,7 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
     ruleNames: active.map((r) => r.name),
     notEvaluated,
     evaluate,
+    blindOnTruncated,
     rules: active.map((r) => ({
       name: r.name,
       desc: r.desc,

@@ -36,6 +36,11 @@ export interface ProcessState {
   parent?: ProcessState;
   /** The executable was downloaded from the simulated network before this exec (set at exec; inherited by forks). */
   exeDownload?: ExeDownload;
+  /**
+   * Parts of this process's identity a probe cut short (bits of rules/truncation.ts TRUNC_BIT:
+   * cmdline, env, exepath, and the parent's / ancestors'); absent or 0 when none.
+   */
+  truncated?: number;
 }
 
 export interface FdState {
@@ -56,6 +61,8 @@ export interface FdState {
   isServer: boolean;
   /** Name changed after the fd was created (rename, connect on a known fd). */
   nameChanged: boolean;
+  /** The probe cut the path this fd was opened with: fd.name is a prefix. */
+  nameTruncated?: boolean;
 }
 
 export interface SandboxMetadata {

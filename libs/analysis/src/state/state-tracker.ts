@@ -11,6 +11,7 @@ import { EVENT_VERSION, type EventFd, type EventSource, type FdType, type Normal
 import type { EvalContext, FdState, FsPaths, ProcessState, SandboxMetadata } from './context.js';
 import { AT_FDCWD, FS_PATH_SPECS, resolveFsPaths } from './fs-path.js';
 import { basename, resolvePath } from './path.js';
+import { TRUNC_BIT, truncatedParts } from '../rules/truncation.js';
 import type {
   EntrypointSummary, FileOp, FileWrite, NetworkAttempt, ProcessSummary, RunSummary, TrackerStats,
 } from './run-summary.js';
@@ -36,6 +37,8 @@ export interface InitialProcess {
   args?: string[];
   capEffective?: readonly string[];
   capPermitted?: readonly string[];
+  /** Audit login uid of the sandbox (Falco user.loginuid), inherited by every process; default -1 (unset). */
+  loginuid?: number;
 }
 
 export interface StateTrackerOptions {
@@ -109,6 +112,30 @@ function familyOf(type: FdType): NetworkAttempt['family'] {
 }
 
 const PROC_FD_PREFIXES = ['/proc/self/fd/', '/dev/fd/', '/proc/thread-self/fd/'];
+
+const T_ARGS = TRUNC_BIT.args;
+const T_CMD = TRUNC_BIT.cmdline;
+const T_ENV = TRUNC_BIT.env;
+const T_EXE = TRUNC_BIT.exepath;
+const T_OWN = T_CMD | T_ENV | T_EXE;
+
+/** A child's truncation bits from its parent's: it shares the parent's identity until it execs. */
+function childTruncation(pm: number): number {
+  let m = pm & T_OWN;
+  if (pm & T_CMD) m |= TRUNC_BIT.pcmdline | TRUNC_BIT.acmdline;
+  if (pm & T_EXE) m |= TRUNC_BIT.pexepath | TRUNC_BIT.aexepath;
+  if (pm & (TRUNC_BIT.pcmdline | TRUNC_BIT.acmdline)) m |= TRUNC_BIT.acmdline;
+  if (pm & (TRUNC_BIT.pexepath | TRUNC_BIT.aexepath)) m |= TRUNC_BIT.aexepath;
+  return m;
+}
+
+/** Truncation bits of the event's own arguments (captured data buffers are prefixes by design). */
+function argTruncation(raw: RawEvent): number {
+  const t = raw.truncatedArgs;
+  if (t === undefined) return 0;
+  for (const a of t) if (a !== 'data' && a !== 'env') return T_ARGS;
+  return 0;
+}
 
 export class StateTracker {
   private readonly procs = new Map<number, Proc>(); // by host tid
@@ -247,6 +274,8 @@ export class StateTracker {
     };
     if (s.vpid !== undefined) event.vpid = s.vpid;
     if (efd !== undefined) event.fd = efd;
+    const cut = (s.truncated ?? 0) | (raw.truncatedArgs !== undefined ? argTruncation(raw) : 0) | (fd?.nameTruncated === true ? T_ARGS : 0);
+    if (cut !== 0) event.truncated = truncatedParts(cut);
     const ctx: EvalContext = { event, proc: s, sandbox: this.sandbox };
     if (fd !== undefined) ctx.fd = fd;
     else if (raw.fd !== undefined) ctx.fd = this.fdFromEvent(raw.fd);
@@ -275,7 +304,7 @@ export class StateTracker {
     const args = init.args ?? [this.wrapperExe];
     const state: ProcessState = {
       pid, ppid: 0, name: basename(this.wrapperExe).slice(0, 15), exe: args[0] ?? this.wrapperExe, exepath: this.wrapperExe,
-      args, cwd: init.cwd ?? '/', uid: init.uid ?? 0, gid: init.gid ?? 0, loginuid: -1, env: init.env ?? [],
+      args, cwd: init.cwd ?? '/', uid: init.uid ?? 0, gid: init.gid ?? 0, loginuid: init.loginuid ?? -1, env: init.env ?? [],
       tty: 0, sid: 0, pgid: 0, startTs: raw.ts, exeWritten: false, exeFromMemfd: false,
       capEffective: [...(init.capEffective ?? DOCKER_DEFAULT_CAPS)], capPermitted: [...(init.capPermitted ?? init.capEffective ?? DOCKER_DEFAULT_CAPS)],
     };
@@ -300,6 +329,7 @@ export class StateTracker {
     if (vpid !== undefined) state.vpid = vpid;
     if (ps?.exeDownload !== undefined) state.exeDownload = ps.exeDownload;
     if (ps !== undefined) state.parent = this.capChain(ps);
+    if (ps?.truncated) state.truncated = childTruncation(ps.truncated);
     let fds: FdTable;
     if (parent === undefined) fds = { map: new Map(), refs: 1 };
     else {
@@ -491,11 +521,15 @@ export class StateTracker {
         const path = this.pathAt(p, raw, raw.type === 'open' || raw.type === 'creat' ? undefined : 'dirfd', 'name');
         const flags = a.flags;
         const type: FdType = raw.fd?.type === 'memfd' ? 'memfd' : hasFlag(flags, 'O_DIRECTORY') ? 'directory' : 'file';
-        const name = path ?? raw.fd?.name ?? '';
+        // A cut path argument: the probe's own annotation of the opened fd (strace -yy) is whole; else fd.name is a prefix.
+        const cut = raw.truncatedArgs?.includes('name') === true;
+        const annotated = cut && raw.fd !== undefined && raw.fd.type === 'file' && raw.fd.name.charCodeAt(0) === 47 ? raw.fd.name : undefined;
+        const name = annotated ?? path ?? raw.fd?.name ?? '';
         const f: TrackedFd = {
           num: typeof raw.res === 'number' ? raw.res : raw.rawres, type, name, nameraw: str(a.name) ?? name,
           connected: false, isServer: false, nameChanged: false, cloexec: hasFlag(flags, 'O_CLOEXEC'),
         };
+        if (cut && annotated === undefined) f.nameTruncated = true;
         if (!this.ok(raw)) return f; // failed open: fd.num < 0, not in the table
         this.setFd(p, f);
         if (isWriteOpen(flags) || raw.type === 'creat') {
@@ -817,6 +851,12 @@ export class StateTracker {
     else { s.args = [exepath]; s.exe = exepath; }
     if (raw.env !== undefined) s.env = raw.env;
     s.startTs = raw.ts;
+    const ta = raw.truncatedArgs;
+    const own = ta === undefined ? 0
+      : (ta.includes('argv') ? T_CMD : 0) | (ta.includes('env') ? T_ENV : 0) | (ta.includes('filename') || ta.includes('pathname') ? T_EXE : 0);
+    const keep = (s.truncated ?? 0) & ~T_OWN;
+    if (own | keep) s.truncated = own | keep;
+    else if (s.truncated !== undefined) delete s.truncated;
     s.exeWritten = written;
     s.exeFromMemfd = fromMemfd;
     if (s.exeDownload !== undefined) delete s.exeDownload;

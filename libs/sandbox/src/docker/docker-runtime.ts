@@ -17,6 +17,7 @@ import {
 } from '../sandbox-runtime.js';
 import type { Lure } from '#analysis/lures/lure';
 import { envLures } from '../lures/lure-values.js';
+import { parseLoginuid } from './loginuid.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
 import { podLikeHostname, removeTells } from './disguise.js';
 import { prepareFileLures } from './lure-planter.js';
@@ -391,9 +392,10 @@ async function cgroupV2Path(pid: number): Promise<string | undefined> {
   return /^0::(.+)$/m.exec(text)?.[1];
 }
 
-/** Identity of the stopped wrapper from /proc: namespace pid, real uid and gid. */
-async function readIdentity(hostPid: number): Promise<{ hostPid: number; vpid?: number; uid: number; gid: number }> {
+/** Identity of the stopped wrapper from /proc: namespace pid, real uid and gid, audit loginuid. */
+async function readIdentity(hostPid: number): Promise<{ hostPid: number; vpid?: number; uid: number; gid: number; loginuid?: number }> {
   const status = await readFile(`/proc/${hostPid}/status`, 'utf8').catch(() => '');
+  const loginuid = parseLoginuid(await readFile(`/proc/${hostPid}/loginuid`, 'utf8').catch(() => ''));
   const field = (name: string) => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)?.[1].trim().split(/\s+/) ?? [];
   const nspid = field('NSpid');
   return {
@@ -401,5 +403,6 @@ async function readIdentity(hostPid: number): Promise<{ hostPid: number; vpid?: 
     vpid: nspid.length > 1 ? Number(nspid[nspid.length - 1]) : undefined,
     uid: Number(field('Uid')[0] ?? 0),
     gid: Number(field('Gid')[0] ?? 0),
+    ...(loginuid !== undefined ? { loginuid } : {}),
   };
 }

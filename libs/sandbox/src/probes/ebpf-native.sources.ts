@@ -10,10 +10,15 @@ export const DESC_H = String.raw`/* Shared by the kernel program and the loader 
 #define Q_DESC_H
 typedef unsigned long long u64; typedef long long s64; typedef unsigned int u32; typedef unsigned short u16; typedef unsigned char u8;
 #define MAX_NR 512
-#define SCRATCH 16384
+/* Per-CPU record buffer (a per-CPU array value is at most 32 KiB). Slots start in its first half. */
+#define SCRATCH 32768
 #define SLOT_MAX 128
-#define STR_MAX 128
-#define BLOB_MAX 3072
+/* Paths and other strings: PATH_MAX, so a padded path (/./././…/etc/shadow) is read whole. */
+#define STR_MAX 4096
+/* argv and environment areas of an exec, each; longer ones are cut and reported cut. */
+#define BLOB_MAX 12288
+#define BLOB_MASK 16383
+#define OFF_MASK ((SCRATCH / 2 - 1) & ~7)
 #define RINGBUF_BYTES (16 << 20)
 #define NX 10
 struct qcfg { u64 cgroup; u64 exclude; u64 wake; };
@@ -26,6 +31,12 @@ struct qcfg { u64 cgroup; u64 exclude; u64 wake; };
 #define ENTER_NR_6 435
 #define ENTER_NR_7 57
 #define ENTER_NR_8 58
+/* Syscall ABIs other than x86_64: i386 compat (int 0x80, user code segment 0x23) and x32 (nr | X32_BIT). */
+#define USER32_CS 0x23
+#define USER_CS 0x33
+#define X32_BIT 0x40000000ull
+#define ABI_I386 1
+#define ABI_X32 2
 enum { K_NUM, K_STR, K_DATA, K_IOV, K_SOCK, K_PEER, K_MSGHDR, K_FDPAIR, K_OPENHOW, K_CLONE3 };
 enum { W_U64, W_S32, W_U32, W_U16 };
 enum { SUB_STR, SUB_DATA, SUB_SOCK, SUB_FILENAME, SUB_ARGV, SUB_ENV };
@@ -59,12 +70,18 @@ char LICENSE[] SEC("license") = "GPL";
 /* x86_64 struct pt_regs (arch/x86/include/asm/ptrace.h) */
 struct qregs { u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss; };
 struct mm_struct { unsigned long arg_start, arg_end, env_start, env_end, start_stack; } __attribute__((preserve_access_index));
-struct task_struct { struct mm_struct *mm; int exit_code; int pid; } __attribute__((preserve_access_index));
+struct thread_info { u32 status; } __attribute__((preserve_access_index));
+struct task_struct { struct thread_info thread_info; struct mm_struct *mm; int exit_code; int pid; } __attribute__((preserve_access_index));
+/* thread_info.status bit set while a task is in a compat (i386) syscall, e.g. int 0x80 from 64-bit code. */
+#define TS_COMPAT 0x0002
 struct linux_binprm { const char *filename; } __attribute__((preserve_access_index));
 
 /* Set by the loader before the program is loaded (read-only data: the verifier folds it in). */
 const volatile struct qcfg qcfg = {};
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, MAX_NR); __type(key, u32); __type(value, struct scdesc); } scd SEC(".maps");
+/* The same descriptions by i386 number (compat calls), and which 32-bit ABIs each process was seen using. */
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, MAX_NR); __type(key, u32); __type(value, struct scdesc); } scd32 SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 4096); __type(key, u32); __type(value, u8); } abiseen SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, u32); __type(value, u64); } lost SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, u32); __type(value, u8[SCRATCH]); } scratch SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, RINGBUF_BYTES); } rb SEC(".maps");
@@ -105,9 +122,9 @@ static __always_inline struct rec *begin(u8 type, u16 sc, u64 ts) {
 
 /* Appends a slot (argument index, sub kind, bytes) at *off; user string when str, else raw bytes. */
 static __always_inline u32 put(struct rec *r, u32 off, u8 argi, u8 sub, const void *p, long n, int str) {
-  if (off > SCRATCH - SLOT_MAX - sizeof(struct slot) - 8) return off;
+  if (off > OFF_MASK) return off;
   u8 *base = (u8 *)r;
-  struct slot *s = (struct slot *)(base + (off & (SCRATCH / 2 - 1)));
+  struct slot *s = (struct slot *)(base + (off & OFF_MASK));
   long got;
   if (str) {
     got = bpf_probe_read_user_str(s->b, STR_MAX, p);
@@ -124,13 +141,13 @@ static __always_inline u32 put(struct rec *r, u32 off, u8 argi, u8 sub, const vo
 
 /* Appends a large user blob (argv/env areas), up to BLOB_MAX bytes. */
 static __always_inline u32 put_blob(struct rec *r, u32 off, u8 argi, u8 sub, const void *p, long n) {
-  if (off > SCRATCH / 2 - 1) return off;
+  if (off > OFF_MASK) return off;
   u8 *base = (u8 *)r;
-  struct slot *s = (struct slot *)(base + (off & (SCRATCH / 2 - 1)));
+  struct slot *s = (struct slot *)(base + (off & OFF_MASK));
   if (n < 0) n = 0;
   if (n > BLOB_MAX) n = BLOB_MAX;
   long got = 0;
-  if (n > 0 && bpf_probe_read_user(s->b, n & (BLOB_MAX * 2 - 1), p) == 0) got = n;
+  if (n > 0 && bpf_probe_read_user(s->b, n & BLOB_MASK, p) == 0) got = n;
   s->argi = argi; s->sub = sub; s->len = got;
   r->nslot++;
   return off + sizeof(struct slot) + ((got + 7) & ~7);
@@ -261,18 +278,47 @@ __attribute__((noinline)) int q_arg(struct qbuf *buf, u64 offwhat, u64 v, u64 le
   return off;
 }
 
+/* First call of a process through a 32-bit ABI: an 'A' record (once per process and ABI). */
+static __always_inline void note_abi(u32 abi, u64 rawnr, u64 pt) {
+  u32 tgid = pt >> 32;
+  u8 *seen = bpf_map_lookup_elem(&abiseen, &tgid);
+  if (seen && (*seen & abi)) return;
+  u8 v = (seen ? *seen : 0) | abi;
+  bpf_map_update_elem(&abiseen, &tgid, &v, BPF_ANY);
+  struct rec *r = begin('A', 0, bpf_ktime_get_ns());
+  if (!r) return;
+  r->x[0] = rawnr; r->x[1] = abi;
+  submit(r, sizeof(struct rec));
+}
+
 SEC("raw_tracepoint/sys_exit")
 int q_exit(struct bpf_raw_tracepoint_args *c) {
   u64 pt = bpf_get_current_pid_tgid();
   if (!in_scope(pt >> 32)) return 0;
   struct qregs *ur = (struct qregs *)c->args[0];
   u64 head[3]; /* orig_ax, ip, cs */
-  if (bpf_probe_read_kernel(head, sizeof head, &ur->orig_ax) != 0 || head[2] != 0x33 || head[0] >= MAX_NR) return 0;
-  u32 nr = head[0];
-  struct scdesc *d = bpf_map_lookup_elem(&scd, &nr);
+  if (bpf_probe_read_kernel(head, sizeof head, &ur->orig_ax) != 0) return 0;
+  u64 nr64 = head[0];
+  u32 abi = 0;
+  if (head[2] != USER_CS) {
+    if (head[2] != USER32_CS) return 0;
+    abi = ABI_I386; /* a 32-bit process */
+  } else {
+    /* int 0x80 from 64-bit code keeps the 64-bit code segment: the kernel marks the task TS_COMPAT. */
+    /* A BTF pointer: a direct (fault-safe) load, no helper call on this every-syscall path. */
+    struct task_struct *t = bpf_get_current_task_btf();
+    if (t->thread_info.status & TS_COMPAT) abi = ABI_I386;
+    else if ((s64)nr64 >= 0 && (nr64 & X32_BIT)) { abi = ABI_X32; nr64 &= ~X32_BIT; }
+  }
+  if (abi) note_abi(abi, head[0], pt);
+  if (nr64 >= MAX_NR) return 0;
+  u32 nr = nr64;
+  struct scdesc *d;
+  if (abi == ABI_I386) d = bpf_map_lookup_elem(&scd32, &nr);
+  else d = bpf_map_lookup_elem(&scd, &nr);
   if (!d || d->idx == 0 || (d->flags & F_NORETURN)) return 0;
-  u64 ra[8]; /* r10, r9, r8, ax, cx, dx, si, di */
-  if (bpf_probe_read_kernel(ra, sizeof ra, &ur->r10) != 0) return 0;
+  u64 ra[11]; /* bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di */
+  if (bpf_probe_read_kernel(ra, sizeof ra, &ur->bp) != 0) return 0;
   s64 ret = c->args[1];
   u32 tid = (u32)pt;
   if (d->flags & F_CLONE) {
@@ -289,7 +335,13 @@ int q_exit(struct bpf_raw_tracepoint_args *c) {
   struct rec *r = begin('Y', d->idx, ts);
   if (!r) return 0;
   r->ret = ret;
-  u64 av[6] = { ra[7], ra[6], ra[5], ra[0], ra[2], ra[1] };
+  /* x86_64 and x32: di, si, dx, r10, r8, r9; i386: ebx, ecx, edx, esi, edi, ebp (32 bits each). */
+  u64 av[6];
+  if (abi == ABI_I386) {
+    av[0] = (u32)ra[1]; av[1] = (u32)ra[7]; av[2] = (u32)ra[8]; av[3] = (u32)ra[9]; av[4] = (u32)ra[10]; av[5] = (u32)ra[0];
+  } else {
+    av[0] = ra[10]; av[1] = ra[9]; av[2] = ra[8]; av[3] = ra[3]; av[4] = ra[5]; av[5] = ra[4];
+  }
   u32 off = sizeof(struct rec);
   u32 execat = (d->flags & F_EXECAT) != 0;
   #pragma unroll
@@ -372,6 +424,7 @@ int q_pexit(struct bpf_raw_tracepoint_args *c) {
   if (!r) return 0;
   r->x[0] = (u64)(s64)BPF_CORE_READ(t, exit_code);
   bpf_map_delete_elem(&xs, &tid); bpf_map_delete_elem(&cf, &tid); bpf_map_delete_elem(&child, &tid);
+  if (tid == (u32)(pt >> 32)) bpf_map_delete_elem(&abiseen, &tid);
   submit(r, sizeof(struct rec));
   return 0;
 }
@@ -400,7 +453,7 @@ export const LOADER_C = String.raw`/* Quarantine ebpf probe, user side (libbpf e
 
 static volatile sig_atomic_t stopping;
 static FILE *out;
-static char line[65536];
+static char line[1 << 17];
 static size_t ll;
 static unsigned long long records;
 
@@ -434,9 +487,8 @@ static void jbyte(unsigned char c) {
       else raw((const char *)&c, 1);
   }
 }
-/* %s: bytes up to NUL, at most STR_MAX-1 (bpftrace's str() with BPFTRACE_STRLEN=128). */
+/* %s: bytes up to NUL, at most n (a string slot holds at most STR_MAX bytes with its NUL). */
 static void jstr(const u8 *p, size_t n) {
-  if (n > STR_MAX - 1) n = STR_MAX - 1;
   for (size_t i = 0; i < n && p[i]; i++) jbyte(p[i]);
 }
 /* %r: printable bytes as they are, others as \xNN (then JSON-escaped). */
@@ -529,6 +581,7 @@ static void exec_rec(const struct rec *r, size_t size) {
   size_t off = 0, n = s ? s->len : 0;
   for (u64 k = 0; k < argc && k < MAX_ARGS && off < n; k++) {
     size_t e = off; while (e < n && s->b[e]) e++;
+    if (e == n && r->x[4] > n) break; /* cut mid-string: printed argv count < argc tells the parser */
     srec(r, "argv"); jstr(s->b + off, e - off); end_rec();
     off = e + 1;
   }
@@ -565,6 +618,7 @@ static int on_record(void *ctx, void *data, size_t size) {
     }
     case 'F': begin_rec(); fmt("F\\t%llu\\t%u\\t%u\\t%d\\t%llu", r->ts, r->pid, r->tid, (int)r->x[0], r->x[1]); end_rec(); break;
     case 'X': exec_rec(r, size); break;
+    case 'A': begin_rec(); fmt("A\\t%llu\\t%u\\t%u\\t%s\\t%llu", r->ts, r->pid, r->tid, r->x[1] == ABI_I386 ? "i386" : "x32", r->x[0]); end_rec(); break;
     case 'Z': begin_rec(); fmt("Z\\t%llu\\t%u\\t%u\\t%d", r->ts, r->pid, r->tid, (int)r->x[0]); end_rec(); break;
     default: break;
   }
@@ -613,6 +667,16 @@ int main(int argc, char **argv) {
     k = (u32)u->nr;
     if (k < MAX_NR && bpf_map_update_elem(scd, &k, &d, BPF_ANY) != 0) { fprintf(stderr, "table: %s\n", strerror(errno)); return 1; }
   }
+  int scd32 = bpf_object__find_map_fd_by_name(obj, "scd32");
+  for (size_t i = 0; i < NSYSCALLS32; i++) {
+    const struct usc *u = by_idx(TABLE32[i].idx);
+    if (!u) continue;
+    struct scdesc d; memset(&d, 0, sizeof d);
+    d.idx = TABLE32[i].idx; d.nargs = u->nargs; d.flags = u->flags;
+    for (int j = 0; j < u->nargs; j++) { d.a[j].kind = u->a[j].kind; d.a[j].pos = u->a[j].pos; d.a[j].lenpos = u->a[j].lenpos; d.a[j].width = u->a[j].width; }
+    k = (u32)TABLE32[i].nr32;
+    if (k < MAX_NR && bpf_map_update_elem(scd32, &k, &d, BPF_ANY) != 0) { fprintf(stderr, "table32: %s\n", strerror(errno)); return 1; }
+  }
   struct bpf_link *links[8]; int nl = 0;
   struct bpf_program *p;
   bpf_object__for_each_program(p, obj) {
@@ -623,7 +687,7 @@ int main(int argc, char **argv) {
   struct ring_buffer *rb = ring_buffer__new(rbfd, on_record, NULL, NULL);
   if (!rb) { fprintf(stderr, "ring buffer: %s\n", strerror(errno)); return 1; }
   signal(SIGINT, on_signal); signal(SIGTERM, on_signal); signal(SIGPIPE, SIG_IGN);
-  begin_rec(); fmt("B\\t1\\t%llu\\t%s", mono_ns(), argv[4]); end_rec();
+  begin_rec(); fmt("B\\t1\\t%llu\\t%s\\t%d", mono_ns(), argv[4], STR_MAX); end_rec();
   fflush(out);
   for (unsigned tick = 1; !stopping; tick++) {
     int n = ring_buffer__poll(rb, 100);

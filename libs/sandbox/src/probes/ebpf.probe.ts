@@ -5,9 +5,11 @@ import {
   BT_DATA_CAP, BT_MAX_ARGS, BT_MAX_ENV, BT_STRLEN, BT_SYSCALLS, BT_TRACEPOINT_NAME, type BtArg, type BtSyscall,
 } from '#analysis/probes/bpftrace-layout';
 import { readLines } from '#analysis/probes/trace-parser';
+import { COMPAT_SYSCALL } from '#analysis/events/event';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 import { buildNativeTracer } from './ebpf-native.js';
 import { TraceBudget } from './trace-budget.js';
+import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
 
 /**
  * The `ebpf` probe: a tracer on the host, scoped to the sandbox's cgroup (v2) and to the processes
@@ -223,14 +225,18 @@ export class EbpfProbe implements Probe {
   readonly name = 'ebpf';
   readonly attachesToProcess = true;
   /**
-   * Not supplied: `user.loginuid` (like strace); fd names of descriptors inherited from before the
-   * trace (no /proc annotation: the tracker knows fds it saw opened, and stdio as inherited);
-   * strings longer than BPFTRACE_STRLEN-1 (127) bytes are cut, argv/env beyond 20 entries dropped,
-   * and write buffers are captured up to 128 bytes.
+   * Every field (probe-fields.ts; loginuid comes from the sandbox). Approximate: fd names of
+   * descriptors inherited from before the trace (no /proc annotation: the tracker knows fds it saw
+   * opened, and stdio as inherited); write buffers are captured up to 128 bytes. Strings: the
+   * libbpf engine reads paths up to PATH_MAX and argv/env areas up to 12 KiB each, the bpftrace
+   * engine 127 bytes and 20 entries; what either cuts is marked on the event (rules/truncation.ts).
    */
-  readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
-  /** The syscalls the program traces (BT_SYSCALLS) and the process exits it reports. */
-  readonly eventTypes: ReadonlySet<string> = new Set([...BT_SYSCALLS.map((s) => s.name), 'procexit']);
+  readonly unavailableFields: ReadonlySet<string> = new Set(PROBE_UNAVAILABLE_FIELDS.ebpf);
+  /**
+   * The syscalls the program traces (BT_SYSCALLS), the process exits it reports, and (libbpf engine
+   * only) 32-bit ABI use: under the bpftrace engine the ABI rule is reported probe-blind.
+   */
+  readonly eventTypes: ReadonlySet<string>;
   private readonly binary: string;
   readonly engine: 'libbpf' | 'bpftrace';
   private readonly perfPages: number;
@@ -240,6 +246,7 @@ export class EbpfProbe implements Probe {
   constructor(private readonly options: EbpfProbeOptions = {}) {
     this.binary = options.binary ?? 'bpftrace';
     this.engine = options.engine ?? 'libbpf';
+    this.eventTypes = new Set([...BT_SYSCALLS.map((sc) => sc.name), 'procexit', ...(this.engine === 'libbpf' ? [COMPAT_SYSCALL] : [])]);
     // bpftrace needs time to read its perf buffers before SIGINT; the libbpf tracer detaches, then
     // drains its ring buffer to the end on SIGINT (every record of an exited sample is already in it).
     this.drainMs = options.drainMs ?? (this.engine === 'libbpf' ? 0 : 300);

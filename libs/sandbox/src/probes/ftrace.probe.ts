@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { TRACEPOINT_UNAVAILABLE_FIELDS } from '#analysis/probes/tracepoint-events';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
+import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
 
 export const TRACEFS = '/sys/kernel/tracing';
 export const FTRACE_INSTANCE_PREFIX = 'quarantine-';
@@ -77,7 +77,7 @@ export async function lostEvents(dir: string): Promise<number> {
 export class FtraceProbe implements Probe {
   readonly name = 'ftrace';
   readonly attachesToProcess = true;
-  readonly unavailableFields: ReadonlySet<string> = new Set(TRACEPOINT_UNAVAILABLE_FIELDS);
+  readonly unavailableFields: ReadonlySet<string> = new Set(PROBE_UNAVAILABLE_FIELDS.ftrace);
 
   constructor(private readonly opts: { tracefs?: string; bufferKb?: number } = {}) {}
 

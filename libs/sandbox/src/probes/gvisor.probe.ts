@@ -7,6 +7,7 @@ import { gvisorTraceHeader } from '#analysis/probes/gvisor-parser';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 import { STRACE_NOISE_SYSCALLS } from './strace.probe.js';
 import { TraceBudget } from './trace-budget.js';
+import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
 
 /**
  * gVisor's own syscall log as the probe. The sample runs under the Docker runtime `runsc-trace`
@@ -49,9 +50,10 @@ export class GvisorProbe implements Probe {
   readonly dockerRuntimeName: string;
   /**
    * gVisor's log prints sockets as `socket:[N]` (the tracker takes family and endpoints from socket,
-   * connect, bind and accept), and no credentials or audit ids: loginuid is unknown, as with strace.
+   * connect, bind and accept), and no credentials or audit ids; with no held process on the host,
+   * the sandbox cannot read the login uid either (probe-fields.ts).
    */
-  readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
+  readonly unavailableFields: ReadonlySet<string> = new Set(PROBE_UNAVAILABLE_FIELDS.gvisor);
   private readonly logDir: string;
   private readonly findTimeoutMs: number;
   private readonly staleAfterMs: number;

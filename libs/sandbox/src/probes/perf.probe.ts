@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { TRACEPOINT_UNAVAILABLE_FIELDS } from '#analysis/probes/tracepoint-events';
 import { TraceBudget } from './trace-budget.js';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
+import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
 
 /**
  * `perf trace` flags (reasons in libs/analysis/src/probes/perf-parser.ts): system-wide but scoped
@@ -30,7 +30,7 @@ export function perfCgroupName(cgroupPath: string): string {
 export class PerfProbe implements Probe {
   readonly name = 'perf';
   readonly attachesToProcess = true;
-  readonly unavailableFields: ReadonlySet<string> = new Set(TRACEPOINT_UNAVAILABLE_FIELDS);
+  readonly unavailableFields: ReadonlySet<string> = new Set(PROBE_UNAVAILABLE_FIELDS.perf);
 
   constructor(private readonly binary = 'perf') {}
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { TraceBudget } from './trace-budget.js';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
+import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
 
 /**
  * strace flags (reasons in libs/analysis/src/probes/README.md): follow children (-f), µs unix
@@ -16,8 +17,10 @@ export const STRACE_NOISE_SYSCALLS = [
   'getpid', 'gettid', 'getppid', 'getuid', 'geteuid', 'getgid', 'getegid', 'sched_yield', 'sched_getaffinity', 'madvise',
   'membarrier', 'restart_syscall',
 ] as const;
+/** `--quiet=attach` is `-q` without `personality`: strace's `[ Process PID=N runs in 32 bit mode. ]`
+ * lines tell the parser about `int 0x80` / x32 calls (compat_syscall events). */
 export const STRACE_ARGS = [
-  '-f', '-q', '--absolute-timestamps=unix,us', '-s', '1024', '-v', '-yy', '--decode-pids=pidns',
+  '-f', '--quiet=attach', '--absolute-timestamps=unix,us', '-s', '1024', '-v', '-yy', '--decode-pids=pidns',
   '-e', `trace=!${STRACE_NOISE_SYSCALLS.join(',')}`,
 ] as const;
 
@@ -25,8 +28,8 @@ export class StraceProbe implements Probe {
   readonly name = 'strace';
   readonly attachesToProcess = true;
   readonly sharesCpuWithSample = true;
-  /** strace sees every syscall with decoded arguments; it cannot see capabilities or loginuid. */
-  readonly unavailableFields: ReadonlySet<string> = new Set(['user.loginuid']);
+  /** strace sees every syscall with decoded arguments (loginuid comes from the sandbox: probe-fields.ts). */
+  readonly unavailableFields: ReadonlySet<string> = new Set(PROBE_UNAVAILABLE_FIELDS.strace);
 
   constructor(private readonly binary = 'strace') {}
 
