@@ -11,6 +11,7 @@ import type { EvalContext, SandboxMetadata } from '../../../libs/analysis/src/st
 import {
   APT, DPKG, ENTRYPOINT, connect, connectUnix, dup2, exec, open, openFailed, parent, sandboxEvent, sys, sysFd, tcpClientFd,
 } from './rule-cases.js';
+import { INTEGRITY_CASES } from './integrity-cases.js';
 import { replayStrace } from './trace-replay.js';
 
 const RULES_DIR = fileURLToPath(new URL('../../../sandbox-profiles/rules/', import.meta.url));
@@ -649,6 +650,7 @@ const CASES: Case[] = [
     positive: [sys('userfaultfd', { flags: 'O_CLOEXEC|O_NONBLOCK' }, { exe: '/tmp/exp' }, 3), open('/dev/userfaultfd', 'O_RDWR|O_CLOEXEC')],
     negative: [sys('userfaultfd', { flags: 'O_CLOEXEC' }, {}, 'EPERM', -1), sys('eventfd2', { initval: 0, flags: 'EFD_CLOEXEC' }, {}, 3)],
   },
+  ...INTEGRITY_CASES,
 ];
 
 /** execve whose argv[0] (Falco proc.exe) differs from the executable's path. */

@@ -21,6 +21,7 @@ import type { FindingSummary } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { RuleSetCache } from './rule-set.cache.js';
 import type { RunFacts, RunResult } from './run-facts.js';
+import { integrityHealth, integrityObservations } from './run-integrity.js';
 
 /** The run's facts as stored in the report (the profile by name; the trace lives in artifacts). */
 export type StoredRun = Omit<RunFacts, 'profile' | 'tracePath'> & { profile: string; tracePath: undefined };
@@ -79,7 +80,7 @@ export class RunAnalyzer {
    * `from: 'run'` reads the fresh raw trace at facts.tracePath and stores it gzipped; `from:
    * 'stored'` re-reads the stored trace (rescore with the current rules, no new detonation).
    */
-  async analyze(facts: RunFacts, visibility: ProbeVisibility, opts: { from: 'run' | 'stored'; previous?: PreviousScore } = { from: 'run' }): Promise<RunResult> {
+  async analyze(facts: RunFacts, visibility: ProbeVisibility, opts: { from: 'run' | 'stored'; previous?: PreviousScore; keep?: Record<string, unknown> } = { from: 'run' }): Promise<RunResult> {
     const t0 = Date.now();
     const { analysisId, profile, image, exit, limitHits, probe } = facts;
     const rules = await this.ruleSets.get(profile, visibility);
@@ -89,7 +90,8 @@ export class RunAnalyzer {
     if (limitHits.pidsLimitHits > 0) observations.push({ type: 'pids_limit_hit', ts: nowNs, count: limitHits.pidsLimitHits });
     if (limitHits.oomKills > 0 || exit.oomKilled) observations.push({ type: 'oom_kill', ts: nowNs, count: Math.max(1, limitHits.oomKills) });
     if (exit.windowExpired) observations.push({ type: 'window_timeout', ts: nowNs, detail: `${profile.limits.windowSeconds}s` });
-    if (exit.budgetExceeded) observations.push({ type: 'trace_budget_exceeded', ts: nowNs });
+    if (exit.budgetExceeded || probe.budgetExceeded) observations.push({ type: 'trace_budget_exceeded', ts: nowNs, detail: `budget ${profile.limits.traceBytes} bytes` });
+    observations.push(...integrityObservations(exit, nowNs));
 
     const source = opts.from === 'run' ? createReadStream(facts.tracePath) : await this.artifacts.readStream(analysisId, 'trace.raw');
     if (!source) throw new Error(`analysis ${analysisId} has no stored trace`);
@@ -139,6 +141,7 @@ export class RunAnalyzer {
       sampleStarted: result.summary.entrypoint.started,
       notEvaluated: rules.notEvaluated.length,
       blindRules: rules.notEvaluated.filter((r) => r.probeBlind),
+      ...integrityHealth(exit, probe),
     });
     const byRule = new Map<string, Contribution>(score.contributions.map((c) => [c.rule, c]));
     const findings: FindingSummary[] = result.findings.map((f: Finding) => ({
@@ -201,6 +204,7 @@ export class RunAnalyzer {
       finishedAt: opts.from === 'run' ? new Date().toISOString() : opts.previous?.finishedAt,
       rescoredAt: opts.from === 'stored' ? new Date().toISOString() : undefined,
       previous: opts.previous,
+      ...opts.keep,
       // What a rescore needs to re-evaluate this run without detonating again.
       run: { ...facts, profile: profile.name, tracePath: undefined } satisfies StoredRun,
     };

@@ -14,8 +14,8 @@
  *   share(rule)   = points / raw score
  *
  * Verdict: malicious if score ≥ thresholds.malicious, suspicious if ≥ thresholds.suspicious,
- * else clean; a trace that cannot be trusted (probe failed, events lost, sample never started)
- * is inconclusive unless it already reached malicious — a partial trace can prove presence of
+ * else clean; a trace that cannot be trusted (probe failed, events lost, trace budget exhausted,
+ * sample never started, sample dormant at window end) is inconclusive unless it already reached malicious — a partial trace can prove presence of
  * bad behaviour, never its absence.
  */
 import type { NormalizedEvent } from '../events/event.js';
@@ -91,6 +91,13 @@ export interface TraceHealth {
   eventsLost?: number;
   /** False when the sample never started (image failed, entrypoint missing…). */
   sampleStarted?: boolean;
+  /** The trace hit its byte budget and the sample was stopped: what it would have done next is unseen. */
+  budgetExceeded?: boolean;
+  /**
+   * The sample was still only sleeping when the (extended) window closed: what it does after
+   * waking is unseen (time-based evasion). The text says why, e.g. "dormant at window end".
+   */
+  dormant?: string;
   /** Rules not evaluated for this run (probe capabilities), shown in reasons. */
   notEvaluated?: number;
   /**
@@ -166,6 +173,8 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
   if (health.probeFailed) untrusted.push('the probe failed');
   if ((health.eventsLost ?? 0) > 0) untrusted.push(`${health.eventsLost} events were lost`);
   if (health.sampleStarted === false) untrusted.push('the sample never started');
+  if (health.budgetExceeded) untrusted.push('the trace budget was exhausted and the sample stopped early');
+  if (health.dormant) untrusted.push(health.dormant);
   if (untrusted.length) {
     const why = untrusted.join(', ');
     if (verdict === 'malicious') reasons.push(`trace incomplete (${why}), but the malicious findings observed are conclusive on their own`);

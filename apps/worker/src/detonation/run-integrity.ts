@@ -1,0 +1,28 @@
+import type { SandboxObservation, TraceHealth } from '#analysis';
+import type { ProbeStats } from '#sandbox/probes/probe';
+import type { SandboxExit } from '#sandbox/sandbox-runtime';
+
+/** The reason an `inconclusive` verdict gives for a sample still only sleeping when the window closed. */
+export const DORMANT_REASON = 'dormant at window end';
+
+/**
+ * Run integrity (docs/run-integrity.md): what the sandbox observed about the run itself, as
+ * observations rules can match (`window_extended`, `dormant_at_window_end`; the trace budget's
+ * `trace_budget_exceeded` is added with the other sandbox observations) and as trace health for
+ * the scorer (budget exhausted or dormant ⇒ inconclusive unless already malicious).
+ */
+export function integrityObservations(exit: SandboxExit, nowNs: number): SandboxObservation[] {
+  const out: SandboxObservation[] = [];
+  const w = exit.window;
+  if (w && w.extendedMs > 0) out.push({ type: 'window_extended', ts: nowNs, detail: `+${(w.extendedMs / 1000).toFixed(1)} s past the ${w.windowSeconds} s window while the sample only slept (max ${w.maxWindowSeconds} s)` });
+  if (exit.windowExpired && w?.dormant) out.push({ type: 'dormant_at_window_end', ts: nowNs, detail: w.detail });
+  return out;
+}
+
+export function integrityHealth(exit: SandboxExit, probe: ProbeStats): Pick<TraceHealth, 'budgetExceeded' | 'dormant'> {
+  const w = exit.window;
+  return {
+    budgetExceeded: probe.budgetExceeded || exit.budgetExceeded,
+    dormant: exit.windowExpired && w?.dormant ? `${DORMANT_REASON} (${w.detail})` : undefined,
+  };
+}
