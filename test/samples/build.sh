@@ -43,6 +43,9 @@ SPECS=(
   "spammer|abusive|spammer.c|"
   "memhog|abusive|memhog.c|"
   "syscall-storm|benign|syscall-storm.c|"
+  "integrity-nap|malicious|integrity-dormant.c|CMD [\"4\"]"
+  "integrity-dormant|malicious|integrity-dormant.c|CMD [\"600\"]"
+  "integrity-flood|malicious|integrity-flood.c|"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)

@@ -10,6 +10,7 @@ import { TERMINAL_STATUSES } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { ProbeStartError } from '#sandbox/probes/probe';
 import { ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxRuntime } from '#sandbox/sandbox-runtime';
+import { AdmissionVerdictService } from './admission-verdict.service.js';
 import { CancellationService } from './cancellation.service.js';
 import { RunAnalyzer } from './run-analyzer.js';
 import type { RunFacts } from './run-facts.js';
@@ -40,6 +41,7 @@ export class DetonationService {
     @Inject(SANDBOX_RUNTIME) private readonly runtime: SandboxRuntime,
     @Inject(PROBES) private readonly probes: ProbeRegistry,
     private readonly supplyChain: SupplyChainGate,
+    private readonly admission: AdmissionVerdictService,
     @Optional() @Inject(KUBERNETES_RUNTIME) private readonly kubernetes: SandboxRuntime | null = null,
   ) {}
 
@@ -140,7 +142,8 @@ export class DetonationService {
         timings: { resolveMs, createMs: t2 - t1, startMs: t3 - t2, attachMs: t4 - t3, runMs: t5 - t4, collectMs: t6 - t5 },
         startedAt,
       };
-      const result = await this.analyzer.analyze(facts, probe);
+      const eligibility = this.admission.eligibility(rec);
+      const result = await this.analyzer.analyze(facts, probe, { from: 'run', keep: { admission: eligibility } });
       const finishedAt = new Date().toISOString();
       const stored = await this.repo.update(analysisId, {
         status: 'completed',
@@ -153,16 +156,8 @@ export class DetonationService {
         error: null,
       });
       if (!stored) return { analysisId, outcome: 'cancelled' };
-      await this.repo.setVerdict({
-        digest: image.digest,
-        verdict: result.verdict,
-        score: result.score,
-        rulesVersion: result.rulesVersion,
-        analysisId,
-        image: rec.image,
-        at: finishedAt,
-        topFindings: topFindings(result.findings),
-      });
+      // The admission verdict follows only analyses that count for admission (ADMISSION_PROFILES).
+      await this.admission.record(rec, { ...result, digest: image.digest }, finishedAt, finishedAt);
       return { analysisId, outcome: 'completed', verdict: result.verdict };
     } catch (e) {
       if (e instanceof CancelledError) return { analysisId, outcome: 'cancelled' };
@@ -243,9 +238,6 @@ export class DetonationService {
 
 }
 
-/** The three highest-scoring findings, for the verdict cache (admission denial messages). */
-export function topFindings(findings: { rule: string; priority: string; points: number }[]): { rule: string; priority: string }[] {
-  return [...findings].sort((a, b) => b.points - a.points).slice(0, 3).map((f) => ({ rule: f.rule, priority: f.priority }));
-}
+export { topFindings } from './admission-verdict.service.js';
 
 class CancelledError extends Error {}

@@ -214,9 +214,9 @@ export class RunAnalyzer {
   }
 
   /** The stored run of a finished analysis, or null if it has none (failed before running). */
-  async storedRun(analysisId: string): Promise<{ run: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string } | null> {
-    const report = await this.artifacts.readJson<{ run?: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string }>(analysisId, 'report.json');
+  async storedRun(analysisId: string): Promise<{ run: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown } | null> {
+    const report = await this.artifacts.readJson<{ run?: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown }>(analysisId, 'report.json');
     if (!report?.run) return null;
-    return { run: report.run, verdict: report.verdict, score: report.score, rulesVersion: report.rulesVersion, finishedAt: report.finishedAt };
+    return { run: report.run, verdict: report.verdict, score: report.score, rulesVersion: report.rulesVersion, finishedAt: report.finishedAt, drift: report.drift };
   }
 }

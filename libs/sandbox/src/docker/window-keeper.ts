@@ -36,6 +36,7 @@ export class WindowKeeper {
   private busy: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private windowEndAtMs?: number;
+  private extended = false;
   private result?: Omit<WindowOutcome, 'windowSeconds' | 'maxWindowSeconds' | 'extendedMs' | 'endedBy'> & { endedAtMs: number };
 
   constructor(private readonly o: WindowKeeperOptions) {}
@@ -60,7 +61,7 @@ export class WindowKeeper {
     const base = {
       windowSeconds: this.o.windowMs / 1000,
       maxWindowSeconds: this.o.maxWindowMs / 1000,
-      extendedMs: this.windowEndAtMs === undefined ? 0 : Math.max(0, Math.round(extendedUntil - windowEnd)),
+      extendedMs: this.extended ? Math.max(0, Math.round(extendedUntil - windowEnd)) : 0,
       endedBy,
     };
     if (this.result) {
@@ -70,7 +71,7 @@ export class WindowKeeper {
     if (endedBy === 'budget' || endedBy === 'cancel') {
       return { ...base, activity: 'active', dormant: false, detail: endedBy === 'budget' ? 'stopped early: the trace budget was exhausted' : 'stopped: cancelled' };
     }
-    if (this.windowEndAtMs !== undefined) {
+    if (this.extended) {
       // Extended, and the sample exited on its own before the extension ended.
       return { ...base, activity: 'exited', dormant: false, detail: 'the sample woke and exited during the extended window' };
     }
@@ -143,6 +144,7 @@ export class WindowKeeper {
       this.finish('active', false, `${snap.detail}; the maximum window (${secs(maxEnd)}) was reached`);
       return;
     }
+    this.extended = true;
     const delay = Math.min(this.o.extendPollMs ?? 500, Math.max(0, maxEnd - now));
     this.timer = setTimeout(() => void this.check(false), delay);
   }
