@@ -14,6 +14,8 @@ if [ -f bench/rules.bench.ts ]; then
   echo "== rule engine"
   node --max-old-space-size=4096 --import tsx bench/rules.bench.ts
 fi
+echo "== run integrity (a look at a sandbox; window extension and dormancy decisions)"
+npx tsx bench/integrity.bench.ts
 echo "== webhooks (fan-out latency, deliveries/s, signing)"
 npx tsx bench/webhooks.bench.ts
 echo "== admission webhook (latency p50/p99 and throughput, warm cache; Redis hung and killed)"
