@@ -9,7 +9,8 @@ import { WebhookReceiver, freeLoopbackPort } from '../support/webhook-receiver.j
 // Run integrity (issue 12, docs/run-integrity.md), end to end with real Docker, Redis and the
 // default ebpf probe and strace: a sample that sleeps past the window is caught when the window is
 // extended, or inconclusive ("dormant at window end") when it sleeps past the maximum; a sample that
-// floods the trace until the budget is hit is not clean; a weaker re-run of a malicious digest
+// floods the trace until the budget is hit is not clean; under gVisor (no host view) a sample whose
+// every syscall in progress at window end is a sleep is inconclusive too; a weaker re-run of a malicious digest
 // cannot launder the admission verdict; a rescore moves it and sends verdict.changed.
 const docker = new Docker();
 let stack: Stack;
@@ -31,6 +32,8 @@ beforeAll(async () => {
   profilesDir = e2eProfilesDir('2s');
   // Short windows: 2 s, extended up to 6 s while the sample only sleeps.
   profile('dormancy', ['probe: ebpf', 'limits:', '  memory: 64m', '  pids: 32', '  window: 2s', '  maxWindow: 6s', '  output: 4k', '  trace: 16m']);
+  // gVisor: no host view of the sample's tasks; dormancy is read from its syscall log.
+  writeFileSync(join(profilesDir, 'dormancy-gvisor.yaml'), ['name: dormancy-gvisor', 'runtime: runsc', 'probe: gvisor', 'limits:', '  memory: 256m', '  pids: 128', '  window: 3s', '  output: 4k', '  trace: 16m', 'rules:', `  - ${SHIPPED_RULES}`, ''].join('\n'));
   // A 1 MiB trace budget that a flood exhausts in well under the window.
   profile('flood', ['probe: ebpf', 'limits:', '  memory: 64m', '  pids: 32', '  window: 20s', '  output: 4k', '  trace: 1m']);
   // A weaker profile an analyst could pick: silences the rule that convicts.
@@ -70,7 +73,7 @@ async function run(image: string, profileName: string, probe?: string): Promise<
 
 describe('dormancy and trace budget (ebpf and strace)', () => {
   it('extends the window for a short sleeper (caught), ends a long sleeper dormant (inconclusive), leaves a server clean; a trace flood is never clean', async () => {
-    const [napE, napS, dormE, dormS, server, floodE, floodS] = await Promise.all([
+    const [napE, napS, dormE, dormS, server, floodE, floodS, dormG] = await Promise.all([
       run('integrity-nap', 'dormancy'),
       run('integrity-nap', 'dormancy', 'strace'),
       run('integrity-dormant', 'dormancy'),
@@ -78,6 +81,7 @@ describe('dormancy and trace budget (ebpf and strace)', () => {
       run('server', 'dormancy'),
       run('integrity-flood', 'flood'),
       run('integrity-flood', 'flood', 'strace'),
+      run('integrity-dormant', 'dormancy-gvisor'),
     ]);
 
     // Sleeps 4 s in a 2 s window: the window grows while it only sleeps, and its /etc/shadow read is seen.
@@ -100,6 +104,11 @@ describe('dormancy and trace budget (ebpf and strace)', () => {
       expect(report.exit.window.detail).toMatch(/past the maximum window/);
       expect(report.exit.runMs).toBeLessThan(4500);
     }
+
+    // gVisor: not determinable from the host, but every syscall in progress at the window's end was a sleep.
+    expect(dormG.a.verdict).toBe('inconclusive');
+    expect(dormG.report.exit.window).toMatchObject({ activity: 'undetermined', dormant: false });
+    expect(dormG.report.scoring.reasons.join('\n')).toMatch(/inconclusive: dormant at window end \(.*every one of the \d+ syscall\(s\) in progress when the window ended was a sleep/);
 
     // Listening and blocked in accept: serving, not dormant; no extension, still clean.
     expect(server.a.verdict).toBe('clean');

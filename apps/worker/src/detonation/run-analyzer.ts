@@ -141,7 +141,7 @@ export class RunAnalyzer {
       sampleStarted: result.summary.entrypoint.started,
       notEvaluated: rules.notEvaluated.length,
       blindRules: rules.notEvaluated.filter((r) => r.probeBlind),
-      ...integrityHealth(exit, probe),
+      ...integrityHealth(exit, probe, result.parser.detail),
     });
     const byRule = new Map<string, Contribution>(score.contributions.map((c) => [c.rule, c]));
     const findings: FindingSummary[] = result.findings.map((f: Finding) => ({

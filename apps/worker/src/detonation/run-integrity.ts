@@ -19,10 +19,18 @@ export function integrityObservations(exit: SandboxExit, nowNs: number): Sandbox
   return out;
 }
 
-export function integrityHealth(exit: SandboxExit, probe: ProbeStats): Pick<TraceHealth, 'budgetExceeded' | 'dormant'> {
+/**
+ * `parserDetail`: without a host view of the sample's tasks (gVisor) dormancy is judged on the
+ * trace: when the window ended with every syscall still in progress a sleep, the sample only slept.
+ */
+export function integrityHealth(exit: SandboxExit, probe: ProbeStats, parserDetail: Record<string, number> = {}): Pick<TraceHealth, 'budgetExceeded' | 'dormant'> {
   const w = exit.window;
-  return {
-    budgetExceeded: probe.budgetExceeded || exit.budgetExceeded,
-    dormant: exit.windowExpired && w?.dormant ? `${DORMANT_REASON} (${w.detail})` : undefined,
-  };
+  let dormant: string | undefined;
+  if (exit.windowExpired && w?.dormant) dormant = `${DORMANT_REASON} (${w.detail})`;
+  else if (exit.windowExpired && w?.activity === 'undetermined') {
+    const pending = parserDetail.unfinishedAtEnd ?? 0;
+    const asleep = parserDetail.unfinishedAsleep ?? 0;
+    if (pending > 0 && asleep === pending) dormant = `${DORMANT_REASON} (${w.detail}; every one of the ${pending} syscall(s) in progress when the window ended was a sleep)`;
+  }
+  return { budgetExceeded: probe.budgetExceeded || exit.budgetExceeded, dormant };
 }

@@ -139,7 +139,16 @@ describe('gVisor parser on edge lines', () => {
       L('[   2:   2] a E close(0x5 /z)'),
     ]);
     expect(stats.lost).toBe(7 + 1 + 1);
-    expect(stats.detail).toMatchObject({ droppedMessages: 7, orphanExits: 1, unmatchedEnters: 1, unfinishedAtEnd: 1 });
+    expect(stats.detail).toMatchObject({ droppedMessages: 7, orphanExits: 1, unmatchedEnters: 1, unfinishedAtEnd: 1, unfinishedAsleep: 0 });
+  });
+
+  it('counts the syscalls still asleep when the trace ended (dormancy under gVisor)', () => {
+    const { stats } = parse([
+      L('[   2:   2] a E clock_nanosleep(0x0 CLOCK_REALTIME, 0x0, 0x7ffd6d2d1f10 {sec=600 nsec=0}, 0x7ffd6d2d1f10)'),
+      L('[   3:   3] b E pause()'),
+      L('[   4:   4] c E accept(0x3 socket:[1], 0x0, 0x0)'),
+    ]);
+    expect(stats.detail).toMatchObject({ unfinishedAtEnd: 3, unfinishedAsleep: 2 });
   });
 
   it('a path with a newline (printed raw by gVisor) is joined back; ignored and unparsed lines are told apart', () => {

@@ -78,6 +78,9 @@ const DOTS = '...';
 
 type Decoder = (ev: RawEvent, a: string[], p: GvisorParser) => void;
 
+/** Syscalls that only pass time (sleep until a timer or a signal). */
+const SLEEP_SYSCALLS = new Set(['nanosleep', 'clock_nanosleep', 'pause', 'rt_sigsuspend', 'rt_sigtimedwait']);
+
 export class GvisorParser implements TraceParser {
   readonly source = 'gvisor' as const;
   readonly stats: ParserStats = emptyStats();
@@ -113,7 +116,7 @@ export class GvisorParser implements TraceParser {
     this.offsetMs = (options.utcOffsetMinutes ?? 0) * 60_000;
     const d = this.stats.detail;
     d.ignored = 0; d.initEvents = 0; d.preEntrypoint = 0; d.orphanExits = 0; d.unmatchedEnters = 0;
-    d.unfinishedAtEnd = 0; d.joinedLines = 0; d.signals = 0; d.exits = 0; d.droppedMessages = 0; d.sandboxExited = 0; d.header = 0;
+    d.unfinishedAtEnd = 0; d.unfinishedAsleep = 0; d.joinedLines = 0; d.signals = 0; d.exits = 0; d.droppedMessages = 0; d.sandboxExited = 0; d.header = 0;
   }
 
   write(line: string): void {
@@ -197,6 +200,8 @@ export class GvisorParser implements TraceParser {
     if (this.broken !== undefined) { this.unparsed(this.broken); this.broken = undefined; }
     for (const [tid, p] of this.pending) {
       this.stats.detail.unfinishedAtEnd!++;
+      // Still in a sleep when the sandbox ended: what dormancy is judged on (docs/run-integrity.md).
+      if (SLEEP_SYSCALLS.has(p.name)) this.stats.detail.unfinishedAsleep!++;
       this.complete(this.tgidOf(tid), tid, p.ts, p.name, p.args, undefined, '?', 0, true);
     }
     this.pending.clear();
