@@ -106,6 +106,7 @@ describe('dormancy and trace budget (ebpf and strace)', () => {
     }
 
     // gVisor: not determinable from the host, but every syscall in progress at the window's end was a sleep.
+    if (dormG.a.verdict !== 'inconclusive') console.log(JSON.stringify({ probe: dormG.report.probe, exit: dormG.report.exit, reasons: dormG.report.scoring.reasons }));
     expect(dormG.a.verdict).toBe('inconclusive');
     expect(dormG.report.exit.window).toMatchObject({ activity: 'undetermined', dormant: false });
     expect(dormG.report.scoring.reasons.join('\n')).toMatch(/inconclusive: dormant at window end \(.*every one of the \d+ syscall\(s\) in progress when the window ended was a sleep/);

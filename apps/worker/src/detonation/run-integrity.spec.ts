@@ -24,9 +24,9 @@ describe('run integrity', () => {
 
   it('without a host view (gVisor): dormant when every syscall in progress at window end was a sleep', () => {
     const e = exit({ window: window({ activity: 'undetermined', detail: 'dormancy not determinable' }) });
-    expect(integrityHealth(e, probe(), { unfinishedAtEnd: 2, unfinishedAsleep: 2 }).dormant).toMatch(/^dormant at window end \(.*2 syscall\(s\) in progress/);
-    expect(integrityHealth(e, probe(), { unfinishedAtEnd: 2, unfinishedAsleep: 1 }).dormant).toBeUndefined();
+    expect(integrityHealth(e, probe(), { blockedWhenEnded: 2, asleepWhenEnded: 2 }).dormant).toMatch(/^dormant at window end \(.*2 syscall\(s\) in progress/);
+    expect(integrityHealth(e, probe(), { blockedWhenEnded: 2, asleepWhenEnded: 1 }).dormant).toBeUndefined();
     expect(integrityHealth(e, probe(), {}).dormant).toBeUndefined();
-    expect(integrityHealth(exit({ windowExpired: false, window: window({ activity: 'undetermined' }) }), probe(), { unfinishedAtEnd: 1, unfinishedAsleep: 1 }).dormant).toBeUndefined();
+    expect(integrityHealth(exit({ windowExpired: false, window: window({ activity: 'undetermined' }) }), probe(), { blockedWhenEnded: 1, asleepWhenEnded: 1 }).dormant).toBeUndefined();
   });
 });

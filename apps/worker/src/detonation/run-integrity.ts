@@ -28,8 +28,8 @@ export function integrityHealth(exit: SandboxExit, probe: ProbeStats, parserDeta
   let dormant: string | undefined;
   if (exit.windowExpired && w?.dormant) dormant = `${DORMANT_REASON} (${w.detail})`;
   else if (exit.windowExpired && w?.activity === 'undetermined') {
-    const pending = parserDetail.unfinishedAtEnd ?? 0;
-    const asleep = parserDetail.unfinishedAsleep ?? 0;
+    const pending = parserDetail.blockedWhenEnded ?? 0;
+    const asleep = parserDetail.asleepWhenEnded ?? 0;
     if (pending > 0 && asleep === pending) dormant = `${DORMANT_REASON} (${w.detail}; every one of the ${pending} syscall(s) in progress when the window ended was a sleep)`;
   }
   return { budgetExceeded: probe.budgetExceeded || exit.budgetExceeded, dormant };
