@@ -139,7 +139,9 @@ export class DormancyWatch {
     return this.last;
   }
 
-  async sample(nowMs = Date.now()): Promise<ActivitySnapshot> {
+  /** `durations: false` skips reading sleep lengths from the tasks' memory (the once-a-second wake watch needs none). */
+  async sample(nowMs = Date.now(), opts: { durations?: boolean } = {}): Promise<ActivitySnapshot> {
+    const durations = opts.durations ?? true;
     if (this.arch !== 'x64') {
       this.last = { atMs: nowMs, activity: 'undetermined', tasks: [], listening: 0, detail: `dormancy is read on x86_64 only (this host: ${this.arch})` };
       return this.last;
@@ -148,7 +150,7 @@ export class DormancyWatch {
     const tasks: TaskState[] = [];
     // A sandbox is small (pids limit); read sequentially to keep the host's load flat.
     for (const tid of tids.slice(0, 4096)) {
-      const t = await this.readTask(tid, nowMs);
+      const t = await this.readTask(tid, nowMs, durations);
       if (t && t.tgid !== this.excludeTgid) tasks.push(t);
     }
     for (const t of tasks) {
@@ -161,7 +163,7 @@ export class DormancyWatch {
     return this.last;
   }
 
-  private async readTask(tid: number, nowMs: number): Promise<TaskState | null> {
+  private async readTask(tid: number, nowMs: number, durations: boolean): Promise<TaskState | null> {
     const base = `${this.procRoot}/${tid}`;
     const [statText, statusText, syscallText] = await Promise.all([
       readFile(`${base}/stat`, 'utf8').catch(() => ''),
@@ -179,7 +181,7 @@ export class DormancyWatch {
     const name = X86_64[sc.nr] ?? String(sc.nr);
     out.syscall = name;
     const a = sc.args;
-    const mem = (ptr: bigint) => this.readTimespec(tgid, ptr);
+    const mem = (ptr: bigint) => (durations ? this.readTimespec(tgid, ptr) : Promise.resolve(undefined));
     switch (name) {
       case 'pause':
       case 'rt_sigsuspend':

@@ -43,7 +43,7 @@ export class WindowKeeper {
 
   start(): void {
     const sampleMs = this.o.sampleMs ?? 1000;
-    if (this.o.watch) this.sampler = setInterval(() => void this.sample(), sampleMs);
+    if (this.o.watch) this.sampler = setInterval(() => void this.sample(false), sampleMs);
     const due = Math.max(0, this.o.releasedAtMs + this.o.windowMs - Date.now());
     this.timer = setTimeout(() => void this.atWindowEnd(), due);
   }
@@ -78,8 +78,8 @@ export class WindowKeeper {
     return { ...base, activity: 'exited', dormant: false, detail: 'the sample exited within the window' };
   }
 
-  private sample(): Promise<ActivitySnapshot | undefined> {
-    const next = this.busy.then(() => (this.stopped ? undefined : this.o.watch?.sample().catch(() => undefined)));
+  private sample(durations = true): Promise<ActivitySnapshot | undefined> {
+    const next = this.busy.then(() => (this.stopped ? undefined : this.o.watch?.sample(Date.now(), { durations }).catch(() => undefined)));
     this.busy = next.catch(() => undefined);
     return next;
   }
