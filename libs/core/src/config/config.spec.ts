@@ -29,6 +29,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ ADMISSION_PROFILES: ' default, gvisor ,default' }).admissionProfiles).toEqual(['default', 'gvisor']);
     expect(() => loadConfig({ ADMISSION_PROFILES: 'default,Bad Name' })).toThrow(/ADMISSION_PROFILES .*"Bad Name"/);
     expect(() => loadConfig({ ADMISSION_PROFILES: ' , ' })).toThrow(/ADMISSION_PROFILES/);
+    expect(() => loadConfig({ ADMISSION_PROFILES: 'gvisor' })).toThrow(/ADMISSION_PROFILES must include ADMISSION_PROFILE "default"/);
+    expect(loadConfig({ ADMISSION_PROFILE: 'gvisor', ADMISSION_PROFILES: 'gvisor,strict' }).admissionProfiles).toEqual(['gvisor', 'strict']);
   });
 
   it('requires the admin key for the API', () => {

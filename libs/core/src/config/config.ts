@@ -121,6 +121,9 @@ function admissionProfiles(env: Env): string[] {
   for (const p of list) {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(p)) throw new ConfigError('ADMISSION_PROFILES', `entry "${p.slice(0, 80)}" is not a profile name (lower-case letters, digits and dashes)`);
   }
+  // Admission queues its own analyses under ADMISSION_PROFILE: they must be able to make its verdict.
+  const submits = env.ADMISSION_PROFILE?.trim() || 'default';
+  if (!list.includes(submits)) throw new ConfigError('ADMISSION_PROFILES', `must include ADMISSION_PROFILE "${submits.slice(0, 80)}" (the profile admission queues its analyses with), got "${list.join(',')}"`);
   return list;
 }
 
