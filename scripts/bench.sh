@@ -18,6 +18,8 @@ if [ -f bench/rules.bench.ts ]; then
 fi
 echo "== network analysis (captures/s: read, correlate, lure search, rules)"
 node --import tsx bench/network.bench.ts
+echo "== run integrity (a look at a sandbox; window extension and dormancy decisions)"
+npx tsx bench/integrity.bench.ts
 echo "== webhooks (fan-out latency, deliveries/s, signing)"
 npx tsx bench/webhooks.bench.ts
 echo "== admission webhook (latency p50/p99 and throughput, warm cache; Redis hung and killed)"

@@ -9,7 +9,7 @@ let stack: Stack;
 let api: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  stack = await startStack({ db: 12, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('4s'), WORKER_CONCURRENCY: '2' } });
+  stack = await startStack({ db: 12, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('4s'), WORKER_CONCURRENCY: '2', ADMISSION_PROFILES: 'default,e2e' } });
   api = client(stack);
 }, 60_000);
 afterAll(async () => {

@@ -10,7 +10,7 @@ let profilesDir: string;
 
 beforeAll(async () => {
   profilesDir = e2eProfilesDir('4s');
-  stack = await startStack({ db: 10, workers: 1, env: { PROFILES_DIR: profilesDir } });
+  stack = await startStack({ db: 10, workers: 1, env: { PROFILES_DIR: profilesDir, ADMISSION_PROFILES: 'default,e2e-custom' } });
   api = client(stack);
 }, 60_000);
 afterAll(async () => stack?.stop());

@@ -18,7 +18,7 @@ beforeAll(async () => {
   receiver = new WebhookReceiver(await freeLoopbackPort(), [secretA, secretB]);
   stack = await startStack({
     db: 16,
-    env: { WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', WEBHOOK_BACKOFF_BASE_MS: '200', WEBHOOK_BACKOFF_MAX_MS: '1000', WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WEBHOOK_TIMEOUT_MS: '2000' },
+    env: { ADMISSION_PROFILES: 'default,quick', WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', WEBHOOK_BACKOFF_BASE_MS: '200', WEBHOOK_BACKOFF_MAX_MS: '1000', WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WEBHOOK_TIMEOUT_MS: '2000' },
   });
   api = client(stack);
 }, 60_000);

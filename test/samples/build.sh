@@ -49,6 +49,9 @@ SPECS=(
   "probe-padded-paths|malicious|probe-padded-paths.c|"
   "probe-int80-shadow|malicious|probe-int80-shadow.c|"
   "probe-long-cmdline|malicious|probe-long-cmdline.c|"
+  "integrity-nap|malicious|integrity-dormant.c|CMD [\"4\"]"
+  "integrity-dormant|malicious|integrity-dormant.c|CMD [\"600\"]"
+  "integrity-flood|malicious|integrity-flood.c|"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)

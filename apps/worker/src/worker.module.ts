@@ -3,6 +3,7 @@ import type { AppConfig } from '#core/config/config';
 import { CoreModule } from '#core/nest/core.module';
 import { QueueModule } from '#core/nest/queue.module';
 import { JobName, QUEUE_OF, QueueName } from '#core/queue/queue.constants';
+import { AdmissionVerdictService } from './detonation/admission-verdict.service.js';
 import { ANALYSIS_HANDLED, AnalysisProcessor } from './detonation/analysis.processor.js';
 import { CancellationService } from './detonation/cancellation.service.js';
 import { DetonationService } from './detonation/detonation.service.js';
@@ -39,7 +40,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, 'worker'), QueueModule.forRoot(config)],
-      providers: [...sandboxProviders, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
+      providers: [...sandboxProviders, AdmissionVerdictService, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
         NotifierService, RescanService, WatchesProcessor, EventsService, DeliveryService, WebhooksProcessor],
     };
   }

@@ -32,6 +32,8 @@ export interface SandboxLimits {
   pids: number;
   cpus: number;
   windowSeconds: number;
+  /** How far the window may be extended while the sample only sleeps (docs/run-integrity.md); default windowSeconds. */
+  maxWindowSeconds?: number;
   outputBytes: number;
   traceBytes: number;
 }
@@ -75,6 +77,27 @@ export interface SandboxExit {
   budgetExceeded: boolean;
   /** Wall time between release (SIGCONT) and exit, ms. */
   runMs: number;
+  /** How the observation window ended, and whether the sample was dormant then (Docker runtime). */
+  window?: WindowOutcome;
+}
+
+/** The end of the observation window (docs/run-integrity.md). */
+export interface WindowOutcome {
+  windowSeconds: number;
+  maxWindowSeconds: number;
+  /** How long the window ran past windowSeconds because the sample only slept, ms. */
+  extendedMs: number;
+  /** What ended the run: the sample's exit, the window, the trace budget, a cancellation. */
+  endedBy: 'exit' | 'window' | 'budget' | 'cancel';
+  /**
+   * The sandbox when the window closed: `dormant` (every task asleep, none woken during the
+   * window), `periodic` (asleep, but a task woke during the window), `serving`, `waiting` (on
+   * descriptors), `active`, `exited`, or `undetermined` (no host view of its tasks: gVisor).
+   */
+  activity: 'dormant' | 'periodic' | 'serving' | 'waiting' | 'active' | 'exited' | 'undetermined' | 'sleeping';
+  /** True when the sample was still only sleeping at the (extended) window's end. */
+  dormant: boolean;
+  detail: string;
 }
 
 export interface LimitHits {

@@ -11,6 +11,7 @@ import type { EvalContext, SandboxMetadata } from '../../../libs/analysis/src/st
 import {
   APT, DPKG, ENTRYPOINT, connect, connectUnix, dup2, exec, open, openFailed, parent, sandboxEvent, sys, sysFd, tcpClientFd,
 } from './rule-cases.js';
+import { INTEGRITY_CASES } from './integrity-cases.js';
 import { replayStrace } from './trace-replay.js';
 import { lureIndex } from '../../../libs/analysis/src/lures/lure-index.js';
 
@@ -704,6 +705,7 @@ const CASES: Case[] = [
     positive: [sys('compat_syscall', { abi: 'i386', nr: 5, syscall: 'open' }, { exe: '/usr/local/bin/implant' }), sys('compat_syscall', { abi: 'x32', nr: 1073741826 })],
     negative: [sys('open', { name: '/etc/hosts', flags: 'O_RDONLY' }), sys('personality', { persona: 'PER_LINUX32' })],
   },
+  ...INTEGRITY_CASES,
 ];
 
 /** execve whose argv[0] (Falco proc.exe) differs from the executable's path. */
@@ -725,7 +727,7 @@ function makeExecveat(): EvalContext {
 describe('each shipped rule: positive and negative cases', () => {
   it('covers every shipped rule', () => {
     // The files whose cases live here; the other shipped files (network.yaml, …) are tested beside their feature.
-    const here = ['/quarantine-rules.yaml', '/lures.yaml', '/sandbox-tells.yaml', '/probe.yaml'];
+    const here = ['/quarantine-rules.yaml', '/lures.yaml', '/sandbox-tells.yaml', '/probe.yaml', '/integrity.yaml'];
     const own = compileRules(sources.filter((s) => here.some((f) => s.name.endsWith(f)))).ruleNames;
     expect(CASES.map((c) => c.rule).sort()).toEqual([...own].sort());
     for (const c of CASES) {

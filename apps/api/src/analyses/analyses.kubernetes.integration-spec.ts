@@ -2,6 +2,7 @@
  * Submitting to a `runtime: kubernetes` profile: the record says runtime kubernetes, and a probe
  * override the cluster cannot run is a 400 naming `probe`. Real Redis (db 20) and real BullMQ queues.
  */
+import { loadConfig } from '#core/config/config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 it('records runtime kubernetes and refuses a probe the cluster cannot run', async () => {
-  const svc = new AnalysesService(new AnalysisRepository(redis), new ArtifactStore(dir), new ProfileRegistry(profiles), new JobProducer(queues), redis);
+  const svc = new AnalysesService(new AnalysisRepository(redis), new ArtifactStore(dir), new ProfileRegistry(profiles), new JobProducer(queues), redis, loadConfig({}));
   const by = { name: 'test', role: 'admin' } as never;
   const rec = await svc.submit({ image: 'registry.local:5000/samples/hello:1', profile: 'kubernetes' } as never, by);
   expect(rec).toMatchObject({ runtime: 'kubernetes', probe: 'strace', status: 'queued' });

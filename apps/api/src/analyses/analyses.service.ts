@@ -4,7 +4,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DomainException, ErrorCode } from '#core/errors/domain.exception';
 import { parseImageRef } from '#core/image/image-ref';
-import { REDIS } from '#core/nest/tokens';
+import type { AppConfig } from '#core/config/config';
+import { CONFIG, REDIS } from '#core/nest/tokens';
+import { admissionEligibility } from '#core/profiles/admission-policy';
 import { ProfileRegistry } from '#core/profiles/profile.registry';
 import { KUBERNETES_PROBES, PROBE_RUNTIME } from '#core/profiles/probes';
 import { JobProducer } from '#core/queue/job-producer';
@@ -27,7 +29,14 @@ export class AnalysesService {
     private readonly profiles: ProfileRegistry,
     private readonly producer: JobProducer,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** `countsForAdmission` and its reason: as recorded when the analysis finished, else as it stands (docs/run-integrity.md). */
+  private withAdmission(rec: AnalysisRecord): AnalysisRecord {
+    if (rec.countsForAdmission !== undefined) return rec;
+    return { ...rec, ...admissionEligibility(rec, this.profiles.get(rec.profile), this.config.admissionProfiles) };
+  }
 
   async submit(dto: CreateAnalysisDto, by: Principal): Promise<AnalysisRecord> {
     const ref = parseImageRef(dto.image);
@@ -83,11 +92,12 @@ export class AnalysesService {
   async get(id: string): Promise<AnalysisRecord> {
     const rec = await this.repo.get(id);
     if (!rec) throw DomainException.notFound('analysis', id);
-    return rec;
+    return this.withAdmission(rec);
   }
 
-  list(q: ListAnalysesDto): Promise<Page<AnalysisRecord>> {
-    return this.repo.list({ image: q.image, digest: q.digest, verdict: q.verdict, status: q.status }, q.limit ?? 20, q.cursor);
+  async list(q: ListAnalysesDto): Promise<Page<AnalysisRecord>> {
+    const page = await this.repo.list({ image: q.image, digest: q.digest, verdict: q.verdict, status: q.status }, q.limit ?? 20, q.cursor);
+    return { ...page, items: page.items.map((r) => this.withAdmission(r)) };
   }
 
   async events(id: string): Promise<Readable> {

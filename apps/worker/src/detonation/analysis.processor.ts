@@ -38,6 +38,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
       case JobName.Rescore: {
         const t0 = Date.now();
         const out = await this.rescores.rescore(job.data.analysisId);
+        await this.notifier.analysisRescored(out.analysisId, out.rescoredAt); // verdict.changed and tickets, like a run
         this.logger.log({ msg: 'rescore finished', jobId: job.id, analysisId: job.data.analysisId, verdict: out.verdict, previous: out.previous, durationMs: Date.now() - t0 });
         return out;
       }

@@ -23,6 +23,8 @@ import type { ResolvedImage, SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { FakeKubeClient, podWith, running, terminated } from '../../../../test/support/fake-kube-client.js';
 import { e2eProfilesDir } from '../../../../test/support/profiles.js';
 import { testRedisUrl } from '../../../../test/support/redis.js';
+import { loadConfig } from '#core/config/config';
+import { AdmissionVerdictService } from './admission-verdict.service.js';
 import { CancellationService } from './cancellation.service.js';
 import { DetonationService } from './detonation.service.js';
 import { RuleSetCache } from './rule-set.cache.js';
@@ -75,7 +77,7 @@ function service(client: FakeKubeClient, withKubernetes = true) {
   // registry.local is not reachable here: the gate's registry answers with the image's digest (boundary fake).
   const registry = { resolve: async () => ({ digest: image.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' }) } as unknown as RegistryClient;
   const gate = new SupplyChainGate(['registry.local:5000'], registry);
-  const svc = new DetonationService(repo, new ProfileRegistry(profilesDir), artifacts, new CancellationService(redis), new RunAnalyzer(artifacts, new RuleSetCache()), docker, new Map([['strace', new StraceProbe()]]), gate, withKubernetes ? kubernetes : null);
+  const svc = new DetonationService(repo, new ProfileRegistry(profilesDir), artifacts, new CancellationService(redis), new RunAnalyzer(artifacts, new RuleSetCache()), docker, new Map([['strace', new StraceProbe()]]), gate, new AdmissionVerdictService(repo, new ProfileRegistry(profilesDir), loadConfig({})), withKubernetes ? kubernetes : null);
   return { svc, repo, artifacts };
 }
 

@@ -11,6 +11,7 @@ import { ArtifactStore } from '#core/storage/artifact.store';
 import { ProbeStartError } from '#sandbox/probes/probe';
 import { startStimulation } from '#sandbox/stimulation/stimulation';
 import { ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxRuntime } from '#sandbox/sandbox-runtime';
+import { AdmissionVerdictService } from './admission-verdict.service.js';
 import { CancellationService } from './cancellation.service.js';
 import { RunAnalyzer } from './run-analyzer.js';
 import type { RunFacts } from './run-facts.js';
@@ -41,6 +42,7 @@ export class DetonationService {
     @Inject(SANDBOX_RUNTIME) private readonly runtime: SandboxRuntime,
     @Inject(PROBES) private readonly probes: ProbeRegistry,
     private readonly supplyChain: SupplyChainGate,
+    private readonly admission: AdmissionVerdictService,
     @Optional() @Inject(KUBERNETES_RUNTIME) private readonly kubernetes: SandboxRuntime | null = null,
   ) {}
 
@@ -146,7 +148,8 @@ export class DetonationService {
         lures: sandbox.lures,
         stimulation,
       };
-      const result = await this.analyzer.analyze(facts, probe);
+      const eligibility = this.admission.eligibility(rec);
+      const result = await this.analyzer.analyze(facts, probe, { from: 'run', keep: { admission: eligibility } });
       const finishedAt = new Date().toISOString();
       const stored = await this.repo.update(analysisId, {
         status: 'completed',
@@ -159,16 +162,8 @@ export class DetonationService {
         error: null,
       });
       if (!stored) return { analysisId, outcome: 'cancelled' };
-      await this.repo.setVerdict({
-        digest: image.digest,
-        verdict: result.verdict,
-        score: result.score,
-        rulesVersion: result.rulesVersion,
-        analysisId,
-        image: rec.image,
-        at: finishedAt,
-        topFindings: topFindings(result.findings),
-      });
+      // The admission verdict follows only analyses that count for admission (ADMISSION_PROFILES).
+      await this.admission.record(rec, { ...result, digest: image.digest }, finishedAt, finishedAt);
       return { analysisId, outcome: 'completed', verdict: result.verdict };
     } catch (e) {
       if (e instanceof CancelledError) return { analysisId, outcome: 'cancelled' };
@@ -249,9 +244,6 @@ export class DetonationService {
 
 }
 
-/** The three highest-scoring findings, for the verdict cache (admission denial messages). */
-export function topFindings(findings: { rule: string; priority: string; points: number }[]): { rule: string; priority: string }[] {
-  return [...findings].sort((a, b) => b.points - a.points).slice(0, 3).map((f) => ({ rule: f.rule, priority: f.priority }));
-}
+export { topFindings } from './admission-verdict.service.js';
 
 class CancelledError extends Error {}

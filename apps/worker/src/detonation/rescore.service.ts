@@ -2,13 +2,16 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { ProfileRegistry } from '#core/profiles/profile.registry';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
+import { AdmissionVerdictService } from './admission-verdict.service.js';
 import { RunAnalyzer } from './run-analyzer.js';
-import { topFindings } from './detonation.service.js';
 import { PROBES, type ProbeRegistry } from './sandbox.providers.js';
 
 /**
  * Re-evaluates a finished analysis's stored trace with the current rules of its profile, without
- * running the sample again; the report records the rules version it used and the previous score.
+ * running the sample again; the report records the rules version it used and the previous score,
+ * and keeps its drift section. The admission verdict follows when the analysis counts for
+ * admission (and no analysis that finished later holds it); the caller then fans out
+ * verdict.changed and tickets like a run.
  */
 @Injectable()
 export class RescoreService {
@@ -18,10 +21,11 @@ export class RescoreService {
     private readonly repo: AnalysisRepository,
     private readonly profiles: ProfileRegistry,
     private readonly analyzer: RunAnalyzer,
+    private readonly admission: AdmissionVerdictService,
     @Inject(PROBES) private readonly probes: ProbeRegistry,
   ) {}
 
-  async rescore(analysisId: string): Promise<{ analysisId: string; verdict: string; previous: string }> {
+  async rescore(analysisId: string): Promise<{ analysisId: string; verdict: string; previous: string; rescoredAt: string }> {
     const rec = await this.repo.get(analysisId);
     if (!rec || rec.status !== 'completed') throw new UnrecoverableError(`analysis ${analysisId} is not completed`);
     const stored = await this.analyzer.storedRun(analysisId);
@@ -29,9 +33,11 @@ export class RescoreService {
     const profile = this.profiles.get(stored.run.profile);
     if (!profile) throw new UnrecoverableError(`profile "${stored.run.profile}" no longer exists`);
     const probe = this.probes.get(stored.run.probe.probe);
+    const eligibility = this.admission.eligibility(rec);
     const result = await this.analyzer.analyze({ ...stored.run, profile, tracePath: '' }, probe ?? { unavailableFields: new Set<string>() }, {
       from: 'stored',
       previous: { verdict: stored.verdict, score: stored.score, rulesVersion: stored.rulesVersion, finishedAt: stored.finishedAt },
+      keep: { admission: eligibility, ...(stored.drift !== undefined ? { drift: stored.drift } : {}) },
     });
     const rescoredAt = new Date().toISOString();
     await this.repo.update(
@@ -39,13 +45,10 @@ export class RescoreService {
       { verdict: result.verdict, score: result.score, findings: result.findings, rulesVersion: result.rulesVersion, rescoredAt },
       { allowTerminal: true },
     );
-    // The verdict cache follows only if this analysis is still the digest's latest.
     const digest = rec.digest ?? stored.run.image.digest;
-    const cached = await this.repo.getVerdict(digest);
-    if (!cached || cached.analysisId === analysisId) {
-      await this.repo.setVerdict({ digest, verdict: result.verdict, score: result.score, rulesVersion: result.rulesVersion, analysisId, image: rec.image, at: rescoredAt, topFindings: topFindings(result.findings) });
-    }
-    this.logger.log({ msg: 'rescored', analysisId, previous: stored.verdict, verdict: result.verdict, rulesVersion: result.rulesVersion });
-    return { analysisId, verdict: result.verdict, previous: stored.verdict };
+    // Compared on the analysis's own finishedAt: a rescore never lets an older run overtake a newer one.
+    await this.admission.record(rec, { ...result, digest }, rec.finishedAt ?? stored.finishedAt ?? rescoredAt, rescoredAt);
+    this.logger.log({ msg: 'rescored', analysisId, previous: stored.verdict, verdict: result.verdict, rulesVersion: result.rulesVersion, countsForAdmission: eligibility.countsForAdmission });
+    return { analysisId, verdict: result.verdict, previous: stored.verdict, rescoredAt };
   }
 }

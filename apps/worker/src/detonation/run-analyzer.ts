@@ -25,6 +25,7 @@ import { RuleSetCache } from './rule-set.cache.js';
 import { truncationNotEvaluated, truncationReasons } from './truncation-blind.js';
 import { runVisibility } from './run-visibility.js';
 import type { RunFacts, RunResult } from './run-facts.js';
+import { integrityHealth, integrityObservations } from './run-integrity.js';
 
 /** The run's facts as stored in the report (the profile by name; the trace lives in artifacts). */
 export type StoredRun = Omit<RunFacts, 'profile' | 'tracePath'> & { profile: string; tracePath: undefined };
@@ -83,7 +84,7 @@ export class RunAnalyzer {
    * `from: 'run'` reads the fresh raw trace at facts.tracePath and stores it gzipped; `from:
    * 'stored'` re-reads the stored trace (rescore with the current rules, no new detonation).
    */
-  async analyze(facts: RunFacts, probeVisibility: ProbeVisibility, opts: { from: 'run' | 'stored'; previous?: PreviousScore } = { from: 'run' }): Promise<RunResult> {
+  async analyze(facts: RunFacts, probeVisibility: ProbeVisibility, opts: { from: 'run' | 'stored'; previous?: PreviousScore; keep?: Record<string, unknown> } = { from: 'run' }): Promise<RunResult> {
     const t0 = Date.now();
     const { analysisId, profile, image, exit, limitHits, probe } = facts;
     const visibility = runVisibility(probeVisibility, facts.target);
@@ -94,7 +95,8 @@ export class RunAnalyzer {
     if (limitHits.pidsLimitHits > 0) observations.push({ type: 'pids_limit_hit', ts: nowNs, count: limitHits.pidsLimitHits });
     if (limitHits.oomKills > 0 || exit.oomKilled) observations.push({ type: 'oom_kill', ts: nowNs, count: Math.max(1, limitHits.oomKills) });
     if (exit.windowExpired) observations.push({ type: 'window_timeout', ts: nowNs, detail: `${profile.limits.windowSeconds}s` });
-    if (exit.budgetExceeded) observations.push({ type: 'trace_budget_exceeded', ts: nowNs });
+    if (exit.budgetExceeded || probe.budgetExceeded) observations.push({ type: 'trace_budget_exceeded', ts: nowNs, detail: `budget ${profile.limits.traceBytes} bytes` });
+    observations.push(...integrityObservations(exit, nowNs));
 
     const source = opts.from === 'run' ? createReadStream(facts.tracePath) : await this.artifacts.readStream(analysisId, 'trace.raw');
     if (!source) throw new Error(`analysis ${analysisId} has no stored trace`);
@@ -152,6 +154,7 @@ export class RunAnalyzer {
       networkIncomplete: net.incomplete,
       notEvaluated: notEvaluated.length,
       blindRules: notEvaluated.filter((r) => r.probeBlind),
+      ...integrityHealth(exit, probe, result.parser.detail),
     });
     const byRule = new Map<string, Contribution>(score.contributions.map((c) => [c.rule, c]));
     const findings: FindingSummary[] = result.findings.map((f: Finding) => ({
@@ -218,6 +221,7 @@ export class RunAnalyzer {
       finishedAt: opts.from === 'run' ? new Date().toISOString() : opts.previous?.finishedAt,
       rescoredAt: opts.from === 'stored' ? new Date().toISOString() : undefined,
       previous: opts.previous,
+      ...opts.keep,
       // What a rescore needs to re-evaluate this run without detonating again.
       run: { ...facts, profile: profile.name, tracePath: undefined } satisfies StoredRun,
     };
@@ -227,9 +231,9 @@ export class RunAnalyzer {
   }
 
   /** The stored run of a finished analysis, or null if it has none (failed before running). */
-  async storedRun(analysisId: string): Promise<{ run: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string } | null> {
-    const report = await this.artifacts.readJson<{ run?: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string }>(analysisId, 'report.json');
+  async storedRun(analysisId: string): Promise<{ run: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown } | null> {
+    const report = await this.artifacts.readJson<{ run?: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown }>(analysisId, 'report.json');
     if (!report?.run) return null;
-    return { run: report.run, verdict: report.verdict, score: report.score, rulesVersion: report.rulesVersion, finishedAt: report.finishedAt };
+    return { run: report.run, verdict: report.verdict, score: report.score, rulesVersion: report.rulesVersion, finishedAt: report.finishedAt, drift: report.drift };
   }
 }

@@ -6,7 +6,7 @@ import { CONFIG } from '#core/nest/tokens';
 import { JobProducer } from '#core/queue/job-producer';
 import { JobName } from '#core/queue/queue.constants';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
-import type { AnalysisRecord } from '#core/storage/analysis.types';
+import type { AnalysisRecord, Verdict } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { WatchRepository } from '#core/storage/watch.repository';
 import { WebhookRepository } from '#core/storage/webhook.repository';
@@ -52,21 +52,56 @@ export class EventsService {
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async emit(analysisId: string): Promise<EmitOutcome> {
+  /**
+   * `rescoredAt`: the fan-out of a rescore — only verdict.changed (and tickets) when the rescore
+   * changed the admission verdict; delivery ids carry the rescore so each is delivered once.
+   */
+  async emit(analysisId: string, rescoredAt?: string): Promise<EmitOutcome> {
     const rec = await this.analyses.get(analysisId);
     // A supply-chain rejection (unsigned, untrusted source) is reported as analysis.failed, with
     // status `rejected` and the reason in the payload: analysts must hear about it.
     if (!rec || (rec.status !== 'completed' && rec.status !== 'failed' && rec.status !== 'rejected')) return { analysisId, events: [], deliveries: [], drift: null };
+    if (rescoredAt) return this.emitRescore(rec, rescoredAt);
     const previous = await this.previousAnalysis(rec);
     let drift: Drift | null = null;
     if (rec.watchId && previous && rec.status === 'completed') drift = await this.drift(rec, previous);
 
+    // verdict.changed follows the admission verdict (docs/run-integrity.md): only analyses that count
+    // for admission and hold their digest's admission verdict move it, compared with the image's
+    // previous such analysis — a weaker run (another profile, a blinder probe) never does.
+    const admissionPrevious = await this.admissionPrevious(rec);
     const events: WebhookEvent[] = [rec.status === 'completed' ? 'analysis.completed' : 'analysis.failed'];
-    if (rec.status === 'completed' && previous && previous.verdict !== rec.verdict) events.push('verdict.changed');
+    if (admissionPrevious && admissionPrevious.verdict !== rec.verdict) events.push('verdict.changed');
     if (drift?.changed) events.push('drift.detected');
+    const shown = admissionPrevious ? { verdict: admissionPrevious.verdict, id: admissionPrevious.analysisId } : previous ? { verdict: previous.verdict, id: previous.id } : null;
+    return this.fanOut(rec, events, shown, drift, []);
+  }
 
+  /** A rescore: verdict.changed (and tickets) when it changed the admission verdict. */
+  private async emitRescore(rec: AnalysisRecord, rescoredAt: string): Promise<EmitOutcome> {
+    const u = rec.admissionUpdate;
+    const mine = rec.status === 'completed' && rec.countsForAdmission === true && u?.applied === true && u.at === rescoredAt;
+    if (mine) await this.webhooks.refreshLastAdmission(rec.image, { analysisId: rec.id, verdict: rec.verdict });
+    const changed = mine && u.previousVerdict !== null && u.previousVerdict !== rec.verdict;
+    const events: WebhookEvent[] = changed ? ['verdict.changed'] : [];
+    if (!changed) {
+      this.logger.log({ msg: 'rescore emitted nothing', analysisId: rec.id, countsForAdmission: rec.countsForAdmission ?? false, applied: u?.applied ?? false });
+      return { analysisId: rec.id, events, deliveries: [], drift: null };
+    }
+    return this.fanOut(rec, events, { verdict: u.previousVerdict, id: u.previousAnalysisId }, null, ['rescore', rescoredAt], rescoredAt);
+  }
+
+  private async fanOut(
+    rec: AnalysisRecord,
+    events: WebhookEvent[],
+    previous: { verdict: string | null; id: string | null } | null,
+    drift: Drift | null,
+    idParts: string[],
+    occurredAt?: string,
+  ): Promise<EmitOutcome> {
+    const analysisId = rec.id;
     const base: Omit<EventContext, 'event'> = {
-      occurredAt: rec.finishedAt ?? new Date().toISOString(),
+      occurredAt: occurredAt ?? rec.finishedAt ?? new Date().toISOString(),
       analysis: {
         id: rec.id,
         image: rec.image,
@@ -80,7 +115,7 @@ export class EventsService {
         finishedAt: rec.finishedAt,
       },
       reportUrl: `${this.config.webhooks.publicUrl}/v1/analyses/${rec.id}/report`,
-      ...(previous ? { previousVerdict: previous.verdict, previousAnalysisId: previous.id } : {}),
+      ...(previous ? { previousVerdict: previous.verdict as Verdict | null, previousAnalysisId: previous.id } : {}),
       ...(rec.watchId ? { watchId: rec.watchId } : {}),
       ...(drift ? { drift } : {}),
     };
@@ -88,13 +123,14 @@ export class EventsService {
     const deliveries: string[] = [];
     for (const sub of await this.webhooks.list()) {
       if (!sub.enabled) continue;
-      const matching = events.filter((e) => sub.events.includes(e));
+      // A rescore that changed the verdict moves tickets like a run would (subscribed to either event).
+      const matching = events.filter((e) => sub.events.includes(e) || (idParts.length > 0 && TICKET_FORMATS.includes(sub.format) && sub.events.includes('analysis.completed')));
       if (matching.length === 0) continue;
-      if (TICKET_FORMATS.includes(sub.format)) deliveries.push(...(await this.ticket(sub, rec, { ...base, event: matching[0] })));
+      if (TICKET_FORMATS.includes(sub.format)) deliveries.push(...(await this.ticket(sub, rec, { ...base, event: matching[0] }, idParts)));
       else {
         if (!passesFilter(sub.filter, rec.image, rec.verdict)) continue;
         for (const event of matching) {
-          const id = deliveryId(sub.id, rec.id, event);
+          const id = deliveryId(sub.id, rec.id, event, ...idParts);
           const ctx: EventContext = { ...base, event };
           const body = sub.format === 'cloudevents' ? cloudEventPayload(ctx, id) : genericPayload(ctx);
           await this.deliver(sub, { id, event, analysisId: rec.id, body, contentType: sub.format === 'cloudevents' ? 'application/cloudevents+json' : 'application/json', method: 'POST', ticket: null });
@@ -111,14 +147,14 @@ export class EventsService {
    * finding set — a rescan with the same findings sends nothing; a clean rescan resolves every
    * open ticket of the repository. The minimum-verdict filter does not hold back a resolve.
    */
-  private async ticket(sub: WebhookSubscription, rec: AnalysisRecord, ctx: EventContext): Promise<string[]> {
+  private async ticket(sub: WebhookSubscription, rec: AnalysisRecord, ctx: EventContext, idParts: string[] = []): Promise<string[]> {
     if (sub.filter.image && !passesFilter({ image: sub.filter.image }, rec.image, rec.verdict)) return [];
     const format = sub.format as 'jira' | 'servicenow';
     const repository = ticketRepository(rec.image);
     if (rec.status === 'completed' && (rec.verdict === 'suspicious' || rec.verdict === 'malicious') && rec.findings.length > 0) {
       if (!passesFilter({ minVerdict: sub.filter.minVerdict }, rec.image, rec.verdict)) return [];
       const findingsKey = findingSetKey(rec.findings);
-      const id = deliveryId(sub.id, rec.id, 'ticket-create', findingsKey);
+      const id = deliveryId(sub.id, rec.id, 'ticket-create', findingsKey, ...idParts);
       const opened = await this.webhooks.openTicket(sub.id, { repository, findingsKey, ref: null, createDeliveryId: id, openedAt: new Date().toISOString() });
       if (!opened) {
         // Already open: nothing new — unless this is a retry of the emit that opened it.
@@ -132,7 +168,7 @@ export class EventsService {
     if (rec.status === 'completed' && rec.verdict === 'clean') {
       const out: string[] = [];
       for (const findingsKey of await this.webhooks.claimOpenTickets(sub.id, repository)) {
-        const id = deliveryId(sub.id, rec.id, 'ticket-resolve', findingsKey);
+        const id = deliveryId(sub.id, rec.id, 'ticket-resolve', findingsKey, ...idParts);
         const body = format === 'jira' ? jiraResolveBody(ctx, sub.ticket) : servicenowResolveBody(ctx);
         await this.deliver(sub, { id, event: ctx.event, analysisId: rec.id, body, contentType: 'application/json', method: format === 'jira' ? 'POST' : 'PATCH', ticket: { action: 'resolve', key: findingsKey, repository } });
         out.push(id);
@@ -145,6 +181,12 @@ export class EventsService {
   private async deliver(sub: WebhookSubscription, d: Pick<DeliveryRecord, 'id' | 'event' | 'analysisId' | 'body' | 'contentType' | 'method' | 'ticket'>): Promise<void> {
     await this.webhooks.createDelivery({ ...d, webhookId: sub.id, status: 'pending', attempts: [], createdAt: new Date().toISOString(), rounds: 0 });
     await this.producer.enqueue({ name: JobName.DeliverWebhook, data: { deliveryId: d.id, round: 0 } }, { attempts: this.config.webhooks.maxAttempts });
+  }
+
+  /** The image's previous analysis that counted for admission, when this one counts and holds its digest's admission verdict. */
+  private async admissionPrevious(rec: AnalysisRecord): Promise<{ analysisId: string; verdict: string | null } | null> {
+    if (rec.status !== 'completed' || rec.countsForAdmission !== true || rec.admissionUpdate?.applied !== true) return null;
+    return this.webhooks.exchangeLastAdmission(rec.image, { analysisId: rec.id, verdict: rec.verdict });
   }
 
   /** The analysis this one is compared with: the watch's previous completed run, or the image's previous completed analysis. */

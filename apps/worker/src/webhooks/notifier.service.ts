@@ -14,4 +14,9 @@ export class NotifierService {
   async analysisFinished(analysisId: string): Promise<void> {
     await this.producer.enqueue({ name: JobName.EmitEvents, data: { analysisId } });
   }
+
+  /** A rescore changed (or kept) a verdict: verdict.changed and tickets, like a run (one fan-out per rescore). */
+  async analysisRescored(analysisId: string, rescoredAt: string): Promise<void> {
+    await this.producer.enqueue({ name: JobName.EmitEvents, data: { analysisId, rescoredAt } });
+  }
 }

@@ -47,8 +47,8 @@ export class WebhooksProcessor extends WorkerHost {
     const t0 = Date.now();
     switch (name) {
       case JobName.EmitEvents: {
-        const { analysisId } = job.data as JobOf<JobName.EmitEvents>['data'];
-        const out = await this.events.emit(analysisId);
+        const { analysisId, rescoredAt } = job.data as JobOf<JobName.EmitEvents>['data'];
+        const out = await this.events.emit(analysisId, rescoredAt);
         this.logger.log({ msg: 'emit job done', jobId: job.id, analysisId, events: out.events, deliveries: out.deliveries.length, durationMs: Date.now() - t0 });
         return out;
       }

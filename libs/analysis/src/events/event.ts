@@ -107,5 +107,14 @@ export function markTruncated(ev: RawEvent, arg: string): void {
 export const COMPAT_SYSCALL = 'compat_syscall';
 
 /** Observations of the sandbox itself (not the probe), turned into `source: sandbox` events rules can match. */
-export const SANDBOX_OBSERVATION_TYPES = ['pids_limit_hit', 'oom_kill', 'window_timeout', 'trace_budget_exceeded'] as const;
+export const SANDBOX_OBSERVATION_TYPES = [
+  'pids_limit_hit',
+  'oom_kill',
+  'window_timeout',
+  'trace_budget_exceeded',
+  // Dormancy (docs/run-integrity.md): the window was extended while the sample only slept, and
+  // the sample was still only sleeping when the (extended) window closed.
+  'window_extended',
+  'dormant_at_window_end',
+] as const;
 export type SandboxObservationType = (typeof SANDBOX_OBSERVATION_TYPES)[number];

@@ -139,7 +139,41 @@ describe('gVisor parser on edge lines', () => {
       L('[   2:   2] a E close(0x5 /z)'),
     ]);
     expect(stats.lost).toBe(7 + 1 + 1);
-    expect(stats.detail).toMatchObject({ droppedMessages: 7, orphanExits: 1, unmatchedEnters: 1, unfinishedAtEnd: 1 });
+    expect(stats.detail).toMatchObject({ droppedMessages: 7, orphanExits: 1, unmatchedEnters: 1, unfinishedAtEnd: 1, blockedWhenEnded: 1, asleepWhenEnded: 0 });
+  });
+
+  it('counts the threads that ended inside a syscall, and those asleep (dormancy under gVisor)', () => {
+    const { stats } = parse([
+      L('[   2:   2] a E clock_nanosleep(0x0 CLOCK_REALTIME, 0x0, 0x7ffd6d2d1f10 {sec=600 nsec=0}, 0x7ffd6d2d1f10)'),
+      L('[   3:   3] b E pause()'),
+      L('[   4:   4] c E accept(0x3 socket:[1], 0x0, 0x0)'),
+    ]);
+    expect(stats.detail).toMatchObject({ unfinishedAtEnd: 3, blockedWhenEnded: 3, asleepWhenEnded: 2 });
+    // Killed at the window's end while asleep: the exit completes the call, and it still counts.
+    const killed = parse([
+      L('[   2:   2] a E clock_nanosleep(0x0 CLOCK_REALTIME, 0x0, 0x7ffd6d2d1f10 {sec=600 nsec=0}, 0x7ffd6d2d1f10)'),
+      L('[   2:   2] Signal 9: terminating thread group', 'task_signals.go:189'),
+      L('[   2:   2] Transitioning from exit state TaskExitNone to TaskExitInitiated', 'task_exit.go:204'),
+    ]);
+    expect(killed.stats.detail).toMatchObject({ unfinishedAtEnd: 0, blockedWhenEnded: 1, asleepWhenEnded: 1 });
+    // As gVisor logs it (captured with runsc --strace, SIGKILL during a 600 s sleep): the call returns
+    // interrupted (errno 516) just before the thread group is terminated.
+    const logged = parse([
+      L('[   1:   1] integrity-dorma E clock_nanosleep(0x0, 0x0, 0x7fdcd6d67c00 {sec=600 nsec=0}, 0x7fdcd6d67c00)', 'strace.go:570'),
+      L('[   1:   1] integrity-dorma X clock_nanosleep(0x0, 0x0, 0x7fdcd6d67c00 {sec=600 nsec=0}, 0x7fdcd6d67c00) = 0 (0x0) errno=516 (interrupted by signal) (3.073922736s)', 'strace.go:608'),
+      L('[   1:   1] Signal 9: terminating thread group', 'task_signals.go:189'),
+      L('[   1:   1] Transitioning from exit state TaskExitNone to TaskExitInitiated', 'task_exit.go:204'),
+    ]);
+    expect(logged.stats.detail).toMatchObject({ blockedWhenEnded: 1, asleepWhenEnded: 1 });
+    // A sleep that was interrupted and then followed by other calls does not count.
+    const resumed = parse([
+      L('[   1:   1] a E clock_nanosleep(0x0, 0x0, 0x7f {sec=600 nsec=0}, 0x7f)'),
+      L('[   1:   1] a X clock_nanosleep(0x0, 0x0, 0x7f {sec=600 nsec=0}, 0x7f) = 0 (0x0) errno=516 (interrupted by signal) (1s)'),
+      L('[   1:   1] a E openat(AT_FDCWD /, 0x4a /etc/shadow, O_RDONLY, 0o0)'),
+      L('[   1:   1] a X openat(AT_FDCWD /, 0x4a /etc/shadow, O_RDONLY, 0o0) = 3 (0x3) (5µs)'),
+      L('[   1:   1] Transitioning from exit state TaskExitNone to TaskExitInitiated', 'task_exit.go:204'),
+    ]);
+    expect(resumed.stats.detail).toMatchObject({ blockedWhenEnded: 0, asleepWhenEnded: 0 });
   });
 
   it('a path with a newline (printed raw by gVisor) is joined back; ignored and unparsed lines are told apart', () => {

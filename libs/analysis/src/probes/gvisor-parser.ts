@@ -78,6 +78,9 @@ const DOTS = '...';
 
 type Decoder = (ev: RawEvent, a: string[], p: GvisorParser) => void;
 
+/** Syscalls that only pass time (sleep until a timer or a signal). */
+const SLEEP_SYSCALLS = new Set(['nanosleep', 'clock_nanosleep', 'pause', 'rt_sigsuspend', 'rt_sigtimedwait']);
+
 export class GvisorParser implements TraceParser {
   readonly source = 'gvisor' as const;
   readonly stats: ParserStats = emptyStats();
@@ -91,6 +94,8 @@ export class GvisorParser implements TraceParser {
   private dayBaseMs = 0;
   private entrypointSeen: boolean;
   private readonly pending = new Map<number, Pending>();
+  /** tid → syscall it returned from interrupted (ERESTART*) and has not called anything since: killed in it, if it exits next. */
+  private readonly interrupted = new Map<number, string>();
   /** Last comm seen per tid (disambiguates a comm that itself contains ` X name(`). */
   private readonly comm = new Map<number, string>();
   private readonly live = new Set<number>();
@@ -113,7 +118,7 @@ export class GvisorParser implements TraceParser {
     this.offsetMs = (options.utcOffsetMinutes ?? 0) * 60_000;
     const d = this.stats.detail;
     d.ignored = 0; d.initEvents = 0; d.preEntrypoint = 0; d.orphanExits = 0; d.unmatchedEnters = 0;
-    d.unfinishedAtEnd = 0; d.joinedLines = 0; d.signals = 0; d.exits = 0; d.droppedMessages = 0; d.sandboxExited = 0; d.header = 0;
+    d.unfinishedAtEnd = 0; d.blockedWhenEnded = 0; d.asleepWhenEnded = 0; d.joinedLines = 0; d.signals = 0; d.exits = 0; d.droppedMessages = 0; d.sandboxExited = 0; d.header = 0;
   }
 
   write(line: string): void {
@@ -197,6 +202,7 @@ export class GvisorParser implements TraceParser {
     if (this.broken !== undefined) { this.unparsed(this.broken); this.broken = undefined; }
     for (const [tid, p] of this.pending) {
       this.stats.detail.unfinishedAtEnd!++;
+      this.endedBlocked(p.name);
       this.complete(this.tgidOf(tid), tid, p.ts, p.name, p.args, undefined, '?', 0, true);
     }
     this.pending.clear();
@@ -271,6 +277,7 @@ export class GvisorParser implements TraceParser {
       if (line.charCodeAt(line.length - 1) !== 41) { this.broken = line; return; }
       if (this.pending.has(tid)) { this.stats.detail.unmatchedEnters!++; this.stats.lost++; }
       this.pending.set(tid, { name, args: line.slice(paren + 1, line.length - 1), ts });
+      this.interrupted.delete(tid);
       if (CLONE_FAMILY.has(name)) this.cloning.set(tid, name === 'vfork' ? 'CLONE_VM|CLONE_VFORK|SIGCHLD' : name === 'fork' ? 'SIGCHLD' : cloneFlags(firstArg(line, paren + 1)));
       return;
     }
@@ -288,6 +295,8 @@ export class GvisorParser implements TraceParser {
       rawres = -errno;
       res = ERRNO_NAME[errno] ?? `E${errno}`;
     }
+    if (rawres <= -512 && rawres >= -516) this.interrupted.set(tid, name);
+    else this.interrupted.delete(tid);
     let p = this.pending.get(tid);
     if (p === undefined || p.name !== name) {
       this.stats.detail.orphanExits!++;
@@ -307,6 +316,12 @@ export class GvisorParser implements TraceParser {
     if (parentPid >= 0 && parentPid !== tid) this.firstHint.set(tid, { parentPid, flags });
   }
 
+  /** A thread ended (killed, or the trace ended) inside a syscall: what dormancy is judged on (docs/run-integrity.md). */
+  private endedBlocked(name: string): void {
+    this.stats.detail.blockedWhenEnded!++;
+    if (SLEEP_SYSCALLS.has(name)) this.stats.detail.asleepWhenEnded!++;
+  }
+
   private signal(tgid: number, tid: number, ts: number, sig: number, terminating: boolean): void {
     if (terminating) this.killedBy.set(tgid, sig);
     this.stats.detail.signals!++;
@@ -319,8 +334,14 @@ export class GvisorParser implements TraceParser {
     if (p !== undefined) {
       // The call never returned (killed while blocked): emit it now, like strace's `= ?`.
       this.pending.delete(tid);
+      this.endedBlocked(p.name);
       this.complete(tgid, tid, p.ts, p.name, p.args, undefined, '?', 0, true);
+    } else {
+      // gVisor logs the blocked call's return (errno 512–516, interrupted by the killing signal) first.
+      const name = this.interrupted.get(tid);
+      if (name !== undefined) this.endedBlocked(name);
     }
+    this.interrupted.delete(tid);
     this.stats.detail.exits!++;
     const ev: RawEvent = { ts, source: 'gvisor', type: 'procexit', res: 0, rawres: 0, pid: tgid, tid, args: {} };
     const sig = this.killedBy.get(tgid);

@@ -109,6 +109,17 @@ describe('scoreFindings', () => {
     expect(scoreFindings([], policy, { eventsLost: 0, sampleStarted: true, probeFailed: false }).verdict).toBe('clean');
   });
 
+  it('is inconclusive when the trace budget ran out or the sample was dormant at window end, unless malicious', () => {
+    const budget = scoreFindings(collect([[match('a', 'warning'), 1]]), policy, { budgetExceeded: true });
+    expect(budget.verdict).toBe('inconclusive');
+    expect(budget.reasons.join('\n')).toMatch(/inconclusive: the trace budget was exhausted and the sample stopped early/);
+    const dormant = scoreFindings([], policy, { dormant: 'dormant at window end' });
+    expect(dormant.verdict).toBe('inconclusive');
+    expect(dormant.reasons.join('\n')).toMatch(/inconclusive: dormant at window end/);
+    expect(scoreFindings(collect([[match('Reverse shell', 'critical'), 1]]), policy, { budgetExceeded: true, dormant: 'dormant at window end' }).verdict).toBe('malicious');
+    expect(scoreFindings([], policy, { budgetExceeded: false, dormant: undefined }).verdict).toBe('clean');
+  });
+
   it('keeps malicious on a partial trace and says so', () => {
     const r = scoreFindings(collect([[match('Reverse shell', 'critical'), 1]]), policy, { eventsLost: 3 });
     expect(r.verdict).toBe('malicious');

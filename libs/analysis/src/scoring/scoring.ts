@@ -14,8 +14,8 @@
  *   share(rule)   = points / raw score
  *
  * Verdict: malicious if score ≥ thresholds.malicious, suspicious if ≥ thresholds.suspicious,
- * else clean; a trace that cannot be trusted (probe failed, events lost, sample never started)
- * is inconclusive unless it already reached malicious — a partial trace can prove presence of
+ * else clean; a trace that cannot be trusted (probe failed, events lost, trace budget exhausted,
+ * sample never started, sample dormant at window end) is inconclusive unless it already reached malicious — a partial trace can prove presence of
  * bad behaviour, never its absence.
  */
 import type { NormalizedEvent } from '../events/event.js';
@@ -93,6 +93,13 @@ export interface TraceHealth {
   sampleStarted?: boolean;
   /** Why the simulated network's record cannot be trusted (simulator died, capture missing or cut), if so. */
   networkIncomplete?: string;
+  /** The trace hit its byte budget and the sample was stopped: what it would have done next is unseen. */
+  budgetExceeded?: boolean;
+  /**
+   * The sample was still only sleeping when the (extended) window closed: what it does after
+   * waking is unseen (time-based evasion). The text says why, e.g. "dormant at window end".
+   */
+  dormant?: string;
   /** Rules not evaluated for this run (probe capabilities), shown in reasons. */
   notEvaluated?: number;
   /**
@@ -169,6 +176,8 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
   if ((health.eventsLost ?? 0) > 0) untrusted.push(`${health.eventsLost} events were lost`);
   if (health.sampleStarted === false) untrusted.push('the sample never started');
   if (health.networkIncomplete) untrusted.push(health.networkIncomplete);
+  if (health.budgetExceeded) untrusted.push('the trace budget was exhausted and the sample stopped early');
+  if (health.dormant) untrusted.push(health.dormant);
   if (untrusted.length) {
     const why = untrusted.join(', ');
     if (verdict === 'malicious') reasons.push(`trace incomplete (${why}), but the malicious findings observed are conclusive on their own`);

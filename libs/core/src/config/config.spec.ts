@@ -23,6 +23,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(variable));
   });
 
+  it('ADMISSION_PROFILES: defaults to ADMISSION_PROFILE, else default; validated naming the variable', () => {
+    expect(loadConfig({}).admissionProfiles).toEqual(['default']);
+    expect(loadConfig({ ADMISSION_PROFILE: 'strict' }).admissionProfiles).toEqual(['strict']);
+    expect(loadConfig({ ADMISSION_PROFILES: ' default, gvisor ,default' }).admissionProfiles).toEqual(['default', 'gvisor']);
+    expect(() => loadConfig({ ADMISSION_PROFILES: 'default,Bad Name' })).toThrow(/ADMISSION_PROFILES .*"Bad Name"/);
+    expect(() => loadConfig({ ADMISSION_PROFILES: ' , ' })).toThrow(/ADMISSION_PROFILES/);
+    expect(() => loadConfig({ ADMISSION_PROFILES: 'gvisor' })).toThrow(/ADMISSION_PROFILES must include ADMISSION_PROFILE "default"/);
+    expect(loadConfig({ ADMISSION_PROFILE: 'gvisor', ADMISSION_PROFILES: 'gvisor,strict' }).admissionProfiles).toEqual(['gvisor', 'strict']);
+  });
+
   it('requires the admin key for the API', () => {
     expect(() => loadConfig({}, { requireAdminKey: true })).toThrow(/QUARANTINE_ADMIN_KEY/);
     expect(loadConfig({ QUARANTINE_ADMIN_KEY: 'x'.repeat(16) }, { requireAdminKey: true }).adminKey).toBe('x'.repeat(16));

@@ -25,6 +25,12 @@ export interface AppConfig {
   webhooks: WebhookConfig;
   /** The Kubernetes runtime (profiles with `runtime: kubernetes`); see kubernetesConfig(). */
   kubernetes: KubernetesConfig;
+  /**
+   * ADMISSION_PROFILES: the profiles whose analyses (with the probe the profile prescribes) make
+   * the verdict admission uses and `verdict.changed` follows; others are recorded but never
+   * replace it. Default: ADMISSION_PROFILE (the profile admission submits with), else `default`.
+   */
+  admissionProfiles: string[];
 }
 
 export interface KubernetesConfig {
@@ -103,7 +109,22 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
     webhooks: loadWebhookConfig(env, int, (v, m) => new ConfigError(v, m)),
     kubernetes: kubernetesConfig(env),
+    admissionProfiles: admissionProfiles(env),
   };
+}
+
+function admissionProfiles(env: Env): string[] {
+  const raw = env.ADMISSION_PROFILES?.trim() || env.ADMISSION_PROFILE?.trim() || 'default';
+  const list = [...new Set(raw.split(',').map((p) => p.trim()).filter(Boolean))];
+  if (list.length === 0) throw new ConfigError('ADMISSION_PROFILES', `must list at least one profile name, got "${env.ADMISSION_PROFILES}"`);
+  if (list.length > 32) throw new ConfigError('ADMISSION_PROFILES', `lists ${list.length} profiles; at most 32`);
+  for (const p of list) {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(p)) throw new ConfigError('ADMISSION_PROFILES', `entry "${p.slice(0, 80)}" is not a profile name (lower-case letters, digits and dashes)`);
+  }
+  // Admission queues its own analyses under ADMISSION_PROFILE: they must be able to make its verdict.
+  const submits = env.ADMISSION_PROFILE?.trim() || 'default';
+  if (!list.includes(submits)) throw new ConfigError('ADMISSION_PROFILES', `must include ADMISSION_PROFILE "${submits.slice(0, 80)}" (the profile admission queues its analyses with), got "${list.join(',')}"`);
+  return list;
 }
 
 function kubernetesConfig(env: Env): KubernetesConfig {

@@ -28,6 +28,11 @@ describe('parseProfile', () => {
     expect(parseProfile(join(dir, 'p.yaml'), 'lures: false\nstimulate: false\n', dir)).toMatchObject({ lures: false, stimulate: false });
   });
 
+  it('limits.maxWindow: defaults to the window (no extension), accepts a longer duration', () => {
+    expect(parseProfile(join(dir, 'p.yaml'), 'limits: {window: 20s}\n', dir).limits).toMatchObject({ windowSeconds: 20, maxWindowSeconds: 20 });
+    expect(parseProfile(join(dir, 'p.yaml'), 'limits: {window: 30s, maxWindow: 5m}\n', dir).limits).toMatchObject({ windowSeconds: 30, maxWindowSeconds: 300 });
+  });
+
   it.each([
     ['runtime: kata\n', 'runtime'],
     ['probe: dtrace\n', 'probe'],
@@ -35,6 +40,9 @@ describe('parseProfile', () => {
     ['limits: {memory: lots}\n', 'limits.memory'],
     ['limits: {pids: 1}\n', 'limits.pids'],
     ['limits: {window: soon}\n', 'limits.window'],
+    ['limits: {window: 30s, maxWindow: 10s}\n', 'limits.maxWindow'],
+    ['limits: {maxWindow: forever}\n', 'limits.maxWindow'],
+    ['limits: {maxWindow: 2h}\n', 'limits.maxWindow'],
     ['limits: {disk: 1g}\n', 'limits.disk'],
     ['capabilities: some\n', 'capabilities'],
     ['network: bridge\n', 'network'],

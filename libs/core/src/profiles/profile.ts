@@ -35,9 +35,11 @@ export interface SandboxProfile {
     pids: number;
     cpus: number;
     windowSeconds: number;
+    /** `limits.maxWindow`: the window grows up to this while the sample only sleeps (docs/run-integrity.md); default = window. */
+    maxWindowSeconds: number;
     /** Cap on captured stdout + stderr, each. */
     outputBytes: number;
-    /** Cap on the raw trace: a sample past it is killed (finding `trace_budget_exceeded`). */
+    /** Cap on the raw trace: a sample past it is killed, the run is inconclusive unless malicious (rule "Sandbox Trace Budget Exceeded"). */
     traceBytes: number;
   };
   /** Rule files, resolved to absolute paths. */
@@ -82,7 +84,7 @@ const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
 const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'lures', 'stimulate', 'limits', 'rules', 'allow', 'scoring', 'supplyChain', 'kubernetes']);
 const KNOWN_SUPPLY_CHAIN = new Set(['registries', 'allowLocal', 'signature']);
 const REGISTRY_PREFIX = /^[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/?$/;
-const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'output', 'trace']);
+const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'maxWindow', 'output', 'trace']);
 
 function parseSize(file: string, field: string, v: unknown): number {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.floor(v);
@@ -180,6 +182,8 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
     throw new ProfileError(short, 'scoring.thresholds', 'suspicious must not exceed malicious');
   }
   const network = oneOf(short, 'network', o.network, ['none'] as const, 'none');
+  const windowSeconds = limits.window === undefined ? 30 : parseDuration(short, 'limits.window', limits.window);
+  const maxWindowSeconds = parseMaxWindow(short, limits.maxWindow, windowSeconds);
   return {
     name,
     description: typeof o.description === 'string' ? o.description : '',
@@ -194,7 +198,8 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
       memoryBytes: limits.memory === undefined ? 256 * 1024 ** 2 : parseSize(short, 'limits.memory', limits.memory),
       pids: num(short, 'limits.pids', limits.pids, 128, 8, 4096),
       cpus: num(short, 'limits.cpus', limits.cpus, 1, 0.1, 64),
-      windowSeconds: limits.window === undefined ? 30 : parseDuration(short, 'limits.window', limits.window),
+      windowSeconds,
+      maxWindowSeconds,
       outputBytes: limits.output === undefined ? 64 * 1024 : parseSize(short, 'limits.output', limits.output),
       traceBytes: limits.trace === undefined ? 64 * 1024 ** 2 : parseSize(short, 'limits.trace', limits.trace),
     },
@@ -204,6 +209,15 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
     supplyChain: parseSupplyChain(short, o.supplyChain, profilesDir),
     ...(kubernetes ? { kubernetes } : {}),
   };
+}
+
+/** `limits.maxWindow`: at least the window, at most an hour; absent = the window (no extension). */
+function parseMaxWindow(file: string, v: unknown, windowSeconds: number): number {
+  if (v === undefined || v === null) return windowSeconds;
+  const s = parseDuration(file, 'limits.maxWindow', v);
+  if (s < windowSeconds) throw new ProfileError(file, 'limits.maxWindow', `must not be shorter than limits.window (${windowSeconds}s), got ${JSON.stringify(v)}`);
+  if (s > 3600) throw new ProfileError(file, 'limits.maxWindow', `must be at most 1h (3600s), got ${JSON.stringify(v)}`);
+  return s;
 }
 
 function parseSupplyChain(file: string, v: unknown, dir: string): SupplyChainPolicy {

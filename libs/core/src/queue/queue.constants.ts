@@ -38,7 +38,8 @@ export interface RescanWatchJob {
 /** Sent once an analysis reaches a terminal state: drift, verdict change and webhook fan-out. */
 export interface EmitEventsJob {
   name: JobName.EmitEvents;
-  data: { analysisId: string };
+  /** `rescoredAt`: the fan-out of a rescore (verdict.changed, tickets), one per rescore. */
+  data: { analysisId: string; rescoredAt?: string };
 }
 export interface DeliverWebhookJob {
   name: JobName.DeliverWebhook;
@@ -98,7 +99,7 @@ export function jobOptions<N extends JobName>(name: N, data: JobData<N>, extra: 
     }
     case JobName.EmitEvents:
       return {
-        jobId: `emit-${(data as JobData<JobName.EmitEvents>).analysisId}`,
+        jobId: `emit-${(data as JobData<JobName.EmitEvents>).analysisId}${(data as JobData<JobName.EmitEvents>).rescoredAt ? `-rescore-${Date.parse((data as JobData<JobName.EmitEvents>).rescoredAt!)}` : ''}`,
         attempts: 8,
         backoff: { type: 'exponential', delay: 1000 },
         removeOnComplete: { age: 24 * 3600, count: 1000 },

@@ -24,6 +24,24 @@ end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1`;
 
+/**
+ * Sets the digest's admission verdict unless it is held by an analysis that finished later
+ * (KEYS: verdict, channel; ARGV: entry JSON, analysis id, finishedAt, digest). A rescore of the
+ * holder replaces it. Returns {applied, previous entry or false}.
+ */
+const SET_VERDICT_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local ok, c = pcall(cjson.decode, cur)
+  if ok and type(c) == 'table' and c.analysisId ~= ARGV[2] then
+    local held = c.finishedAt or c.at
+    if type(held) == 'string' and held > ARGV[3] then return {0, cur} end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PUBLISH', KEYS[2], ARGV[4])
+return {1, cur or false}`;
+
 /** Each field is stored JSON-encoded in its own hash field, so patches touch only what changed. */
 function encode(rec: Partial<AnalysisRecord>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -110,9 +128,30 @@ export class AnalysisRepository {
     }
   }
 
-  async setVerdict(entry: VerdictCacheEntry): Promise<void> {
-    // Subscribers (the admission webhook's in-process cache) drop their copy of this digest.
-    await this.redis.multi().set(Keys.verdict(entry.digest), JSON.stringify(entry)).publish(Keys.verdictChannel, entry.digest).exec();
+  /**
+   * Makes `entry` the digest's admission verdict, atomically, unless an analysis that finished
+   * later (entry.finishedAt, else entry.at) holds it: the latest complete analysis wins whatever
+   * order workers finish in. Subscribers (the admission webhook's in-process cache) drop their copy.
+   */
+  async setVerdict(entry: VerdictCacheEntry): Promise<{ applied: boolean; previous: VerdictCacheEntry | null }> {
+    const finishedAt = entry.finishedAt ?? entry.at;
+    const [applied, prev] = (await this.redis.eval(
+      SET_VERDICT_SCRIPT,
+      2,
+      Keys.verdict(entry.digest),
+      Keys.verdictChannel,
+      JSON.stringify({ ...entry, finishedAt }),
+      entry.analysisId,
+      finishedAt,
+      entry.digest,
+    )) as [number, string | null];
+    let previous: VerdictCacheEntry | null = null;
+    try {
+      previous = prev ? (JSON.parse(prev) as VerdictCacheEntry) : null;
+    } catch {
+      previous = null;
+    }
+    return { applied: applied === 1, previous };
   }
 
   async getVerdict(digest: string): Promise<VerdictCacheEntry | null> {

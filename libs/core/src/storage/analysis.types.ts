@@ -52,6 +52,14 @@ export interface AnalysisRecord {
     signature: 'verified' | 'not-required';
   } | null;
   rejection?: { code: string; reason: string } | null;
+  /** Whether this analysis counts for admission (ADMISSION_PROFILES + the profile's probe), and why. */
+  countsForAdmission?: boolean;
+  admissionReason?: string;
+  /**
+   * What this analysis (or its latest rescore) did to its digest's admission verdict: `applied`
+   * when it became it, with the admission verdict it replaced; false when a later analysis holds it.
+   */
+  admissionUpdate?: { applied: boolean; previousVerdict: Verdict | null; previousAnalysisId: string | null; at: string } | null;
 }
 
 export interface VerdictCacheEntry {
@@ -62,6 +70,10 @@ export interface VerdictCacheEntry {
   analysisId: string;
   image: string;
   at: string;
+  /** When the analysis finished: a verdict is replaced only by one of an analysis that finished later (or by its own rescore). */
+  finishedAt?: string;
+  profile?: string;
+  probe?: string;
   /** The highest-scoring findings (rule and priority), for admission denial messages. */
   topFindings?: { rule: string; priority: string }[];
 }

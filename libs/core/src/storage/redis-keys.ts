@@ -26,6 +26,8 @@ export const Keys = {
   ticket: (webhookId: string, repository: string, findingsKey: string) => `${KEY_PREFIX}ticket:${webhookId}:${encodeURIComponent(repository)}:${findingsKey}`,
   /** The latest completed analysis of an image reference (for verdict.changed outside watches). */
   imageLastCompleted: (image: string) => `${KEY_PREFIX}image-last:${image}`,
+  /** The same, among analyses that count for admission only (what verdict.changed follows). */
+  imageLastAdmission: (image: string) => `${KEY_PREFIX}image-last-admission:${image}`,
   /** Set of finding-set keys with an open ticket for one subscription and image repository. */
   openTickets: (webhookId: string, repository: string) => `${KEY_PREFIX}tickets-open:${webhookId}:${encodeURIComponent(repository)}`,
   /** Pub/sub: a digest whose verdict was just written (admission caches drop it). */

@@ -34,6 +34,16 @@ redis.call('SET', KEYS[1], cjson.encode(nextState))
 if prev then return cjson.encode(prev) end
 return false`;
 
+/** Replaces the current analysis's entry (a rescore changed its verdict); nothing if another is current. */
+const REFRESH_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local state = cjson.decode(raw)
+if not (state.current and state.current.analysisId == ARGV[1]) then return 0 end
+state.current = cjson.decode(ARGV[2])
+redis.call('SET', KEYS[1], cjson.encode(state))
+return 1`;
+
 /**
  * Webhook subscriptions (with their signing secrets: they must be readable to sign), deliveries
  * with their attempts, the dead-letter list, and the open tickets of ticket formats.
@@ -132,6 +142,20 @@ export class WebhookRepository {
   async exchangeLastCompleted(image: string, current: LastCompleted): Promise<LastCompleted | null> {
     const raw = (await this.redis.eval(EXCHANGE_SCRIPT, 1, Keys.imageLastCompleted(image), current.analysisId, JSON.stringify(current))) as string | null;
     return raw ? (JSON.parse(raw) as LastCompleted) : null;
+  }
+
+  /**
+   * The same exchange among analyses that count for admission only: what `verdict.changed`
+   * compares with (docs/run-integrity.md), so a run that does not count never moves it.
+   */
+  async exchangeLastAdmission(image: string, current: LastCompleted): Promise<LastCompleted | null> {
+    const raw = (await this.redis.eval(EXCHANGE_SCRIPT, 1, Keys.imageLastAdmission(image), current.analysisId, JSON.stringify(current))) as string | null;
+    return raw ? (JSON.parse(raw) as LastCompleted) : null;
+  }
+
+  /** A rescore changed the verdict of the image's latest admission analysis: later runs compare with the new one. */
+  async refreshLastAdmission(image: string, current: LastCompleted): Promise<void> {
+    await this.redis.eval(REFRESH_SCRIPT, 1, Keys.imageLastAdmission(image), current.analysisId, JSON.stringify(current));
   }
 
   /**

@@ -20,9 +20,11 @@ import { envLures } from '../lures/lure-values.js';
 import { parseLoginuid } from './loginuid.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
 import { podLikeHostname, removeTells } from './disguise.js';
+import { DormancyWatch } from './dormancy.js';
 import { prepareFileLures } from './lure-planter.js';
 import { CappedCollector } from './output-collector.js';
 import { concatTars, sandboxNetworkFiles, tarFiles } from './tar-files.js';
+import { WindowKeeper } from './window-keeper.js';
 
 export const HOLD_PATH = '/.quarantine/hold';
 
@@ -113,7 +115,8 @@ export class DockerRuntime implements SandboxRuntime {
     const hostname = podLikeHostname(spec.image.repoTags);
     const envLure = spec.lures ? envLures(spec.image.env) : { env: [], lures: [] };
     const name = `quarantine-${spec.analysisId}`;
-    const deadline = new Date(Date.now() + (spec.limits.windowSeconds + (this.opts.reapGraceSeconds ?? 120)) * 1000);
+    const longest = Math.max(spec.limits.windowSeconds, spec.limits.maxWindowSeconds ?? 0);
+    const deadline = new Date(Date.now() + (longest + (this.opts.reapGraceSeconds ?? 120)) * 1000);
     let lures: Lure[] | undefined;
     const container = await this.docker.createContainer({
       name,
@@ -236,6 +239,7 @@ class DockerSandbox implements Sandbox {
   private stderr: CappedCollector;
   private attachStream?: Duplex;
   private monitor?: CgroupMonitor;
+  private dormancy?: DormancyWatch;
   private killReason?: 'budget' | 'cancel' | 'window';
   private releasedAt = 0;
   private destroyed = false;
@@ -269,6 +273,8 @@ class DockerSandbox implements Sandbox {
     if (!initPid) throw new Error(`sandbox ${this.name} has no init pid after start (state ${info.State.Status})`);
     this.monitor = await CgroupMonitor.forPid(initPid);
     const cgroupPath = await cgroupV2Path(initPid);
+    // runc only: under gVisor the cgroup holds the sentry, not the sample's tasks.
+    if (this.spec.runtime === 'runc' && !this.spec.dockerRuntimeName && cgroupPath) this.dormancy = await DormancyWatch.forCgroup(cgroupPath, initPid);
     if (!this.spec.hold) {
       this.releasedAt = Date.now();
       return { containerId: this.id, initPid, cpu: this.spec.cpu, ...numericUser(this.spec.image.user), cgroupPath };
@@ -289,17 +295,26 @@ class DockerSandbox implements Sandbox {
     const exited = this.container.wait({ condition: 'not-running' }).catch(() => undefined);
     void this.monitor?.sample();
     const sampler = setInterval(() => void this.monitor?.sample(), 100);
-    const window = setTimeout(() => void this.kill('window'), this.spec.limits.windowSeconds * 1000);
+    const keeper = new WindowKeeper({
+      windowMs: this.spec.limits.windowSeconds * 1000,
+      maxWindowMs: Math.max(this.spec.limits.windowSeconds, this.spec.limits.maxWindowSeconds ?? 0) * 1000,
+      releasedAtMs: started,
+      watch: this.dormancy,
+      noWatchReason: 'dormancy not determinable: no host view of the sample\'s tasks under this runtime',
+      end: () => void this.kill('window'),
+    });
+    keeper.start();
     const onAbort = () => void this.kill('cancel');
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     try {
       await exited;
     } finally {
-      clearTimeout(window);
+      keeper.stop();
       clearInterval(sampler);
       signal.removeEventListener('abort', onAbort);
     }
+    const window = keeper.outcome(Date.now(), this.killReason ?? 'exit');
     const runMs = Date.now() - started;
     await this.monitor?.sample();
     const info = await this.container.inspect().catch(() => undefined);
@@ -310,6 +325,7 @@ class DockerSandbox implements Sandbox {
       cancelled: this.killReason === 'cancel',
       budgetExceeded: this.killReason === 'budget',
       runMs,
+      window,
     };
   }
 

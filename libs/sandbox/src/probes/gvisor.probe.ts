@@ -30,7 +30,10 @@ export const GVISOR_TRACE_LINE =
 
 const END_MARKER = 'Exiting with status';
 const GLOG_LINE = /^[IWEDF]\d{4} \d\d:\d\d:\d\d\./;
-const NOISE = new Set<string>(STRACE_NOISE_SYSCALLS);
+// Sleeps are kept: with no host view of the sample's tasks, a sleep still in progress when the
+// window ends is how dormancy is told under gVisor (docs/run-integrity.md).
+const KEPT_FOR_DORMANCY = new Set(['nanosleep', 'clock_nanosleep', 'restart_syscall']);
+const NOISE = new Set<string>(STRACE_NOISE_SYSCALLS.filter((s) => !KEPT_FOR_DORMANCY.has(s)));
 
 export interface GvisorProbeOptions {
   /** Directory given to runsc's --debug-log. Default /var/log/quarantine/runsc. */
