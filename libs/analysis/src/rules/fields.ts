@@ -9,6 +9,7 @@ import type { EvalContext, FdState, FsPaths, ProcessState } from '../state/conte
 import type { FdType, NormalizedEvent } from '../events/event.js';
 import { AT_FDCWD, FS_PATH_SPECS, resolveFsPaths } from '../state/fs-path.js';
 import { normalizePath, resolvePath } from '../state/path.js';
+import { appletOf } from '../state/applet.js';
 import type { FieldDef, FieldRegistry, FieldType, FieldValue } from './field.js';
 import { compileGlob } from './matchers.js';
 
@@ -550,6 +551,9 @@ function buildFields(): FieldDef[] {
       const x = c.proc;
       return x.name;
     }),
+    simple('proc.applet', 'string', (c: EvalContext) => appletOf(c.proc), {
+      approximation: 'Quarantine field: the tool a multi-call binary (busybox, toybox, /proc/self/exe) runs, from argv[0] (or argv[1] after `busybox`); proc.name otherwise. Use it to catch tools, not to excuse them: argv[0] is chosen by the caller.',
+    }),
     simple('proc.exe', 'string', (c: EvalContext) => {
       const x = c.proc;
       return x.exe;
@@ -756,6 +760,15 @@ function buildFields(): FieldDef[] {
       if (t === 'file' || t === 'memfd') return dirname(n);
       return undefined;
     }),
+    simple('fd.is_other_proc', 'bool', (c) => {
+      const n = fdName(c);
+      if (n === undefined || !n.startsWith('/proc/')) return false;
+      const end = n.indexOf('/', 6);
+      const who = end < 0 ? n.slice(6) : n.slice(6, end);
+      if (who === '' || who.length > 10 || !/^[0-9]+$/.test(who)) return false;
+      const pid = Number(who);
+      return pid !== c.proc.pid && pid !== c.proc.vpid;
+    }, { approximation: 'Quarantine field: fd.name is below /proc/<pid>/ of a process other than this one (its pid or pid-namespace pid); /proc/self/… is false.' }),
     simple('fd.filename', 'string', (c) => {
       const t = fdType(c);
       const n = fdName(c);
