@@ -12,6 +12,7 @@ import {
   APT, DPKG, ENTRYPOINT, connect, connectUnix, dup2, exec, open, openFailed, parent, sandboxEvent, sys, sysFd, tcpClientFd,
 } from './rule-cases.js';
 import { replayStrace } from './trace-replay.js';
+import { ATTACK_COVERAGE_CASES } from './attack-coverage.cases.js';
 
 const RULES_DIR = fileURLToPath(new URL('../../../sandbox-profiles/rules/', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
@@ -667,15 +668,17 @@ function makeExecveat(): EvalContext {
   return c;
 }
 
+const ALL_CASES: Case[] = [...CASES, ...ATTACK_COVERAGE_CASES];
+
 describe('each shipped rule: positive and negative cases', () => {
   it('covers every shipped rule', () => {
-    expect(CASES.map((c) => c.rule).sort()).toEqual([...rules.ruleNames].sort());
-    for (const c of CASES) {
+    expect(ALL_CASES.map((c) => c.rule).sort()).toEqual([...rules.ruleNames].sort());
+    for (const c of ALL_CASES) {
       expect({ rule: c.rule, pos: c.positive.length > 0, neg: c.negative.length > 0 }).toEqual({ rule: c.rule, pos: true, neg: true });
     }
   });
 
-  describe.each(CASES.map((c) => [c.rule, c] as const))('%s', (_name, c) => {
+  describe.each(ALL_CASES.map((c) => [c.rule, c] as const))('%s', (_name, c) => {
     it.each(c.positive.map((ctx, i) => [i, ctx] as const))('fires on positive #%i', (_i, ctx) => {
       expect(fired(ctx)).toContain(c.rule);
     });

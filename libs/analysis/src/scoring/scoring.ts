@@ -10,9 +10,10 @@
  * priority: a notice repeated a hundred times (a service retrying its database) stays below the
  * suspicious threshold that a single warning reaches.
  * Context findings (rules tagged `context`: pure discovery such as uname, id, ps, env) add at
- * most `context.cap` points together, and never as much as the suspicious threshold: discovery
- * alone is never a verdict, and with one notice it stays below suspicious, while it still adds
- * weight to real findings. The largest context contributions are kept first (then by name).
+ * most `context.cap` points together; while the other findings score below the suspicious
+ * threshold, context stops one point short of it. Discovery therefore never makes a verdict
+ * (alone or with notices), yet still adds weight to real findings. The largest context
+ * contributions are kept first (then by name).
  *   raw score     = Σ points over findings not on the allow-list
  *   score         = min(100, raw score)           (contributions sum to the raw score)
  *   share(rule)   = points / raw score
@@ -162,8 +163,11 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
   }
   let contextNote: string | undefined;
   if (policy.context && contextual.length) {
-    const cap = Math.max(0, Math.min(policy.context.cap, policy.thresholds.suspicious - 1));
     const full = contextual.reduce((s, c) => s + c.points, 0);
+    const rest = contributions.reduce((s, c) => s + c.points, 0) - full;
+    // Below suspicious, context may explain but never convict: it stops one point short.
+    const room = rest < policy.thresholds.suspicious ? Math.max(0, policy.thresholds.suspicious - 1 - rest) : Infinity;
+    const cap = Math.max(0, Math.min(policy.context.cap, room));
     if (full > cap) {
       contextual.sort((a, b) => b.points - a.points || cmp(a.rule, b.rule));
       let left = cap;
@@ -172,7 +176,7 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
         c.points = kept;
         left -= kept;
       }
-      contextNote = `context findings (tag '${policy.context.tag}': discovery) capped at ${cap} points together (were ${full})`;
+      contextNote = `context findings (tag '${policy.context.tag}': discovery) capped at ${cap} points together (were ${full}); context alone never crosses the suspicious threshold`;
     }
   }
   contributions.sort((a, b) => b.points - a.points || PRIORITY_ORDER.indexOf(a.priority) - PRIORITY_ORDER.indexOf(b.priority) || cmp(a.rule, b.rule));
