@@ -43,6 +43,8 @@ SPECS=(
   "spammer|abusive|spammer.c|"
   "memhog|abusive|memhog.c|"
   "syscall-storm|benign|syscall-storm.c|"
+  "coverage-persist|malicious|coverage-persist.sh|"
+  "coverage-stealth|malicious|coverage-stealth.sh|"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)

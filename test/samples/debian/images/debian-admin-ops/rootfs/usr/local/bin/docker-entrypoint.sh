@@ -27,7 +27,11 @@ rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old
 
 serve() { exec setpriv --reuid="$APP_USER" --regid="$APP_USER" --init-groups busybox httpd -f -p "$APP_PORT" -h "$APP_HOME/www"; }
 
-if [ "${1:-}" = serve ]; then serve; fi
+if [ "${1:-}" = serve ]; then
+	# an orchestrator-style healthcheck beside the service, every 2 s
+	( while :; do sleep 1; /usr/local/bin/healthcheck && echo healthy || echo "healthcheck failed"; sleep 1; done ) &
+	serve
+fi
 if [ "${1:-}" = selftest ]; then
 	# start the service as its user, probe it the way an orchestrator's healthcheck does, stop it
 	( serve ) &
