@@ -113,11 +113,33 @@ function capString(caps: string[]): string {
 
 let lastEnvArr: string[] | undefined;
 let lastEnvStr = '';
+// One-entry cache, as for cmdline: the rules of one event ask for the same process's applet.
+let lastAppletArgs: string[] | undefined;
+let lastAppletName = '';
+let lastAppletExe = '';
+let lastApplet = '';
+function applet(p: ProcessState): string {
+  if (p.args === lastAppletArgs && p.name === lastAppletName && p.exepath === lastAppletExe) return lastApplet;
+  lastAppletArgs = p.args;
+  lastAppletName = p.name;
+  lastAppletExe = p.exepath;
+  lastApplet = appletOf(p);
+  return lastApplet;
+}
+
 function envString(env: string[]): string {
   if (env === lastEnvArr) return lastEnvStr;
   lastEnvArr = env;
   lastEnvStr = env.join(' ');
   return lastEnvStr;
+}
+
+// One-entry cache for fd.filename (as dirname has): most open rules ask for it on the same event.
+let lastBaseIn: string | undefined;
+let lastBaseOut = '';
+function fdBasename(n: string): string {
+  if (n !== lastBaseIn) { lastBaseIn = n; lastBaseOut = basename(n); }
+  return lastBaseOut;
 }
 
 function basename(p: string): string {
@@ -551,7 +573,7 @@ function buildFields(): FieldDef[] {
       const x = c.proc;
       return x.name;
     }),
-    simple('proc.applet', 'string', (c: EvalContext) => appletOf(c.proc), {
+    simple('proc.applet', 'string', (c: EvalContext) => applet(c.proc), {
       approximation: 'Quarantine field: the tool a multi-call binary (busybox, toybox, /proc/self/exe) runs, from argv[0] (or argv[1] after `busybox`); proc.name otherwise. Use it to catch tools, not to excuse them: argv[0] is chosen by the caller.',
     }),
     simple('proc.exe', 'string', (c: EvalContext) => {
@@ -773,7 +795,7 @@ function buildFields(): FieldDef[] {
       const t = fdType(c);
       const n = fdName(c);
       if (n === undefined || (t !== 'file' && t !== 'memfd')) return undefined;
-      return basename(n);
+      return fdBasename(n);
     }),
     simple('fd.l4proto', 'string', (c) => {
       if (c.fd?.l4proto) return c.fd.l4proto;
