@@ -41,8 +41,8 @@ beforeAll(async () => {
   // The default profile's containment and limits with a window long enough for the admin work
   // to finish under strace and the healthcheck loop to run a few times.
   writeFileSync(join(profiles, 'admin-ops.yaml'), [
-    'name: admin-ops', 'description: e2e — default containment and limits, 14 s window', 'runtime: runc', 'probe: ebpf',
-    'capabilities: default', 'limits:', '  memory: 256m', '  pids: 128', '  cpus: 1', '  window: 14s', '  output: 16k', '  trace: 64m',
+    'name: admin-ops', 'description: e2e — default containment and limits, 25 s window', 'runtime: runc', 'probe: ebpf',
+    'capabilities: default', 'limits:', '  memory: 256m', '  pids: 128', '  cpus: 1', '  window: 25s', '  output: 16k', '  trace: 64m',
     'rules:', `  - ${join(process.cwd(), 'sandbox-profiles', 'rules', '*.yaml')}`, '',
   ].join('\n'));
   stack = await startStack({ db: 18, workers: 1, env: { PROFILES_DIR: profiles, WORKER_CONCURRENCY: '2' } });
