@@ -305,9 +305,17 @@ interface OpenFlags {
 }
 let lastFlagsIn: unknown = Symbol('none');
 let lastFlags: OpenFlags = { read: false, write: false, create: false };
+// Flag strings come from a small set (O_RDONLY|O_CLOEXEC, O_WRONLY|O_CREAT|O_TRUNC…): parsed once
+// each, in a bounded map (cleared when full, so hostile traces cannot grow it).
+const FLAGS_CACHE_MAX = 512;
+const flagsCache = new Map<string | number, OpenFlags>();
 function parseFlags(v: string | number | undefined): OpenFlags {
   if (v === lastFlagsIn) return lastFlags;
   lastFlagsIn = v;
+  if (v !== undefined) {
+    const hit = flagsCache.get(v);
+    if (hit !== undefined) return (lastFlags = hit);
+  }
   let read = false;
   let write = false;
   let create = false;
@@ -321,14 +329,19 @@ function parseFlags(v: string | number | undefined): OpenFlags {
     create = (num & 0o100) !== 0;
   } else if (typeof v === 'string') {
     const parts = v.split(/[|\s,]+/);
-    const has = (f: string) => parts.includes(f);
-    write = has('O_WRONLY') || has('O_RDWR');
-    read = has('O_RDONLY') || has('O_RDWR') || (!has('O_WRONLY') && !has('O_RDWR'));
-    create = has('O_CREAT');
+    const wr = parts.includes('O_WRONLY');
+    const rw = parts.includes('O_RDWR');
+    write = wr || rw;
+    read = parts.includes('O_RDONLY') || rw || !wr;
+    create = parts.includes('O_CREAT');
   } else {
     read = true;
   }
   lastFlags = { read, write, create };
+  if (v !== undefined && (typeof v === 'number' || v.length <= 256)) {
+    if (flagsCache.size >= FLAGS_CACHE_MAX) flagsCache.clear();
+    flagsCache.set(v, lastFlags);
+  }
   return lastFlags;
 }
 
