@@ -587,7 +587,7 @@ function buildFields(): FieldDef[] {
       return x.name;
     }),
     simple('proc.applet', 'string', (c: EvalContext) => applet(c.proc), {
-      approximation: 'Quarantine field: the tool a multi-call binary (busybox, toybox, /proc/self/exe) runs, from argv[0] (or argv[1] after `busybox`); proc.name otherwise. Use it to catch tools, not to excuse them: argv[0] is chosen by the caller.',
+      approximation: 'Quarantine field: the tool a multi-call binary (busybox, toybox, /proc/self/exe) runs, from argv[0] (or argv[1] after `busybox`); proc.name otherwise. Use it to catch tools, not to excuse them: argv[0] is chosen by the caller. Probes without argv (perf, ftrace) give the exec\'d file\'s basename.',
     }),
     simple('proc.exe', 'string', (c: EvalContext) => {
       const x = c.proc;
