@@ -52,6 +52,8 @@ SPECS=(
   "integrity-nap|malicious|integrity-dormant.c|CMD [\"4\"]"
   "integrity-dormant|malicious|integrity-dormant.c|CMD [\"600\"]"
   "integrity-flood|malicious|integrity-flood.c|"
+  "coverage-persist|malicious|coverage-persist.sh|"
+  "coverage-stealth|malicious|coverage-stealth.sh|"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)

@@ -14,6 +14,7 @@ import {
 import { INTEGRITY_CASES } from './integrity-cases.js';
 import { replayStrace } from './trace-replay.js';
 import { lureIndex } from '../../../libs/analysis/src/lures/lure-index.js';
+import { ATTACK_COVERAGE_CASES } from './attack-coverage.cases.js';
 
 const RULES_DIR = fileURLToPath(new URL('../../../sandbox-profiles/rules/', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
@@ -724,18 +725,20 @@ function makeExecveat(): EvalContext {
   return c;
 }
 
+const ALL_CASES: Case[] = [...CASES, ...ATTACK_COVERAGE_CASES];
+
 describe('each shipped rule: positive and negative cases', () => {
   it('covers every shipped rule', () => {
     // The files whose cases live here; the other shipped files (network.yaml, …) are tested beside their feature.
-    const here = ['/quarantine-rules.yaml', '/lures.yaml', '/sandbox-tells.yaml', '/probe.yaml', '/integrity.yaml'];
+    const here = ['/quarantine-rules.yaml', '/lures.yaml', '/sandbox-tells.yaml', '/probe.yaml', '/integrity.yaml', '/attack-coverage.yaml'];
     const own = compileRules(sources.filter((s) => here.some((f) => s.name.endsWith(f)))).ruleNames;
-    expect(CASES.map((c) => c.rule).sort()).toEqual([...own].sort());
-    for (const c of CASES) {
+    expect(ALL_CASES.map((c) => c.rule).sort()).toEqual([...own].sort());
+    for (const c of ALL_CASES) {
       expect({ rule: c.rule, pos: c.positive.length > 0, neg: c.negative.length > 0 }).toEqual({ rule: c.rule, pos: true, neg: true });
     }
   });
 
-  describe.each(CASES.map((c) => [c.rule, c] as const))('%s', (_name, c) => {
+  describe.each(ALL_CASES.map((c) => [c.rule, c] as const))('%s', (_name, c) => {
     it.each(c.positive.map((ctx, i) => [i, ctx] as const))('fires on positive #%i', (_i, ctx) => {
       expect(fired(ctx)).toContain(c.rule);
     });

@@ -348,7 +348,7 @@ export const TRACEPOINT_DECODED_SYSCALLS: readonly string[] = Object.keys(DECODE
  */
 export const TRACEPOINT_UNAVAILABLE_FIELDS: readonly string[] = [
   // paths of fds and of path-only syscalls
-  'fd.name', 'fd.nameraw', 'fd.lure', 'fd.filename', 'fd.directory', 'fs.path.name', 'fs.path.source', 'fs.path.target',
+  'fd.name', 'fd.nameraw', 'fd.lure', 'fd.filename', 'fd.directory', 'fd.is_other_proc', 'fs.path.name', 'fs.path.source', 'fs.path.target',
   'evt.arg.name', 'evt.arg.path', 'evt.arg.filename', 'evt.arg.pathname', 'evt.arg.linkpath', 'evt.arg.newpath', 'evt.arg.oldpath',
   'evt.arg.target', 'evt.arg.dev', 'evt.arg.dir', 'evt.arg.type', 'evt.arg.data', 'evt.arg.uargs', 'evt.arg.addr', 'evt.arg.tuple',
   // socket addresses

@@ -9,6 +9,7 @@ import type { EvalContext, FdState, FsPaths, ProcessState } from '../state/conte
 import type { FdType, NormalizedEvent } from '../events/event.js';
 import { AT_FDCWD, FS_PATH_SPECS, resolveFsPaths } from '../state/fs-path.js';
 import { normalizePath, resolvePath } from '../state/path.js';
+import { appletOf } from '../state/applet.js';
 import type { FieldDef, FieldRegistry, FieldType, FieldValue } from './field.js';
 import { compileGlob } from './matchers.js';
 import { networkFields } from './network-fields.js';
@@ -113,11 +114,33 @@ function capString(caps: string[]): string {
 
 let lastEnvArr: string[] | undefined;
 let lastEnvStr = '';
+// One-entry cache, as for cmdline: the rules of one event ask for the same process's applet.
+let lastAppletArgs: string[] | undefined;
+let lastAppletName = '';
+let lastAppletExe = '';
+let lastApplet = '';
+function applet(p: ProcessState): string {
+  if (p.args === lastAppletArgs && p.name === lastAppletName && p.exepath === lastAppletExe) return lastApplet;
+  lastAppletArgs = p.args;
+  lastAppletName = p.name;
+  lastAppletExe = p.exepath;
+  lastApplet = appletOf(p);
+  return lastApplet;
+}
+
 function envString(env: string[]): string {
   if (env === lastEnvArr) return lastEnvStr;
   lastEnvArr = env;
   lastEnvStr = env.join(' ');
   return lastEnvStr;
+}
+
+// One-entry cache for fd.filename (as dirname has): most open rules ask for it on the same event.
+let lastBaseIn: string | undefined;
+let lastBaseOut = '';
+function fdBasename(n: string): string {
+  if (n !== lastBaseIn) { lastBaseIn = n; lastBaseOut = basename(n); }
+  return lastBaseOut;
 }
 
 function basename(p: string): string {
@@ -283,9 +306,17 @@ interface OpenFlags {
 }
 let lastFlagsIn: unknown = Symbol('none');
 let lastFlags: OpenFlags = { read: false, write: false, create: false };
+// Flag strings come from a small set (O_RDONLY|O_CLOEXEC, O_WRONLY|O_CREAT|O_TRUNC…): parsed once
+// each, in a bounded map (cleared when full, so hostile traces cannot grow it).
+const FLAGS_CACHE_MAX = 512;
+const flagsCache = new Map<string | number, OpenFlags>();
 function parseFlags(v: string | number | undefined): OpenFlags {
   if (v === lastFlagsIn) return lastFlags;
   lastFlagsIn = v;
+  if (v !== undefined) {
+    const hit = flagsCache.get(v);
+    if (hit !== undefined) return (lastFlags = hit);
+  }
   let read = false;
   let write = false;
   let create = false;
@@ -299,14 +330,19 @@ function parseFlags(v: string | number | undefined): OpenFlags {
     create = (num & 0o100) !== 0;
   } else if (typeof v === 'string') {
     const parts = v.split(/[|\s,]+/);
-    const has = (f: string) => parts.includes(f);
-    write = has('O_WRONLY') || has('O_RDWR');
-    read = has('O_RDONLY') || has('O_RDWR') || (!has('O_WRONLY') && !has('O_RDWR'));
-    create = has('O_CREAT');
+    const wr = parts.includes('O_WRONLY');
+    const rw = parts.includes('O_RDWR');
+    write = wr || rw;
+    read = parts.includes('O_RDONLY') || rw || !wr;
+    create = parts.includes('O_CREAT');
   } else {
     read = true;
   }
   lastFlags = { read, write, create };
+  if (v !== undefined && (typeof v === 'number' || v.length <= 256)) {
+    if (flagsCache.size >= FLAGS_CACHE_MAX) flagsCache.clear();
+    flagsCache.set(v, lastFlags);
+  }
   return lastFlags;
 }
 
@@ -551,6 +587,9 @@ function buildFields(): FieldDef[] {
       const x = c.proc;
       return x.name;
     }),
+    simple('proc.applet', 'string', (c: EvalContext) => applet(c.proc), {
+      approximation: 'Quarantine field: the tool a multi-call binary (busybox, toybox, /proc/self/exe) runs, from argv[0] (or argv[1] after `busybox`); proc.name otherwise. Use it to catch tools, not to excuse them: argv[0] is chosen by the caller. Probes without argv (perf, ftrace) give the exec\'d file\'s basename.',
+    }),
     simple('proc.exe', 'string', (c: EvalContext) => {
       const x = c.proc;
       return x.exe;
@@ -768,11 +807,20 @@ function buildFields(): FieldDef[] {
       if (t === 'file' || t === 'memfd') return dirname(n);
       return undefined;
     }),
+    simple('fd.is_other_proc', 'bool', (c) => {
+      const n = fdName(c);
+      if (n === undefined || !n.startsWith('/proc/')) return false;
+      const end = n.indexOf('/', 6);
+      const who = end < 0 ? n.slice(6) : n.slice(6, end);
+      if (who === '' || who.length > 10 || !/^[0-9]+$/.test(who)) return false;
+      const pid = Number(who);
+      return pid !== c.proc.pid && pid !== c.proc.vpid;
+    }, { approximation: 'Quarantine field: fd.name is below /proc/<pid>/ of a process other than this one (its pid or pid-namespace pid); /proc/self/… is false.' }),
     simple('fd.filename', 'string', (c) => {
       const t = fdType(c);
       const n = fdName(c);
       if (n === undefined || (t !== 'file' && t !== 'memfd')) return undefined;
-      return basename(n);
+      return fdBasename(n);
     }),
     simple('fd.l4proto', 'string', (c) => {
       if (c.fd?.l4proto) return c.fd.l4proto;

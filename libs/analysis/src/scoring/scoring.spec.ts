@@ -147,3 +147,40 @@ describe('scoreFindings', () => {
     expect(scoreFindings(collect([[match('a', 'warning'), 1]]), policy, { blindRules: blind }).verdict).toBe('suspicious');
   });
 });
+
+describe('context findings (tag `context`: pure discovery)', () => {
+  const ctx = (rule: string, priority: RuleMatch['priority'] = 'notice'): RuleMatch => ({ rule, priority, tags: ['context', 'T1082'], output: rule });
+  const collect = (ms: RuleMatch[]) => {
+    const c = new FindingCollector();
+    ms.forEach((m, i) => c.add(m, ev(i)));
+    return c.findings();
+  };
+  const withCtx: ScoringPolicy = { ...policy, context: { tag: 'context', cap: 9 } };
+
+  it('alone: capped one point below suspicious, whatever their number and priority', () => {
+    const r = scoreFindings(collect([ctx('A'), ctx('B'), ctx('C'), ctx('D', 'warning'), ctx('A')]), withCtx);
+    expect(r.score).toBe(9);
+    expect(r.verdict).toBe('clean');
+    expect(r.reasons.join('\n')).toMatch(/context findings .* capped at 9 points together \(were 57\)/);
+    // the largest contribution is kept first
+    expect(r.contributions.find((c) => c.rule === 'D')!.points).toBe(9);
+  });
+
+  it('with notices below suspicious: context stops one point short of it', () => {
+    const r = scoreFindings(collect([match('N', 'notice'), ...Array.from({ length: 9 }, () => match('N', 'notice')), ctx('A'), ctx('B')]), withCtx);
+    expect(r.contributions.find((c) => c.rule === 'N')!.points).toBe(15);
+    expect(r.score).toBe(19);
+    expect(r.verdict).toBe('clean');
+  });
+
+  it('once real findings reach suspicious, context adds up to its cap', () => {
+    const r = scoreFindings(collect([match('W', 'warning'), ctx('A'), ctx('B')]), withCtx);
+    expect(r.score).toBe(25 + 9);
+    expect(r.verdict).toBe('suspicious');
+  });
+
+  it('without a context policy, tags change nothing', () => {
+    expect(scoreFindings(collect([ctx('A'), ctx('B')]), policy).score).toBe(20);
+    expect(DEFAULT_SCORING_POLICY.context).toEqual({ tag: 'context', cap: 9 });
+  });
+});

@@ -9,6 +9,11 @@
  * Repeats add at most half the rule's own weight, so repetition never promotes a finding past its
  * priority: a notice repeated a hundred times (a service retrying its database) stays below the
  * suspicious threshold that a single warning reaches.
+ * Context findings (rules tagged `context`: pure discovery such as uname, id, ps, env) add at
+ * most `context.cap` points together; while the other findings score below the suspicious
+ * threshold, context stops one point short of it. Discovery therefore never makes a verdict
+ * (alone or with notices), yet still adds weight to real findings. The largest context
+ * contributions are kept first (then by name).
  *   raw score     = Σ points over findings not on the allow-list
  *   score         = min(100, raw score)           (contributions sum to the raw score)
  *   share(rule)   = points / raw score
@@ -75,6 +80,11 @@ export interface ScoringPolicy {
   thresholds: { suspicious: number; malicious: number };
   /** Rules that never count (profile allow-list). */
   allow: string[];
+  /**
+   * Findings of rules carrying `tag` (context: pure discovery) add at most `cap` points in
+   * total, and always less than the suspicious threshold. Absent: no cap.
+   */
+  context?: { tag: string; cap: number };
 }
 
 export const DEFAULT_SCORING_POLICY: ScoringPolicy = {
@@ -82,6 +92,7 @@ export const DEFAULT_SCORING_POLICY: ScoringPolicy = {
   repeat: { perRepeat: 1, cap: 10 },
   thresholds: { suspicious: 20, malicious: 60 },
   allow: [],
+  context: { tag: 'context', cap: 9 },
 };
 
 export interface TraceHealth {
@@ -138,12 +149,14 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
   const reasons: string[] = [];
   const contributions: Contribution[] = [];
   // Merge duplicates defensively (findings from several collectors).
-  const merged = new Map<string, { rule: string; priority: Priority; count: number }>();
+  const merged = new Map<string, { rule: string; priority: Priority; count: number; context: boolean }>();
+  const contextTag = policy.context?.tag;
   for (const f of findings) {
     const m = merged.get(f.rule);
     if (m) m.count += f.count;
-    else merged.set(f.rule, { rule: f.rule, priority: f.priority, count: f.count });
+    else merged.set(f.rule, { rule: f.rule, priority: f.priority, count: f.count, context: contextTag !== undefined && (f.tags ?? []).includes(contextTag) });
   }
+  const contextual: Contribution[] = [];
   const allowed: string[] = [];
   for (const f of merged.values()) {
     if (f.count <= 0) continue;
@@ -153,7 +166,27 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
     }
     const base = policy.ruleWeights?.[f.rule] ?? policy.weights[f.priority] ?? 0;
     const bonus = Math.min(policy.repeat.cap, Math.floor(base / 2), Math.max(0, f.count - 1) * policy.repeat.perRepeat);
-    contributions.push({ rule: f.rule, priority: f.priority, count: f.count, points: base + bonus, share: 0 });
+    const c: Contribution = { rule: f.rule, priority: f.priority, count: f.count, points: base + bonus, share: 0 };
+    contributions.push(c);
+    if (f.context) contextual.push(c);
+  }
+  let contextNote: string | undefined;
+  if (policy.context && contextual.length) {
+    const full = contextual.reduce((s, c) => s + c.points, 0);
+    const rest = contributions.reduce((s, c) => s + c.points, 0) - full;
+    // Below suspicious, context may explain but never convict: it stops one point short.
+    const room = rest < policy.thresholds.suspicious ? Math.max(0, policy.thresholds.suspicious - 1 - rest) : Infinity;
+    const cap = Math.max(0, Math.min(policy.context.cap, room));
+    if (full > cap) {
+      contextual.sort((a, b) => b.points - a.points || cmp(a.rule, b.rule));
+      let left = cap;
+      for (const c of contextual) {
+        const kept = Math.min(c.points, left);
+        c.points = kept;
+        left -= kept;
+      }
+      contextNote = `context findings (tag '${policy.context.tag}': discovery) capped at ${cap} points together (were ${full}); context alone never crosses the suspicious threshold`;
+    }
   }
   contributions.sort((a, b) => b.points - a.points || PRIORITY_ORDER.indexOf(a.priority) - PRIORITY_ORDER.indexOf(b.priority) || cmp(a.rule, b.rule));
   const raw = contributions.reduce((s, c) => s + c.points, 0);
@@ -166,6 +199,7 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
       : 'no rule matched',
   );
   if (allowed.length) reasons.push(`allow-listed, not scored: ${allowed.sort().join(', ')}`);
+  if (contextNote) reasons.push(contextNote);
   for (const c of contributions.slice(0, 5)) reasons.push(`${c.rule} [${c.priority}] ×${c.count}: ${c.points} points (${(c.share * 100).toFixed(1)}%)`);
 
   let verdict: Verdict = score >= policy.thresholds.malicious ? 'malicious' : score >= policy.thresholds.suspicious ? 'suspicious' : 'clean';

@@ -828,6 +828,9 @@ export class StateTracker {
       const filename = str(a.filename) ?? '';
       exepath = resolvePath(s.cwd, filename);
       name = basename(filename);
+      // Re-exec of itself (`/proc/self/exe`, how multi-call binaries and Go programs spawn
+      // applets): the comm is `exe` (proc.name, as Falco) but the image is the same file.
+      if (this.isOwnExeLink(p, exepath) && s.exepath !== '') exepath = s.exepath;
       const viaFd = this.procFdTarget(p, exepath);
       if (viaFd !== undefined) {
         fd = viaFd;
@@ -874,6 +877,16 @@ export class StateTracker {
       if (p.summary !== undefined) p.summary.execs = p.summary.execs.slice(-1);
     }
     return fd;
+  }
+
+  /** `/proc/self/exe`, `/proc/thread-self/exe` or `/proc/<own pid>/exe`. */
+  private isOwnExeLink(p: Proc, path: string): boolean {
+    if (!path.startsWith('/proc/') || !path.endsWith('/exe')) return false;
+    const who = path.slice(6, -4);
+    if (who === 'self' || who === 'thread-self') return true;
+    if (!/^\d+$/.test(who)) return false;
+    const n = Number(who);
+    return n === p.state.vpid || n === p.leader;
   }
 
   /** `/proc/self/fd/N`, `/proc/<pid>/fd/N`, `/dev/fd/N` → that fd of the process. */

