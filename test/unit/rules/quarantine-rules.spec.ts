@@ -304,9 +304,15 @@ const CASES: Case[] = [
   },
   {
     rule: 'Inbound Socket Redirected to Standard Streams',
-    positive: [dup2(0, { num: 0, type: 'ipv4', name: '10.0.0.9:5555->0.0.0.0:4444', cip: '10.0.0.9', cport: 5555, sip: '0.0.0.0', sport: 4444, isServer: true, connected: true }, { exe: '/tmp/bind' })],
+    positive: [
+      dup2(0, { num: 0, type: 'ipv4', name: '10.0.0.9:5555->0.0.0.0:4444', cip: '10.0.0.9', cport: 5555, sip: '0.0.0.0', sport: 4444, isServer: true, connected: true }, { exe: '/tmp/bind' }),
+      // busybox's nc applet as a bind shell is not excused by the httpd exception
+      dup2(0, { num: 0, type: 'ipv4', name: '10.0.0.9:5555->0.0.0.0:4444', isServer: true, connected: true }, { exe: '/bin/busybox', args: ['busybox', 'nc', '-lp', '4444', '-e', '/bin/sh'] }),
+    ],
     negative: [
       dup2(0, { num: 0, type: 'ipv4', name: '10.0.0.9:5555->0.0.0.0:23', isServer: true, connected: true }, { exe: '/usr/sbin/inetd' }),
+      // busybox httpd -f hands each connection to a child on stdio (seen when stimulation visits it)
+      dup2(0, { num: 0, type: 'ipv4', name: '::1:57414->:::8080', isServer: true, connected: true }, { exe: '/bin/busybox', args: ['busybox', 'httpd', '-f', '-p', '8080'] }),
       dup2(0, tcpClientFd('10.0.0.1', 443)),
     ],
   },
