@@ -1,0 +1,252 @@
+import { type ChildProcessByStdio, execFile, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * The simulated network (issue 11, docs/network.md): one simulator process per analysis
+ * (libs/sandbox/assets/netsim/netsim.py) in a network namespace of its own, joined to the sample's
+ * namespace by one point-to-point veth pair created straight into the two namespaces. No bridge, no
+ * host-side interface, no host address, no route out: the host, other sandboxes and the outside are
+ * unreachable by construction, and every address the sample tries lands on the simulator.
+ */
+
+/** Addresses on the link: the same in every analysis (each link lives in its own two namespaces). */
+export const NETSIM_LINK = {
+  sandbox4: '192.168.100.2',
+  sim4: '192.168.100.1',
+  sandbox6: 'fd00:5153::2',
+  sim6: 'fd00:5153::1',
+  /** The port both transparent (TPROXY) sockets listen on inside the simulator's namespace. */
+  tproxyPort: 1,
+} as const;
+
+/** Marks the simulator's command line, so a reaper can find one left behind by a crashed worker. */
+export const NETSIM_MARK = 'quarantine-netsim';
+
+export interface NetworkSimulatorOptions {
+  /** dist/assets/netsim: netsim.py, payload.elf, cert.pem, key.pem and the empty chroot `root/`. */
+  assetsDir: string;
+  /** The Python that runs the simulator (stdlib only). */
+  python?: string;
+}
+
+export interface SimulatorStart {
+  analysisId: string;
+  /** Where the NetCapture lines go (created, appended). */
+  capturePath: string;
+  /** The simulator ends itself after this long, whatever happens to the worker. */
+  lifetimeSeconds: number;
+}
+
+export interface SimulatorHealth {
+  healthy: boolean;
+  error?: string;
+  records?: number;
+  dropped?: number;
+}
+
+function run(cmd: string, args: string[], input?: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${String(stderr || err.message).trim().slice(0, 500)}`));
+      else resolve(stdout);
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** The simulator's own namespace: every address arriving on the link is local; TCP and UDP (but DNS) go to the TPROXY sockets. */
+function simulatorNetnsScript(): { ip: string; ip6: string; ip4tables: string; ip6tables: string } {
+  const p = NETSIM_LINK.tproxyPort;
+  const ip = ['link set lo up', 'rule add iif eth0 lookup 100 pref 100', 'route add local 0.0.0.0/0 dev lo table 100'].join('\n');
+  const ip6 = ['rule add iif eth0 lookup 100 pref 100', 'route add local ::/0 dev lo table 100'].join('\n');
+  const rules = (on: string) =>
+    ['*mangle', `-A PREROUTING -i eth0 -p tcp -j TPROXY --on-port ${p} --on-ip ${on} --tproxy-mark 0x1/0x1`, `-A PREROUTING -i eth0 -p udp ! --dport 53 -j TPROXY --on-port ${p} --on-ip ${on} --tproxy-mark 0x1/0x1`, 'COMMIT', ''].join('\n');
+  return { ip: `${ip}\n`, ip6: `${ip6}\n`, ip4tables: rules('0.0.0.0'), ip6tables: rules('::') };
+}
+
+export class NetworkSimulator {
+  private exited?: string;
+  private readonly lines: string[] = [];
+  private readonly waiters: ((line: string | null) => void)[] = [];
+  private stopped = false;
+
+  private constructor(
+    private readonly child: ChildProcessByStdio<Writable, Readable, Readable>,
+    readonly capturePath: string,
+  ) {
+    let buf = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      buf += d;
+      if (buf.length > 4096) buf = buf.slice(-4096);
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        const w = this.waiters.shift();
+        if (w) w(line);
+        else if (this.lines.length < 16) this.lines.push(line);
+      }
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      if (stderr.length < 2048) stderr += d;
+    });
+    child.stdin.on('error', () => undefined);
+    child.on('exit', (code, signal) => {
+      this.exited = `the network simulator exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr.trim().split('\n').slice(-1)[0]?.slice(0, 300)}` : ''}`;
+      for (const w of this.waiters.splice(0)) w(null);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  /** Starts the simulator in a new network namespace and sets that namespace up; resolves once it serves. */
+  static async start(opts: NetworkSimulatorOptions, s: SimulatorStart): Promise<NetworkSimulator> {
+    const fd = openSync(s.capturePath, 'a', 0o600);
+    const deadline = new Date(Date.now() + s.lifetimeSeconds * 1000).toISOString();
+    const cfg = {
+      mark: NETSIM_MARK,
+      analysisId: s.analysisId,
+      deadline,
+      assets: opts.assetsDir,
+      chroot: join(opts.assetsDir, 'root'),
+      uid: 65534,
+      gid: 65534,
+      ip4: NETSIM_LINK.sim4,
+      ip6: NETSIM_LINK.sim6,
+      port: NETSIM_LINK.tproxyPort,
+      lifetime: s.lifetimeSeconds,
+    };
+    let child: ChildProcessByStdio<Writable, Readable, Readable>;
+    try {
+      child = spawn('unshare', ['--net', '--', opts.python ?? '/usr/bin/python3', '-I', '-S', join(opts.assetsDir, 'netsim.py'), JSON.stringify(cfg)], {
+        stdio: ['pipe', 'pipe', 'pipe', fd],
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+      }) as ChildProcessByStdio<Writable, Readable, Readable>;
+    } finally {
+      closeSync(fd);
+    }
+    const sim = new NetworkSimulator(child, s.capturePath);
+    try {
+      const ready = await sim.nextLine(5000);
+      if (ready !== 'ready') throw new Error(sim.exited ?? `the network simulator did not start (said ${JSON.stringify(ready)})`);
+      const ns = `--net=/proc/${sim.pid}/ns/net`;
+      const script = simulatorNetnsScript();
+      await run('nsenter', [ns, 'ip', '-batch', '-'], script.ip);
+      await Promise.all([
+        run('nsenter', [ns, 'ip', '-6', '-batch', '-'], script.ip6),run('nsenter', [ns, 'iptables-restore'], script.ip4tables), run('nsenter', [ns, 'ip6tables-restore'], script.ip6tables)]);
+      return sim;
+    } catch (e) {
+      await sim.stop();
+      throw e;
+    }
+  }
+
+  /**
+   * Joins the sample's network namespace (that of `sandboxPid`) to the simulator's: a veth pair
+   * created straight into both namespaces (never in the host's), addresses, and in the sandbox a
+   * default route (IPv4 and IPv6) to the simulator. Call it while the entrypoint is held.
+   */
+  async attach(sandboxPid: number): Promise<void> {
+    if (this.exited) throw new Error(this.exited);
+    await run('ip', ['link', 'add', 'name', 'eth0', 'netns', String(sandboxPid), 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(this.pid)]);
+    const l = NETSIM_LINK;
+    const sandboxIp6 = await ipv6Enabled(sandboxPid);
+    const sandbox = [
+      `addr add ${l.sandbox4} peer ${l.sim4} dev eth0`,
+      ...(sandboxIp6 ? [`addr add ${l.sandbox6} peer ${l.sim6} dev eth0 nodad`] : []),
+      'link set eth0 up',
+      `route add default via ${l.sim4} dev eth0`,
+      ...(sandboxIp6 ? [`route add default via ${l.sim6} dev eth0`] : []),
+    ];
+    if (!sandboxIp6) this.child.stdin.write('no-ipv6\n');
+    const simulator = [`addr add ${l.sim4} peer ${l.sandbox4} dev eth0`, `addr add ${l.sim6} peer ${l.sandbox6} dev eth0 nodad`, 'link set eth0 up'];
+    await Promise.all([
+      run('nsenter', [`--net=/proc/${sandboxPid}/ns/net`, 'ip', '-batch', '-'], `${sandbox.join('\n')}\n`),
+      run('nsenter', [`--net=/proc/${this.pid}/ns/net`, 'ip', '-batch', '-'], `${simulator.join('\n')}\n`),
+    ]);
+  }
+
+  /** Asks the simulator whether it still serves (and to write the records of open connections). */
+  async health(timeoutMs = 2000): Promise<SimulatorHealth> {
+    if (this.exited) return { healthy: false, error: this.exited };
+    this.child.stdin.write('ping\n');
+    const line = await this.nextLine(timeoutMs);
+    const m = line ? /^ok (\d+) (\d+)$/.exec(line) : null;
+    if (!m) return { healthy: false, error: this.exited ?? `the network simulator did not answer its health check within ${timeoutMs} ms` };
+    return { healthy: true, records: Number(m[1]), dropped: Number(m[2]) };
+  }
+
+  /** Ends the simulator; its namespace and the veth pair go with it. Safe to call more than once. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGKILL');
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 2000))]);
+  }
+
+  private nextLine(timeoutMs: number): Promise<string | null> {
+    const queued = this.lines.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.exited) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        const i = this.waiters.indexOf(done);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(null);
+      }, timeoutMs);
+      const done = (line: string | null) => {
+        clearTimeout(t);
+        resolve(line);
+      };
+      this.waiters.push(done);
+    });
+  }
+}
+
+async function ipv6Enabled(pid: number): Promise<boolean> {
+  // The sandbox's namespace may have IPv6 switched off (Docker does so for containers without an IPv6 network).
+  const v = await run('nsenter', [`--net=/proc/${pid}/ns/net`, 'cat', '/proc/sys/net/ipv6/conf/all/disable_ipv6']).catch(() => '1');
+  return v.trim() === '0';
+}
+
+/**
+ * Simulators left behind (a worker killed before it could stop them; they also end by themselves
+ * when the worker's pipe closes or their lifetime runs out): found by their command line, killed by
+ * pid when past their deadline, or all of one analysis.
+ */
+export async function reapSimulators(opts: { analysisId?: string; now?: Date } = {}): Promise<number[]> {
+  const now = (opts.now ?? new Date()).getTime();
+  const killed: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(NETSIM_MARK) || !cmdline.includes('netsim.py')) continue;
+    const json = cmdline.split('\0').find((a) => a.startsWith('{'));
+    let cfg: { mark?: string; analysisId?: string; deadline?: string } = {};
+    try {
+      cfg = JSON.parse(json ?? '{}') as typeof cfg;
+    } catch {
+      continue;
+    }
+    if (cfg.mark !== NETSIM_MARK) continue;
+    const due = opts.analysisId ? cfg.analysisId === opts.analysisId : Date.parse(cfg.deadline ?? '') <= now;
+    if (!due) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+      killed.push(Number(entry));
+    } catch {
+      // already gone
+    }
+  }
+  return killed;
+}
