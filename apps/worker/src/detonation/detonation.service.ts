@@ -102,6 +102,7 @@ export class DetonationService {
         limits: profile.limits,
         probe: probe.name,
         kubernetes: profile.kubernetes,
+        network: profile.network === 'simulated' ? { mode: 'simulated', capturePath: join(dir, 'network.ndjson') } : undefined,
       });
       const t2 = Date.now();
       const target = await sandbox.start();
@@ -121,6 +122,7 @@ export class DetonationService {
       const probeStats = await session.stop(5000);
       const limitHits = await sandbox.limitHits();
       const output = await sandbox.output(profile.limits.outputBytes);
+      const network = (await sandbox.networkStatus?.()) ?? { mode: profile.network };
       await sandbox.destroy();
       const t6 = Date.now();
       if (exit.cancelled || ac.signal.aborted) throw new CancelledError();
@@ -139,6 +141,7 @@ export class DetonationService {
         output,
         timings: { resolveMs, createMs: t2 - t1, startMs: t3 - t2, attachMs: t4 - t3, runMs: t5 - t4, collectMs: t6 - t5 },
         startedAt,
+        network,
       };
       const result = await this.analyzer.analyze(facts, probe);
       const finishedAt = new Date().toISOString();

@@ -139,6 +139,8 @@ export class RunAnalyzer {
       sampleStarted: result.summary.entrypoint.started,
       notEvaluated: rules.notEvaluated.length,
       blindRules: rules.notEvaluated.filter((r) => r.probeBlind),
+      // An unhealthy simulator is an incomplete trace: what the sample did on the network may be missing.
+      networkFailed: facts.network?.mode === 'simulated' && facts.network.simulatorHealthy === false ? (facts.network.simulatorError ?? 'unhealthy') : undefined,
     });
     const byRule = new Map<string, Contribution>(score.contributions.map((c) => [c.rule, c]));
     const findings: FindingSummary[] = result.findings.map((f: Finding) => ({

@@ -101,6 +101,9 @@ describe('scoreFindings', () => {
     expect(scoreFindings([], policy, { probeFailed: true }).verdict).toBe('inconclusive');
     expect(scoreFindings([], policy, { eventsLost: 12 }).verdict).toBe('inconclusive');
     expect(scoreFindings([], policy, { sampleStarted: false }).verdict).toBe('inconclusive');
+    const net = scoreFindings([], policy, { networkFailed: 'the network simulator exited (SIGKILL)' });
+    expect(net.verdict).toBe('inconclusive');
+    expect(net.reasons.join('\n')).toMatch(/the simulated network failed \(the network simulator exited \(SIGKILL\)\)/);
     expect(scoreFindings(collect([[match('a', 'warning'), 1]]), policy, { eventsLost: 1 }).verdict).toBe('inconclusive');
     expect(scoreFindings([], policy, { eventsLost: 0, sampleStarted: true, probeFailed: false }).verdict).toBe('clean');
   });

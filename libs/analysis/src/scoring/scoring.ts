@@ -98,6 +98,8 @@ export interface TraceHealth {
    * If one of them alone could have lifted a clean score to suspicious, `clean` cannot be claimed.
    */
   blindRules?: readonly { rule: string; priority: Priority }[];
+  /** The simulated network failed during the run (its simulator died or stopped answering): what the sample tried on it may be missing. */
+  networkFailed?: string;
 }
 
 export type Verdict = 'clean' | 'suspicious' | 'malicious' | 'inconclusive';
@@ -166,6 +168,7 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
   if (health.probeFailed) untrusted.push('the probe failed');
   if ((health.eventsLost ?? 0) > 0) untrusted.push(`${health.eventsLost} events were lost`);
   if (health.sampleStarted === false) untrusted.push('the sample never started');
+  if (health.networkFailed) untrusted.push(`the simulated network failed (${health.networkFailed})`);
   if (untrusted.length) {
     const why = untrusted.join(', ');
     if (verdict === 'malicious') reasons.push(`trace incomplete (${why}), but the malicious findings observed are conclusive on their own`);

@@ -25,7 +25,8 @@ export interface SandboxProfile {
   probe: ProbeName;
   /** `default`: Docker's default capability set (the sample runs as in production); `drop-all`: strict. */
   capabilities: 'default' | 'drop-all';
-  network: 'none';
+  /** `none`: loopback only; `simulated`: the network simulator is the only peer (docs/network.md). */
+  network: 'none' | 'simulated';
   limits: {
     memoryBytes: number;
     pids: number;
@@ -169,7 +170,10 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
   if (thresholds.suspicious !== undefined && thresholds.malicious !== undefined && thresholds.suspicious > thresholds.malicious) {
     throw new ProfileError(short, 'scoring.thresholds', 'suspicious must not exceed malicious');
   }
-  const network = oneOf(short, 'network', o.network, ['none'] as const, 'none');
+  const network = oneOf(short, 'network', o.network, ['none', 'simulated'] as const, 'none');
+  if (network === 'simulated' && runtime === 'runsc') {
+    throw new ProfileError(short, 'network', 'simulated needs runtime runc or kubernetes: gVisor is registered with --network=none (docs/network.md)');
+  }
   return {
     name,
     description: typeof o.description === 'string' ? o.description : '',

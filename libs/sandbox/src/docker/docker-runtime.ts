@@ -12,10 +12,12 @@ import {
   SANDBOX_LABELS,
   type Sandbox,
   type SandboxExit,
+  type SandboxNetworkStatus,
   type SandboxRuntime,
   type SandboxSpec,
   type SandboxTarget,
 } from '../sandbox-runtime.js';
+import { NETSIM_LINK, NetworkSimulator, type NetworkSimulatorOptions, reapSimulators } from '../network/simulated-network.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
 import { CappedCollector } from './output-collector.js';
 import { sandboxNetworkFiles, tarFiles } from './tar-files.js';
@@ -30,6 +32,8 @@ export interface DockerRuntimeOptions {
   trustedRegistries?: string[];
   /** Extra seconds past the window before a reaper may remove a sandbox. */
   reapGraceSeconds?: number;
+  /** The network simulator's assets, for `network: simulated` (docs/network.md). */
+  netsim?: NetworkSimulatorOptions;
 }
 
 function isNotFound(e: unknown): boolean {
@@ -104,6 +108,9 @@ export class DockerRuntime implements SandboxRuntime {
     const argv = [...spec.image.entrypoint, ...spec.image.cmd];
     if (argv.length === 0) throw new ImageVerificationError('image has neither an entrypoint nor a command: nothing to run');
     if (spec.hold && spec.runtime === 'runsc') throw new Error('a held start needs runc: under gVisor the host cannot see or signal the sample');
+    // The simulator starts (its own namespace, ~100 ms of Python) while the engine creates the container.
+    const simulator = spec.network?.mode === 'simulated' ? this.startSimulator(spec) : undefined;
+    simulator?.catch(() => undefined);
     const hostname = randomBytes(6).toString('hex');
     const name = `quarantine-${spec.analysisId}`;
     const deadline = new Date(Date.now() + (spec.limits.windowSeconds + (this.opts.reapGraceSeconds ?? 120)) * 1000);
@@ -149,22 +156,40 @@ export class DockerRuntime implements SandboxRuntime {
         Binds: [],
       },
     });
+    let sim: NetworkSimulator | undefined;
     try {
       // Services that look up `localhost` or their own hostname (mariadb-install-db, JVMs, …) fail
       // without these, where they would run in production.
-      await container.putArchive(tarFiles(sandboxNetworkFiles(hostname)), { path: '/' });
+      await container.putArchive(tarFiles(sandboxNetworkFiles(hostname, simulator ? NETSIM_LINK.sim4 : undefined)), { path: '/' });
       if (spec.hold) await container.putArchive(await this.holdArchive(), { path: '/' });
+      sim = await simulator;
     } catch (e) {
       await container.remove({ force: true }).catch(() => undefined);
+      await simulator?.then((s) => s.stop(), () => undefined);
       throw e;
     }
-    return new DockerSandbox(this.docker, container, name, hostname, spec);
+    return new DockerSandbox(this.docker, container, name, hostname, spec, sim);
+  }
+
+  private async startSimulator(spec: SandboxSpec): Promise<NetworkSimulator> {
+    if (!this.opts.netsim) throw new Error('network: simulated needs the network simulator, which this runtime was not given');
+    if (spec.runtime === 'runsc' || !spec.hold) {
+      // runsc is registered with --network=none and builds its network stack before we could plumb it (docs/network.md).
+      throw new Error('network: simulated needs runc and a held start (gVisor runs with network none)');
+    }
+    return NetworkSimulator.start(this.opts.netsim, {
+      analysisId: spec.analysisId,
+      capturePath: spec.network!.capturePath,
+      lifetimeSeconds: spec.limits.windowSeconds + (this.opts.reapGraceSeconds ?? 120),
+    });
   }
 
   async reap(opts: { analysisId?: string; now?: Date }): Promise<string[]> {
     const labels = [`${SANDBOX_LABELS.managed}=true`];
     if (opts.analysisId) labels.push(`${SANDBOX_LABELS.analysisId}=${opts.analysisId}`);
     const list = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    // Network simulators left by a crashed worker (they also end by themselves): by pid, past their deadline.
+    const simulators = await reapSimulators(opts);
     const now = (opts.now ?? new Date()).getTime();
     const removed: string[] = [];
     for (const c of list) {
@@ -177,7 +202,7 @@ export class DockerRuntime implements SandboxRuntime {
         if (!isNotFound(e)) throw e;
       }
     }
-    return removed;
+    return [...removed, ...simulators.map((pid) => `netsim:${pid}`)];
   }
 
   private async inspectImage(name: string): Promise<Docker.ImageInspectInfo | null> {
@@ -221,6 +246,7 @@ class DockerSandbox implements Sandbox {
     readonly name: string,
     readonly hostname: string,
     private readonly spec: SandboxSpec,
+    private readonly sim?: NetworkSimulator,
   ) {
     this.id = container.id;
     this.stdout = new CappedCollector(spec.limits.outputBytes);
@@ -248,6 +274,8 @@ class DockerSandbox implements Sandbox {
       return { containerId: this.id, initPid, cpu: this.spec.cpu, ...numericUser(this.spec.image.user), cgroupPath };
     }
     const hostPid = await waitForStoppedChild(initPid, 10_000);
+    // The sample's namespace exists and nothing in it has run yet: join it to the simulator.
+    await this.sim?.attach(hostPid);
     return { containerId: this.id, initPid, cgroupPath, cpu: this.spec.cpu, ...(await readIdentity(hostPid)) };
   }
 
@@ -319,6 +347,12 @@ class DockerSandbox implements Sandbox {
     };
   }
 
+  async networkStatus(): Promise<SandboxNetworkStatus> {
+    if (!this.sim) return { mode: 'none' };
+    const h = await this.sim.health();
+    return { mode: 'simulated', capturePath: this.sim.capturePath, simulatorHealthy: h.healthy, ...(h.error ? { simulatorError: h.error } : {}) };
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.attachStream?.destroy();
@@ -326,6 +360,8 @@ class DockerSandbox implements Sandbox {
       await this.container.remove({ force: true, v: true });
     } catch (e) {
       if (!isNotFound(e) && (e as { statusCode?: number }).statusCode !== 409) throw e;
+    } finally {
+      await this.sim?.stop();
     }
     this.destroyed = true;
   }
