@@ -43,6 +43,8 @@ SPECS=(
   "spammer|abusive|spammer.c|"
   "memhog|abusive|memhog.c|"
   "syscall-storm|benign|syscall-storm.c|"
+  "net-dropper|malicious|net-dropper.sh|"
+  "net-miner|malicious|net-miner.sh|"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)

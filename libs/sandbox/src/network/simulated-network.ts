@@ -16,6 +16,7 @@ import type { Readable, Writable } from 'node:stream';
 export const NETSIM_LINK = {
   sandbox4: '192.168.100.2',
   sim4: '192.168.100.1',
+  /** The simulator's IPv6 side (TPROXY rules are in place; the sandbox gets IPv4 only for now, docs/network.md). */
   sandbox6: 'fd00:5153::2',
   sim6: 'fd00:5153::1',
   /** The port both transparent (TPROXY) sockets listen on inside the simulator's namespace. */
@@ -158,18 +159,13 @@ export class NetworkSimulator {
     if (this.exited) throw new Error(this.exited);
     await run('ip', ['link', 'add', 'name', 'eth0', 'netns', String(sandboxPid), 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(this.pid)]);
     const l = NETSIM_LINK;
-    const sandboxIp6 = await ipv6Enabled(sandboxPid);
-    const sandbox = [
-      `addr add ${l.sandbox4} peer ${l.sim4} dev eth0`,
-      ...(sandboxIp6 ? [`addr add ${l.sandbox6} peer ${l.sim6} dev eth0 nodad`] : []),
-      'link set eth0 up',
-      `route add default via ${l.sim4} dev eth0`,
-      ...(sandboxIp6 ? [`route add default via ${l.sim6} dev eth0`] : []),
-    ];
-    if (!sandboxIp6) this.child.stdin.write('no-ipv6\n');
-    const simulator = [`addr add ${l.sim4} peer ${l.sandbox4} dev eth0`, `addr add ${l.sim6} peer ${l.sandbox6} dev eth0 nodad`, 'link set eth0 up'];
+    // IPv4 only in the sandbox, as on Docker's default networks: IPv6 is switched off in its
+    // namespace (so no link-local address either) and AAAA queries get no address.
+    const sandbox = [`addr add ${l.sandbox4} peer ${l.sim4} dev eth0`, 'link set eth0 up', `route add default via ${l.sim4} dev eth0 onlink`];
+    const simulator = [`addr add ${l.sim4} peer ${l.sandbox4} dev eth0`, 'link set eth0 up'];
+    this.child.stdin.write('no-ipv6\n');
     await Promise.all([
-      run('nsenter', [`--net=/proc/${sandboxPid}/ns/net`, 'ip', '-batch', '-'], `${sandbox.join('\n')}\n`),
+      run('nsenter', [`--net=/proc/${sandboxPid}/ns/net`, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; exec ip -batch -'], `${sandbox.join('\n')}\n`),
       run('nsenter', [`--net=/proc/${this.pid}/ns/net`, 'ip', '-batch', '-'], `${simulator.join('\n')}\n`),
     ]);
   }
@@ -211,12 +207,6 @@ export class NetworkSimulator {
       this.waiters.push(done);
     });
   }
-}
-
-async function ipv6Enabled(pid: number): Promise<boolean> {
-  // The sandbox's namespace may have IPv6 switched off (Docker does so for containers without an IPv6 network).
-  const v = await run('nsenter', [`--net=/proc/${pid}/ns/net`, 'cat', '/proc/sys/net/ipv6/conf/all/disable_ipv6']).catch(() => '1');
-  return v.trim() === '0';
 }
 
 /**
