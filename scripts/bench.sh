@@ -8,6 +8,8 @@ bash test/samples/build.sh >/dev/null
 export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}"
 echo "== orchestration (overhead, throughput)"
 npx tsx bench/orchestration.bench.ts
+echo "== simulated network (POST -> completed and throughput, network none vs simulated)"
+npx tsx bench/network.bench.ts
 echo "== probes (slowdown of a syscall-heavy sample, events/s, lost)"
 npx tsx bench/probes.bench.ts
 if [ -f bench/rules.bench.ts ]; then

@@ -57,7 +57,8 @@ beforeAll(async () => {
   });
   if (missing.length) throw new Error(`missing images (run test/samples/debian/build.sh): ${missing.join(', ')}`);
 
-  const profiles = e2eProfilesDir('8s');
+  // Under the simulated network, as the default profile runs them (docs/network.md).
+  const profiles = e2eProfilesDir('8s', undefined, 'simulated');
   // The shipped default profile's limits: with its 30 s window for services whose first start is slow
   // (trace budget 512m: postgres' first start, initdb, writes more than the default 64m of strace
   // output), and with an 8 s window for servers that need more processes or threads than e2e's 32.
@@ -68,6 +69,7 @@ beforeAll(async () => {
     'runtime: runc',
     'probe: strace',
     'capabilities: default',
+    'network: simulated',
     'limits:',
     '  memory: 256m',
     '  pids: 128',

@@ -1,0 +1,108 @@
+/**
+ * Simulated-network benchmark (npm run bench; issue 11 budget, docs/network.md): real API + worker,
+ * real Redis, real Docker, real strace, real simulator.
+ *  1. Latency: POST → completed for the benign hello image under `network: none` and under
+ *     `network: simulated` (same limits otherwise), side by side, alternating, median of N (15).
+ *     Budget: simulated at most 100 ms slower.
+ *  2. Throughput: N hello submissions per mode, worker concurrency 2, analyses per minute.
+ *     Budget: simulated at least 85 % of none's.
+ * Also the median create/start phase times from the reports, where the simulator's cost lands.
+ * Writes bench/results/network.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { e2eProfilesDir } from '../test/support/profiles.js';
+import { client, startStack } from '../test/support/stack.js';
+
+const IMAGE = 'quarantine-samples/hello:latest';
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const THROUGHPUT_N = Number(process.env.BENCH_NET_THROUGHPUT ?? 30);
+const MODES = ['none', 'simulated'] as const;
+type Mode = (typeof MODES)[number];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function main(): Promise<void> {
+  mkdirSync('bench/results', { recursive: true });
+  const profiles = e2eProfilesDir('10s');
+  const rules = join(process.cwd(), 'sandbox-profiles', 'rules', '*.yaml');
+  for (const mode of MODES) {
+    writeFileSync(
+      join(profiles, `bench-net-${mode}.yaml`),
+      [`name: bench-net-${mode}`, 'runtime: runc', 'probe: strace', `network: ${mode}`, 'limits:', '  memory: 256m', '  pids: 128', '  window: 10s', 'rules:', `  - ${rules}`, ''].join('\n'),
+    );
+  }
+  const stack = await startStack({ db: 14, workers: 1, env: { PROFILES_DIR: profiles, WORKER_CONCURRENCY: '2', LOG_FORMAT: 'json' } });
+  const api = client(stack);
+  const once = async (mode: Mode) => {
+    const t0 = performance.now();
+    const { json } = await api.submit({ image: IMAGE, profile: `bench-net-${mode}` });
+    let done: any;
+    do {
+      done = (await api.get(json.id)).json;
+      if (done.status === 'completed' || done.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 5));
+    } while (true);
+    const ms = performance.now() - t0;
+    if (done.verdict !== 'clean') throw new Error(`hello came out ${done.verdict} under network ${mode}: ${done.error ?? ''}`);
+    const report = (await api.call('GET', `/v1/analyses/${json.id}/report`)).json;
+    return { ms, createMs: report.timings.createMs as number, startMs: report.timings.startMs as number };
+  };
+  try {
+    for (let i = 0; i < 2; i++) for (const m of MODES) await once(m); // warm-up: rules compiled, image cache hot
+    const lat: Record<Mode, { ms: number[]; createMs: number[]; startMs: number[] }> = { none: { ms: [], createMs: [], startMs: [] }, simulated: { ms: [], createMs: [], startMs: [] } };
+    for (let i = 0; i < RUNS; i++) {
+      for (const m of i % 2 ? [...MODES].reverse() : MODES) {
+        const r = await once(m);
+        lat[m].ms.push(r.ms);
+        lat[m].createMs.push(r.createMs);
+        lat[m].startMs.push(r.startMs);
+      }
+    }
+    const perMinute: Record<Mode, number> = { none: 0, simulated: 0 };
+    for (const m of MODES) {
+      const t0 = performance.now();
+      const ids: string[] = [];
+      for (let i = 0; i < THROUGHPUT_N; i++) ids.push((await api.submit({ image: IMAGE, profile: `bench-net-${m}` })).json.id);
+      for (const id of ids) {
+        const a = await api.waitDone(id, 300_000);
+        if (a.verdict !== 'clean') throw new Error(`hello came out ${a.verdict} under network ${m}: ${a.error ?? ''}`);
+      }
+      perMinute[m] = THROUGHPUT_N / ((performance.now() - t0) / 60_000);
+    }
+    const med = (m: Mode, k: 'ms' | 'createMs' | 'startMs') => Math.round(median(lat[m][k]));
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model },
+      image: IMAGE,
+      latency: {
+        runs: RUNS,
+        noneMedianMs: med('none', 'ms'),
+        simulatedMedianMs: med('simulated', 'ms'),
+        extraMs: med('simulated', 'ms') - med('none', 'ms'),
+        budgetExtraMs: 100,
+        phases: { none: { createMs: med('none', 'createMs'), startMs: med('none', 'startMs') }, simulated: { createMs: med('simulated', 'createMs'), startMs: med('simulated', 'startMs') } },
+        noneMs: lat.none.ms.map(Math.round),
+        simulatedMs: lat.simulated.ms.map(Math.round),
+      },
+      throughput: {
+        submissions: THROUGHPUT_N,
+        concurrency: 2,
+        nonePerMinute: Math.round(perMinute.none),
+        simulatedPerMinute: Math.round(perMinute.simulated),
+        ratio: Number((perMinute.simulated / perMinute.none).toFixed(2)),
+        budgetRatio: 0.85,
+      },
+    };
+    writeFileSync('bench/results/network.json', `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await stack.stop();
+  }
+}
+
+await main();
