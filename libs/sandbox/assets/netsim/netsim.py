@@ -349,6 +349,8 @@ class Sim:
 
     # ---- sockets (bound as root, before dropping privileges)
     def bind(self):
+        if self.cfg.get('listen'):
+            return self.bind_listen(self.cfg['listen'])
         port = self.cfg['port']
         socks = []
         for fam, lvl, opt, addr in ((socket.AF_INET, SOL_IP, IP_TRANSPARENT, '0.0.0.0'), (socket.AF_INET6, SOL_IPV6, IPV6_TRANSPARENT, '::')):
@@ -378,6 +380,22 @@ class Sim:
             socks.append(('dns', d))
         return socks
 
+    def bind_listen(self, ports):
+        """Kubernetes (no TPROXY in a pod): plain sockets on a list of ports of the pod's own address;
+        the sample reaches nothing else (NetworkPolicy). DNS answers with the address it was asked on."""
+        socks = []
+        for port in ports:
+            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            t.bind(('0.0.0.0', int(port)))
+            t.listen(256)
+            socks.append(('tcp', t))
+        d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        d.setsockopt(SOL_IP, IP_PKTINFO, 1)
+        d.bind(('0.0.0.0', 53))
+        socks.append(('dns', d))
+        return socks
+
     def serve(self, socks):
         for kind, s in socks:
             target = {'tcp': self.accept_loop, 'udp': self.udp_loop, 'dns': self.dns_loop}[kind]
@@ -393,17 +411,19 @@ class Sim:
                 continue
             dst_ip = self.ip6 if v6 else self.ip4
             pkt = None
+            answer4 = self.ip4
             for lvl, typ, data in anc:
                 if not v6 and lvl == SOL_IP and typ == IP_PKTINFO and len(data) >= 12:
                     dst_ip = socket.inet_ntop(socket.AF_INET, data[8:12])
                     pkt = struct.pack('=i4s4s', 0, data[8:12], b'\0' * 4)
+                    answer4 = self.ip4 or dst_ip
                 elif v6 and lvl == SOL_IPV6 and typ == IPV6_PKTINFO and len(data) >= 20:
                     dst_ip = socket.inet_ntop(socket.AF_INET6, data[0:16])
                     pkt = data[0:16] + struct.pack('=i', 0)
             rec = {'v': 1, 'ts': int(time.time() * 1000), 'transport': 'udp', 'src': endpoint(src), 'dst': {'ip': (dst_ip or '').removeprefix('::ffff:'), 'port': 53}, 'firstBytes': b64(msg), 'bytesIn': len(msg)}
             try:
                 parsed = parse_dns_query(msg)
-                reply, answers = build_dns_answer(msg, parsed, self.ip4, self.ip6)
+                reply, answers = build_dns_answer(msg, parsed, answer4, self.ip6)
                 rec['kind'] = 'dns'
                 rec['dns'] = {'name': parsed[2], 'type': dns_type_name(parsed[3]), 'answers': answers}
             except ParseError:
@@ -700,6 +720,8 @@ class Conn:
 
 
 def drop_privileges(cfg):
+    if os.getuid() != 0:
+        return  # started unprivileged (a Kubernetes pod running as nobody)
     root = cfg.get('chroot')
     if root:
         os.chroot(root)
@@ -726,16 +748,19 @@ def main():
     threading.stack_size(256 * 1024)
     resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_CONNS * 2 + 64, MAX_CONNS * 2 + 64))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    capture = Capture(3)
+    capture = Capture(int(cfg.get('captureFd', 3)))
     sim = Sim(cfg, capture)
     socks = sim.bind()
     drop_privileges(cfg)
     sim.serve(socks)
     lifetime = float(cfg.get('lifetime', 600))
     threading.Timer(lifetime, lambda: os._exit(3)).start()
-    sys.stdout.write('ready\n')
-    sys.stdout.flush()
-    control(sim, capture)
+    if cfg.get('control', True):
+        sys.stdout.write('ready\n')
+        sys.stdout.flush()
+        control(sim, capture)
+    else:
+        threading.Event().wait()
 
 
 if __name__ == '__main__':
