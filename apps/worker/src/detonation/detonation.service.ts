@@ -122,7 +122,7 @@ export class DetonationService {
       const probeStats = await session.stop(5000);
       const limitHits = await sandbox.limitHits();
       const output = await sandbox.output(profile.limits.outputBytes);
-      const network = (await sandbox.networkStatus?.()) ?? { mode: profile.network };
+      const network = (await sandbox.networkStatus?.()) ?? { mode: 'none' as const };
       await sandbox.destroy();
       const t6 = Date.now();
       if (exit.cancelled || ac.signal.aborted) throw new CancelledError();

@@ -39,6 +39,7 @@ describe('parseProfile', () => {
     ['network: bridge\n', 'network'],
     ['network: [simulated]\n', 'network'],
     ['runtime: runsc\nprobe: gvisor\nnetwork: simulated\n', 'network'],
+    ['runtime: kubernetes\nprobe: strace\nnetwork: simulated\n', 'network'],
     ['rules: [nothing/*.yaml]\n', 'rules'],
     ['scoring: {weights: {urgent: 5}}\n', 'scoring.weights.urgent'],
     ['scoring: {thresholds: {suspicious: 80, malicious: 50}}\n', 'scoring.thresholds'],

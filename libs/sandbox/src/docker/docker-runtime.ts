@@ -155,6 +155,9 @@ export class DockerRuntime implements SandboxRuntime {
         AutoRemove: false,
         Binds: [],
       },
+    }).catch(async (e: unknown) => {
+      await simulator?.then((sim) => sim.stop(), () => undefined);
+      throw e;
     });
     let sim: NetworkSimulator | undefined;
     try {
