@@ -68,6 +68,11 @@ function simulatorNetnsScript(): { ip: string; ip6: string; ip4tables: string; i
   return { ip: `${ip}\n`, ip6: `${ip6}\n`, ip4tables: rules('0.0.0.0'), ip6tables: rules('::') };
 }
 
+/** `cmd <<'EOF' … EOF` for a script fed to sh (the bodies are ours: addresses, rules; never sample data). */
+function heredoc(cmd: string, body: string, background = false): string {
+  return `${cmd} <<'QNETSIM'${background ? ' &' : ''}\n${body.endsWith('\n') ? body : `${body}\n`}QNETSIM`;
+}
+
 export class NetworkSimulator {
   private exited?: string;
   private readonly lines: string[] = [];
@@ -138,11 +143,16 @@ export class NetworkSimulator {
     try {
       const ready = await sim.nextLine(5000);
       if (ready !== 'ready') throw new Error(sim.exited ?? `the network simulator did not start (said ${JSON.stringify(ready)})`);
-      const ns = `--net=/proc/${sim.pid}/ns/net`;
+      // One process for the whole set-up (a Node spawn costs more than the commands).
       const script = simulatorNetnsScript();
-      await run('nsenter', [ns, 'ip', '-batch', '-'], script.ip);
-      await Promise.all([
-        run('nsenter', [ns, 'ip', '-6', '-batch', '-'], script.ip6),run('nsenter', [ns, 'iptables-restore'], script.ip4tables), run('nsenter', [ns, 'ip6tables-restore'], script.ip6tables)]);
+      await run('nsenter', [`--net=/proc/${sim.pid}/ns/net`, 'sh', '-s'], [
+        'set -e',
+        heredoc('ip -batch -', script.ip),
+        heredoc('ip -6 -batch -', script.ip6),
+        heredoc('iptables-restore', script.ip4tables),
+        heredoc('ip6tables-restore', script.ip6tables),
+        '',
+      ].join('\n'));
       return sim;
     } catch (e) {
       await sim.stop();
@@ -157,17 +167,26 @@ export class NetworkSimulator {
    */
   async attach(sandboxPid: number): Promise<void> {
     if (this.exited) throw new Error(this.exited);
-    await run('ip', ['link', 'add', 'name', 'eth0', 'netns', String(sandboxPid), 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(this.pid)]);
+    const sp = Math.trunc(sandboxPid);
+    if (!(sp > 1)) throw new Error(`bad sandbox pid ${sandboxPid}`);
     const l = NETSIM_LINK;
     // IPv4 only in the sandbox, as on Docker's default networks: IPv6 is switched off in its
     // namespace (so no link-local address either) and AAAA queries get no address.
     const sandbox = [`addr add ${l.sandbox4} peer ${l.sim4} dev eth0`, 'link set eth0 up', `route add default via ${l.sim4} dev eth0 onlink`];
     const simulator = [`addr add ${l.sim4} peer ${l.sandbox4} dev eth0`, 'link set eth0 up'];
     this.child.stdin.write('no-ipv6\n');
-    await Promise.all([
-      run('nsenter', [`--net=/proc/${sandboxPid}/ns/net`, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; exec ip -batch -'], `${sandbox.join('\n')}\n`),
-      run('nsenter', [`--net=/proc/${this.pid}/ns/net`, 'ip', '-batch', '-'], `${simulator.join('\n')}\n`),
-    ]);
+    // One process on the critical path (the sample is held meanwhile): the pair, then both ends at once.
+    await run('sh', ['-s'], [
+      'set -e',
+      `ip link add name eth0 netns ${sp} type veth peer name eth0 netns ${this.pid}`,
+      heredoc(`nsenter --net=/proc/${this.pid}/ns/net ip -batch -`, `${simulator.join('\n')}\n`, true),
+      heredoc(
+        `nsenter --net=/proc/${sp}/ns/net sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; exec ip -batch -'`,
+        `${sandbox.join('\n')}\n`,
+      ),
+      'wait $!',
+      '',
+    ].join('\n'));
   }
 
   /** Asks the simulator whether it still serves (and to write the records of open connections). */
