@@ -12,19 +12,22 @@ Serves: DNS (every name: A/AAAA -> the simulator), HTTP on any port (sniffed, no
 any port (self-signed; SNI/ALPN from the ClientHello, then HTTP inside when the client accepts the
 certificate), a catch-all that keeps the first bytes of any other TCP connection or UDP datagram
 (SMTP/FTP ports get a `220` greeting first, so a client says HELO). Records one NetCapture JSON line
-per exchange (libs/analysis/src/network/capture.ts) on fd 3, opened by the worker.
+per exchange (libs/analysis/src/network/capture.ts) on stdout, which the worker appends to the
+analysis' capture file (in Kubernetes, the pod log).
 
 A hostile sample talks to this: every buffer is bounded, every connection has a deadline, at most
 MAX_CONNS connections are served at once, the capture file has a byte cap. After binding (as root,
 IP_TRANSPARENT needs CAP_NET_ADMIN) it chroots into an empty directory and drops to nobody.
-Control on stdin/stdout: `ping` -> `ok <records> <dropped>`; EOF on stdin (the worker went away)
-or the lifetime running out ends the process.
+Control on stdin/stdout: `lease <seconds>` (taken from the warm pool: live that long from now),
+`no-ipv6`, `ping` -> `ok <records> <dropped>` (after writing the records of open connections); EOF
+on stdin (the worker went away) or the lifetime running out ends the process.
 """
 import base64
 import hashlib
 import json
 import os
 import resource
+import select
 import socket
 import ssl
 import struct
@@ -294,7 +297,7 @@ def served_kind(method, path, headers):
 
 
 class Capture:
-    """The capture file (fd 3): one JSON line per exchange, written whole under a lock, byte-capped."""
+    """The capture (stdout): one JSON line per exchange, written whole under a lock, byte-capped."""
 
     def __init__(self, fd):
         self.fd = fd
@@ -312,6 +315,11 @@ class Capture:
             self.bytes += len(line)
             self.records += 1
             os.write(self.fd, line)
+
+    def say(self, text):
+        """A control line on stdout; with the capture on stdout too, whole lines never interleave."""
+        with self.lock:
+            os.write(1, (text + '\n').encode('ascii'))
 
 
 def b64(b):
@@ -397,6 +405,7 @@ class Sim:
         return socks
 
     def serve(self, socks):
+        self.socks = [s for _, s in socks]
         for kind, s in socks:
             target = {'tcp': self.accept_loop, 'udp': self.udp_loop, 'dns': self.dns_loop}[kind]
             threading.Thread(target=target, args=(s,), daemon=True).start()
@@ -492,11 +501,26 @@ class Sim:
                 pass
             self.slots.release()
 
-    def flush_all(self):
+    def flush_all(self, settle=0.5):
+        """Writes every exchange seen so far (the end-of-run health check): first lets connections
+        still in the accept queue be accepted, datagrams still queued be read, and connections whose
+        first bytes have not been read yet read them (at most `settle` seconds); then writes what the
+        open connections have, peeking at bytes not read yet."""
+        end = time.monotonic() + settle
+        while time.monotonic() < end:
+            try:
+                pending, _, _ = select.select(self.socks, [], [], 0)
+            except (OSError, ValueError):
+                pending = []
+            with self.active_lock:
+                waiting = any(not c.written and not c.first for c in self.active)
+            if not pending and not waiting:
+                break
+            time.sleep(0.02)
         with self.active_lock:
             conns = list(self.active)
         for conn in conns:
-            conn.flush()
+            conn.flush(peek=True)
 
 
 class Conn:
@@ -513,11 +537,17 @@ class Conn:
         self.written = False
         self.tls = None  # (SSLObject, incoming BIO, outgoing BIO)
 
-    def flush(self):
+    def flush(self, peek=False):
         with self.lock:
             if self.written:
                 return
             self.written = True
+            if peek and not self.first and not self.tls:
+                try:
+                    self.first += self.sock.recv(FIRST_BYTES_CAP, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                    self.rec['bytesIn'] = max(self.rec['bytesIn'], len(self.first))
+                except OSError:
+                    pass
             if self.first:
                 self.rec['firstBytes'] = b64(self.first)
             rec = dict(self.rec)
@@ -731,15 +761,21 @@ def drop_privileges(cfg):
     os.setuid(cfg.get('uid', 65534))
 
 
-def control(sim, capture):
+def control(sim, capture, timer):
     for line in sys.stdin:
-        if line.strip() == 'no-ipv6':
+        words = line.split()
+        if words == ['no-ipv6']:
             # The sample's namespace has IPv6 switched off: AAAA queries get no address it cannot reach.
             sim.ip6 = None
-        elif line.strip() == 'ping':
+        elif len(words) == 2 and words[0] == 'lease':
+            # Taken from the warm pool for one analysis: live for its window (and grace) from now.
+            timer.cancel()
+            timer = threading.Timer(min(float(words[1]), 86400.0), lambda: os._exit(3))
+            timer.daemon = True
+            timer.start()
+        elif words == ['ping']:
             sim.flush_all()
-            sys.stdout.write('ok %d %d\n' % (capture.records, capture.dropped))
-            sys.stdout.flush()
+            capture.say('ok %d %d' % (capture.records, capture.dropped))
     os._exit(0)
 
 
@@ -748,17 +784,18 @@ def main():
     threading.stack_size(256 * 1024)
     resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_CONNS * 2 + 64, MAX_CONNS * 2 + 64))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    capture = Capture(int(cfg.get('captureFd', 3)))
+    capture = Capture(int(cfg.get('captureFd', 1)))
     sim = Sim(cfg, capture)
     socks = sim.bind()
     drop_privileges(cfg)
     sim.serve(socks)
     lifetime = float(cfg.get('lifetime', 600))
-    threading.Timer(lifetime, lambda: os._exit(3)).start()
+    timer = threading.Timer(lifetime, lambda: os._exit(3))
+    timer.daemon = True
+    timer.start()
     if cfg.get('control', True):
-        sys.stdout.write('ready\n')
-        sys.stdout.flush()
-        control(sim, capture)
+        capture.say('ready')
+        control(sim, capture, timer)
     else:
         threading.Event().wait()
 

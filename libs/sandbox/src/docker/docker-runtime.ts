@@ -46,10 +46,15 @@ function isNotFound(e: unknown): boolean {
  * memory / CPU limits, random hostname, no host mounts, no Docker socket; `drop-all` drops every
  * capability for the strict profile.
  */
+/** A warm simulator that waits this long for an analysis ends itself (the pool starts another when needed). */
+const NETSIM_POOL_IDLE_SECONDS = 600;
+
 export class DockerRuntime implements SandboxRuntime {
   readonly kind = 'docker';
   readonly docker: Docker;
   private holdTar?: Buffer;
+  /** Warm network simulators (started after the first simulated analysis; each serves one analysis). */
+  private simPool: Promise<NetworkSimulator>[] = [];
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.docker = opts.docker ?? new Docker();
@@ -174,17 +179,28 @@ export class DockerRuntime implements SandboxRuntime {
     return new DockerSandbox(this.docker, container, name, hostname, spec, sim);
   }
 
+  /** A simulator for this analysis: warm from the pool when one is ready (its ~100 ms of start-up off the critical path). */
   private async startSimulator(spec: SandboxSpec): Promise<NetworkSimulator> {
-    if (!this.opts.netsim) throw new Error('network: simulated needs the network simulator, which this runtime was not given');
+    const netsim = this.opts.netsim;
+    if (!netsim) throw new Error('network: simulated needs the network simulator, which this runtime was not given');
     if (spec.runtime === 'runsc' || !spec.hold) {
       // runsc is registered with --network=none and builds its network stack before we could plumb it (docs/network.md).
       throw new Error('network: simulated needs runc and a held start (gVisor runs with network none)');
     }
-    return NetworkSimulator.start(this.opts.netsim, {
-      analysisId: spec.analysisId,
-      capturePath: spec.network!.capturePath,
-      lifetimeSeconds: spec.limits.windowSeconds + (this.opts.reapGraceSeconds ?? 120),
-    });
+    let sim = await this.simPool.shift()?.catch(() => undefined);
+    while (this.simPool.length < (netsim.pool ?? 2)) {
+      const next = NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
+      next.catch(() => undefined);
+      this.simPool.push(next);
+    }
+    if (!sim?.alive) sim = await NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
+    try {
+      await sim.lease({ analysisId: spec.analysisId, capturePath: spec.network!.capturePath, lifetimeSeconds: spec.limits.windowSeconds + (this.opts.reapGraceSeconds ?? 120) });
+    } catch (e) {
+      await sim.stop();
+      throw e;
+    }
+    return sim;
   }
 
   async reap(opts: { analysisId?: string; now?: Date }): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { type ChildProcessByStdio, execFile, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { type WriteStream, createWriteStream } from 'node:fs';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 /**
@@ -31,15 +31,25 @@ export interface NetworkSimulatorOptions {
   assetsDir: string;
   /** The Python that runs the simulator (stdlib only). */
   python?: string;
+  /** Warm simulators kept ready (default 2); each serves one analysis and is then discarded. */
+  pool?: number;
 }
 
 export interface SimulatorStart {
-  analysisId: string;
-  /** Where the NetCapture lines go (created, appended). */
-  capturePath: string;
-  /** The simulator ends itself after this long, whatever happens to the worker. */
+  /** The simulator ends itself after this long (unless leased), whatever happens to the worker. */
   lifetimeSeconds: number;
 }
+
+export interface SimulatorLease {
+  analysisId: string;
+  /** Where the NetCapture lines go (created, appended); `netsim.pid` beside it names the simulator. */
+  capturePath: string;
+  /** From the lease on, the simulator ends itself after this long. */
+  lifetimeSeconds: number;
+}
+
+/** Longest line accepted from the simulator (its records are bounded well below this). */
+const LINE_CAP = 512 * 1024;
 
 export interface SimulatorHealth {
   healthy: boolean;
@@ -78,23 +88,35 @@ export class NetworkSimulator {
   private readonly lines: string[] = [];
   private readonly waiters: ((line: string | null) => void)[] = [];
   private stopped = false;
+  private capture?: WriteStream;
+  capturePath?: string;
 
-  private constructor(
-    private readonly child: ChildProcessByStdio<Writable, Readable, Readable>,
-    readonly capturePath: string,
-  ) {
+  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, Readable>) {
+    // stdout: NetCapture lines (`{…}`), appended to the leased analysis' capture file; control lines otherwise.
     let buf = '';
+    let skipping = false;
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => {
       buf += d;
-      if (buf.length > 4096) buf = buf.slice(-4096);
       let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
+        if (skipping) {
+          skipping = false;
+          continue;
+        }
+        if (line.startsWith('{')) {
+          this.capture?.write(`${line}\n`);
+          continue;
+        }
         const w = this.waiters.shift();
         if (w) w(line);
         else if (this.lines.length < 16) this.lines.push(line);
+      }
+      if (buf.length > LINE_CAP) {
+        buf = '';
+        skipping = true;
       }
     });
     let stderr = '';
@@ -113,13 +135,16 @@ export class NetworkSimulator {
     return this.child.pid ?? 0;
   }
 
+  get alive(): boolean {
+    return !this.exited && !this.stopped;
+  }
+
   /** Starts the simulator in a new network namespace and sets that namespace up; resolves once it serves. */
   static async start(opts: NetworkSimulatorOptions, s: SimulatorStart): Promise<NetworkSimulator> {
-    const fd = openSync(s.capturePath, 'a', 0o600);
-    const deadline = new Date(Date.now() + s.lifetimeSeconds * 1000).toISOString();
+    // A backstop for the reaper: past this, the simulator is stale whatever its lease (it ends itself sooner).
+    const deadline = new Date(Date.now() + (s.lifetimeSeconds + 3600) * 1000).toISOString();
     const cfg = {
       mark: NETSIM_MARK,
-      analysisId: s.analysisId,
       deadline,
       assets: opts.assetsDir,
       chroot: join(opts.assetsDir, 'root'),
@@ -130,16 +155,11 @@ export class NetworkSimulator {
       port: NETSIM_LINK.tproxyPort,
       lifetime: s.lifetimeSeconds,
     };
-    let child: ChildProcessByStdio<Writable, Readable, Readable>;
-    try {
-      child = spawn('unshare', ['--net', '--', opts.python ?? '/usr/bin/python3', '-I', '-S', join(opts.assetsDir, 'netsim.py'), JSON.stringify(cfg)], {
-        stdio: ['pipe', 'pipe', 'pipe', fd],
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
-      }) as ChildProcessByStdio<Writable, Readable, Readable>;
-    } finally {
-      closeSync(fd);
-    }
-    const sim = new NetworkSimulator(child, s.capturePath);
+    const child = spawn('unshare', ['--net', '--', opts.python ?? '/usr/bin/python3', '-I', '-S', join(opts.assetsDir, 'netsim.py'), JSON.stringify(cfg)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+    }) as ChildProcessByStdio<Writable, Readable, Readable>;
+    const sim = new NetworkSimulator(child);
     try {
       const ready = await sim.nextLine(5000);
       if (ready !== 'ready') throw new Error(sim.exited ?? `the network simulator did not start (said ${JSON.stringify(ready)})`);
@@ -158,6 +178,17 @@ export class NetworkSimulator {
       await sim.stop();
       throw e;
     }
+  }
+
+  /** Takes this simulator (fresh, or warm from a pool) for one analysis: its records go to the capture file from now on. */
+  async lease(l: SimulatorLease): Promise<void> {
+    if (this.exited) throw new Error(this.exited);
+    if (this.capture) throw new Error('the network simulator is already leased');
+    this.capturePath = l.capturePath;
+    this.capture = createWriteStream(l.capturePath, { flags: 'a', mode: 0o600 });
+    this.capture.on('error', () => undefined);
+    this.child.stdin.write(`lease ${Math.ceil(l.lifetimeSeconds)}\n`);
+    await writeFile(join(dirname(l.capturePath), 'netsim.pid'), `${this.pid}\n`);
   }
 
   /**
@@ -203,10 +234,13 @@ export class NetworkSimulator {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.exited) return;
-    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGKILL');
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 2000))]);
+    if (!this.exited) {
+      const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      this.child.kill('SIGKILL');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 2000))]);
+    }
+    const capture = this.capture;
+    if (capture) await new Promise<void>((resolve) => capture.end(() => resolve()));
   }
 
   private nextLine(timeoutMs: number): Promise<string | null> {
@@ -231,9 +265,9 @@ export class NetworkSimulator {
 /**
  * Simulators left behind (a worker killed before it could stop them; they also end by themselves
  * when the worker's pipe closes or their lifetime runs out): found by their command line, killed by
- * pid when past their deadline, or all of one analysis.
+ * pid when past their backstop deadline.
  */
-export async function reapSimulators(opts: { analysisId?: string; now?: Date } = {}): Promise<number[]> {
+export async function reapSimulators(opts: { now?: Date } = {}): Promise<number[]> {
   const now = (opts.now ?? new Date()).getTime();
   const killed: number[] = [];
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
@@ -241,15 +275,14 @@ export async function reapSimulators(opts: { analysisId?: string; now?: Date } =
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
     if (!cmdline.includes(NETSIM_MARK) || !cmdline.includes('netsim.py')) continue;
     const json = cmdline.split('\0').find((a) => a.startsWith('{'));
-    let cfg: { mark?: string; analysisId?: string; deadline?: string } = {};
+    let cfg: { mark?: string; deadline?: string } = {};
     try {
       cfg = JSON.parse(json ?? '{}') as typeof cfg;
     } catch {
       continue;
     }
     if (cfg.mark !== NETSIM_MARK) continue;
-    const due = opts.analysisId ? cfg.analysisId === opts.analysisId : Date.parse(cfg.deadline ?? '') <= now;
-    if (!due) continue;
+    if (!(Date.parse(cfg.deadline ?? '') <= now)) continue;
     try {
       process.kill(Number(entry), 'SIGKILL');
       killed.push(Number(entry));
