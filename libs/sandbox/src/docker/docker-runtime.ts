@@ -188,7 +188,7 @@ export class DockerRuntime implements SandboxRuntime {
       throw new Error('network: simulated needs runc and a held start (gVisor runs with network none)');
     }
     let sim = await this.simPool.shift()?.catch(() => undefined);
-    while (this.simPool.length < (netsim.pool ?? 2)) {
+    while (this.simPool.length < (netsim.pool ?? 3)) {
       const next = NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
       next.catch(() => undefined);
       this.simPool.push(next);

@@ -21,6 +21,8 @@ export const NETSIM_LINK = {
   sim6: 'fd00:5153::1',
   /** The port both transparent (TPROXY) sockets listen on inside the simulator's namespace. */
   tproxyPort: 1,
+  /** The sample's end of the pair while it waits in the simulator's namespace (renamed eth0 in the sample's). */
+  peerName: 'qsbx0',
 } as const;
 
 /** Marks the simulator's command line, so a reaper can find one left behind by a crashed worker. */
@@ -31,7 +33,7 @@ export interface NetworkSimulatorOptions {
   assetsDir: string;
   /** The Python that runs the simulator (stdlib only). */
   python?: string;
-  /** Warm simulators kept ready (default 2); each serves one analysis and is then discarded. */
+  /** Warm simulators kept ready (default 3); each serves one analysis and is then discarded. */
   pool?: number;
 }
 
@@ -71,7 +73,16 @@ function run(cmd: string, args: string[], input?: string, timeoutMs = 5000): Pro
 /** The simulator's own namespace: every address arriving on the link is local; TCP and UDP (but DNS) go to the TPROXY sockets. */
 function simulatorNetnsScript(): { ip: string; ip6: string; ip4tables: string; ip6tables: string } {
   const p = NETSIM_LINK.tproxyPort;
-  const ip = ['link set lo up', 'rule add iif eth0 lookup 100 pref 100', 'route add local 0.0.0.0/0 dev lo table 100'].join('\n');
+  const l = NETSIM_LINK;
+  const ip = [
+    'link set lo up',
+    'rule add iif eth0 lookup 100 pref 100',
+    'route add local 0.0.0.0/0 dev lo table 100',
+    // The pair is made here, ahead of time (the pool); attach only moves its other end to the sample.
+    `link add eth0 type veth peer name ${l.peerName}`,
+    `addr add ${l.sim4} peer ${l.sandbox4} dev eth0`,
+    'link set eth0 up',
+  ].join('\n');
   const ip6 = ['rule add iif eth0 lookup 100 pref 100', 'route add local ::/0 dev lo table 100'].join('\n');
   const rules = (on: string) =>
     ['*mangle', `-A PREROUTING -i eth0 -p tcp -j TPROXY --on-port ${p} --on-ip ${on} --tproxy-mark 0x1/0x1`, `-A PREROUTING -i eth0 -p udp ! --dport 53 -j TPROXY --on-port ${p} --on-ip ${on} --tproxy-mark 0x1/0x1`, 'COMMIT', ''].join('\n');
@@ -192,30 +203,30 @@ export class NetworkSimulator {
   }
 
   /**
-   * Joins the sample's network namespace (that of `sandboxPid`) to the simulator's: a veth pair
-   * created straight into both namespaces (never in the host's), addresses, and in the sandbox a
-   * default route (IPv4 and IPv6) to the simulator. Call it while the entrypoint is held.
+   * Joins the sample's network namespace (that of `sandboxPid`) to the simulator's: the veth pair
+   * made in the simulator's namespace at start (never in the host's) gets its other end moved into
+   * the sample's, addressed, with a default route to the simulator. Call it while the entrypoint is held.
    */
   async attach(sandboxPid: number): Promise<void> {
     if (this.exited) throw new Error(this.exited);
     const sp = Math.trunc(sandboxPid);
     if (!(sp > 1)) throw new Error(`bad sandbox pid ${sandboxPid}`);
     const l = NETSIM_LINK;
-    // IPv4 only in the sandbox, as on Docker's default networks: IPv6 is switched off in its
-    // namespace (so no link-local address either) and AAAA queries get no address.
-    const sandbox = [`addr add ${l.sandbox4} peer ${l.sim4} dev eth0`, 'link set eth0 up', `route add default via ${l.sim4} dev eth0 onlink`];
-    const simulator = [`addr add ${l.sim4} peer ${l.sandbox4} dev eth0`, 'link set eth0 up'];
+    // IPv4 only in the sandbox, as on Docker's default networks: no IPv6 address on its link (so no
+    // IPv6 route: connects fail at once), and AAAA queries get no address.
+    const sandbox = [
+      `link set ${l.peerName} name eth0`,
+      'link set eth0 addrgenmode none',
+      `addr add ${l.sandbox4} peer ${l.sim4} dev eth0`,
+      'link set eth0 up',
+      `route add default via ${l.sim4} dev eth0 onlink`,
+    ];
     this.child.stdin.write('no-ipv6\n');
-    // One process on the critical path (the sample is held meanwhile): the pair, then both ends at once.
+    // One process on the critical path (the sample is held meanwhile): move the waiting end in, set it up.
     await run('sh', ['-s'], [
       'set -e',
-      `ip link add name eth0 netns ${sp} type veth peer name eth0 netns ${this.pid}`,
-      heredoc(`nsenter --net=/proc/${this.pid}/ns/net ip -batch -`, `${simulator.join('\n')}\n`, true),
-      heredoc(
-        `nsenter --net=/proc/${sp}/ns/net sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; exec ip -batch -'`,
-        `${sandbox.join('\n')}\n`,
-      ),
-      'wait $!',
+      `nsenter --net=/proc/${this.pid}/ns/net ip link set ${l.peerName} netns ${sp}`,
+      heredoc(`nsenter --net=/proc/${sp}/ns/net ip -batch -`, `${sandbox.join('\n')}\n`),
       '',
     ].join('\n'));
   }
