@@ -1,0 +1,57 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NetworkSimulator, reapSimulators } from './simulated-network.js';
+
+// The simulator process on its own (real unshare, real Python; root, like the worker): it serves from
+// its own namespace, answers its health check, ends when asked — and the reaper finds a stale one.
+const assetsDir = join(process.cwd(), 'dist', 'assets', 'netsim');
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('network simulator process', () => {
+  it('leases, answers its health check, reports its death, and leaves nothing when stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'q-netsim-'));
+    const sim = await NetworkSimulator.start({ assetsDir }, { lifetimeSeconds: 30 });
+    await sim.lease({ analysisId: 'a1', capturePath: join(dir, 'network.ndjson'), lifetimeSeconds: 30 });
+    expect(Number(readFileSync(join(dir, 'netsim.pid'), 'utf8'))).toBe(sim.pid);
+    // Unprivileged, in a network namespace of its own, with the pair's waiting end in it (not in the host's).
+    expect(readFileSync(`/proc/${sim.pid}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
+    expect(readlinkSync(`/proc/${sim.pid}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
+    expect(execFileSync('nsenter', [`--net=/proc/${sim.pid}/ns/net`, 'ip', '-o', 'link', 'show'], { encoding: 'utf8' })).toMatch(/qsbx0@eth0/);
+    expect(execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })).not.toMatch(/qsbx0/);
+    expect(await sim.health()).toEqual({ healthy: true, records: 0, dropped: 0 });
+    process.kill(sim.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    const h = await sim.health();
+    expect(h).toMatchObject({ healthy: false, error: expect.stringMatching(/exited \(SIGKILL\)/) });
+    await sim.stop();
+    expect(alive(sim.pid)).toBe(false);
+  }, 20_000);
+
+  it('reaper kills a simulator past its deadline, by pid, and leaves a current one', async () => {
+    const fake = (deadline: string) =>
+      spawn('/usr/bin/python3', ['-c', 'import time; time.sleep(30)', 'netsim.py', JSON.stringify({ mark: 'quarantine-netsim', deadline })], { stdio: 'ignore' });
+    const stale = fake('2000-01-01T00:00:00.000Z');
+    const current = fake(new Date(Date.now() + 3600_000).toISOString());
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      const killed = await reapSimulators();
+      expect(killed).toContain(stale.pid);
+      expect(killed).not.toContain(current.pid);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(alive(current.pid!)).toBe(true);
+    } finally {
+      stale.kill('SIGKILL');
+      current.kill('SIGKILL');
+    }
+  }, 20_000);
+});
