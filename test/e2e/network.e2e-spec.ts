@@ -140,12 +140,6 @@ async function submit(image: string, profile = 'e2e-net'): Promise<string> {
 }
 
 describe('simulated network', () => {
-  it('refuses a gVisor probe on a simulated profile with a 400 naming the field', async () => {
-    const res = await api.submit({ image: 'quarantine-samples/hello:latest', profile: 'e2e-net', probe: 'gvisor' });
-    expect(res.status).toBe(400);
-    expect(res.json.details).toEqual([expect.objectContaining({ field: 'probe' })]);
-  });
-
   it('lets samples act: a dropper downloads and runs its payload, a miner logs in to a literal IP; the host and the outside stay unreachable', async () => {
     const dev = outboundInterface();
     const txBefore = txPackets(dev);

@@ -44,11 +44,6 @@ export class AnalysesService {
         { field: 'probe', message: `must be one of ${KUBERNETES_PROBES.join(', ')} with profile ${profile.name}` },
       ]);
     }
-    if (profile.network === 'simulated' && profile.runtime !== 'kubernetes' && PROBE_RUNTIME[probe] === 'runsc') {
-      throw new DomainException(ErrorCode.ValidationFailed, 400, `profile "${profile.name}" runs the simulated network, which probe ${probe} (gVisor, network none) cannot join`, [
-        { field: 'probe', message: `probe ${probe} needs a profile with network: none (e.g. gvisor), not ${profile.name}` },
-      ]);
-    }
     const rec: AnalysisRecord = {
       id: randomUUID(),
       image: ref.raw,

@@ -102,7 +102,8 @@ export class DetonationService {
         limits: profile.limits,
         probe: probe.name,
         kubernetes: profile.kubernetes,
-        network: profile.network === 'simulated' ? { mode: 'simulated', capturePath: join(dir, 'network.ndjson') } : undefined,
+        // gVisor (a `probe: gvisor` override) cannot join the simulated network: it runs with none, and the report says so.
+        network: profile.network === 'simulated' && runtime === 'runc' && !onKubernetes ? { mode: 'simulated', capturePath: join(dir, 'network.ndjson') } : undefined,
       });
       const t2 = Date.now();
       const target = await sandbox.start();
