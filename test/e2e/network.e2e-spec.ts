@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { NetCapture } from '#analysis/network/capture';
 import { buildBusyboxImage } from '../support/busybox-image.js';
+import { orphanSimulators } from '../support/netsim.js';
 import { e2eProfilesDir } from '../support/profiles.js';
 import { type Stack, client, startStack, waitFor } from '../support/stack.js';
 
@@ -67,23 +68,6 @@ function simulatorOf(id: string): number | undefined {
   if (!(pid > 0) || !isSimulator(pid)) return undefined;
   seenSimulators.add(pid);
   return pid;
-}
-
-/** This checkout's simulators whose worker is gone (parent pid 1): none may be left. */
-function orphanSimulators(): number[] {
-  const script = join(process.cwd(), 'dist', 'assets', 'netsim', 'netsim.py');
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (!readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(script)) continue;
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === '1') out.push(Number(e));
-    } catch {
-      // gone
-    }
-  }
-  return out;
 }
 
 function captures(id: string): NetCapture[] {

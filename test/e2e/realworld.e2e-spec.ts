@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { type Stack, client, startStack } from '../support/stack.js';
+import { orphanSimulators } from '../support/netsim.js';
+import { type Stack, client, startStack, waitFor } from '../support/stack.js';
 
 // False-positive check on real-world-shaped images: Debian 12 service images built from Debian
 // packages by test/samples/debian/build.sh (nginx with the official entrypoint scripts, redis with a
@@ -95,6 +96,8 @@ afterAll(async () => {
     const left = await docker.listContainers({ all: true, filters: { label: [`org.quarantine.analysis-id=${id}`] } });
     expect({ id, left: left.map((c) => c.Names) }).toEqual({ id, left: [] });
   }
+  // Nor a network simulator (their namespaces and links go with them): they end with the worker.
+  await waitFor(() => orphanSimulators().length === 0, 5_000, () => `network simulators left: ${orphanSimulators().join(', ')}`);
 });
 
 interface Ev {
