@@ -361,7 +361,10 @@ class Sim:
             return self.bind_listen(self.cfg['listen'])
         port = self.cfg['port']
         socks = []
-        for fam, lvl, opt, addr in ((socket.AF_INET, SOL_IP, IP_TRANSPARENT, '0.0.0.0'), (socket.AF_INET6, SOL_IPV6, IPV6_TRANSPARENT, '::')):
+        families = [(socket.AF_INET, SOL_IP, IP_TRANSPARENT, '0.0.0.0')]
+        if self.ip6:
+            families.append((socket.AF_INET6, SOL_IPV6, IPV6_TRANSPARENT, '::'))
+        for fam, lvl, opt, addr in families:
             t = socket.socket(fam, socket.SOCK_STREAM)
             t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             t.setsockopt(lvl, opt, 1)

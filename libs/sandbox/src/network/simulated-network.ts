@@ -16,9 +16,6 @@ import type { Readable, Writable } from 'node:stream';
 export const NETSIM_LINK = {
   sandbox4: '192.168.100.2',
   sim4: '192.168.100.1',
-  /** The simulator's IPv6 side (TPROXY rules are in place; the sandbox gets IPv4 only for now, docs/network.md). */
-  sandbox6: 'fd00:5153::2',
-  sim6: 'fd00:5153::1',
   /** The port both transparent (TPROXY) sockets listen on inside the simulator's namespace. */
   tproxyPort: 1,
   /** The sample's end of the pair while it waits in the simulator's namespace (renamed eth0 in the sample's). */
@@ -71,7 +68,7 @@ function run(cmd: string, args: string[], input?: string, timeoutMs = 5000): Pro
 }
 
 /** The simulator's own namespace: every address arriving on the link is local; TCP and UDP (but DNS) go to the TPROXY sockets. */
-function simulatorNetnsScript(): { ip: string; ip6: string; ip4tables: string; ip6tables: string } {
+function simulatorNetnsScript(): { ip: string; ip4tables: string } {
   const p = NETSIM_LINK.tproxyPort;
   const l = NETSIM_LINK;
   const ip = [
@@ -83,10 +80,9 @@ function simulatorNetnsScript(): { ip: string; ip6: string; ip4tables: string; i
     `addr add ${l.sim4} peer ${l.sandbox4} dev eth0`,
     'link set eth0 up',
   ].join('\n');
-  const ip6 = ['rule add iif eth0 lookup 100 pref 100', 'route add local ::/0 dev lo table 100'].join('\n');
   const rules = (on: string) =>
     ['*mangle', `-A PREROUTING -i eth0 -p tcp -j TPROXY --on-port ${p} --on-ip ${on} --tproxy-mark 0x1/0x1`, `-A PREROUTING -i eth0 -p udp ! --dport 53 -j TPROXY --on-port ${p} --on-ip ${on} --tproxy-mark 0x1/0x1`, 'COMMIT', ''].join('\n');
-  return { ip: `${ip}\n`, ip6: `${ip6}\n`, ip4tables: rules('0.0.0.0'), ip6tables: rules('::') };
+  return { ip: `${ip}\n`, ip4tables: rules('0.0.0.0') };
 }
 
 /** `cmd <<'EOF' … EOF` for a script fed to sh (the bodies are ours: addresses, rules; never sample data). */
@@ -162,7 +158,8 @@ export class NetworkSimulator {
       uid: 65534,
       gid: 65534,
       ip4: NETSIM_LINK.sim4,
-      ip6: NETSIM_LINK.sim6,
+      // IPv4 only for now (docs/network.md): no IPv6 sockets or rules; AAAA gets no address.
+      ip6: null,
       port: NETSIM_LINK.tproxyPort,
       lifetime: s.lifetimeSeconds,
     };
@@ -179,9 +176,7 @@ export class NetworkSimulator {
       await run('nsenter', [`--net=/proc/${sim.pid}/ns/net`, 'sh', '-s'], [
         'set -e',
         heredoc('ip -batch -', script.ip),
-        heredoc('ip -6 -batch -', script.ip6),
         heredoc('iptables-restore', script.ip4tables),
-        heredoc('ip6tables-restore', script.ip6tables),
         '',
       ].join('\n'));
       return sim;
@@ -221,7 +216,6 @@ export class NetworkSimulator {
       'link set eth0 up',
       `route add default via ${l.sim4} dev eth0 onlink`,
     ];
-    this.child.stdin.write('no-ipv6\n');
     // One process on the critical path (the sample is held meanwhile): move the waiting end in, set it up.
     await run('sh', ['-s'], [
       'set -e',
@@ -245,11 +239,9 @@ export class NetworkSimulator {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (!this.exited) {
-      const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-      this.child.kill('SIGKILL');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 2000))]);
-    }
+    // Not waited for: its records were all written before it answered the health check, and the
+    // kernel tears its namespace and the pair down on its own.
+    if (!this.exited) this.child.kill('SIGKILL');
     const capture = this.capture;
     if (capture) await new Promise<void>((resolve) => capture.end(() => resolve()));
   }
