@@ -163,7 +163,12 @@ export class NetworkSimulator {
       port: NETSIM_LINK.tproxyPort,
       lifetime: s.lifetimeSeconds,
     };
-    const child = spawn('unshare', ['--net', '--', opts.python ?? '/usr/bin/python3', '-I', '-S', join(opts.assetsDir, 'netsim.py'), JSON.stringify(cfg)], {
+    // One spawn: in the new namespace (still root) a shell sets it up, then becomes the simulator
+    // (same pid; the command line the reaper looks for is Python's). A Node spawn costs more than the commands.
+    const script = simulatorNetnsScript();
+    const setup = ['set -e', heredoc('ip -batch -', script.ip), heredoc('iptables-restore', script.ip4tables), 'exec "$@"'].join('\n');
+    const python = [opts.python ?? '/usr/bin/python3', '-I', '-S', join(opts.assetsDir, 'netsim.py'), JSON.stringify(cfg)];
+    const child = spawn('unshare', ['--net', '--', 'sh', '-c', setup, 'netsim-setup', ...python], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
     }) as ChildProcessByStdio<Writable, Readable, Readable>;
@@ -171,14 +176,6 @@ export class NetworkSimulator {
     try {
       const ready = await sim.nextLine(5000);
       if (ready !== 'ready') throw new Error(sim.exited ?? `the network simulator did not start (said ${JSON.stringify(ready)})`);
-      // One process for the whole set-up (a Node spawn costs more than the commands).
-      const script = simulatorNetnsScript();
-      await run('nsenter', [`--net=/proc/${sim.pid}/ns/net`, 'sh', '-s'], [
-        'set -e',
-        heredoc('ip -batch -', script.ip),
-        heredoc('iptables-restore', script.ip4tables),
-        '',
-      ].join('\n'));
       return sim;
     } catch (e) {
       await sim.stop();
