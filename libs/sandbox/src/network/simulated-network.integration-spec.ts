@@ -29,6 +29,9 @@ describe('network simulator process', () => {
     expect(execFileSync('nsenter', [`--net=/proc/${sim.pid}/ns/net`, 'ip', '-o', 'link', 'show'], { encoding: 'utf8' })).toMatch(/qsbx0@eth0/);
     expect(execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })).not.toMatch(/qsbx0/);
     expect(await sim.health()).toEqual({ healthy: true, records: 0, dropped: 0 });
+    // Never into the host's namespace.
+    await expect(sim.attach(process.pid)).rejects.toThrow(/not in a network namespace of its own/);
+    expect(execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })).not.toMatch(/qsbx0|192\.168\.100/);
     process.kill(sim.pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
     const h = await sim.health();

@@ -1,6 +1,6 @@
-import { type ChildProcessByStdio, execFile, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { type WriteStream, createWriteStream } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
@@ -57,15 +57,71 @@ export interface SimulatorHealth {
   dropped?: number;
 }
 
-function run(cmd: string, args: string[], input?: string, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${String(stderr || err.message).trim().slice(0, 500)}`));
-      else resolve(stdout);
+/**
+ * A long-lived shell (root, like the worker) that runs the attach scripts, so the critical path of
+ * an analysis forks a small shell's children, not the worker (a Node spawn costs more than the
+ * commands). One script at a time; a script that fails or times out rejects, a dead shell is replaced.
+ */
+class PlumbingShell {
+  private child?: ChildProcessByStdio<Writable, Readable, Readable>;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+
+  run(script: string, timeoutMs = 5000): Promise<void> {
+    const child = this.ensure();
+    const id = ++this.seq;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`network plumbing timed out after ${timeoutMs} ms`));
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      // The script's output (errors) comes back on one line with its status.
+      child.stdin.write(`out=$( (\nset -e\n${script}\n) 2>&1 ); rc=$?; printf '#done ${id} %d %s\n' "$rc" "$(printf '%s' "$out" | tr '\\n' ' ' | head -c 400)"\n`);
     });
-    if (input !== undefined) child.stdin?.end(input);
-  });
+  }
+
+  private ensure(): ChildProcessByStdio<Writable, Readable, Readable> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
+    const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' } }) as ChildProcessByStdio<Writable, Readable, Readable>;
+    let buf = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const m = /^#done (\d+) (\d+) ?(.*)$/.exec(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+        const p = m ? this.pending.get(Number(m[1])) : undefined;
+        if (!m || !p) continue;
+        this.pending.delete(Number(m[1]));
+        clearTimeout(p.timer);
+        if (m[2] === '0') p.resolve();
+        else p.reject(new Error(`network plumbing failed (${m[2]}): ${m[3]}`));
+      }
+      if (buf.length > 65536) buf = '';
+    });
+    child.stderr.resume();
+    child.stdin.on('error', () => undefined);
+    child.on('exit', () => {
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        clearTimeout(p.timer);
+        p.reject(new Error('the network plumbing shell exited'));
+      }
+    });
+    // Never what keeps a worker alive.
+    child.unref();
+    (child.stdin as unknown as { unref?: () => void }).unref?.();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
+    this.child = child;
+    return child;
+  }
 }
+
+const plumbing = new PlumbingShell();
 
 /** The simulator's own namespace: every address arriving on the link is local; TCP and UDP (but DNS) go to the TPROXY sockets. */
 function simulatorNetnsScript(): { ip: string; ip4tables: string } {
@@ -203,6 +259,9 @@ export class NetworkSimulator {
     if (this.exited) throw new Error(this.exited);
     const sp = Math.trunc(sandboxPid);
     if (!(sp > 1)) throw new Error(`bad sandbox pid ${sandboxPid}`);
+    // Never plumb into the host's namespace (or one we cannot see): the sample's must be its own.
+    const [theirs, ours] = await Promise.all([readlink(`/proc/${sp}/ns/net`).catch(() => ''), readlink('/proc/self/ns/net')]);
+    if (!theirs || theirs === ours) throw new Error(`process ${sp} is not in a network namespace of its own`);
     const l = NETSIM_LINK;
     // IPv4 only in the sandbox, as on Docker's default networks: no IPv6 address on its link (so no
     // IPv6 route: connects fail at once), and AAAA queries get no address.
@@ -213,13 +272,10 @@ export class NetworkSimulator {
       'link set eth0 up',
       `route add default via ${l.sim4} dev eth0 onlink`,
     ];
-    // One process on the critical path (the sample is held meanwhile): move the waiting end in, set it up.
-    await run('sh', ['-s'], [
-      'set -e',
-      `nsenter --net=/proc/${this.pid}/ns/net ip link set ${l.peerName} netns ${sp}`,
-      heredoc(`nsenter --net=/proc/${sp}/ns/net ip -batch -`, `${sandbox.join('\n')}\n`),
-      '',
-    ].join('\n'));
+    // On the critical path (the sample is held meanwhile): move the waiting end in, set it up.
+    await plumbing.run(
+      [`nsenter --net=/proc/${this.pid}/ns/net ip link set ${l.peerName} netns ${sp}`, heredoc(`nsenter --net=/proc/${sp}/ns/net ip -batch -`, `${sandbox.join('\n')}\n`)].join('\n'),
+    );
   }
 
   /** Asks the simulator whether it still serves (and to write the records of open connections). */
