@@ -176,7 +176,7 @@ export class DockerRuntime implements SandboxRuntime {
       await simulator?.then((s) => s.stop(), () => undefined);
       throw e;
     }
-    return new DockerSandbox(this.docker, container, name, hostname, spec, sim);
+    return new DockerSandbox(this.docker, container, name, hostname, spec, sim, sim ? () => this.refillSimulators() : undefined);
   }
 
   /** A simulator for this analysis: warm from the pool when one is ready (its ~100 ms of start-up off the critical path). */
@@ -188,11 +188,6 @@ export class DockerRuntime implements SandboxRuntime {
       throw new Error('network: simulated needs runc and a held start (gVisor runs with network none)');
     }
     let sim = await this.simPool.shift()?.catch(() => undefined);
-    while (this.simPool.length < (netsim.pool ?? 3)) {
-      const next = NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
-      next.catch(() => undefined);
-      this.simPool.push(next);
-    }
     if (!sim?.alive) sim = await NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
     try {
       await sim.lease({ analysisId: spec.analysisId, capturePath: spec.network!.capturePath, lifetimeSeconds: spec.limits.windowSeconds + (this.opts.reapGraceSeconds ?? 120) });
@@ -238,6 +233,17 @@ export class DockerRuntime implements SandboxRuntime {
     await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
   }
 
+  /** Tops the warm pool up; called once a sample runs (the worker idles then), off every critical path. */
+  private refillSimulators(): void {
+    const netsim = this.opts.netsim;
+    if (!netsim) return;
+    while (this.simPool.length < (netsim.pool ?? 3)) {
+      const next = NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
+      next.catch(() => undefined);
+      this.simPool.push(next);
+    }
+  }
+
   private async holdArchive(): Promise<Buffer> {
     this.holdTar ??= await readFile(this.opts.holdTarPath);
     return this.holdTar;
@@ -266,6 +272,7 @@ class DockerSandbox implements Sandbox {
     readonly hostname: string,
     private readonly spec: SandboxSpec,
     private readonly sim?: NetworkSimulator,
+    private readonly onReleased?: () => void,
   ) {
     this.id = container.id;
     this.stdout = new CappedCollector(spec.limits.outputBytes);
@@ -301,6 +308,7 @@ class DockerSandbox implements Sandbox {
   release(target: SandboxTarget): void {
     this.releasedAt = Date.now();
     if (target.hostPid) process.kill(target.hostPid, 'SIGCONT');
+    if (this.onReleased) setImmediate(this.onReleased);
   }
 
   async wait(signal: AbortSignal): Promise<SandboxExit> {
