@@ -1,14 +1,15 @@
 #!/usr/bin/python3 -I -S
 """Quarantine's network simulator: the only peer a sandbox can reach (issue 11).
 
-Started by the worker as `unshare --net -- python3 -I -S netsim.py CONFIG_JSON`, in a network
-namespace of its own that the worker joins to the sample's namespace with one veth pair (no bridge,
-no host address, no route out). In that namespace every address arriving on the link is local
+Started by the worker (libs/sandbox/src/network/simulated-network.ts) as `unshare --net -- sh -c
+<set-up> … python3 -I -S netsim.py CONFIG_JSON`: a shell sets up a network namespace of its own
+(with a veth pair whose other end the worker later moves into the sample's namespace: no bridge,
+no host address, no route out) and execs this. In that namespace every address arriving on the link is local
 (`ip rule iif <link> lookup 100`, `local 0.0.0.0/0 dev lo table 100`) and TPROXY hands every TCP
 connection and every UDP datagram (but DNS) to two transparent sockets here, whose local address is
 the ORIGINAL destination (a literal IP, any port). UDP 53 reaches the DNS socket directly.
 
-Serves: DNS (every name: A/AAAA -> the simulator), HTTP on any port (sniffed, not by port), TLS on
+Serves: DNS (every name: A -> the simulator; AAAA when `ip6` is configured), HTTP on any port (sniffed, not by port), TLS on
 any port (self-signed; SNI/ALPN from the ClientHello, then HTTP inside when the client accepts the
 certificate), a catch-all that keeps the first bytes of any other TCP connection or UDP datagram
 (SMTP/FTP ports get a `220` greeting first, so a client says HELO). Records one NetCapture JSON line
