@@ -10,6 +10,8 @@ echo "== orchestration (overhead, throughput)"
 npx tsx bench/orchestration.bench.ts
 echo "== lures, disguise and stimulation (hello: POST → completed with and without)"
 npx tsx bench/lures.bench.ts
+echo "== simulated network (POST -> completed and throughput, network none vs simulated)"
+npx tsx bench/network.bench.ts
 echo "== probes (slowdown of a syscall-heavy sample, events/s, lost)"
 npx tsx bench/probes.bench.ts
 if [ -f bench/rules.bench.ts ]; then
@@ -17,7 +19,7 @@ if [ -f bench/rules.bench.ts ]; then
   node --max-old-space-size=4096 --import tsx bench/rules.bench.ts
 fi
 echo "== network analysis (captures/s: read, correlate, lure search, rules)"
-node --import tsx bench/network.bench.ts
+node --import tsx bench/network-analysis.bench.ts
 echo "== run integrity (a look at a sandbox; window extension and dormancy decisions)"
 npx tsx bench/integrity.bench.ts
 echo "== webhooks (fan-out latency, deliveries/s, signing)"

@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { type Stack, client, startStack } from '../support/stack.js';
+import { orphanSimulators } from '../support/netsim.js';
+import { type Stack, client, startStack, waitFor } from '../support/stack.js';
 
 // False-positive check on real-world-shaped images: Debian 12 service images built from Debian
 // packages by test/samples/debian/build.sh (nginx with the official entrypoint scripts, redis with a
@@ -57,7 +58,8 @@ beforeAll(async () => {
   });
   if (missing.length) throw new Error(`missing images (run test/samples/debian/build.sh): ${missing.join(', ')}`);
 
-  const profiles = e2eProfilesDir('8s');
+  // Under the simulated network, as the default profile runs them (docs/network.md).
+  const profiles = e2eProfilesDir('8s', undefined, 'simulated');
   // Like the shipped default, the window is extended while a sample only sleeps (docs/run-integrity.md):
   // cron sleeps until its next minute, so it is watched until it wakes once and sleeps again.
   const e2eYaml = join(profiles, 'e2e.yaml');
@@ -72,6 +74,7 @@ beforeAll(async () => {
     'runtime: runc',
     'probe: strace',
     'capabilities: default',
+    'network: simulated',
     'limits:',
     '  memory: 256m',
     '  pids: 128',
@@ -98,6 +101,8 @@ afterAll(async () => {
     const left = await docker.listContainers({ all: true, filters: { label: [`org.quarantine.analysis-id=${id}`] } });
     expect({ id, left: left.map((c) => c.Names) }).toEqual({ id, left: [] });
   }
+  // Nor a network simulator (their namespaces and links go with them): they end with the worker.
+  await waitFor(() => orphanSimulators().length === 0, 5_000, () => `network simulators left: ${orphanSimulators().join(', ')}`);
 });
 
 interface Ev {

@@ -54,6 +54,8 @@ SPECS=(
   "integrity-flood|malicious|integrity-flood.c|"
   "coverage-persist|malicious|coverage-persist.sh|"
   "coverage-stealth|malicious|coverage-stealth.sh|"
+  "net-dropper|malicious|net-dropper.sh|"
+  "net-miner|malicious|net-miner.sh|"
 )
 
 # busybox applets linked in /bin (only those this busybox provides are linked)

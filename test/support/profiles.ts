@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * A profiles directory for e2e runs: the shipped profiles plus `e2e` (short window, tight limits)
  * using the shipped rule files, so tests exercise the real rules without waiting 30 s per sample.
  */
-export function e2eProfilesDir(window = '4s', trace = '16m'): string {
+export function e2eProfilesDir(window = '4s', trace = '16m', network: 'none' | 'simulated' = 'none'): string {
   const shipped = join(process.cwd(), 'sandbox-profiles');
   const dir = mkdtempSync(join(tmpdir(), 'q-profiles-'));
   for (const f of readdirSync(shipped).filter((x) => x.endsWith('.yaml'))) {
@@ -27,6 +27,7 @@ export function e2eProfilesDir(window = '4s', trace = '16m'): string {
       'runtime: runc',
       'probe: strace',
       'capabilities: default',
+      `network: ${network}`,
       'limits:',
       '  memory: 64m',
       '  pids: 32',

@@ -63,6 +63,16 @@ export interface SandboxSpec {
   kubernetes?: KubernetesSandboxOptions;
   /** Plant credential lures (profile `lures`, default on); runtimes that cannot, plant none. */
   lures?: boolean;
+  /** The simulated network (docs/network.md): its only peer is a simulator writing NetCapture lines to capturePath. Absent: no network. */
+  network?: { mode: 'simulated'; capturePath: string };
+}
+
+/** The sandbox's network as the run saw it (RunFacts.network). */
+export interface SandboxNetworkStatus {
+  mode: 'none' | 'simulated';
+  capturePath?: string;
+  simulatorHealthy?: boolean;
+  simulatorError?: string;
 }
 
 export interface SandboxExit {
@@ -158,6 +168,8 @@ export interface Sandbox {
   output(capBytes: number): Promise<CapturedOutput>;
   /** Stops and removes the sandbox; safe to call more than once and after failures. */
   destroy(): Promise<void>;
+  /** The network's state at the end of the run (call after wait, before destroy): the simulator's health check. */
+  networkStatus?(): Promise<SandboxNetworkStatus>;
   /**
    * Sandboxes that run their probe themselves (a Kubernetes sidecar, or a cluster sensor read
    * through the API) hand back its session here; the worker then attaches no host probe.

@@ -106,6 +106,8 @@ export class DetonationService {
         probe: probe.name,
         kubernetes: profile.kubernetes,
         lures: profile.lures && !onKubernetes,
+        // gVisor (a `probe: gvisor` override) cannot join the simulated network: it runs with none, and the report says so.
+        network: profile.network === 'simulated' && runtime === 'runc' && !onKubernetes ? { mode: 'simulated', capturePath: join(dir, 'network.ndjson') } : undefined,
       });
       const t2 = Date.now();
       const target = await sandbox.start();
@@ -127,6 +129,7 @@ export class DetonationService {
       const probeStats = await session.stop(5000);
       const limitHits = await sandbox.limitHits();
       const output = await sandbox.output(profile.limits.outputBytes);
+      const network = (await sandbox.networkStatus?.()) ?? { mode: 'none' as const };
       await sandbox.destroy();
       const t6 = Date.now();
       if (exit.cancelled || ac.signal.aborted) throw new CancelledError();
@@ -147,6 +150,7 @@ export class DetonationService {
         startedAt,
         lures: sandbox.lures,
         stimulation,
+        network,
       };
       const eligibility = this.admission.eligibility(rec);
       const result = await this.analyzer.analyze(facts, probe, { from: 'run', keep: { admission: eligibility } });

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { NetworkAnalysisInput, NetworkReport, NetworkAttempt } from '#analysis';
 import type { ArtifactStore } from '#core/storage/artifact.store';
 import type { RunFacts } from './run-facts.js';
@@ -28,7 +28,14 @@ export async function networkRunInput(facts: RunFacts, from: 'run' | 'stored', a
     const path = n.capturePath;
     const ok = path ? await stat(path).then((s) => s.isFile(), () => false) : false;
     if (!path || !ok) problems.push('the network capture is missing');
-    else out = { input: { capture: createReadStream(path), lures }, store: () => artifacts.writeFileFrom(facts.analysisId, 'network.ndjson', createReadStream(path)) };
+    else {
+      // Stored gzipped with the analysis (a rescore replays it); the raw capture is then removed like the raw trace.
+      const store = async () => {
+        await artifacts.writeFileFrom(facts.analysisId, 'network.ndjson', createReadStream(path));
+        await rm(path, { force: true });
+      };
+      out = { input: { capture: createReadStream(path), lures }, store };
+    }
   } else {
     const stored = await artifacts.readStream(facts.analysisId, 'network.ndjson');
     if (!stored) problems.push('the network capture was not stored');

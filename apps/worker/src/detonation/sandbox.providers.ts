@@ -50,6 +50,7 @@ export const sandboxProviders: Provider[] = [
     useFactory: (config: AppConfig) =>
       new DockerRuntime({
         holdTarPath: join(config.holdBinary, '..', 'hold.tar'),
+        netsim: { assetsDir: join(config.holdBinary, '..', 'netsim') },
         trustedRegistries: config.trustedRegistries,
       }),
   },

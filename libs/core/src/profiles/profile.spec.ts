@@ -48,6 +48,9 @@ describe('parseProfile', () => {
     ['network: bridge\n', 'network'],
     ['lures: yes please\n', 'lures'],
     ['stimulate: 1\n', 'stimulate'],
+    ['network: [simulated]\n', 'network'],
+    ['runtime: runsc\nprobe: gvisor\nnetwork: simulated\n', 'network'],
+    ['runtime: kubernetes\nprobe: strace\nnetwork: simulated\n', 'network'],
     ['rules: [nothing/*.yaml]\n', 'rules'],
     ['scoring: {weights: {urgent: 5}}\n', 'scoring.weights.urgent'],
     ['scoring: {thresholds: {suspicious: 80, malicious: 50}}\n', 'scoring.thresholds'],
@@ -76,6 +79,14 @@ describe('loadProfiles', () => {
     const profiles = loadProfiles(join(process.cwd(), 'sandbox-profiles'));
     expect([...profiles.keys()]).toEqual(expect.arrayContaining(['default', 'strict', 'quick']));
     expect(profiles.get('strict')!.capabilities).toBe('drop-all');
+    // The default profile's samples get the simulated network (docs/network.md); gVisor's stays none.
+    expect(profiles.get('default')!.network).toBe('simulated');
+    expect(profiles.get('gvisor')!.network).toBe('none');
+  });
+
+  it('reads network: none | simulated', () => {
+    expect(parseProfile(join(dir, 'p.yaml'), 'network: simulated\n', dir).network).toBe('simulated');
+    expect(parseProfile(join(dir, 'p.yaml'), 'network: none\n', dir).network).toBe('none');
   });
 
   it('requires a default profile', () => {

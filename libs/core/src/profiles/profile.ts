@@ -25,7 +25,8 @@ export interface SandboxProfile {
   probe: ProbeName;
   /** `default`: Docker's default capability set (the sample runs as in production); `drop-all`: strict. */
   capabilities: 'default' | 'drop-all';
-  network: 'none';
+  /** `none`: loopback only; `simulated`: the network simulator is the only peer (docs/network.md). */
+  network: 'none' | 'simulated';
   /** Plant fresh credential lures (honeytokens) in every analysis (default true; docs/lures.md). */
   lures: boolean;
   /** Visit exposed / listening ports during the window (default true; docs/stimulation.md). */
@@ -181,7 +182,11 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
   if (thresholds.suspicious !== undefined && thresholds.malicious !== undefined && thresholds.suspicious > thresholds.malicious) {
     throw new ProfileError(short, 'scoring.thresholds', 'suspicious must not exceed malicious');
   }
-  const network = oneOf(short, 'network', o.network, ['none'] as const, 'none');
+  const network = oneOf(short, 'network', o.network, ['none', 'simulated'] as const, 'none');
+  if (network === 'simulated' && runtime !== 'runc') {
+    // gVisor is registered with --network=none; the Kubernetes runtime does not run the simulator pod yet (docs/network.md).
+    throw new ProfileError(short, 'network', `simulated needs runtime runc, got ${runtime} (docs/network.md)`);
+  }
   const windowSeconds = limits.window === undefined ? 30 : parseDuration(short, 'limits.window', limits.window);
   const maxWindowSeconds = parseMaxWindow(short, limits.maxWindow, windowSeconds);
   return {

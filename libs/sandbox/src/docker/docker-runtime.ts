@@ -11,12 +11,14 @@ import {
   SANDBOX_LABELS,
   type Sandbox,
   type SandboxExit,
+  type SandboxNetworkStatus,
   type SandboxRuntime,
   type SandboxSpec,
   type SandboxTarget,
 } from '../sandbox-runtime.js';
 import type { Lure } from '#analysis/lures/lure';
 import { envLures } from '../lures/lure-values.js';
+import { NETSIM_LINK, NetworkSimulator, type NetworkSimulatorOptions, reapSimulators } from '../network/simulated-network.js';
 import { parseLoginuid } from './loginuid.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
 import { podLikeHostname, removeTells } from './disguise.js';
@@ -36,6 +38,8 @@ export interface DockerRuntimeOptions {
   trustedRegistries?: string[];
   /** Extra seconds past the window before a reaper may remove a sandbox. */
   reapGraceSeconds?: number;
+  /** The network simulator's assets, for `network: simulated` (docs/network.md). */
+  netsim?: NetworkSimulatorOptions;
 }
 
 function isNotFound(e: unknown): boolean {
@@ -48,10 +52,15 @@ function isNotFound(e: unknown): boolean {
  * memory / CPU limits, random hostname, no host mounts, no Docker socket; `drop-all` drops every
  * capability for the strict profile.
  */
+/** A warm simulator that waits this long for an analysis ends itself (the pool starts another when needed). */
+const NETSIM_POOL_IDLE_SECONDS = 600;
+
 export class DockerRuntime implements SandboxRuntime {
   readonly kind = 'docker';
   readonly docker: Docker;
   private holdTar?: Buffer;
+  /** Warm network simulators (started after the first simulated analysis; each serves one analysis). */
+  private simPool: Promise<NetworkSimulator>[] = [];
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.docker = opts.docker ?? new Docker();
@@ -111,6 +120,9 @@ export class DockerRuntime implements SandboxRuntime {
     const argv = [...spec.image.entrypoint, ...spec.image.cmd];
     if (argv.length === 0) throw new ImageVerificationError('image has neither an entrypoint nor a command: nothing to run');
     if (spec.hold && spec.runtime === 'runsc') throw new Error('a held start needs runc: under gVisor the host cannot see or signal the sample');
+    // The simulator starts (its own namespace, ~100 ms of Python) while the engine creates the container.
+    const simulator = spec.network?.mode === 'simulated' ? this.startSimulator(spec) : undefined;
+    simulator?.catch(() => undefined);
     // A pod-like hostname, not Docker's 12 hex characters (docs/sandbox-tells.md).
     const hostname = podLikeHostname(spec.image.repoTags);
     const envLure = spec.lures ? envLures(spec.image.env) : { env: [], lures: [] };
@@ -162,26 +174,53 @@ export class DockerRuntime implements SandboxRuntime {
         AutoRemove: false,
         Binds: [],
       },
+    }).catch(async (e: unknown) => {
+      await simulator?.then((sim) => sim.stop(), () => undefined);
+      throw e;
     });
+    let sim: NetworkSimulator | undefined;
     try {
       // Services that look up `localhost` or their own hostname (mariadb-install-db, JVMs, …) fail
       // without these, where they would run in production.
       // One putArchive (each costs ~50–150 ms in the engine): these, the lures (docs/lures.md) and the hold wrapper.
       const lurePlan = spec.lures ? await prepareFileLures(container, spec.image.user, hostname) : undefined;
-      const files = tarFiles([...sandboxNetworkFiles(hostname), ...(lurePlan?.entries ?? [])]);
+      const files = tarFiles([...sandboxNetworkFiles(hostname, simulator ? NETSIM_LINK.sim4 : undefined), ...(lurePlan?.entries ?? [])]);
       await container.putArchive(spec.hold ? concatTars([files, await this.holdArchive()]) : files, { path: '/' });
       lures = lurePlan ? [...envLure.lures, ...lurePlan.lures] : undefined;
+      sim = await simulator;
     } catch (e) {
       await container.remove({ force: true }).catch(() => undefined);
+      await simulator?.then((s) => s.stop(), () => undefined);
       throw e;
     }
-    return new DockerSandbox(this.docker, container, name, hostname, spec, lures);
+    return new DockerSandbox(this.docker, container, name, hostname, spec, lures, sim, sim ? () => this.refillSimulators() : undefined);
+  }
+
+  /** A simulator for this analysis: warm from the pool when one is ready (its ~100 ms of start-up off the critical path). */
+  private async startSimulator(spec: SandboxSpec): Promise<NetworkSimulator> {
+    const netsim = this.opts.netsim;
+    if (!netsim) throw new Error('network: simulated needs the network simulator, which this runtime was not given');
+    if (spec.runtime === 'runsc' || !spec.hold) {
+      // runsc is registered with --network=none and builds its network stack before we could plumb it (docs/network.md).
+      throw new Error('network: simulated needs runc and a held start (gVisor runs with network none)');
+    }
+    let sim = await this.simPool.shift()?.catch(() => undefined);
+    if (!sim?.alive) sim = await NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
+    try {
+      await sim.lease({ analysisId: spec.analysisId, capturePath: spec.network!.capturePath, lifetimeSeconds: Math.max(spec.limits.windowSeconds, spec.limits.maxWindowSeconds ?? 0) + (this.opts.reapGraceSeconds ?? 120) });
+    } catch (e) {
+      await sim.stop();
+      throw e;
+    }
+    return sim;
   }
 
   async reap(opts: { analysisId?: string; now?: Date }): Promise<string[]> {
     const labels = [`${SANDBOX_LABELS.managed}=true`];
     if (opts.analysisId) labels.push(`${SANDBOX_LABELS.analysisId}=${opts.analysisId}`);
     const list = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    // Network simulators left by a crashed worker (they also end by themselves): by pid, past their deadline.
+    const simulators = await reapSimulators(opts);
     const now = (opts.now ?? new Date()).getTime();
     const removed: string[] = [];
     for (const c of list) {
@@ -194,7 +233,7 @@ export class DockerRuntime implements SandboxRuntime {
         if (!isNotFound(e)) throw e;
       }
     }
-    return removed;
+    return [...removed, ...simulators.map((pid) => `netsim:${pid}`)];
   }
 
   private async inspectImage(name: string): Promise<Docker.ImageInspectInfo | null> {
@@ -209,6 +248,17 @@ export class DockerRuntime implements SandboxRuntime {
   private async pull(name: string): Promise<void> {
     const stream = await this.docker.pull(name);
     await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Tops the warm pool up; called once a sample runs (the worker idles then), off every critical path. */
+  private refillSimulators(): void {
+    const netsim = this.opts.netsim;
+    if (!netsim) return;
+    while (this.simPool.length < (netsim.pool ?? 3)) {
+      const next = NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
+      next.catch(() => undefined);
+      this.simPool.push(next);
+    }
   }
 
   private async holdArchive(): Promise<Buffer> {
@@ -251,6 +301,8 @@ class DockerSandbox implements Sandbox {
     readonly hostname: string,
     private readonly spec: SandboxSpec,
     readonly lures?: Lure[],
+    private readonly sim?: NetworkSimulator,
+    private readonly onReleased?: () => void,
   ) {
     this.id = container.id;
     this.stdout = new CappedCollector(spec.limits.outputBytes);
@@ -282,12 +334,15 @@ class DockerSandbox implements Sandbox {
     const hostPid = await waitForStoppedChild(initPid, 10_000);
     // Held and not yet traced: drop /.dockerenv and our own /.quarantine (docs/sandbox-tells.md).
     if (this.spec.runtime === 'runc') await removeTells(initPid);
+    // The sample's namespace exists and nothing in it has run yet: join it to the simulator.
+    await this.sim?.attach(hostPid);
     return { containerId: this.id, initPid, cgroupPath, cpu: this.spec.cpu, ...(await readIdentity(hostPid)) };
   }
 
   release(target: SandboxTarget): void {
     this.releasedAt = Date.now();
     if (target.hostPid) process.kill(target.hostPid, 'SIGCONT');
+    if (this.onReleased) setImmediate(this.onReleased);
   }
 
   async wait(signal: AbortSignal): Promise<SandboxExit> {
@@ -363,6 +418,12 @@ class DockerSandbox implements Sandbox {
     };
   }
 
+  async networkStatus(): Promise<SandboxNetworkStatus> {
+    if (!this.sim) return { mode: 'none' };
+    const h = await this.sim.health();
+    return { mode: 'simulated', capturePath: this.sim.capturePath, simulatorHealthy: h.healthy, ...(h.error ? { simulatorError: h.error } : {}) };
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.attachStream?.destroy();
@@ -370,6 +431,8 @@ class DockerSandbox implements Sandbox {
       await this.container.remove({ force: true, v: true });
     } catch (e) {
       if (!isNotFound(e) && (e as { statusCode?: number }).statusCode !== 409) throw e;
+    } finally {
+      await this.sim?.stop();
     }
     this.destroyed = true;
   }

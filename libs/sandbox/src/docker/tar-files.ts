@@ -63,15 +63,16 @@ export function tarFiles(files: readonly TarFile[], mtime = Math.floor(Date.now(
  * The name-resolution files Docker would write for a container without networking: `localhost`
  * (IPv4 and IPv6), the sandbox's hostname on 127.0.1.1 (Debian's convention; services that resolve
  * their own hostname at start-up, such as mariadb-install-db, need it), and a resolver on loopback,
- * where nothing answers, so lookups fail at once without looking outbound.
+ * where nothing answers, so lookups fail at once without looking outbound — or, on the simulated
+ * network, the simulator.
  */
-export function sandboxNetworkFiles(hostname: string): TarFile[] {
+export function sandboxNetworkFiles(hostname: string, nameserver = '127.0.0.1'): TarFile[] {
   return [
     {
       name: 'etc/hosts',
       content: `127.0.0.1\tlocalhost\n127.0.1.1\t${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n`,
     },
-    { name: 'etc/resolv.conf', content: 'nameserver 127.0.0.1\n' },
+    { name: 'etc/resolv.conf', content: `nameserver ${nameserver}\n` },
     { name: 'etc/hostname', content: `${hostname}\n` },
   ];
 }

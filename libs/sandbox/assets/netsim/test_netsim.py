@@ -1,0 +1,176 @@
+"""Unit tests of the network simulator's parsers (DNS query, TLS ClientHello, HTTP request head) and
+of what it serves, with hostile inputs: truncated, oversized, self-referencing, random.
+Run by libs/sandbox/src/network/netsim-parsers.spec.ts (python3 -m unittest)."""
+import os
+import random
+import struct
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import netsim  # noqa: E402
+
+
+def dns_query(name, qtype=1, qid=0x1234, flags=0x0100):
+    q = b''.join(bytes([len(l)]) + l for l in name.encode().split(b'.') if l) + b'\0'
+    return struct.pack('!HHHHHH', qid, flags, 1, 0, 0, 0) + q + struct.pack('!HH', qtype, 1)
+
+
+def client_hello(sni=None, alpn=None, split=None):
+    exts = b''
+    if sni is not None:
+        name = sni.encode()
+        entry = b'\0' + struct.pack('!H', len(name)) + name
+        body = struct.pack('!H', len(entry)) + entry
+        exts += struct.pack('!HH', 0, len(body)) + body
+    if alpn:
+        protos = b''.join(bytes([len(p)]) + p.encode() for p in alpn)
+        body = struct.pack('!H', len(protos)) + protos
+        exts += struct.pack('!HH', 16, len(body)) + body
+    hello = b'\x03\x03' + b'\x11' * 32 + b'\x00' + b'\x00\x02\x13\x01' + b'\x01\x00' + struct.pack('!H', len(exts)) + exts
+    hs = b'\x01' + len(hello).to_bytes(3, 'big') + hello
+    if split is None:
+        return b'\x16\x03\x01' + struct.pack('!H', len(hs)) + hs
+    a, b = hs[:split], hs[split:]
+    return b'\x16\x03\x01' + struct.pack('!H', len(a)) + a + b'\x16\x03\x01' + struct.pack('!H', len(b)) + b
+
+
+class DnsTest(unittest.TestCase):
+    def test_parses_and_answers_a_and_aaaa(self):
+        msg = dns_query('Pool.MinerGate.com')
+        parsed = netsim.parse_dns_query(msg)
+        self.assertEqual(parsed[2], 'pool.minergate.com')
+        self.assertEqual(netsim.dns_type_name(parsed[3]), 'A')
+        reply, answers = netsim.build_dns_answer(msg, parsed, '192.168.100.1', 'fd00:5153::1')
+        self.assertEqual(answers, ['192.168.100.1'])
+        self.assertEqual(struct.unpack('!HHHH', reply[:8]), (0x1234, 0x8580, 1, 1))
+        self.assertEqual(reply[-4:], bytes([192, 168, 100, 1]))
+        msg6 = dns_query('x.example', 28)
+        _, answers6 = netsim.build_dns_answer(msg6, netsim.parse_dns_query(msg6), '192.168.100.1', 'fd00:5153::1')
+        self.assertEqual(answers6, ['fd00:5153::1'])
+        _, none6 = netsim.build_dns_answer(msg6, netsim.parse_dns_query(msg6), '192.168.100.1', None)
+        self.assertEqual(none6, [])
+        txt = dns_query('exfil.example', 16)
+        self.assertEqual(netsim.dns_type_name(netsim.parse_dns_query(txt)[3]), 'TXT')
+
+    def test_escapes_unprintable_and_dot_bytes_in_labels(self):
+        msg = struct.pack('!HHHHHH', 1, 0, 1, 0, 0, 0) + b'\x03a.\x01\x00\x00\x01\x00\x01'
+        self.assertEqual(netsim.parse_dns_query(msg)[2], 'a\\046\\001')
+
+    def test_rejects_hostile_queries(self):
+        bad = [
+            b'',
+            b'\x00' * 11,
+            struct.pack('!HHHHHH', 1, 0x8000, 1, 0, 0, 0) + b'\x00\x00\x01\x00\x01',  # a response
+            struct.pack('!HHHHHH', 1, 0, 0, 0, 0, 0) + b'\x00\x00\x01\x00\x01',  # no question
+            struct.pack('!HHHHHH', 1, 0, 1, 0, 0, 0) + b'\xc0\x0c\x00\x01\x00\x01',  # pointer to itself
+            struct.pack('!HHHHHH', 1, 0, 1, 0, 0, 0) + b'\x3f' + b'a' * 10,  # label past the end
+            struct.pack('!HHHHHH', 1, 0, 1, 0, 0, 0) + b'\x03abc',  # no terminator
+            struct.pack('!HHHHHH', 1, 0, 1, 0, 0, 0) + b'\x03abc\x00\x00',  # no type/class
+            struct.pack('!HHHHHH', 1, 0, 1, 0, 0, 0) + (b'\x3f' + b'a' * 63) * 5 + b'\x00\x00\x01\x00\x01',  # > 255 bytes
+        ]
+        for msg in bad:
+            with self.assertRaises(netsim.ParseError, msg=repr(msg[:40])):
+                netsim.parse_dns_query(msg)
+        self.assertIsNone(netsim.build_dns_error(b'\x01', 1))
+        err = netsim.build_dns_error(bad[4], 1)
+        self.assertEqual(struct.unpack('!HH', err[:4])[1] & 0x800F, 0x8001)
+
+
+class TlsTest(unittest.TestCase):
+    def test_reads_sni_and_alpn(self):
+        self.assertEqual(netsim.parse_client_hello(client_hello('c2.example.org', ['h2', 'http/1.1'])), {'sni': 'c2.example.org', 'alpn': ['h2', 'http/1.1']})
+        self.assertEqual(netsim.parse_client_hello(client_hello()), {'sni': None, 'alpn': []})
+
+    def test_reassembles_a_hello_split_over_records_and_waits_for_the_rest(self):
+        whole = client_hello('split.example', split=20)
+        self.assertEqual(netsim.parse_client_hello(whole)['sni'], 'split.example')
+        for cut in (1, 4, 5, 30, len(whole) - 1):
+            self.assertIsNone(netsim.parse_client_hello(whole[:cut]))
+
+    def test_rejects_hostile_hellos(self):
+        bad = [
+            b'\x17\x03\x03\x00\x05hello',  # application data
+            b'\x16\x03\x01\x00\x00',  # empty record
+            b'\x16\x03\x01\xff\xff' + b'\x00' * 10,  # record over the limit
+            b'\x16\x03\x01\x00\x04\x02\x00\x00\x00',  # ServerHello
+            b'\x16\x03\x01\x00\x04\x01\xff\xff\xff',  # hello length over the cap
+            b'\x16\x03\x01\x00\x09\x01\x00\x00\x05\x03\x03\x00\x00\x00',  # a whole hello too short for its fields
+        ]
+        for data in bad:
+            with self.assertRaises(netsim.ParseError, msg=repr(data[:20])):
+                r = netsim.parse_client_hello(data)
+                if r is None:
+                    raise AssertionError('waited for more on an impossible hello')
+        # A server-name length running past its extension.
+        ext = b'\x00\x00\x00\x09\x00\x07\x00\x00\xff' + b'ab'
+        hello = b'\x03\x03' + b'\x00' * 32 + b'\x00\x00\x02\x13\x01\x01\x00' + struct.pack('!H', len(ext)) + ext
+        hs = b'\x01' + len(hello).to_bytes(3, 'big') + hello
+        with self.assertRaises(netsim.ParseError):
+            netsim.parse_client_hello(b'\x16\x03\x01' + struct.pack('!H', len(hs)) + hs)
+
+    def test_does_not_buffer_past_the_cap(self):
+        many = b''.join(b'\x16\x03\x01\x40\x00' + b'\x01' * 0x4000 for _ in range(2))
+        with self.assertRaises(netsim.ParseError):
+            netsim.parse_client_hello(b'\x16\x03\x01\x00\x04\x01\x00\x80\x00' + many)
+
+
+class HttpTest(unittest.TestCase):
+    def test_parses_a_request_head(self):
+        head = b'POST /upload?id=1 HTTP/1.1\r\nHost: paste.example\r\nUser-Agent: curl/8.0\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 5'
+        method, target, version, headers = netsim.parse_http_head(head)
+        self.assertEqual((method, target, version), ('POST', '/upload?id=1', 'HTTP/1.1'))
+        self.assertEqual(headers['user-agent'], 'curl/8.0')
+        self.assertEqual(headers['x-a'], '1, 2')
+        self.assertEqual(netsim.split_target(target, headers), ('paste.example', '/upload?id=1'))
+        self.assertEqual(netsim.split_target('http://proxy.example:8080/a', {}), ('proxy.example:8080', '/a'))
+        self.assertEqual(netsim.split_target('HTTP://bare.example', {}), ('bare.example', '/'))
+
+    def test_caps_hostile_heads(self):
+        head = b'GET /' + b'a' * 100000 + b' HTTP/1.1\r\n' + b''.join(b'H%d: %s\r\n' % (i, b'v' * 5000) for i in range(500))
+        t = time.monotonic()
+        _, target, _, headers = netsim.parse_http_head(head)
+        self.assertLess(time.monotonic() - t, 0.5)
+        self.assertEqual(len(target), netsim.PATH_CAP)
+        self.assertEqual(len(headers), netsim.HEADER_COUNT_CAP)
+        self.assertTrue(all(len(v) <= netsim.HEADER_VALUE_CAP for v in headers.values()))
+        for bad in (b'', b'BREW /pot HTTP/1.1', b'GET', b'\x00\x01\x02 / HTTP/1.1'):
+            with self.assertRaises(netsim.ParseError):
+                netsim.parse_http_head(bad)
+        self.assertTrue(netsim.looks_like_http(b'GET / HTTP/1.1'))
+        self.assertFalse(netsim.looks_like_http(b'{"id":1,"method"'))
+        self.assertFalse(netsim.looks_like_http(b'NICK bot\r\n'))
+
+    def test_serves_an_elf_for_binary_looking_names_and_a_script_for_sh(self):
+        self.assertEqual(netsim.served_kind('GET', '/bins/mipsel', {}), 'elf')
+        self.assertEqual(netsim.served_kind('GET', '/x86_64.bin?x=1', {}), 'elf')
+        self.assertEqual(netsim.served_kind('GET', '/install.sh', {}), 'script')
+        self.assertEqual(netsim.served_kind('GET', '/', {}), 'html')
+        self.assertEqual(netsim.served_kind('GET', '/page', {'accept': 'text/html'}), 'html')
+        self.assertEqual(netsim.served_kind('GET', '/config.json', {}), 'text')
+        self.assertEqual(netsim.served_kind('HEAD', '/a.sh', {}), 'none')
+
+
+class FuzzTest(unittest.TestCase):
+    def test_random_and_mutated_inputs_only_ever_raise_parse_error(self):
+        rnd = random.Random(11)
+        seeds = [dns_query('a.b.example', 28), client_hello('fuzz.example', ['h2']), b'GET / HTTP/1.1\r\nHost: x\r\n']
+        t = time.monotonic()
+        for i in range(3000):
+            base = bytearray(seeds[i % 3])
+            for _ in range(rnd.randint(1, 6)):
+                base[rnd.randrange(len(base))] = rnd.randrange(256)
+            data = bytes(base[: rnd.randint(0, len(base))]) if i % 5 == 0 else bytes(base)
+            if i % 7 == 0:
+                data = bytes(rnd.randrange(256) for _ in range(rnd.randint(0, 600)))
+            for parse in (netsim.parse_dns_query, netsim.parse_client_hello, netsim.parse_http_head):
+                try:
+                    parse(data)
+                except netsim.ParseError:
+                    pass
+        self.assertLess(time.monotonic() - t, 10)
+
+
+if __name__ == '__main__':
+    unittest.main()
