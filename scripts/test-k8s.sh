@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${KUBECONFIG:-}" ]; then
-  echo "[test:k8s] skipped: KUBECONFIG not set (real-cluster suite for the Kubernetes runtime; see README)" >&2
+  echo "[test:k8s] skipped: KUBECONFIG not set (real-cluster suite for the Kubernetes runtime; see docs/kubernetes.md)" >&2
   exit 0
 fi
 echo "[test:k8s] running against $(kubectl config current-context 2>/dev/null || echo "the cluster in $KUBECONFIG")" >&2
