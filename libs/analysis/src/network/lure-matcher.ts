@@ -37,7 +37,9 @@ function base64Core(secret: Buffer, k: number, url: boolean): string {
 }
 
 export class LureMatcher {
-  private readonly ac: ByteAhoCorasick<LurePattern>;
+  /** Built on the first scan: most runs send nothing, and the automaton over every encoding of every secret costs tens of ms. */
+  private acBuilt?: ByteAhoCorasick<LurePattern>;
+  private readonly patterns: { bytes: Uint8Array; data: LurePattern }[];
   readonly lures: readonly Lure[];
   /** Secrets left out (too short, too long, or over the cap). */
   readonly skipped: number;
@@ -74,11 +76,16 @@ export class LureMatcher {
       }
     });
     this.skipped = skipped;
-    this.ac = new ByteAhoCorasick(patterns);
+    this.patterns = patterns;
+  }
+
+  private get ac(): ByteAhoCorasick<LurePattern> {
+    this.acBuilt ??= new ByteAhoCorasick(this.patterns);
+    return this.acBuilt;
   }
 
   get empty(): boolean {
-    return this.ac.size === 0;
+    return this.patterns.length === 0;
   }
 
   /**
@@ -86,7 +93,7 @@ export class LureMatcher {
    * of the exchange. Percent-encoded text is searched decoded as well.
    */
   scan(data: Uint8Array, where: string, hits: LureHit[], seen: Set<string>, maxHits = 32): void {
-    if (this.ac.size === 0 || data.length === 0) return;
+    if (this.patterns.length === 0 || data.length === 0) return;
     const one = (buf: Uint8Array, decoded: boolean) =>
       this.ac.scan(buf, (p) => {
         const encoding: LureEncoding = decoded && p.encoding === 'plain' ? 'url' : p.encoding;
