@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BT_SYSCALL_PARAMS, BT_SYSCALLS, BT_TRACEPOINT_NAME } from '#analysis/probes/bpftrace-layout';
 import { I386_HEADER_NAME, I386_SYSCALL_NR } from '#analysis/probes/i386-syscalls';
 import { nativeTableHeader } from './ebpf-native.js';
+import { TRACEFS, ensureTracefs } from './tracefs.js';
 
 describe('libbpf engine syscall table', () => {
   const table = nativeTableHeader();
@@ -19,7 +20,8 @@ describe('libbpf engine syscall table', () => {
 
   // The parameter lists were taken from this kernel's tracepoint formats (tracefs, which the perf and
   // ftrace probes need anyway): a kernel that lists them differently must fail here, not be misread.
-  const tracefs = '/sys/kernel/tracing/events/syscalls';
+  const tracefs = `${TRACEFS}/events/syscalls`;
+  beforeAll(() => ensureTracefs());
   it('matches the kernel\'s syscall tracepoint formats', () => {
     for (const sc of BT_SYSCALLS) {
       if (sc.rawNr !== undefined) continue;

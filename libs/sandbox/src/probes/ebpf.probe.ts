@@ -10,6 +10,7 @@ import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type P
 import { buildNativeTracer } from './ebpf-native.js';
 import { TraceBudget } from './trace-budget.js';
 import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
+import { ensureTracefs } from './tracefs.js';
 
 /**
  * The `ebpf` probe: a tracer on the host, scoped to the sandbox's cgroup (v2) and to the processes
@@ -262,6 +263,10 @@ export class EbpfProbe implements Probe {
     if (!(await exists(cgroupDir))) throw new ProbeStartError(`ebpf: cgroup ${cgroupDir} does not exist`);
     const excludePid = target.initPid !== target.hostPid ? target.initPid : 0;
     if (this.engine === 'libbpf') return this.attachNative(cgroupDir, excludePid, tracePath, opts.budgetBytes);
+    // bpftrace resolves `tracepoint:syscalls:*` through tracefs, which a freshly booted machine has not mounted.
+    await ensureTracefs().catch((e: Error) => {
+      throw new ProbeStartError(`ebpf (bpftrace engine): ${e.message}`);
+    });
     const program = buildBpftraceProgram({
       cgroupDir,
       excludePid,

@@ -4,25 +4,15 @@ import { appendFile, mkdir, readdir, readFile, rmdir, stat, writeFile } from 'no
 import { cpus } from 'node:os';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
+import { TRACEFS, ensureTracefs } from './tracefs.js';
 
-export const TRACEFS = '/sys/kernel/tracing';
+export { TRACEFS };
 export const FTRACE_INSTANCE_PREFIX = 'quarantine-';
 const SCHED_EVENTS = ['sched_process_fork', 'sched_process_exec', 'sched_process_exit'] as const;
 
 /** Where an instance's files are. */
 export function instanceDir(name: string, root = TRACEFS): string {
   return `${root}/instances/${name}`;
-}
-
-async function ensureTracefs(root: string): Promise<void> {
-  if (existsSync(`${root}/instances`)) return;
-  await new Promise<void>((resolve, reject) => {
-    const m = spawn('mount', ['-t', 'tracefs', 'nodev', root], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    m.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
-    m.once('error', reject);
-    m.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mount tracefs: ${err.trim() || `exit ${code}`}`))));
-  });
 }
 
 /**
