@@ -15,13 +15,10 @@ import { join } from 'node:path';
 import { DormancyWatch } from '../libs/sandbox/src/docker/dormancy.js';
 import { e2eProfilesDir } from '../test/support/profiles.js';
 import { client, startStack } from '../test/support/stack.js';
+import { median } from './support.js';
 
 const RULES = join(process.cwd(), 'sandbox-profiles', 'rules', '*.yaml');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function sampleCost(tasks: number): Promise<{ tasks: number; medianMs: number; wakeWatchMedianMs: number; activity: string }> {
   const script = `i=0; while [ $i -lt ${tasks} ]; do sleep 600 & i=$((i+1)); done; wait`;

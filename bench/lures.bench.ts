@@ -10,14 +10,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { e2eProfilesDir } from '../test/support/profiles.js';
 import { client, startStack } from '../test/support/stack.js';
+import { median, submitAndWait } from './support.js';
 
 const IMAGE = 'quarantine-samples/hello:latest';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
@@ -30,16 +27,9 @@ async function main(): Promise<void> {
   const stack = await startStack({ db: 14, workers: 1, env: { PROFILES_DIR: profiles, WORKER_CONCURRENCY: '1', LOG_FORMAT: 'json' } });
   const api = client(stack);
   const once = async (profile: string): Promise<number> => {
-    const t0 = performance.now();
-    const { json } = await api.submit({ image: IMAGE, profile });
-    let done: any;
-    do {
-      done = (await api.get(json.id)).json;
-      if (done.status === 'completed' || done.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 5));
-    } while (true);
+    const { ms, done } = await submitAndWait(api, { image: IMAGE, profile });
     if (done.verdict !== 'clean') throw new Error(`hello came out ${done.verdict} with ${profile}`);
-    return performance.now() - t0;
+    return ms;
   };
   try {
     for (let i = 0; i < 2; i++) {

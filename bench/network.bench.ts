@@ -14,6 +14,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { e2eProfilesDir } from '../test/support/profiles.js';
 import { client, startStack } from '../test/support/stack.js';
+import { median, submitAndWait } from './support.js';
 
 const IMAGE = 'quarantine-samples/hello:latest';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -21,10 +22,6 @@ const THROUGHPUT_N = Number(process.env.BENCH_NET_THROUGHPUT ?? 30);
 const MODES = ['none', 'simulated'] as const;
 type Mode = (typeof MODES)[number];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
@@ -39,17 +36,9 @@ async function main(): Promise<void> {
   const stack = await startStack({ db: 14, workers: 1, env: { PROFILES_DIR: profiles, WORKER_CONCURRENCY: '2', LOG_FORMAT: 'json' } });
   const api = client(stack);
   const once = async (mode: Mode) => {
-    const t0 = performance.now();
-    const { json } = await api.submit({ image: IMAGE, profile: `bench-net-${mode}` });
-    let done: any;
-    do {
-      done = (await api.get(json.id)).json;
-      if (done.status === 'completed' || done.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 5));
-    } while (true);
-    const ms = performance.now() - t0;
+    const { ms, done } = await submitAndWait(api, { image: IMAGE, profile: `bench-net-${mode}` });
     if (done.verdict !== 'clean') throw new Error(`hello came out ${done.verdict} under network ${mode}: ${done.error ?? ''}`);
-    const report = (await api.call('GET', `/v1/analyses/${json.id}/report`)).json;
+    const report = (await api.call('GET', `/v1/analyses/${done.id}/report`)).json;
     return { ms, createMs: report.timings.createMs as number, startMs: report.timings.startMs as number };
   };
   try {

@@ -14,15 +14,12 @@ import { join } from 'node:path';
 import { STRACE_ARGS } from '../libs/sandbox/src/probes/strace.probe.js';
 import { e2eProfilesDir } from '../test/support/profiles.js';
 import { client, startStack } from '../test/support/stack.js';
+import { median, submitAndWait } from './support.js';
 
 const IMAGE = 'quarantine-samples/hello:latest';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const THROUGHPUT_N = Number(process.env.BENCH_THROUGHPUT ?? 50);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
@@ -74,15 +71,8 @@ async function main(): Promise<void> {
     const quarantine: number[] = [];
     const manual: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const t0 = performance.now();
-      const { json } = await api.submit({ image: IMAGE, profile: 'e2e' });
-      let done: any;
-      do {
-        done = (await api.get(json.id)).json;
-        if (done.status === 'completed' || done.status === 'failed') break;
-        await new Promise((r) => setTimeout(r, 5));
-      } while (true);
-      quarantine.push(performance.now() - t0);
+      const { ms, done } = await submitAndWait(api, { image: IMAGE, profile: 'e2e' });
+      quarantine.push(ms);
       if (done.verdict !== 'clean') throw new Error(`hello came out ${done.verdict}`);
       manual.push(await byHand(work, i));
     }

@@ -11,6 +11,7 @@ import { cpus } from 'node:os';
 import { PROBES } from '../libs/core/src/profiles/probes.js';
 import { e2eProfilesDir } from '../test/support/profiles.js';
 import { client, startStack } from '../test/support/stack.js';
+import { median } from './support.js';
 
 const IMAGE = 'quarantine-samples/syscall-storm:latest';
 const RUNS = Number(process.env.BENCH_PROBE_RUNS ?? 5);
@@ -18,10 +19,6 @@ const only = process.env.BENCH_PROBES?.split(',');
 /** Falco and Tracee only ingest what host sensors wrote; they cannot run on this machine. */
 const INGEST_ONLY = new Set(['falco', 'tracee']);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function innerMs(stdout: string): number {
   const m = /in ([\d.]+) ms/.exec(stdout);
