@@ -47,7 +47,15 @@ function emit(n: RNode, e: Emitter, knownType: string | undefined): string | boo
     case 'or': {
       const isAnd = n.k === 'and';
       const parts: string[] = [];
+      // `f endswith a or f endswith b or f contains c …` (credential-file rules list dozens): one
+      // getter call, then the string tests on its value, instead of one getter call per test.
+      const grouped = isAnd ? new Map<Check, string>() : groupStringTests(n.items, e);
       for (const item of n.items) {
+        if (grouped.size > 0 && item.k === 'check' && grouped.has(item)) {
+          const g = grouped.get(item)!;
+          if (g !== '') parts.push(`(${g})`);
+          continue;
+        }
         const s = emit(item, e, knownType);
         if (typeof s === 'boolean') {
           if (s !== isAnd) return s;
@@ -61,6 +69,40 @@ function emit(n: RNode, e: Emitter, knownType: string | undefined): string | boo
     case 'check':
       return emitCheck(n, e, knownType);
   }
+}
+
+const GROUPABLE_OPS: Record<string, (v: string) => string> = {
+  endswith: (l) => `v.endsWith(${l})`,
+  startswith: (l) => `v.startsWith(${l})`,
+  contains: (l) => `v.includes(${l})`,
+  '=': (l) => `v === ${l}`,
+  '==': (l) => `v === ${l}`,
+};
+
+function groupable(n: RNode): n is Check {
+  return n.k === 'check' && !n.field.multi && !n.rhs && n.field.type === 'string' && n.literal !== undefined && Object.hasOwn(GROUPABLE_OPS, n.op) && n.field.def.name !== 'evt.type';
+}
+
+/**
+ * Within one `or`: string tests with literals on the same single-valued field, two or more, as one
+ * expression. The first check of a group maps to the expression, the others to '' (emitted once).
+ */
+function groupStringTests(items: readonly RNode[], e: Emitter): Map<Check, string> {
+  const byGetter = new Map<unknown, Check[]>();
+  for (const item of items) {
+    if (!groupable(item)) continue;
+    const list = byGetter.get(item.field.get);
+    if (list) list.push(item);
+    else byGetter.set(item.field.get, [item]);
+  }
+  const out = new Map<Check, string>();
+  for (const [get, checks] of byGetter) {
+    if (checks.length < 2) continue;
+    const g = e.param(get, 'g');
+    const tests = checks.map((c) => GROUPABLE_OPS[c.op]!(JSON.stringify(c.literal)));
+    checks.forEach((c, i) => out.set(c, i === 0 ? `typeof (v = ${g}(c)) === "string" && (${tests.join(' || ')})` : ''));
+  }
+  return out;
 }
 
 function emitCheck(n: Check, e: Emitter, knownType: string | undefined): string | boolean {
