@@ -25,6 +25,11 @@ have taskset || need_pkgs+=(util-linux)
 have debootstrap || need_pkgs+=(debootstrap)
 have docker-registry || need_pkgs+=(docker-registry)
 have openssl || need_pkgs+=(openssl)
+# The network simulator (docs/network.md): Debian's python3 (standard library only), iproute2 for
+# its namespace and veth pair, iptables for its TPROXY catch-all.
+[ -x /usr/bin/python3 ] || need_pkgs+=(python3)
+have ip || need_pkgs+=(iproute2)
+have iptables-restore || need_pkgs+=(iptables)
 # The ebpf probe's libbpf engine (libs/sandbox/src/probes/ebpf-native.ts): clang builds the kernel
 # program, cc + libbpf-dev the loader (kernel uapi headers come with libc6-dev's linux-libc-dev).
 have clang || need_pkgs+=(clang)

@@ -21,7 +21,7 @@ describe('docker-compose.yml', () => {
     const worker = compose.services.worker;
     expect(worker.volumes).toEqual(expect.arrayContaining(['/var/run/docker.sock:/var/run/docker.sock', '/sys/fs/cgroup:/sys/fs/cgroup:ro']));
     expect(worker.pid).toBe('host');
-    expect(worker.cap_add).toEqual(expect.arrayContaining(['SYS_PTRACE', 'BPF', 'PERFMON'])); // strace; the ebpf tracer
+    expect(worker.cap_add).toEqual(expect.arrayContaining(['SYS_PTRACE', 'BPF', 'PERFMON', 'SYS_ADMIN', 'NET_ADMIN'])); // strace; the ebpf tracer; netns for stimulation and the simulated network
     expect(worker.command).toEqual(['node', 'dist/apps/worker/src/main.js']);
     expect(compose.services.api.pid).toBeUndefined();
     expect(compose.services.api.command).toEqual(['node', 'dist/apps/api/src/main.js']);
