@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STRACE_ARGS } from '../libs/sandbox/src/probes/strace.probe.js';
+import { STRACE_ARGS } from '../libs/sandbox/src/probes/strace-args.js';
 import { e2eProfilesDir } from '../test/support/profiles.js';
 import { client, startStack } from '../test/support/stack.js';
 import { median, submitAndWait } from './support.js';

@@ -13,6 +13,8 @@ export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:${TEST_REDIS_PORT:-6379}/9
 status=0
 echo "[test] typecheck" >&2
 npx tsc -p tsconfig.json --noEmit
+echo "[test] import cycles (dpdm; type-only imports count too)" >&2
+npm run -s check:cycles >/dev/null || { npm run -s check:cycles 2>&1 | tail -20 >&2; status=1; }
 npx jest "$@" --selectProjects unit || status=$?
 npx jest "$@" --runInBand --forceExit --selectProjects integration e2e || status=$?
 bash scripts/test-k8s.sh || status=$?   # real-cluster suite: runs only with KUBECONFIG, says "skipped" otherwise

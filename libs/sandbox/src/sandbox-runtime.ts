@@ -1,7 +1,10 @@
 import type { Lure } from '#analysis/lures/lure';
 import type { ImageRef } from '#core/image/image-ref';
-import type { KubernetesSandboxOptions } from './kubernetes/objects.js';
+import type { KubernetesProfile } from '#core/profiles/profile';
 import type { ProbeSession } from './probes/probe.js';
+import type { SandboxTarget } from './sandbox-target.js';
+
+export type { SandboxTarget };
 
 /** Label keys on every sandbox, so a reaper can find leftovers after a crash. */
 export const SANDBOX_LABELS = {
@@ -60,7 +63,7 @@ export interface SandboxSpec {
   /** The probe's name: runtimes that run the probe themselves (Kubernetes) pick how from it. */
   probe?: string;
   /** The profile's Kubernetes options (runtimeClassName, nodeSelector, tolerations, namespace prefix). */
-  kubernetes?: KubernetesSandboxOptions;
+  kubernetes?: KubernetesProfile;
   /** Plant credential lures (profile `lures`, default on); runtimes that cannot, plant none. */
   lures?: boolean;
   /** The simulated network (docs/network.md): its only peer is a simulator writing NetCapture lines to capturePath. Absent: no network. */
@@ -125,28 +128,6 @@ export interface CapturedOutput {
   stderrTruncated: boolean;
 }
 
-/** A started sandbox as probes see it from the host. */
-export interface SandboxTarget {
-  containerId: string;
-  /** Host pid of the container's init (docker-init, or runsc's sandbox process under gVisor). */
-  initPid: number;
-  /** Host pid of the stopped entrypoint wrapper, when the sandbox was created with `hold`. */
-  hostPid?: number;
-  /** The wrapper's pid inside the sandbox's pid namespace. */
-  vpid?: number;
-  uid: number;
-  gid: number;
-  /**
-   * Audit login uid of the held entrypoint (/proc/<pid>/loginuid; 4294967295 = unset), read once:
-   * fixed for the sandbox (changing it needs CAP_AUDIT_CONTROL), inherited by every process in it.
-   * Absent when the runtime could not read it (no held process on this host).
-   */
-  loginuid?: number;
-  /** The container's cgroup v2 path (from `0::` in /proc/<pid>/cgroup), e.g. `/docker/<id>`. */
-  cgroupPath?: string;
-  /** The CPU the sample is pinned to, when the spec asked for one. */
-  cpu?: number;
-}
 
 
 /** A created sandbox whose entrypoint wrapper waits, stopped, for the probe. */

@@ -1,4 +1,5 @@
-import { STRACE_ARGS } from '../probes/strace.probe.js';
+import type { KubernetesProfile } from '#core/profiles/profile';
+import { STRACE_ARGS } from '../probes/strace-args.js';
 import type { SandboxLimits } from '../sandbox-runtime.js';
 
 /**
@@ -35,26 +36,9 @@ export const PROBE_IMAGE_HOLD = '/usr/local/lib/quarantine/hold';
 export const HOLD_DIR = '/.quarantine';
 export const HOLD_IN_SAMPLE = `${HOLD_DIR}/hold`;
 
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  tolerationSeconds?: number;
-}
-
-/** A profile's `kubernetes:` block (validated in libs/core/src/profiles/profile.ts). */
-export interface KubernetesSandboxOptions {
-  /** RuntimeClass for a second wall (gVisor `gvisor`/`runsc`, Kata `kata`). */
-  runtimeClassName?: string;
-  /** Pin sandboxes to a sandbox node pool. */
-  nodeSelector?: Record<string, string>;
-  tolerations?: Toleration[];
-  /** Namespace name prefix (`<prefix>-<analysis id>`); default `qsbx`. */
-  namespacePrefix?: string;
-  /** Full Pod Security `restricted` for the sample: runAsNonRoot and every capability dropped. */
-  restricted?: boolean;
-}
+/** A profile's `kubernetes:` block, as validated in libs/core/src/profiles/profile.ts. */
+export type KubernetesSandboxOptions = KubernetesProfile;
+export type Toleration = NonNullable<KubernetesProfile['tolerations']>[number];
 
 /**
  * How the probe runs: `sidecar` (strace in a native sidecar sharing the pod's pid namespace, the

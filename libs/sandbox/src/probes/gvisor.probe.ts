@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { gvisorTraceHeader } from '#analysis/probes/gvisor-parser';
 import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
-import { STRACE_NOISE_SYSCALLS } from './strace.probe.js';
+import { STRACE_NOISE_SYSCALLS } from './strace-args.js';
 import { TraceBudget } from './trace-budget.js';
 import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
 

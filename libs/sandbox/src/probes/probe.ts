@@ -14,8 +14,8 @@ export interface ProbeStats {
   budgetExceeded: boolean;
 }
 
-export type { SandboxTarget as ProbeTarget } from '../sandbox-runtime.js';
-import type { SandboxTarget as ProbeTarget } from '../sandbox-runtime.js';
+export type { SandboxTarget as ProbeTarget } from '../sandbox-target.js';
+import type { SandboxTarget as ProbeTarget } from '../sandbox-target.js';
 
 export interface ProbeSession {
   /** Where the raw trace is being written. */
