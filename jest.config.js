@@ -5,6 +5,8 @@ const moduleNameMapper = {
   '^#analysis$': '<rootDir>/libs/analysis/src/index.ts',
   '^#analysis/(.*)\\.js$': '<rootDir>/libs/analysis/src/$1.ts',
   '^#analysis/(.*)$': '<rootDir>/libs/analysis/src/$1.ts',
+  '^#admission/(.*)\\.js$': '<rootDir>/libs/admission/src/$1.ts',
+  '^#admission/(.*)$': '<rootDir>/libs/admission/src/$1.ts',
   '^#core/(.*)\\.js$': '<rootDir>/libs/core/src/$1.ts',
   '^#core/(.*)$': '<rootDir>/libs/core/src/$1.ts',
   '^#sandbox/(.*)\\.js$': '<rootDir>/libs/sandbox/src/$1.ts',

@@ -205,7 +205,7 @@ describe('admission webhook (real API process, Redis, registry)', () => {
       {
         op: 'add',
         path: '/spec/template/spec/initContainers/0',
-        value: expect.objectContaining({ name: 'quarantine-verdict-check', image: 'quarantine:test', args: [appDigest, CLEAN].sort(), command: ['node', 'dist/apps/api/src/admission/verdict-check.js'] }),
+        value: expect.objectContaining({ name: 'quarantine-verdict-check', image: 'quarantine:test', args: [appDigest, CLEAN].sort(), command: ['node', 'dist/libs/admission/src/verdict-check.js'] }),
       },
     ]);
     // Applied (RFC 6902, in order), the template has pinned images and the check first among its initContainers.
@@ -224,9 +224,9 @@ describe('admission webhook (real API process, Redis, registry)', () => {
   it('the initContainer program passes cleared digests and fails the pod start otherwise', async () => {
     const exec = promisify(execFile);
     const env = { ...process.env, NODE_OPTIONS: '', QUARANTINE_VERDICT_URL: `https://127.0.0.1:${port}`, NODE_EXTRA_CA_CERTS: join(tlsDir, 'tls.crt') };
-    const ok = await exec('node', ['dist/apps/api/src/admission/verdict-check.js', CLEAN, appDigest], { env });
+    const ok = await exec('node', ['dist/libs/admission/src/verdict-check.js', CLEAN, appDigest], { env });
     expect(ok.stdout).toContain(`cleared ${CLEAN}: clean`);
-    const bad = await exec('node', ['dist/apps/api/src/admission/verdict-check.js', CLEAN, BAD], { env }).then(() => null, (e: { code: number; stdout: string }) => e);
+    const bad = await exec('node', ['dist/libs/admission/src/verdict-check.js', CLEAN, BAD], { env }).then(() => null, (e: { code: number; stdout: string }) => e);
     expect(bad?.code).toBe(1);
     expect(bad?.stdout).toContain(`NOT CLEARED ${BAD}: verdict malicious (analysis an-malicious-bbbb)`);
   });

@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { AppConfig } from '#core/config/config';
 import { CoreModule } from '#core/nest/core.module';
 import { QueueModule } from '#core/nest/queue.module';
-import { loadAdmissionConfig } from './admission/admission.config.js';
+import { loadAdmissionConfig } from '#admission/admission.config';
 import { AdmissionModule } from './admission/admission.module.js';
 import { AnalysesController } from './analyses/analyses.controller.js';
 import { AnalysesService } from './analyses/analyses.service.js';

@@ -5,12 +5,12 @@ import { RegistryClient } from '#core/image/registry-client';
 import { CONFIG } from '#core/nest/tokens';
 import { AnalysesService } from '../analyses/analyses.service.js';
 import type { CreateAnalysisDto } from '../analyses/dto/create-analysis.dto.js';
-import { type AdmissionConfig } from './admission.config.js';
-import { AdmissionServer } from './admission.server.js';
-import { AdmissionService } from './admission.service.js';
-import { NamespaceModes } from './namespace-mode.cache.js';
-import { TagResolver } from './tag.cache.js';
-import { VerdictCache } from './verdict.cache.js';
+import { type AdmissionConfig } from '#admission/admission.config';
+import { AdmissionServer } from '#admission/admission.server';
+import { AdmissionService } from '#admission/admission.service';
+import { NamespaceModes } from '#admission/namespace-mode.cache';
+import { TagResolver } from '#admission/tag.cache';
+import { VerdictCache } from '#admission/verdict.cache';
 
 export const ADMISSION_CONFIG = Symbol('ADMISSION_CONFIG');
 

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { ADMISSION_LABELS, ADMISSION_MODES, type AdmissionKind, type AdmissionMode, admissionPath } from '#admission/contract';
 import { K8S_LABELS, SANDBOX_CLUSTER_ROLE } from './objects.js';
 
 /**
@@ -10,7 +11,7 @@ import { K8S_LABELS, SANDBOX_CLUSTER_ROLE } from './objects.js';
 export const DEPLOY_NAMESPACE = 'quarantine';
 export const WORKER_SERVICE_ACCOUNT = 'quarantine-worker';
 export const ADMISSION_SERVICE = 'quarantine-admission';
-export const ADMISSION_MODE_LABEL = 'quarantine.io/admission-mode';
+export const ADMISSION_MODE_LABEL = ADMISSION_LABELS.mode;
 /** The admission server's timeout budget: it only reads the verdict cache, never analyses. */
 export const ADMISSION_TIMEOUT_SECONDS = 5;
 
@@ -31,11 +32,11 @@ export function admissionRules(): Obj[] {
  * (the samples under analysis must be admitted), kube-system, or Quarantine's own namespace (the
  * admission server's own pods must start when no verdict cache is reachable).
  */
-export function admissionNamespaceSelector(mode: 'enforce' | 'warn'): Obj {
+export function admissionNamespaceSelector(mode: AdmissionMode): Obj {
   return {
     matchExpressions: [
       { key: ADMISSION_MODE_LABEL, operator: 'In', values: [mode] },
-      { key: K8S_LABELS.sandbox, operator: 'NotIn', values: ['true'] },
+      { key: ADMISSION_LABELS.sandbox, operator: 'NotIn', values: ['true'] },
       { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', DEPLOY_NAMESPACE] },
     ],
   };
@@ -47,8 +48,8 @@ export function admissionNamespaceSelector(mode: 'enforce' | 'warn'): Obj {
  * the path (`/admission/validate/warn`), so the server needs no namespace lookup. `NoneOnDryRun`: a
  * review of an unknown image queues an analysis, except on dry runs.
  */
-function webhooks(kind: 'validate' | 'mutate'): Obj[] {
-  return (['enforce', 'warn'] as const).map((mode) => ({
+function webhooks(kind: AdmissionKind): Obj[] {
+  return ADMISSION_MODES.map((mode) => ({
     name: `${mode}.${kind}.admission.quarantine.io`,
     admissionReviewVersions: ['v1'],
     sideEffects: 'NoneOnDryRun',
@@ -57,7 +58,7 @@ function webhooks(kind: 'validate' | 'mutate'): Obj[] {
     matchPolicy: 'Equivalent',
     namespaceSelector: admissionNamespaceSelector(mode),
     rules: admissionRules(),
-    clientConfig: { service: { namespace: DEPLOY_NAMESPACE, name: ADMISSION_SERVICE, path: `/admission/${kind}/${mode}`, port: 443 } },
+    clientConfig: { service: { namespace: DEPLOY_NAMESPACE, name: ADMISSION_SERVICE, path: admissionPath(kind, mode), port: 443 } },
     ...(kind === 'mutate' ? { reinvocationPolicy: 'Never' } : {}),
   }));
 }

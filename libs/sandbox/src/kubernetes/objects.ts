@@ -1,3 +1,4 @@
+import { K8S_LABELS } from '#core/kubernetes/labels';
 import type { KubernetesProfile } from '#core/profiles/profile';
 import { STRACE_ARGS } from '../probes/strace-args.js';
 import type { SandboxLimits } from '../sandbox-runtime.js';
@@ -8,12 +9,7 @@ import type { SandboxLimits } from '../sandbox-runtime.js';
  * analysis holds a default-deny NetworkPolicy, a ResourceQuota, a LimitRange, a RoleBinding that
  * lets the worker manage what is inside, and the sample pod.
  */
-export const K8S_LABELS = {
-  sandbox: 'quarantine.io/sandbox',
-  analysisId: 'quarantine.io/analysis-id',
-  environment: 'quarantine.io/environment',
-  managedBy: 'app.kubernetes.io/managed-by',
-} as const;
+export { K8S_LABELS };
 
 export const K8S_ANNOTATIONS = {
   /** After this instant a reaper may delete the namespace (window + start allowance + grace). */

@@ -1,13 +1,9 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '#core/config/config';
 
-export type AdmissionMode = 'enforce' | 'warn';
+import type { AdmissionMode } from './contract.js';
 
-/** Namespace labels the webhook reads (contract with the generated webhook configurations). */
-export const ADMISSION_LABELS = {
-  mode: 'quarantine.io/admission-mode',
-  sandbox: 'quarantine.io/sandbox',
-} as const;
+export { ADMISSION_LABELS, type AdmissionMode } from './contract.js';
 
 /** The admission webhook's settings (environment), validated at boot like the rest of the config. */
 export interface AdmissionConfig {

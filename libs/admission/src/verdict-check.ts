@@ -1,5 +1,5 @@
 /**
- * The injected initContainer's program (`node dist/apps/api/src/admission/verdict-check.js <digest>…`):
+ * The injected initContainer's program (`node dist/libs/admission/src/verdict-check.js <digest>…`):
  * asks the admission webhook's `GET /admission/verdicts/<digest>` (QUARANTINE_VERDICT_URL; a private CA
  * through NODE_EXTRA_CA_CERTS) for each of the pod's image digests at pod start, and exits non-zero
  * unless every one is cleared (clean and not stale), so the pod's containers never start otherwise.

@@ -8,6 +8,7 @@ import { ErrorCode } from '#core/errors/domain.exception';
 import type { AdmissionConfig, AdmissionMode } from './admission.config.js';
 import { AdmissionReviewError, type ParsedReview, type ReviewResponse, parseReview, reviewResponse } from './admission-review.js';
 import type { AdmissionService } from './admission.service.js';
+import { ADMISSION_HEALTH_PATH, ADMISSION_REVIEW_ROUTE, ADMISSION_VERDICTS_PREFIX } from './contract.js';
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
@@ -99,19 +100,19 @@ export class AdmissionServer {
       const path = url.pathname;
       // The mode may come as a path segment (`/admission/validate/warn`: webhook configurations cannot
       // carry a query string in service.path) or as `?mode=`; otherwise the namespace's label decides.
-      const route = /^\/admission\/(validate|mutate)(?:\/(warn|enforce))?$/.exec(path);
+      const route = ADMISSION_REVIEW_ROUTE.exec(path);
       if (route) {
         if (req.method !== 'POST') return this.error(res, 405, ErrorCode.ValidationFailed, `${path} accepts POST only`, [{ field: 'method', message: 'must be POST' }]);
         return await this.review(req, res, route[1] as 'validate' | 'mutate', route[2] ?? url.searchParams.get('mode'));
       }
-      if (req.method === 'GET' && path.startsWith('/admission/verdicts/')) {
-        const digest = decodeURIComponent(path.slice('/admission/verdicts/'.length));
+      if (req.method === 'GET' && path.startsWith(ADMISSION_VERDICTS_PREFIX)) {
+        const digest = decodeURIComponent(path.slice(ADMISSION_VERDICTS_PREFIX.length));
         if (!DIGEST.test(digest)) return this.error(res, 400, ErrorCode.ValidationFailed, 'digest must be sha256:<64 hex>', [{ field: 'digest', message: 'must be sha256:<64 hex>' }]);
         const out = await this.within(this.service.verdictOf(digest));
         if (out === TIMEOUT) return this.error(res, 503, ErrorCode.Unavailable, `no answer within ${this.config.budgetMs} ms`);
         return this.json(res, out.allowed ? 200 : 403, out);
       }
-      if (req.method === 'GET' && path === '/admission/healthz') return this.json(res, 200, {
+      if (req.method === 'GET' && path === ADMISSION_HEALTH_PATH) return this.json(res, 200, {
           status: 'ok',
           timeouts: this.timeouts,
           tlsReloads: this.reloads,

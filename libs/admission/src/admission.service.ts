@@ -4,6 +4,7 @@ import { type ImageRef, ImageRefError, parseImageRef } from '#core/image/image-r
 import type { VerdictCacheEntry } from '#core/storage/analysis.types';
 import { Keys } from '#core/storage/redis-keys';
 import type { AdmissionConfig, AdmissionMode } from './admission.config.js';
+import { INIT_CONTAINER_NAME, VERDICT_CHECK_PROGRAM } from './contract.js';
 import { type ImageUse, type ParsedReview, type ReviewResponse, reviewResponse } from './admission-review.js';
 import type { NamespaceModes } from './namespace-mode.cache.js';
 import type { TagResolver } from './tag.cache.js';
@@ -29,7 +30,7 @@ export interface AnalysisSubmitter {
   submit(image: string, profile: string): Promise<{ id: string }>;
 }
 
-export const INIT_CONTAINER_NAME = 'quarantine-verdict-check';
+export { INIT_CONTAINER_NAME };
 
 /**
  * The admission policy, answering only from caches: an in-process copy of the verdict cache, tags
@@ -202,7 +203,7 @@ export class AdmissionService {
     return {
       name: INIT_CONTAINER_NAME,
       image: this.config.initImage,
-      command: ['node', 'dist/apps/api/src/admission/verdict-check.js'],
+      command: ['node', VERDICT_CHECK_PROGRAM],
       args: digests,
       env: [{ name: 'QUARANTINE_VERDICT_URL', value: this.config.verdictUrl }],
       resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },

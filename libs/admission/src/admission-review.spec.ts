@@ -1,4 +1,4 @@
-import { fixture, WORKLOAD_FIXTURES } from '../../../../test/support/admission.js';
+import { fixture, WORKLOAD_FIXTURES } from '../../../test/support/admission.js';
 import { loadAdmissionConfig } from './admission.config.js';
 import { AdmissionReviewError, parseReview, reviewResponse } from './admission-review.js';
 import { AdmissionService, type Assessment, decide } from './admission.service.js';
