@@ -94,7 +94,7 @@ export class FakeKubeClient implements KubeClient {
   }
 
   podEvent(type: PodEvent, pod: V1Pod): void {
-    for (const w of this.watchers) if (w.open) w.onEvent(type, structuredClone(pod));
+    for (const w of this.watchers) if (w.open && w.name === (pod.metadata?.name ?? w.name)) w.onEvent(type, structuredClone(pod));
   }
 
   /** The server ends the open watches (normal close). */
@@ -141,11 +141,11 @@ export function apiError(status: number, message = 'injected'): KubeApiError {
 type C = { name: string; state: Record<string, unknown>; containerID?: string };
 
 /** A pod status as the kubelet reports it. */
-export function podWith(opts: { phase?: string; init?: C[]; containers?: C[]; nodeName?: string; reason?: string; creationTimestamp?: string }): V1Pod {
+export function podWith(opts: { name?: string; phase?: string; init?: C[]; containers?: C[]; nodeName?: string; reason?: string; creationTimestamp?: string; podIP?: string }): V1Pod {
   return {
-    metadata: { name: 'sample', creationTimestamp: (opts.creationTimestamp ?? '2026-01-01T00:00:10Z') as unknown as Date },
+    metadata: { name: opts.name ?? 'sample', creationTimestamp: (opts.creationTimestamp ?? '2026-01-01T00:00:10Z') as unknown as Date },
     spec: { containers: [], nodeName: opts.nodeName ?? 'node-a' },
-    status: { phase: opts.phase ?? 'Pending', reason: opts.reason, initContainerStatuses: opts.init as never, containerStatuses: opts.containers as never },
+    status: { phase: opts.phase ?? 'Pending', reason: opts.reason, podIP: opts.podIP, initContainerStatuses: opts.init as never, containerStatuses: opts.containers as never },
   };
 }
 

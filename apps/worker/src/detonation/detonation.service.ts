@@ -107,7 +107,8 @@ export class DetonationService {
         kubernetes: profile.kubernetes,
         lures: profile.lures && !onKubernetes,
         // gVisor (a `probe: gvisor` override) cannot join the simulated network: it runs with none, and the report says so.
-        network: profile.network === 'simulated' && runtime === 'runc' && !onKubernetes ? { mode: 'simulated', capturePath: join(dir, 'network.ndjson') } : undefined,
+        // On Kubernetes the simulator is a pod beside the sample's (KubernetesRuntime).
+        network: profile.network === 'simulated' && (onKubernetes || runtime === 'runc') ? { mode: 'simulated', capturePath: join(dir, 'network.ndjson') } : undefined,
       });
       const t2 = Date.now();
       const target = await sandbox.start();

@@ -35,6 +35,7 @@ export function kubernetesRuntime(config: AppConfig): SandboxRuntime | null {
     client: new ClientNodeKubeClient(),
     resolveImage: (ref) => resolver.resolve(ref),
     probeImage: k.probeImage,
+    netsimImage: k.netsimImage,
     workerServiceAccount: { namespace: k.workerNamespace, name: k.workerServiceAccount },
     sensors,
     startAllowanceSeconds: k.startAllowanceSeconds,

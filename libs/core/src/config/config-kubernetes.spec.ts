@@ -5,6 +5,7 @@ describe('Kubernetes runtime configuration', () => {
     expect(loadConfig({}).kubernetes).toEqual({
       enabled: false,
       probeImage: 'quarantine/probe:latest',
+      netsimImage: 'quarantine/netsim:latest',
       workerNamespace: 'quarantine',
       workerServiceAccount: 'quarantine-worker',
       falcoPods: { namespace: 'falco', labelSelector: 'app.kubernetes.io/name=falco', container: 'falco' },

@@ -38,6 +38,8 @@ export interface KubernetesConfig {
   enabled: boolean;
   /** K8S_PROBE_IMAGE: strace + sh + the hold wrapper (deploy/probe-image). */
   probeImage: string;
+  /** K8S_NETSIM_IMAGE: the network simulator (python3 + netsim.py and its assets; deploy/netsim-image), for `network: simulated`. */
+  netsimImage: string;
   /** K8S_WORKER_NAMESPACE / K8S_WORKER_SERVICE_ACCOUNT: bound inside each sandbox namespace. */
   workerNamespace: string;
   workerServiceAccount: string;
@@ -144,6 +146,7 @@ function kubernetesConfig(env: Env): KubernetesConfig {
   return {
     enabled: flag === 'on',
     probeImage: env.K8S_PROBE_IMAGE?.trim() || 'quarantine/probe:latest',
+    netsimImage: env.K8S_NETSIM_IMAGE?.trim() || 'quarantine/netsim:latest',
     workerNamespace,
     workerServiceAccount,
     falcoPods: pods('K8S_FALCO_PODS', 'falco:app.kubernetes.io/name=falco:falco'),

@@ -50,7 +50,6 @@ describe('parseProfile', () => {
     ['stimulate: 1\n', 'stimulate'],
     ['network: [simulated]\n', 'network'],
     ['runtime: runsc\nprobe: gvisor\nnetwork: simulated\n', 'network'],
-    ['runtime: kubernetes\nprobe: strace\nnetwork: simulated\n', 'network'],
     ['rules: [nothing/*.yaml]\n', 'rules'],
     ['scoring: {weights: {urgent: 5}}\n', 'scoring.weights.urgent'],
     ['scoring: {thresholds: {suspicious: 80, malicious: 50}}\n', 'scoring.thresholds'],
@@ -87,6 +86,8 @@ describe('loadProfiles', () => {
   it('reads network: none | simulated', () => {
     expect(parseProfile(join(dir, 'p.yaml'), 'network: simulated\n', dir).network).toBe('simulated');
     expect(parseProfile(join(dir, 'p.yaml'), 'network: none\n', dir).network).toBe('none');
+    // On Kubernetes the simulator runs as a pod beside the sample's.
+    expect(parseProfile(join(dir, 'p.yaml'), 'runtime: kubernetes\nprobe: strace\nnetwork: simulated\n', dir).network).toBe('simulated');
   });
 
   it('requires a default profile', () => {

@@ -183,9 +183,9 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
     throw new ProfileError(short, 'scoring.thresholds', 'suspicious must not exceed malicious');
   }
   const network = oneOf(short, 'network', o.network, ['none', 'simulated'] as const, 'none');
-  if (network === 'simulated' && runtime !== 'runc') {
-    // gVisor is registered with --network=none; the Kubernetes runtime does not run the simulator pod yet (docs/network.md).
-    throw new ProfileError(short, 'network', `simulated needs runtime runc, got ${runtime} (docs/network.md)`);
+  if (network === 'simulated' && runtime === 'runsc') {
+    // gVisor is registered with --network=none (docs/network.md).
+    throw new ProfileError(short, 'network', `simulated needs runtime runc or kubernetes, got ${runtime} (docs/network.md)`);
   }
   const windowSeconds = limits.window === undefined ? 30 : parseDuration(short, 'limits.window', limits.window);
   const maxWindowSeconds = parseMaxWindow(short, limits.maxWindow, windowSeconds);

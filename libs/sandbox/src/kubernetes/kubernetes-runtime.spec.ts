@@ -64,9 +64,9 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
 }
 
 /** Plays the kubelet up to the agent's `attached` line; returns the start() promise's result. */
-async function startSidecar(client: FakeKubeClient, sandbox: Awaited<ReturnType<KubernetesRuntime['create']>>, early: string[] = []) {
-  const started = sandbox.start();
-  await until(() => client.calls.includes('create Pod'));
+async function startSidecar(client: FakeKubeClient, sandbox: Awaited<ReturnType<KubernetesRuntime['create']>>, early: string[] = [], started = sandbox.start()) {
+  // The sample pod is created after its watch opens (a simulator pod may have been created before).
+  await until(() => client.calls.includes('watch Pod sample') && client.calls.lastIndexOf('create Pod') > client.calls.indexOf('watch Pod sample'));
   client.podEvent('ADDED', podWith({ phase: 'Pending', init: [waiting('probe', 'PodInitializing')] }));
   client.podEvent('MODIFIED', podWith({ phase: 'Pending', init: [terminated('hold-install', 0), running('probe')], containers: [waiting('sample', 'PodInitializing')] }));
   await until(() => client.hasStream('probe'));
@@ -331,6 +331,89 @@ describe('KubernetesRuntime (fake API at the client boundary)', () => {
     await expect(runtime(client).create(spec({ probe: 'ebpf' }))).rejects.toThrow('probe ebpf cannot run on the kubernetes runtime');
     await expect(runtime(client).create(spec({ probe: 'falco' }))).rejects.toThrow('no falco sensor configured');
     expect(client.calls).toEqual([]);
+  });
+
+  describe('simulated network (a simulator pod beside the sample)', () => {
+    const netsimRunning = (ip = '10.42.0.9') => podWith({ name: 'netsim', phase: 'Running', podIP: ip, containers: [running('netsim')] });
+
+    it('runs the simulator first, gives the sample its pod IP as only resolver, and turns its log into the capture file', async () => {
+      const client = new FakeKubeClient();
+      const rt = runtime(client, { netsimImage: 'quarantine/netsim:1' });
+      const dir = mkdtempSync(join(tmpdir(), 'q-k8s-net-'));
+      const capturePath = join(dir, 'network.ndjson');
+      const sandbox = await rt.create(spec({ network: { mode: 'simulated', capturePath } }));
+      const startedP = sandbox.start();
+      await until(() => client.calls.includes('watch Pod netsim'));
+      // The sample pod is not created until the simulator runs with an IP.
+      client.podEvent('ADDED', podWith({ name: 'netsim', phase: 'Pending', containers: [waiting('netsim', 'ContainerCreating')] }));
+      await tick();
+      expect(client.calls.filter((c) => c === 'create Pod')).toHaveLength(1); // the simulator's only
+      client.podEvent('MODIFIED', netsimRunning());
+      await until(() => client.hasStream('netsim'));
+      const target = await startSidecar(client, sandbox, [], startedP);
+      expect(target).toMatchObject({ hostPid: 7 });
+
+      await client.log('netsim', '{"kind":"dns","ts":1,"query":"pool.example","qtype":"A"}', 'Traceback (most recent call last):', '{"kind":"tcp","ts":2,"dst":{"ip":"10.42.0.9","port":3333},"firstBytes":"eyJtZXRob2QiOiJsb2dpbiJ9"}');
+      const waited = sandbox.wait(new AbortController().signal);
+      client.podEvent('MODIFIED', podWith({ phase: 'Succeeded', init: [terminated('hold-install', 0), terminated('probe', 0)], containers: [terminated('sample', 0)] }));
+      await waited;
+      const net = await sandbox.networkStatus!();
+      expect(net).toEqual({ mode: 'simulated', capturePath, simulatorHealthy: true });
+      // Only capture records reach the capture file, whole and in order.
+      expect(readFileSync(capturePath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).kind)).toEqual(['dns', 'tcp']);
+      await sandbox.destroy();
+
+      const seq = client.sequence();
+      expect(seq.lastIndexOf('create Pod')).toBeGreaterThan(seq.indexOf('watch Pod netsim'));
+      expect(seq.filter((c) => c === 'create NetworkPolicy')).toHaveLength(3);
+      expect(client.openWatches).toBe(0);
+      for (const obj of client.created) expect(await validateK8sObject(obj)).toEqual([]);
+      const pods = client.created.filter((o) => o.kind === 'Pod') as unknown as { metadata: { name: string; labels: Record<string, string> }; spec: Record<string, unknown> }[];
+      expect(pods.map((p) => p.metadata.name)).toEqual(['netsim', 'sample']);
+      const sample = pods[1]!;
+      expect(sample.metadata.labels['quarantine.io/role']).toBe('sample');
+      expect(sample.spec).toMatchObject({ dnsPolicy: 'None', dnsConfig: { nameservers: ['10.42.0.9'] } });
+      const quota = client.created.find((o) => o.kind === 'ResourceQuota') as unknown as { spec: { hard: Record<string, string> } };
+      expect(quota.spec.hard.pods).toBe('2');
+    });
+
+    it('a simulator that dies during the run makes the network record unhealthy (the verdict is then inconclusive)', async () => {
+      const client = new FakeKubeClient();
+      const rt = runtime(client, { netsimImage: 'quarantine/netsim:1' });
+      const capturePath = join(mkdtempSync(join(tmpdir(), 'q-k8s-net-')), 'network.ndjson');
+      const sandbox = await rt.create(spec({ network: { mode: 'simulated', capturePath } }));
+      const startedP = sandbox.start();
+      await until(() => client.calls.includes('watch Pod netsim'));
+      client.podEvent('ADDED', netsimRunning());
+      await until(() => client.hasStream('netsim'));
+      await startSidecar(client, sandbox, [], startedP);
+      await client.log('netsim', 'MemoryError');
+      client.podEvent('MODIFIED', podWith({ name: 'netsim', phase: 'Failed', containers: [terminated('netsim', 137, 'OOMKilled')] }));
+      const net = await sandbox.networkStatus!();
+      expect(net.simulatorHealthy).toBe(false);
+      expect(net.simulatorError).toMatch(/OOMKilled, code 137.*MemoryError/);
+      await sandbox.destroy();
+    });
+
+    it('a simulator pod that cannot start fails the start before the sample pod exists, and cleans up', async () => {
+      const client = new FakeKubeClient();
+      const rt = runtime(client, { netsimImage: 'quarantine/netsim:1' });
+      const sandbox = await rt.create(spec({ network: { mode: 'simulated', capturePath: join(tmpdir(), 'unused.ndjson') } }));
+      const startedP = sandbox.start();
+      await until(() => client.calls.includes('watch Pod netsim'));
+      client.podEvent('ADDED', podWith({ name: 'netsim', phase: 'Pending', containers: [waiting('netsim', 'ErrImagePull', 'not found')] }));
+      await expect(startedP).rejects.toThrow(/network simulator: container netsim: ErrImagePull/);
+      expect(client.calls.filter((c) => c === 'create Pod')).toHaveLength(1); // the simulator's only
+      await sandbox.destroy();
+      expect(client.deleted).toHaveLength(1);
+      expect(client.openWatches).toBe(0);
+    });
+
+    it('without a simulator image configured, nothing is created', async () => {
+      const client = new FakeKubeClient();
+      await expect(runtime(client).create(spec({ network: { mode: 'simulated', capturePath: '/tmp/x' } }))).rejects.toThrow(/K8S_NETSIM_IMAGE/);
+      expect(client.created).toHaveLength(0);
+    });
   });
 
   describe('reap', () => {

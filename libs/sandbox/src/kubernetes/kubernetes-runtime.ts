@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type WriteStream, createWriteStream } from 'node:fs';
 import { podLikeHostname } from '../docker/disguise.js';
 import { Writable } from 'node:stream';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
@@ -12,12 +13,14 @@ import {
   type ResolvedImage,
   type Sandbox,
   type SandboxExit,
+  type SandboxNetworkStatus,
   type SandboxRuntime,
   type SandboxSpec,
   type SandboxTarget,
 } from '../sandbox-runtime.js';
 import { type KubeClient, type KubeObject, type WatchHandle, statusOf } from './kube-client.js';
 import { LineSink } from './log-lines.js';
+import { NETSIM_POD, samplePodNetworkPatch } from './netsim-objects.js';
 import {
   AGENT_PREFIX,
   K8S_ANNOTATIONS,
@@ -62,6 +65,8 @@ export interface KubernetesRuntimeOptions {
   sensorSettleMs?: number;
   /** After the window, how long the sidecar's agent has to end the sample before the pod is killed (default 5000 ms). */
   agentWindowBackstopMs?: number;
+  /** The network simulator's image (python3 + netsim.py and its assets; deploy/netsim-image), for `network: simulated`. */
+  netsimImage?: string;
   /** How long creates are retried on 403 (RBAC cache after the RoleBinding, the default ServiceAccount not there yet), default 15 s. */
   forbiddenRetryMs?: number;
 }
@@ -127,6 +132,9 @@ export class KubernetesRuntime implements SandboxRuntime {
     // A suffix per attempt: a previous attempt's namespace may still be terminating under the same id.
     const namespace = namespaceName(o.namespacePrefix, `${spec.analysisId}-${randomBytes(3).toString('hex')}`);
     const startAllowanceSeconds = this.opts.startAllowanceSeconds ?? 180;
+    if (spec.network?.mode === 'simulated' && !this.opts.netsimImage) {
+      throw new ProbeStartError('the simulated network on the kubernetes runtime needs the simulator image (K8S_NETSIM_IMAGE)');
+    }
     const now = new Date();
     const input: SandboxObjectsInput = {
       analysisId: spec.analysisId,
@@ -145,6 +153,7 @@ export class KubernetesRuntime implements SandboxRuntime {
       createdAt: now,
       ephemeralStorageBytes: this.opts.ephemeralStorageBytes ?? 1024 ** 3,
       options: o,
+      ...(spec.network?.mode === 'simulated' ? { network: { simulatorImage: this.opts.netsimImage! } } : {}),
     };
     const objects = sandboxObjects(input);
     await this.opts.client.create(objects.namespace as KubeObject);
@@ -324,6 +333,7 @@ class KubernetesSandbox implements Sandbox {
   private destroyed = false;
   private started = false;
   private target?: SandboxTarget;
+  private netsim?: SimulatorPod;
 
   constructor(
     private readonly opts: KubernetesRuntimeOptions,
@@ -343,10 +353,20 @@ class KubernetesSandbox implements Sandbox {
   async start(): Promise<SandboxTarget> {
     if (this.started) throw new Error(`sandbox ${this.name} already started`);
     this.started = true;
-    await this.watch.open();
-    await this.runtime.createRetrying(this.pod);
     const timeout = AbortSignal.timeout((this.opts.startAllowanceSeconds ?? 180) * 1000);
     try {
+      if (this.spec.network?.mode === 'simulated') {
+        // The simulator pod (created with the namespace's objects) must run before the sample starts:
+        // its pod IP is the sample's only resolver, and nothing the sample sends may go unrecorded.
+        this.netsim = new SimulatorPod(this.opts.client, this.ns, this.spec.network.capturePath);
+        const ip = await this.netsim.start(timeout);
+        const patch = samplePodNetworkPatch(ip);
+        const meta = this.pod.metadata as { labels?: Record<string, string> };
+        meta.labels = { ...meta.labels, ...patch.labels };
+        Object.assign(this.pod.spec as object, patch.spec);
+      }
+      await this.watch.open();
+      await this.runtime.createRetrying(this.pod);
       this.target = this.mode === 'sidecar' ? await this.startSidecar(timeout) : await this.startSensor(timeout);
       return this.target;
     } catch (e) {
@@ -503,6 +523,11 @@ class KubernetesSandbox implements Sandbox {
     }
   }
 
+  async networkStatus(): Promise<SandboxNetworkStatus> {
+    if (!this.netsim) return { mode: 'none' };
+    return this.netsim.status();
+  }
+
   async limitHits(): Promise<LimitHits> {
     // The node's cgroup counters are not reachable through the API; OOM kills come from the pod status.
     const t = statusOfContainer(this.watch.pod, SAMPLE_CONTAINER)?.state?.terminated;
@@ -540,8 +565,83 @@ class KubernetesSandbox implements Sandbox {
     if (this.destroyed) return;
     this.watch.close();
     this.probeStream?.abort();
+    await this.netsim?.close();
     await this.writer.close();
     await this.opts.client.deleteNamespace(this.ns);
     this.destroyed = true;
+  }
+}
+
+/**
+ * The simulator pod of one sandbox (network: simulated): waits for it to run, follows its log (the
+ * NetCapture lines netsim.py writes on stdout) into the capture file, and judges its health at the end.
+ * Lines that are not capture records (a Python error on stderr, merged into the pod log) are kept as
+ * the reason when the simulator is unhealthy.
+ */
+class SimulatorPod {
+  private readonly watch: PodWatch;
+  private stream?: WatchHandle;
+  private file?: WriteStream;
+  private ended = false;
+  private lastLineAt = 0;
+  private readonly other: string[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly ns: string,
+    private readonly capturePath: string,
+  ) {
+    this.watch = new PodWatch(client, ns, NETSIM_POD);
+  }
+
+  /** Resolves with the simulator's pod IP once its container runs. */
+  async start(signal: AbortSignal): Promise<string> {
+    await this.watch.open();
+    const ip = await this.watch.until(() => {
+      const fatal = fatalStart(this.watch.pod, this.watch.deleted);
+      if (fatal) throw new Error(`network simulator: ${fatal}`);
+      const st = statusOfContainer(this.watch.pod, NETSIM_POD);
+      if (st?.state?.terminated) throw new Error(`network simulator exited before the sample started (${st.state.terminated.reason ?? st.state.terminated.exitCode})`);
+      const podIP = this.watch.pod?.status?.podIP;
+      return st?.state?.running && podIP ? podIP : undefined;
+    }, signal);
+    this.file = createWriteStream(this.capturePath, { flags: 'w', mode: 0o600 });
+    const sink = new LineSink(async (line) => {
+      this.lastLineAt = Date.now();
+      if (line.startsWith('{')) {
+        if (!this.file!.write(`${line}\n`)) await new Promise<void>((r) => this.file!.once('drain', () => r()));
+      } else if (line.trim() && this.other.length < 20) this.other.push(line.slice(0, 300));
+    });
+    sink.once('finish', () => (this.ended = true));
+    sink.once('close', () => (this.ended = true));
+    this.stream = await this.client.streamLog(this.ns, NETSIM_POD, NETSIM_POD, sink, { follow: true });
+    return ip;
+  }
+
+  /** After the run: lets the log settle (lines in flight), then reports whether the simulator ran throughout. */
+  async status(settleMs = 500, maxMs = 3000): Promise<SandboxNetworkStatus> {
+    const until = Date.now() + maxMs;
+    while (!this.ended && Date.now() < until && Date.now() - this.lastLineAt < settleMs) await sleep(50);
+    const st = statusOfContainer(this.watch.pod, NETSIM_POD);
+    const running = Boolean(st?.state?.running) && !this.watch.deleted;
+    const problems: string[] = [];
+    if (!running) {
+      const t = st?.state?.terminated;
+      problems.push(t ? `the simulator pod's container ended during the run (${t.reason ?? 'exited'}, code ${t.exitCode})` : 'the simulator pod is not running');
+    }
+    if (this.ended) problems.push('the simulator log stream ended early');
+    if (this.other.length > 0 && !running) problems.push(this.other.slice(-3).join(' | '));
+    await this.close();
+    return { mode: 'simulated', capturePath: this.capturePath, simulatorHealthy: problems.length === 0, ...(problems.length ? { simulatorError: problems.join('; ') } : {}) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watch.close();
+    this.stream?.abort();
+    const f = this.file;
+    if (f) await new Promise<void>((r) => f.end(() => r()));
   }
 }

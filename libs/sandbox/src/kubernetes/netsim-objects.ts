@@ -1,4 +1,4 @@
-import { K8S_LABELS } from './objects.js';
+import { K8S_LABELS } from '#core/kubernetes/labels';
 
 /**
  * The simulated network on the Kubernetes runtime (docs/network.md): a simulator pod in the

@@ -1,6 +1,7 @@
 import { K8S_LABELS } from '#core/kubernetes/labels';
 import type { KubernetesProfile } from '#core/profiles/profile';
 import { STRACE_ARGS } from '../probes/strace-args.js';
+import { NETSIM_POD_RESOURCES, NETSIM_ROLE_LABEL, type NetsimPodInput, netsimNetworkPolicies, netsimPodObject } from './netsim-objects.js';
 import type { SandboxLimits } from '../sandbox-runtime.js';
 
 /**
@@ -64,6 +65,20 @@ export interface SandboxObjectsInput {
   createdAt: Date;
   ephemeralStorageBytes: number;
   options: KubernetesSandboxOptions;
+  /** The simulated network (docs/network.md): a simulator pod beside the sample, reached by it only. */
+  network?: { simulatorImage: string };
+}
+
+/** The simulator pod's input, when the sandbox has the simulated network. */
+export function netsimInput(input: SandboxObjectsInput): NetsimPodInput | undefined {
+  if (!input.network) return undefined;
+  return {
+    analysisId: input.analysisId,
+    namespace: input.namespace,
+    simulatorImage: input.network.simulatorImage,
+    windowSeconds: input.limits.maxWindowSeconds ?? input.limits.windowSeconds,
+    startAllowanceSeconds: input.startAllowanceSeconds,
+  };
 }
 
 type Obj = Record<string, unknown>;
@@ -157,11 +172,13 @@ function millis(cpu: string): number {
 }
 
 /**
- * One pod and nothing else: the pod's containers fit exactly (sample + probe sidecar; the hold
- * installer runs before them and is smaller), no Service, no PVC, no LoadBalancer/NodePort.
+ * One pod and nothing else (two with the simulated network: the simulator's pod): the pods' containers
+ * fit exactly (sample + probe sidecar; the hold installer runs before them and is smaller), no Service,
+ * no PVC, no LoadBalancer/NodePort.
  */
 export function resourceQuotaObject(input: SandboxObjectsInput): Obj {
   const parts = input.probeMode === 'sidecar' ? [sampleResources(input), PROBE_RESOURCES] : [sampleResources(input)];
+  if (input.network) parts.push(NETSIM_POD_RESOURCES);
   const cpu = `${parts.reduce((s, p) => s + millis(p.cpu), 0)}m`;
   const memory = String(parts.reduce((s, p) => s + Number(p.memory), 0));
   const storage = String(parts.reduce((s, p) => s + Number(p.storage), 0));
@@ -171,7 +188,7 @@ export function resourceQuotaObject(input: SandboxObjectsInput): Obj {
     metadata: { name: 'sandbox', namespace: input.namespace, labels: labels(input) },
     spec: {
       hard: {
-        pods: '1',
+        pods: input.network ? '2' : '1',
         'limits.cpu': cpu,
         'requests.cpu': cpu,
         'limits.memory': memory,
@@ -362,9 +379,19 @@ export function samplePodObject(input: SandboxObjectsInput): Obj {
 
 /** Every object of one sandbox, in creation order (the pod last). */
 export function sandboxObjects(input: SandboxObjectsInput): { namespace: Obj; inNamespace: Obj[]; pod: Obj } {
+  const netsim = netsimInput(input);
+  const pod = samplePodObject(input);
+  // The simulator's NetworkPolicies select the sample by this label; its DNS (the simulator's pod IP) is set at start.
+  if (netsim) (pod.metadata as { labels: Record<string, string> }).labels[NETSIM_ROLE_LABEL] = 'sample';
   return {
     namespace: namespaceObject(input),
-    inNamespace: [roleBindingObject(input), networkPolicyObject(input), resourceQuotaObject(input), limitRangeObject(input)],
-    pod: samplePodObject(input),
+    inNamespace: [
+      roleBindingObject(input),
+      networkPolicyObject(input),
+      resourceQuotaObject(input),
+      limitRangeObject(input),
+      ...(netsim ? [...netsimNetworkPolicies(netsim), netsimPodObject(netsim)] : []),
+    ],
+    pod,
   };
 }
