@@ -12,3 +12,4 @@ fi
 echo "[install] build" >&2
 bash scripts/build-assets.sh
 npx tsc -p tsconfig.build.json
+chmod 0755 dist/apps/cli/src/main.js   # the `quarantine` bin (npx quarantine from a checkout)

@@ -1,0 +1,136 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { e2eProfilesDir } from '../support/profiles.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+// The real `quarantine` CLI (dist/apps/cli/src/main.js, the package's bin) against the real API and
+// worker: exit codes a pipeline gates on, progress on stderr, one-line errors naming what to fix.
+let stack: Stack;
+let home: string;
+let analystKey: string;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      'node',
+      ['dist/apps/cli/src/main.js', ...args],
+      { env: { PATH: process.env.PATH, HOME: home, QUARANTINE_URL: stack.base, QUARANTINE_API_KEY: analystKey, ...env }, timeout: 120_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'q-cli-home-'));
+  stack = await startStack({ db: 23, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('3s'), WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32' } });
+  const created = await cli(['keys', 'create', 'ci-pipeline', '--role', 'analyst'], { QUARANTINE_API_KEY: stack.adminKey });
+  expect(created.code).toBe(0);
+  analystKey = created.stdout.trim().split(' ')[2]!;
+  expect(analystKey).toMatch(/^qk_/);
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('quarantine CLI', () => {
+  it('submit --wait gates a pipeline: 0 clean, 3 at or above --fail-on, 4 inconclusive; progress lines on stderr, the result on stdout', async () => {
+    const [clean, bad, dormant] = await Promise.all([
+      cli(['submit', 'quarantine-samples/hello:latest', '--profile', 'e2e', '--wait', '--fail-on', 'suspicious', '--format', 'json', '--label', 'ci=42']),
+      cli(['submit', 'quarantine-samples/shadow-reader:latest', '--profile', 'e2e', '--wait', '--fail-on', 'malicious']),
+      cli(['submit', 'quarantine-samples/integrity-dormant:latest', '--profile', 'e2e', '--wait']),
+    ]);
+    expect({ code: clean.code, stderr: clean.stderr }).toMatchObject({ code: 0 });
+    const a = JSON.parse(clean.stdout);
+    expect(a).toMatchObject({ status: 'completed', verdict: 'clean', labels: { ci: '42' }, image: 'quarantine-samples/hello:latest' });
+    // Not a terminal: plain progress lines (submitted, then each stage once), no cursor control.
+    expect(clean.stderr).toMatch(new RegExp(`submitted ${a.id}`));
+    expect(clean.stderr).toMatch(/ completed\n/);
+    expect(clean.stderr).not.toContain('\x1b[');
+
+    expect(bad.code).toBe(3);
+    expect(bad.stdout).toMatch(/verdict {2}malicious/);
+    expect(bad.stdout).toMatch(/Password Hash File Read/);
+    expect(bad.stderr).toMatch(/finding: .*Password Hash File Read/);
+
+    expect(dormant.code).toBe(4);
+    expect(dormant.stdout).toMatch(/verdict {2}inconclusive/);
+  }, 120_000);
+
+  it('status, report, list and cancel', async () => {
+    const listed = await cli(['list', '--verdict', 'malicious', '--format', 'json']);
+    expect(listed.code).toBe(0);
+    const items = JSON.parse(listed.stdout).items as { id: string; verdict: string }[];
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((i) => i.verdict === 'malicious')).toBe(true);
+    const id = items[0]!.id;
+    const status = await cli(['status', id]);
+    expect(status.stdout).toContain(id);
+    const out = join(home, 'report.json');
+    expect((await cli(['report', id, '--output', out])).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ verdict: 'malicious' });
+    const table = await cli(['list', '--limit', '2']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID +STATUS +VERDICT +SCORE +CREATED +IMAGE$/);
+
+    const queued = await cli(['submit', 'quarantine-samples/sleeper:latest', '--profile', 'e2e', '--format', 'json']);
+    const qid = JSON.parse(queued.stdout).id as string;
+    const cancelled = await cli(['cancel', qid]);
+    expect(cancelled).toMatchObject({ code: 0, stdout: `${qid} cancelled\n` });
+    const again = await cli(['cancel', qid]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^quarantine: .*already cancelled/);
+  }, 60_000);
+
+  it('usage errors exit 2 with one readable line naming what to fix; an unreachable API exits 1', async () => {
+    const noKey = await cli(['list'], { QUARANTINE_API_KEY: '' });
+    expect(noKey).toMatchObject({ code: 2, stderr: 'quarantine: no API key: set --api-key or QUARANTINE_API_KEY (or "apiKey" in the config file)\n' });
+    const badKey = await cli(['list'], { QUARANTINE_API_KEY: 'qk_nope' });
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toMatch(/refused the key \(401\)/);
+    const badField = await cli(['submit', 'Not An Image']);
+    expect(badField.code).toBe(2);
+    expect(badField.stderr).toMatch(/field: image/);
+    expect((await cli(['submit', 'x', '--fail-on', 'bad'])).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const down = await cli(['list', '--url', 'http://127.0.0.1:9']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/cannot reach the API at http:\/\/127\.0\.0\.1:9 .*set --url or QUARANTINE_URL/);
+  }, 30_000);
+
+  it('reads the URL and key from the config file; watch, webhook and key commands; rules validate; completion', async () => {
+    const dir = join(home, '.config', 'quarantine');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ url: stack.base, apiKey: stack.adminKey }));
+    const env = { QUARANTINE_URL: '', QUARANTINE_API_KEY: '' };
+    const added = await cli(['watch', 'add', 'quarantine-samples/hello:latest', '--schedule', '0 3 * * *'], env);
+    expect(added.code).toBe(0);
+    const wid = added.stdout.split(' ')[0]!;
+    expect((await cli(['watch', 'list'], env)).stdout).toContain(wid);
+    expect((await cli(['watch', 'rm', wid], env)).code).toBe(0);
+    const hook = await cli(['webhook', 'add', 'http://127.0.0.1:9/hook', '--event', 'analysis.completed', '--min-verdict', 'suspicious'], env);
+    expect({ code: hook.code, stderr: hook.stderr }).toEqual({ code: 0, stderr: '' });
+    const hid = hook.stdout.split('\n')[0]!;
+    expect(hook.stdout).toMatch(/secret \(shown once\): whsec_/);
+    expect((await cli(['webhook', 'list'], env)).stdout).toContain(hid);
+    expect((await cli(['webhook', 'rm', hid], env)).code).toBe(0);
+
+    const rules = join(home, 'r.yaml');
+    writeFileSync(rules, '- rule: x\n  desc: d\n  condition: evt.type = open and\n  output: o\n  priority: ERROR\n');
+    const invalid = await cli(['rules', 'validate', rules]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toMatch(/INVALID/);
+    expect((await cli(['rules', 'validate', 'sandbox-profiles/rules/network.yaml'])).code).toBe(0);
+
+    const completion = await cli(['completion', 'bash']);
+    expect(completion.stdout).toContain('complete -F _quarantine quarantine');
+    expect(completion.stdout).toContain('"watch") words="add list rm');
+  }, 30_000);
+});
