@@ -54,7 +54,7 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     const namespaces = new NamespaceModes(redis, this.admission.defaultMode);
     await namespaces.start();
     const submitter = {
-      submit: (image: string, profile: string) => this.analyses.submit({ image, profile } as CreateAnalysisDto, { keyId: 'admission', name: 'admission webhook', role: 'analyst' }),
+      submit: (image: string, profile: string) => this.analyses.submit({ image, profile } as CreateAnalysisDto, { keyId: 'system:admission', name: 'admission webhook', role: 'analyst' }),
     };
     const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000 }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries);
     this.server = new AdmissionServer(this.admission, service);
