@@ -48,7 +48,7 @@ const DAY_MS = 24 * 3600 * 1000;
 export const AUDIT_SCAN_MAX = 5000;
 
 /**
- * The audit log: one Redis stream, newest last, trimmed by age at every append (`XADD … MINID ~`)
+ * The audit log: one Redis stream, newest last, trimmed by age at every append (`XADD … MINID`, exact: it removes only what expired since the last append)
  * so nothing older than the retention survives a write; reads also skip anything older.
  */
 export class AuditRepository {
@@ -62,7 +62,7 @@ export class AuditRepository {
   }
 
   async append(entry: AuditEntry): Promise<string> {
-    const id = await this.redis.xadd(Keys.audit, 'MINID', '~', String(this.horizonMs()), '*', 'e', JSON.stringify(entry));
+    const id = await this.redis.xadd(Keys.audit, 'MINID', String(this.horizonMs()), '*', 'e', JSON.stringify(entry));
     return id as string;
   }
 
