@@ -45,7 +45,7 @@ export interface AuditQuery {
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Entries one query examines at most, so a selective filter over a long log stays bounded. */
-export const AUDIT_SCAN_MAX = 5000;
+export const AUDIT_SCAN_MAX = 2000;
 
 /**
  * The audit log: one Redis stream, newest last, trimmed by age at every append (`XADD … MINID`, exact: it removes only what expired since the last append)
