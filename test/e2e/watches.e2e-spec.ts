@@ -16,7 +16,7 @@ const tagAs = (source: string) => execFileSync('docker', ['tag', source, TAG]);
 beforeAll(async () => {
   receiver = new WebhookReceiver(await freeLoopbackPort());
   await receiver.start();
-  stack = await startStack({ db: 17, workers: 2, env: { ADMISSION_PROFILES: 'default,quick', WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', WEBHOOK_BACKOFF_BASE_MS: '200', WEBHOOK_BACKOFF_MAX_MS: '1000' } });
+  stack = await startStack({ db: 17, workers: 2, env: { WATCH_MIN_INTERVAL_SECONDS: '1', ADMISSION_PROFILES: 'default,quick', WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', WEBHOOK_BACKOFF_BASE_MS: '200', WEBHOOK_BACKOFF_MAX_MS: '1000' } });
   api = client(stack);
 }, 60_000);
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { AppConfig } from '#core/config/config';
 import { CoreModule } from '#core/nest/core.module';
 import { QueueModule } from '#core/nest/queue.module';
@@ -8,7 +8,10 @@ import { AdmissionModule } from './admission/admission.module.js';
 import { AnalysesController } from './analyses/analyses.controller.js';
 import { AnalysesService } from './analyses/analyses.service.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { PolicyGuard } from './auth/policy.guard.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
@@ -24,8 +27,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config), AdmissionModule.forRoot(loadAdmissionConfig())],
-      controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, WatchesController, WebhooksController],
-      providers: [AnalysesService, WatchesService, WebhooksService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, WatchesController, WebhooksController, AuditController],
+      providers: [AnalysesService, WatchesService, WebhooksService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: PolicyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }
 }

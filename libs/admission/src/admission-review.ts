@@ -45,6 +45,8 @@ export interface ParsedReview {
   namespaceName?: string;
   /** UPDATE: `images` lists only images added or changed against the old object. */
   unchangedImages?: boolean;
+  /** `request.userInfo.username`: who asked (for the audit log of admission overrides). */
+  user?: string;
 }
 
 /** A review we cannot judge. `uid` is set when the review was readable enough to answer in kind. */
@@ -89,6 +91,8 @@ export function parseReview(body: unknown): ParsedReview {
     dryRun: req.dryRun === true,
     images: [],
   };
+  const user = isObj(req.userInfo) ? req.userInfo.username : undefined;
+  if (typeof user === 'string' && user) out.user = user.slice(0, 256);
   if (out.operation === 'DELETE' || out.operation === 'CONNECT') return out;
   const obj = req.object;
   if (kind === 'Namespace') {

@@ -34,6 +34,8 @@ export class AdmissionServer {
   constructor(
     private readonly config: AdmissionConfig,
     private readonly service: AdmissionService,
+    /** Told every validate answer (the audit log records overrides); must not throw or block. */
+    private readonly onValidated?: (review: ParsedReview, out: ReviewResponse, address: string | null, mode: AdmissionMode) => void,
   ) {}
 
   async start(): Promise<Server> {
@@ -171,6 +173,7 @@ export class AdmissionServer {
       out = this.service.timeoutResponse(review, mode, what, failure);
     }
     this.json(res, 200, out);
+    if (what === 'validate') this.onValidated?.(review, out, req.socket.remoteAddress ?? null, mode);
   }
 
   /** Resolves to the work's result, or TIMEOUT after `ms`; a failure counts as a timeout (fail policy applies). */

@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { type AppConfig } from '#core/config/config';
 import { RegistryClient } from '#core/image/registry-client';
 import { CONFIG } from '#core/nest/tokens';
+import { AuditRepository } from '#core/storage/audit.repository';
+import { admissionOverride } from '../audit/admission-audit.js';
 import { AnalysesService } from '../analyses/analyses.service.js';
 import type { CreateAnalysisDto } from '../analyses/dto/create-analysis.dto.js';
 import { type AdmissionConfig } from '#admission/admission.config';
@@ -42,6 +44,7 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(ADMISSION_CONFIG) private readonly admission: AdmissionConfig,
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly analyses: AnalysesService,
+    private readonly audit: AuditRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,10 +57,15 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     const namespaces = new NamespaceModes(redis, this.admission.defaultMode);
     await namespaces.start();
     const submitter = {
-      submit: (image: string, profile: string) => this.analyses.submit({ image, profile } as CreateAnalysisDto, { keyId: 'admission', name: 'admission webhook', role: 'analyst' }),
+      submit: (image: string, profile: string) => this.analyses.submit({ image, profile } as CreateAnalysisDto, { keyId: 'system:admission', name: 'admission webhook', role: 'analyst' }),
     };
     const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000 }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries);
-    this.server = new AdmissionServer(this.admission, service);
+    // Overrides go to the audit log after the answer is sent: best effort, never delaying or changing an admission decision.
+    const logger = new Logger('AdmissionAudit');
+    this.server = new AdmissionServer(this.admission, service, (review, out, address, mode) => {
+      const entry = admissionOverride(review, out, address, mode);
+      if (entry) this.audit.append(entry).catch((e: Error) => logger.error({ msg: 'audit write failed (admission override)', error: e.message, entry }));
+    });
     await this.server.start();
   }
 

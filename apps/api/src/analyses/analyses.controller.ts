@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { DomainException } from '#core/errors/domain.exception';
 import type { AuthedRequest } from '../auth/api-key.guard.js';
+import { Authorize } from '../auth/policy.js';
+import { QUOTA_RETRY_AFTER_SECONDS } from '#core/storage/quota.repository';
 import { AnalysesService } from './analyses.service.js';
 import { CreateAnalysisDto } from './dto/create-analysis.dto.js';
 import { ListAnalysesDto } from './dto/list-analyses.dto.js';
@@ -19,26 +21,33 @@ export class AnalysesController {
   constructor(private readonly analyses: AnalysesService) {}
 
   @Post()
+  @Authorize('analysis.create')
   @HttpCode(202)
   @ApiOperation({ summary: 'Submit an image for detonation' })
   async create(@Body() dto: CreateAnalysisDto, @Req() req: AuthedRequest, @Res({ passthrough: true }) res: Res) {
-    const rec = await this.analyses.submit(dto, req.principal!);
+    const rec = await this.analyses.submit(dto, req.principal!).catch((e: unknown) => {
+      if (e instanceof DomainException && e.status === 429) res.setHeader('Retry-After', String(QUOTA_RETRY_AFTER_SECONDS));
+      throw e;
+    });
     res.setHeader('Location', `/v1/analyses/${rec.id}`);
     return rec;
   }
 
   @Get()
+  @Authorize('analysis.list')
   @ApiOperation({ summary: 'List analyses, newest first' })
   list(@Query() q: ListAnalysesDto) {
     return this.analyses.list(q);
   }
 
   @Get(':id')
+  @Authorize('analysis.read')
   get(@Param('id', uuid) id: string) {
     return this.analyses.get(id);
   }
 
   @Get(':id/events')
+  @Authorize('analysis.read')
   @ApiProduces('application/x-ndjson')
   @ApiOperation({ summary: 'Normalized events (v1), one JSON object per line, streamed' })
   async events(@Param('id', uuid) id: string) {
@@ -46,11 +55,13 @@ export class AnalysesController {
   }
 
   @Get(':id/report')
+  @Authorize('analysis.read')
   report(@Param('id', uuid) id: string) {
     return this.analyses.report(id);
   }
 
   @Post(':id/rescore')
+  @Authorize('analysis.rescore')
   @HttpCode(202)
   @ApiOperation({ summary: 'Re-evaluate the stored events with the current rules, without running the sample again' })
   rescore(@Param('id', uuid) id: string) {
@@ -58,6 +69,7 @@ export class AnalysesController {
   }
 
   @Delete(':id')
+  @Authorize('analysis.cancel')
   @ApiOperation({ summary: 'Cancel: drop a queued analysis, kill a running one' })
   cancel(@Param('id', uuid) id: string) {
     return this.analyses.cancel(id);

@@ -13,6 +13,7 @@ import { ProfileRegistry } from '#core/profiles/profile.registry';
 import { JobProducer } from '#core/queue/job-producer';
 import { QueueName } from '#core/queue/queue.constants';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
+import { QuotaRepository } from '#core/storage/quota.repository';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { e2eProfilesDir } from '../../../../test/support/profiles.js';
 import { TEST_REDIS_PORT, testRedisUrl } from '../../../../test/support/redis.js';
@@ -41,8 +42,8 @@ afterAll(async () => {
 });
 
 it('records runtime kubernetes and refuses a probe the cluster cannot run', async () => {
-  const svc = new AnalysesService(new AnalysisRepository(redis), new ArtifactStore(dir), new ProfileRegistry(profiles), new JobProducer(queues), redis, loadConfig({}));
-  const by = { name: 'test', role: 'admin' } as never;
+  const svc = new AnalysesService(new AnalysisRepository(redis), new ArtifactStore(dir), new ProfileRegistry(profiles), new JobProducer(queues), redis, loadConfig({}), new QuotaRepository(redis));
+  const by = { keyId: 'test', name: 'test', role: 'admin' } as never;
   const rec = await svc.submit({ image: 'registry.local:5000/samples/hello:1', profile: 'kubernetes' } as never, by);
   expect(rec).toMatchObject({ runtime: 'kubernetes', probe: 'strace', status: 'queued' });
   expect(await svc.submit({ image: 'registry.local:5000/samples/hello:1', profile: 'kubernetes', probe: 'falco' } as never, by)).toMatchObject({ runtime: 'kubernetes', probe: 'falco' });

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { DomainException, ErrorCode } from '#core/errors/domain.exception';
 import { parseImageRef } from '#core/image/image-ref';
 import type { AppConfig } from '#core/config/config';
+import { activeQuota } from '#core/config/ownership-config';
 import { CONFIG, REDIS } from '#core/nest/tokens';
 import { admissionEligibility } from '#core/profiles/admission-policy';
 import { ProfileRegistry } from '#core/profiles/profile.registry';
@@ -15,6 +16,7 @@ import { AnalysisRepository, type Page } from '#core/storage/analysis.repository
 import { type AnalysisRecord, TERMINAL_STATUSES } from '#core/storage/analysis.types';
 import type { Principal } from '#core/storage/api-key.repository';
 import { ArtifactStore } from '#core/storage/artifact.store';
+import { QuotaRepository, quotaExceeded } from '#core/storage/quota.repository';
 import { Keys } from '#core/storage/redis-keys';
 import type { CreateAnalysisDto } from './dto/create-analysis.dto.js';
 import type { ListAnalysesDto } from './dto/list-analyses.dto.js';
@@ -30,6 +32,7 @@ export class AnalysesService {
     private readonly producer: JobProducer,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly quota: QuotaRepository,
   ) {}
 
   /** `countsForAdmission` and its reason: as recorded when the analysis finished, else as it stands (docs/run-integrity.md). */
@@ -75,8 +78,17 @@ export class AnalysesService {
       attempts: 0,
       error: null,
       submittedBy: by.name,
+      owner: by.keyId,
     };
-    await this.repo.create(rec);
+    // Per-key quota of queued + running analyses, reserved atomically (docs/security.md).
+    const reservation = await this.quota.reserve(by.keyId, rec.id, activeQuota(this.config.ownership, by.role, by.keyId));
+    if (!reservation.ok) throw quotaExceeded(reservation);
+    try {
+      await this.repo.create(rec);
+    } catch (e) {
+      await this.quota.release(by.keyId, rec.id).catch(() => undefined);
+      throw e;
+    }
     try {
       await this.producer.enqueue({ name: JobName.Detonate, data: { analysisId: rec.id } }, { priority: rec.priority });
     } catch (e) {

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ProfileRegistry } from '#core/profiles/profile.registry';
+import { Authorize } from '../auth/policy.js';
 
 @ApiTags('profiles')
 @ApiBearerAuth()
@@ -9,6 +10,7 @@ export class ProfilesController {
   constructor(private readonly profiles: ProfileRegistry) {}
 
   @Get()
+  @Authorize('profile.list')
   list() {
     return {
       items: this.profiles.list().map((p) => ({

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { validateRules } from '#analysis';
 import { DomainException } from '#core/errors/domain.exception';
+import { Authorize } from '../auth/policy.js';
 
 @ApiTags('rules')
 @ApiBearerAuth()
@@ -12,6 +13,7 @@ export class RulesController {
    * text/yaml) exactly as a run would load it. 200 with per-item results; `valid` is false when an
    * item has an error (with line and column).
    */
+  @Authorize('rules.validate')
   @Post('validate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Validate a Falco-format rules file' })

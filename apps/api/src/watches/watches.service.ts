@@ -10,7 +10,7 @@ import { JobName, jobOptions } from '#core/queue/queue.constants';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import type { Principal } from '#core/storage/api-key.repository';
 import { type WatchRecord, WatchRepository } from '#core/storage/watch.repository';
-import { nextRuns } from '#core/watches/schedule';
+import { nextRuns, shortestGapSeconds } from '#core/watches/schedule';
 import type { CreateWatchDto } from './dto/create-watch.dto.js';
 
 /** The job scheduler of a watch: one per watch, in Redis, so it survives restarts. */
@@ -34,14 +34,22 @@ export class WatchesService {
     if (!this.profiles.get(profile)) {
       throw new DomainException(ErrorCode.UnknownProfile, 400, `profile "${profile}" does not exist (known: ${this.profiles.names().join(', ')})`, [{ field: 'profile', message: 'unknown profile' }]);
     }
+    const schedule = (dto.schedule ?? this.config.webhooks.defaultSchedule).trim();
+    const floor = this.config.ownership.watchMinIntervalSeconds;
+    const gap = shortestGapSeconds(schedule, floor);
+    if (gap < floor) {
+      throw DomainException.validation('schedule', `fires ${gap} s after a previous run at its closest; watches may run at most every ${floor} s (WATCH_MIN_INTERVAL_SECONDS)`);
+    }
     const rec: WatchRecord = {
       id: randomUUID(),
       image: ref.raw,
-      schedule: (dto.schedule ?? this.config.webhooks.defaultSchedule).trim(),
+      schedule,
       timezone: dto.timezone ?? 'UTC',
       profile,
       createdAt: new Date().toISOString(),
       createdBy: by.name,
+      owner: by.keyId,
+      ownerRole: by.role,
       lastRunAt: null,
       lastAnalysisId: null,
     };

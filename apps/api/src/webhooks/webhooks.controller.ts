@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Re
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainException } from '#core/errors/domain.exception';
 import type { AuthedRequest } from '../auth/api-key.guard.js';
-import { Roles } from '../auth/auth.decorators.js';
+import { Authorize } from '../auth/policy.js';
 import { CreateWebhookDto, RotateSecretDto } from './dto/create-webhook.dto.js';
 import { WebhooksService } from './webhooks.service.js';
 
@@ -17,12 +17,12 @@ class DeliveryIdPipe {
 
 @ApiTags('webhooks')
 @ApiBearerAuth()
-@Roles('admin')
 @Controller('v1/webhooks')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
+  @Authorize('webhook.create')
   @HttpCode(201)
   @ApiOperation({ summary: 'Subscribe a URL to events; the signing secret is shown once' })
   create(@Body() dto: CreateWebhookDto, @Req() req: AuthedRequest) {
@@ -30,28 +30,33 @@ export class WebhooksController {
   }
 
   @Get()
+  @Authorize('webhook.list')
   list() {
     return this.webhooks.list();
   }
 
   @Get('dead-letters')
+  @Authorize('webhook.list')
   @ApiOperation({ summary: 'Deliveries that exhausted their attempts (or were refused), newest first' })
   deadLetters() {
     return this.webhooks.deadLetters();
   }
 
   @Get(':id')
+  @Authorize('webhook.read')
   get(@Param('id', uuid) id: string) {
     return this.webhooks.get(id);
   }
 
   @Delete(':id')
+  @Authorize('webhook.delete')
   @HttpCode(204)
   async remove(@Param('id', uuid) id: string) {
     await this.webhooks.remove(id);
   }
 
   @Post(':id/rotate-secret')
+  @Authorize('webhook.rotate-secret')
   @HttpCode(200)
   @ApiOperation({ summary: 'New signing secret; both signatures are sent during the grace period' })
   rotate(@Param('id', uuid) id: string, @Body() dto: RotateSecretDto) {
@@ -59,6 +64,7 @@ export class WebhooksController {
   }
 
   @Post(':id/enable')
+  @Authorize('webhook.enable')
   @HttpCode(200)
   @ApiOperation({ summary: 'Re-enable a subscription that a 410 disabled' })
   enable(@Param('id', uuid) id: string) {
@@ -66,12 +72,14 @@ export class WebhooksController {
   }
 
   @Get(':id/deliveries')
+  @Authorize('webhook.read')
   @ApiOperation({ summary: 'Deliveries with their attempts, status codes and latency, newest first' })
   deliveries(@Param('id', uuid) id: string) {
     return this.webhooks.deliveries(id);
   }
 
   @Post(':id/deliveries/:deliveryId/redeliver')
+  @Authorize('webhook.redeliver')
   @HttpCode(202)
   redeliver(@Param('id', uuid) id: string, @Param('deliveryId', new DeliveryIdPipe()) deliveryId: string) {
     return this.webhooks.redeliver(id, deliveryId);

@@ -41,6 +41,7 @@ export class WebhooksService {
       disabledReason: null,
       createdAt: new Date().toISOString(),
       createdBy: by.name,
+      owner: by.keyId,
     };
     await this.webhooks.create(sub);
     this.logger.log({ msg: 'webhook created', webhookId: sub.id, url: sub.url, events: sub.events, format: sub.format, by: by.name });

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type OwnershipConfig, loadOwnershipConfig } from './ownership-config.js';
 import { type WebhookConfig, loadWebhookConfig } from './webhook-config.js';
 
 /** Typed, validated configuration. Loaded once at boot; an invalid value stops the process naming the variable. */
@@ -31,6 +32,8 @@ export interface AppConfig {
    * replace it. Default: ADMISSION_PROFILE (the profile admission submits with), else `default`.
    */
   admissionProfiles: string[];
+  /** Watch interval floor, per-key quotas, audit retention (ownership-config.ts). */
+  ownership: OwnershipConfig;
 }
 
 export interface KubernetesConfig {
@@ -112,6 +115,7 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     webhooks: loadWebhookConfig(env, int, (v, m) => new ConfigError(v, m)),
     kubernetes: kubernetesConfig(env),
     admissionProfiles: admissionProfiles(env),
+    ownership: loadOwnershipConfig(env, int),
   };
 }
 

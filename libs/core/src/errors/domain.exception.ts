@@ -9,6 +9,7 @@ export enum ErrorCode {
   Conflict = 'conflict',
   UnknownProfile = 'unknown_profile',
   Unavailable = 'service_unavailable',
+  QuotaExceeded = 'quota_exceeded',
   Internal = 'internal_error',
 }
 

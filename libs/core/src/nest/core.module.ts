@@ -5,6 +5,8 @@ import { ProfileRegistry } from '../profiles/profile.registry.js';
 import { AnalysisRepository } from '../storage/analysis.repository.js';
 import { ApiKeyRepository } from '../storage/api-key.repository.js';
 import { ArtifactStore } from '../storage/artifact.store.js';
+import { AuditRepository } from '../storage/audit.repository.js';
+import { QuotaRepository } from '../storage/quota.repository.js';
 import { WatchRepository } from '../storage/watch.repository.js';
 import { WebhookRepository } from '../storage/webhook.repository.js';
 import { CONFIG, REDIS } from './tokens.js';
@@ -39,9 +41,11 @@ export class CoreModule {
         { provide: ProfileRegistry, useFactory: () => new ProfileRegistry(config.profilesDir) },
         { provide: WatchRepository, useFactory: (r: Redis) => new WatchRepository(r), inject: [REDIS] },
         { provide: WebhookRepository, useFactory: (r: Redis) => new WebhookRepository(r), inject: [REDIS] },
+        { provide: AuditRepository, useFactory: (r: Redis) => new AuditRepository(r, config.ownership.auditRetentionDays), inject: [REDIS] },
+        { provide: QuotaRepository, useFactory: (r: Redis) => new QuotaRepository(r), inject: [REDIS] },
         RedisCloser,
       ],
-      exports: [CONFIG, REDIS, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository],
+      exports: [CONFIG, REDIS, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository, AuditRepository, QuotaRepository],
     };
   }
 }

@@ -39,6 +39,12 @@ export interface AnalysisRecord {
   attempts: number;
   error: string | null;
   submittedBy: string;
+  /**
+   * The API key id that owns the analysis (the submitter's; a watch's rescans belong to the watch's
+   * owner; `system:admission` for the admission webhook's). Absent on analyses made before
+   * ownership existed: those are admin-only to modify (docs/security.md).
+   */
+  owner?: string | null;
   /** Set when the stored events were re-evaluated with newer rules (POST /v1/analyses/:id/rescore). */
   rescoredAt?: string | null;
   /** Set when the analysis is a rescan of a watch (POST /v1/watches). */

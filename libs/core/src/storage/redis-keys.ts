@@ -36,4 +36,8 @@ export const Keys = {
   admissionPending: (key: string) => `${KEY_PREFIX}admission:pending:${key}`,
   /** Admission: hash namespace → JSON {mode, sandbox}, learnt from Namespace AdmissionReviews. */
   admissionNamespaces: `${KEY_PREFIX}admission:namespaces`,
+  /** Per-owner quota: zset of the owner's active analysis ids (quota.repository.ts). */
+  activeAnalyses: (owner: string) => `${KEY_PREFIX}active:${owner}`,
+  /** The audit log: a stream trimmed by age (audit.repository.ts). */
+  audit: `${KEY_PREFIX}audit`,
 } as const;

@@ -11,6 +11,10 @@ export interface WatchRecord {
   profile: string;
   createdAt: string;
   createdBy: string;
+  /** The API key id that created the watch (absent on older watches: admin-only to modify). */
+  owner?: string;
+  /** That key's role, for the quota its rescans count against. */
+  ownerRole?: 'analyst' | 'admin';
   lastRunAt?: string | null;
   lastAnalysisId?: string | null;
 }

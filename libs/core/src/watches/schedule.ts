@@ -31,3 +31,50 @@ export function nextRuns(pattern: string, tz: string, count = 1, from = new Date
   for (let i = 0; i < count; i++) out.push(it.next().toISOString() ?? '');
   return out;
 }
+
+/**
+ * The shortest time, in seconds of wall-clock time, between two consecutive firings of a cron
+ * pattern. Seconds, minutes and hours are the same on every day a pattern matches, so the
+ * shortest gap is within a day (from the expanded hour × minute × second sets, ≤ 86,400
+ * entries, linear) or across midnight between two consecutive matching days — looked for, only
+ * when that gap would be the shortest, among the next 400 matching days. No per-firing iteration,
+ * so `* * * * * *` costs the same as `0 2 * * *` (about a millisecond).
+ */
+export function shortestGapSeconds(pattern: string, floorSeconds = Infinity): number {
+  const expr = CronExpressionParser.parse(pattern.trim());
+  const f = expr.fields;
+  const sorted = (v: readonly (number | string)[]) => v.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+  const [secs, mins, hours] = [sorted(f.second.values), sorted(f.minute.values), sorted(f.hour.values)];
+  let first = -1;
+  let prev = -1;
+  let shortest = Infinity;
+  for (const h of hours) {
+    for (const m of mins) {
+      for (const s of secs) {
+        const t = h * 3600 + m * 60 + s;
+        if (first < 0) first = t;
+        else shortest = Math.min(shortest, t - prev);
+        prev = t;
+      }
+    }
+  }
+  if (first < 0) return Infinity;
+  const acrossMidnight = 86_400 - prev + first;
+  // (Under a floor, only a gap below it matters: the day check is skipped when midnight cannot be one.)
+  if (acrossMidnight < shortest && acrossMidnight < floorSeconds && consecutiveDaysMatch(expr.stringify(true))) shortest = acrossMidnight;
+  return shortest;
+}
+
+/** Whether two consecutive calendar days both match the pattern's day fields within the next 400 days. */
+function consecutiveDaysMatch(sixFields: string): boolean {
+  const [, , , dom, month, dow] = sixFields.split(' ');
+  const now = Date.now();
+  const it = CronExpressionParser.parse(`0 0 12 ${dom} ${month} ${dow}`, { tz: 'UTC', currentDate: new Date(now), endDate: new Date(now + 400 * 86_400_000) });
+  let prev = -1;
+  for (let i = 0; i < 400 && it.hasNext(); i++) {
+    const t = it.next().getTime();
+    if (t - prev === 86_400_000) return true;
+    prev = t;
+  }
+  return false;
+}

@@ -45,6 +45,8 @@ export interface WebhookSubscription {
   disabledReason?: string | null;
   createdAt: string;
   createdBy: string;
+  /** The API key id that created the subscription (absent on older ones). */
+  owner?: string;
 }
 
 /** What an event says about an analysis; the source of every payload format. */
