@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '#core/storage/audit.repository';
-import type { ParsedReview, ReviewResponse } from '../admission/admission-review.js';
+import type { ParsedReview, ReviewResponse } from '#admission/admission-review';
 
 /**
  * An admission override: a workload admitted although not every image it runs is cleared — a
