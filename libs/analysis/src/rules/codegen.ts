@@ -13,6 +13,9 @@ import { generate, parseNumber, type Pred, type RNode } from './compiler.js';
 
 type Check = RNode & { k: 'check' };
 
+/** One Set per list check node (nodes of macros are shared by every use). */
+const listSets = new WeakMap<Check, Set<string | number | undefined>>();
+
 /** A safe JS identifier derived from a rule name (shows up in CPU profiles). */
 function fnName(label: string): string {
   const s = label.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 60);
@@ -156,7 +159,11 @@ function emitCheck(n: Check, e: Emitter, knownType: string | undefined): string 
       }
     }
     if (n.list !== undefined && (op === 'in' || op === 'intersects') && (type === 'string' || type === 'number')) {
-      const set = new Set<string | number | undefined>(type === "number" ? n.list.map((x) => parseNumber(x)) : n.list);
+      let set = listSets.get(n);
+      if (!set) {
+        set = new Set<string | number | undefined>(type === 'number' ? n.list.map((x) => parseNumber(x)) : n.list);
+        listSets.set(n, set);
+      }
       const S = e.param(set, 's');
       return `${S}.has(${call})`;
     }
