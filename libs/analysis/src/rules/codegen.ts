@@ -53,7 +53,11 @@ function emit(n: RNode, e: Emitter, knownType: string | undefined): string | boo
       // `f endswith a or f endswith b or f contains c …` (credential-file rules list dozens): one
       // getter call, then the string tests on its value, instead of one getter call per test.
       const grouped = isAnd ? new Map<Check, string>() : groupStringTests(n.items, e);
+      // Macro nodes are shared: `m or m` holds one node twice, and x or x = x and x = x.
+      const seen = new Set<RNode>();
       for (const item of n.items) {
+        if (seen.has(item)) continue;
+        seen.add(item);
         if (grouped.size > 0 && item.k === 'check' && grouped.has(item)) {
           const g = grouped.get(item)!;
           if (g !== '') parts.push(`(${g})`);
@@ -92,7 +96,7 @@ function groupable(n: RNode): n is Check {
  */
 function groupStringTests(items: readonly RNode[], e: Emitter): Map<Check, string> {
   const byGetter = new Map<unknown, Check[]>();
-  for (const item of items) {
+  for (const item of new Set(items)) {
     if (!groupable(item)) continue;
     const list = byGetter.get(item.field.get);
     if (list) list.push(item);

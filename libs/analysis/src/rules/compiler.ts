@@ -11,6 +11,8 @@ import {
   cidrContains,
   compileGlob,
   compilePathPrefixMatcher,
+  compileRegex,
+  hasGlobChars,
   hexToBinaryString,
   ipEquals,
   parseCidr,
@@ -218,15 +220,24 @@ export function resolveCondition(ast: ConditionNode, env: ResolveEnv): ResolveRe
     return r.node!;
   };
 
+  // Recursion depth of walk over macros being resolved for the first time (the stack this uses).
+  let depth = 0;
+  const nested = (n: ConditionNode, macro: string | undefined): void => {
+    if (++depth > RULE_LIMITS.maxExpandedDepth) throw new RuleCompileError(`${macro ? `macro '${macro}'` : 'condition'} nests deeper than ${RULE_LIMITS.maxExpandedDepth} levels after macro expansion`, 'limit', n.pos, macro);
+  };
   const walk = (n: ConditionNode, macro: string | undefined): RNode => {
     let out: RNode;
     switch (n.kind) {
       case 'and':
       case 'or':
+        nested(n, macro);
         out = { k: n.kind, items: n.items.map((i) => walk(i, macro)) };
+        depth--;
         break;
       case 'not':
+        nested(n, macro);
         out = { k: 'not', item: walk(n.item, macro) };
+        depth--;
         break;
       case 'macro':
         return resolveMacro(n.name, n.pos, macro);
@@ -356,15 +367,30 @@ export function validateCheck(n: RNode & { k: 'check' }, text: string): void {
   if (n.literal !== undefined) {
     checkLit(n.literal);
     if ((n.op === 'bcontains' || n.op === 'bstartswith') && hexToBinaryString(n.literal) === undefined) fail(`'${n.literal}' is not a hex byte string for '${n.op}'`);
-    if (n.op === 'regex') {
+    if (n.op === 'regex' || n.op === 'glob' || n.op === 'iglob') {
+      if (n.literal.length > RULE_LIMITS.maxPatternChars) {
+        throw new RuleCompileError(`${n.op} pattern for '${text}' is longer than ${RULE_LIMITS.maxPatternChars} characters (${n.literal.length})`, 'limit', n.pos, n.macro, n.field.display);
+      }
       try {
-        new RegExp(n.literal);
+        if (n.op === 'regex') compileRegex(n.literal);
+        else compileGlob(n.literal, n.op === 'iglob');
       } catch (e) {
-        fail(`invalid regex '${n.literal}': ${(e as Error).message}`);
+        fail(`invalid ${n.op === 'regex' ? 'regex (RE2 syntax)' : 'glob'} '${n.literal}': ${(e as Error).message}`);
       }
     }
   }
   if (n.list) for (const v of n.list) checkLit(v);
+  if (n.list && n.op === 'pmatch') {
+    for (const v of n.list) {
+      if (!hasGlobChars(v)) continue;
+      if (v.length > RULE_LIMITS.maxPatternChars) throw new RuleCompileError(`pmatch pattern for '${text}' is longer than ${RULE_LIMITS.maxPatternChars} characters (${v.length})`, 'limit', n.pos, n.macro, n.field.display);
+      try {
+        compilePathPrefixMatcher([v]);
+      } catch (e) {
+        fail(`invalid pmatch pattern '${v}': ${(e as Error).message}`);
+      }
+    }
+  }
   if (n.rhs) {
     if (n.op === 'in' || n.op === 'intersects' || n.op === 'pmatch') fail(`val() cannot be used with '${n.op}'`);
     const rt = n.rhs.type;
@@ -713,8 +739,8 @@ function buildTest(n: RNode & { k: 'check' }): Test {
       return (v) => re.test(String(v));
     }
     case 'regex': {
-      // Falco anchors regexes at both ends (RE2 ANCHOR_BOTH).
-      const re = new RegExp('^(?:' + s + ')$');
+      // RE2 like Falco, anchored at both ends (RE2 ANCHOR_BOTH): linear in the value.
+      const re = compileRegex(s);
       return (v) => re.test(String(v));
     }
     default:
@@ -768,16 +794,18 @@ function generateDynamic(n: RNode & { k: 'check' }): Pred {
         return String(a).startsWith(String(b));
       case 'endswith':
         return String(a).endsWith(String(b));
+      // Patterns read from the event (val()): bounded like written ones, invalid ones match nothing.
       case 'glob':
-        return compileGlob(String(b)).test(String(a));
       case 'iglob':
-        return compileGlob(String(b), true).test(String(a));
-      case 'regex':
+      case 'regex': {
+        const pat = String(b);
+        if (pat.length > RULE_LIMITS.maxPatternChars) return false;
         try {
-          return new RegExp('^(?:' + String(b) + ')$').test(String(a));
+          return (op === 'regex' ? compileRegex(pat) : compileGlob(pat, op === 'iglob')).test(String(a));
         } catch {
           return false;
         }
+      }
       default:
         return false;
     }

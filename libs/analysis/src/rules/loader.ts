@@ -186,6 +186,13 @@ export class RulesLoader {
       if (doc.errors.length > 0) {
         for (const err of doc.errors) {
           const lp = err.linePos?.[0];
+          if (/Maximum call stack size exceeded/.test(err.message)) {
+            // The YAML composer recursed past the stack: nesting far beyond maxYamlDepth.
+            const reason = `YAML nests deeper than ${RULE_LIMITS.maxYamlDepth} levels`;
+            this.report.push({ kind: 'unknown', name: src.name, file: src.name, line: lp?.line, column: lp?.col, status: 'error', reason });
+            this.limits.push({ field: `file '${src.name}'`, message: reason, file: src.name, line: lp?.line, column: lp?.col });
+            break;
+          }
           this.report.push({
             kind: 'unknown',
             name: src.name,
