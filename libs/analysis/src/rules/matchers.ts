@@ -84,7 +84,39 @@ export function compileGlob(pattern: string, caseInsensitive = false): StringMat
     };
   }
   const re = RE2JS.compile(globToRe2Source(pattern), caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
-  return { test: (v) => re.testExact(v) };
+  return remembering((v) => re.testExact(v));
+}
+
+/** Values up to this long are remembered by `remembering` (bounded memory per matcher). */
+const MEMO_VALUE_CHARS = 256;
+const MEMO_ENTRIES = 256;
+
+/**
+ * RE2 costs a few microseconds per test where V8's RegExp costs a fraction of one, and the same
+ * values come back again and again (every event of a process carries its command line). Remember
+ * the last value, and short values in a small bounded map, per compiled matcher.
+ */
+function remembering(test: (v: string) => boolean): StringMatcher {
+  let lastValue: string | undefined;
+  let lastResult = false;
+  const seen = new Map<string, boolean>();
+  return {
+    test(v: string): boolean {
+      if (v === lastValue) return lastResult;
+      const short = v.length <= MEMO_VALUE_CHARS;
+      let r = short ? seen.get(v) : undefined;
+      if (r === undefined) {
+        r = test(v);
+        if (short) {
+          if (seen.size >= MEMO_ENTRIES) seen.clear();
+          seen.set(v, r);
+        }
+      }
+      lastValue = v;
+      lastResult = r;
+      return r;
+    },
+  };
 }
 
 /**
@@ -93,7 +125,7 @@ export function compileGlob(pattern: string, caseInsensitive = false): StringMat
  */
 export function compileRegex(pattern: string): StringMatcher {
   const re = RE2JS.compile(pattern);
-  return { test: (v) => re.testExact(v) };
+  return remembering((v) => re.testExact(v));
 }
 
 export function hasGlobChars(s: string): boolean {
