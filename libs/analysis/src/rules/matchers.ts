@@ -65,7 +65,16 @@ export function compileGlob(pattern: string, caseInsensitive = false): StringMat
     const head = parts[0]!;
     const tail = parts[parts.length - 1]!;
     const min = head.length + tail.length;
-    if (parts.length === 2) return { test: (v) => v.length >= min && norm(v).startsWith(head) && norm(v).endsWith(tail) };
+    if (parts.length === 2) {
+      if (!caseInsensitive) return { test: (v) => v.length >= min && v.startsWith(head) && v.endsWith(tail) };
+      return {
+        test: (v) => {
+          if (v.length < min) return false;
+          const low = v.toLowerCase();
+          return low.startsWith(head) && low.endsWith(tail);
+        },
+      };
+    }
     const middle = parts.slice(1, -1).filter((p) => p !== '');
     return {
       test: (raw) => {
