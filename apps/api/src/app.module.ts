@@ -15,7 +15,9 @@ import { PolicyGuard } from './auth/policy.guard.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
+import { loadRulesValidationConfig } from './rules/rules.config.js';
 import { RulesController } from './rules/rules.controller.js';
+import { RulesModule } from './rules/rules.module.js';
 import { WatchesController } from './watches/watches.controller.js';
 import { WatchesService } from './watches/watches.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
@@ -26,7 +28,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config), AdmissionModule.forRoot(loadAdmissionConfig())],
+      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config), AdmissionModule.forRoot(loadAdmissionConfig()), RulesModule.forRoot(loadRulesValidationConfig())],
       controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, WatchesController, WebhooksController, AuditController],
       providers: [AnalysesService, WatchesService, WebhooksService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: PolicyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -13,6 +13,9 @@ import { generate, parseNumber, type Pred, type RNode } from './compiler.js';
 
 type Check = RNode & { k: 'check' };
 
+/** One Set per list check node (nodes of macros are shared by every use). */
+const listSets = new WeakMap<Check, Set<string | number | undefined>>();
+
 /** A safe JS identifier derived from a rule name (shows up in CPU profiles). */
 function fnName(label: string): string {
   const s = label.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 60);
@@ -50,7 +53,11 @@ function emit(n: RNode, e: Emitter, knownType: string | undefined): string | boo
       // `f endswith a or f endswith b or f contains c …` (credential-file rules list dozens): one
       // getter call, then the string tests on its value, instead of one getter call per test.
       const grouped = isAnd ? new Map<Check, string>() : groupStringTests(n.items, e);
+      // Macro nodes are shared: `m or m` holds one node twice, and x or x = x and x = x.
+      const seen = new Set<RNode>();
       for (const item of n.items) {
+        if (seen.has(item)) continue;
+        seen.add(item);
         if (grouped.size > 0 && item.k === 'check' && grouped.has(item)) {
           const g = grouped.get(item)!;
           if (g !== '') parts.push(`(${g})`);
@@ -89,7 +96,7 @@ function groupable(n: RNode): n is Check {
  */
 function groupStringTests(items: readonly RNode[], e: Emitter): Map<Check, string> {
   const byGetter = new Map<unknown, Check[]>();
-  for (const item of items) {
+  for (const item of new Set(items)) {
     if (!groupable(item)) continue;
     const list = byGetter.get(item.field.get);
     if (list) list.push(item);
@@ -156,7 +163,11 @@ function emitCheck(n: Check, e: Emitter, knownType: string | undefined): string 
       }
     }
     if (n.list !== undefined && (op === 'in' || op === 'intersects') && (type === 'string' || type === 'number')) {
-      const set = new Set<string | number | undefined>(type === "number" ? n.list.map((x) => parseNumber(x)) : n.list);
+      let set = listSets.get(n);
+      if (!set) {
+        set = new Set<string | number | undefined>(type === 'number' ? n.list.map((x) => parseNumber(x)) : n.list);
+        listSets.set(n, set);
+      }
       const S = e.param(set, 's');
       return `${S}.has(${call})`;
     }

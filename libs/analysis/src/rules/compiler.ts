@@ -11,6 +11,8 @@ import {
   cidrContains,
   compileGlob,
   compilePathPrefixMatcher,
+  compileRegex,
+  hasGlobChars,
   hexToBinaryString,
   ipEquals,
   parseCidr,
@@ -18,11 +20,12 @@ import {
   parseIpCached,
   type Cidr,
 } from './matchers.js';
+import { literalWeight, RULE_LIMITS } from './limits.js';
 
 export type Pred = (ctx: EvalContext) => boolean;
 export type Getter = (ctx: EvalContext) => FieldValue;
 
-export type CompileErrorKind = 'unknown-field' | 'unknown-macro' | 'macro-error' | 'macro-cycle' | 'invalid';
+export type CompileErrorKind = 'unknown-field' | 'unknown-macro' | 'macro-error' | 'macro-cycle' | 'invalid' | 'limit';
 
 export class RuleCompileError extends Error {
   constructor(
@@ -48,6 +51,30 @@ export interface ResolveEnv {
   fields: FieldRegistry;
   macros: ReadonlyMap<string, MacroEntry>;
   lists: ReadonlyMap<string, readonly string[]>;
+  /** Lists that could not be expanded (over a limit), with the reason: using one is an error. */
+  listErrors?: ReadonlyMap<string, string>;
+  /**
+   * Macro resolutions shared by every condition resolved with this env (one per rule set): each
+   * macro is resolved once into a node that every use shares, so macros that reference each
+   * other many times cost their size, not the size of their expansion.
+   */
+  cache?: ResolveCache;
+}
+
+interface ResolvedMacro {
+  node?: RNode;
+  error?: RuleCompileError;
+  fields: Set<string>;
+  macros: Set<string>;
+}
+
+export interface ResolveCache {
+  macros: Map<string, ResolvedMacro>;
+  fields: Map<string, RField>;
+}
+
+export function newResolveCache(): ResolveCache {
+  return { macros: new Map(), fields: new Map() };
 }
 
 export interface RField {
@@ -68,6 +95,63 @@ export type RNode =
   | { k: 'const'; value: boolean }
   | { k: 'check'; field: RField; op: Operator; literal?: string; list?: string[]; rhs?: RField; pos: number; macro?: string };
 
+// ------------------------------------------------------------------ size
+
+/** Expanded size (nodes, literal weight included) and depth of a resolved node. Nodes may be shared (a DAG). */
+export interface NodeSize {
+  nodes: number;
+  depth: number;
+}
+
+const sizes = new WeakMap<RNode, NodeSize>();
+
+/**
+ * Size of the tree a node expands to (a shared node counts at each use), memoised per node so a
+ * DAG is measured in time linear in its distinct nodes. Every node below has been measured when
+ * it was built (resolveCondition), so the recursion here is one level deep per call.
+ */
+export function nodeSize(n: RNode): NodeSize {
+  const known = sizes.get(n);
+  if (known) return known;
+  let out: NodeSize;
+  switch (n.k) {
+    case 'const':
+      out = { nodes: 1, depth: 1 };
+      break;
+    case 'check':
+      out = { nodes: 1 + literalWeight(n.literal) + (n.list ? n.list.length >> 8 : 0), depth: 1 };
+      break;
+    case 'not': {
+      const i = nodeSize(n.item);
+      out = { nodes: i.nodes + 1, depth: i.depth + 1 };
+      break;
+    }
+    case 'and':
+    case 'or': {
+      let nodes = 1;
+      let depth = 0;
+      for (const it of n.items) {
+        const i = nodeSize(it);
+        nodes += i.nodes;
+        if (i.depth > depth) depth = i.depth;
+      }
+      out = { nodes, depth: depth + 1 };
+      break;
+    }
+  }
+  sizes.set(n, out);
+  return out;
+}
+
+/** Throws a limit error if the node expands past RULE_LIMITS; returns its size. */
+function checkSize(n: RNode, pos: number, macro: string | undefined): NodeSize {
+  const sz = nodeSize(n);
+  const where = macro ? `macro '${macro}'` : 'condition';
+  if (sz.nodes > RULE_LIMITS.maxExpandedNodes) throw new RuleCompileError(`${where} expands to more than ${RULE_LIMITS.maxExpandedNodes} condition nodes after macro expansion`, 'limit', pos, macro);
+  if (sz.depth > RULE_LIMITS.maxExpandedDepth) throw new RuleCompileError(`${where} nests deeper than ${RULE_LIMITS.maxExpandedDepth} levels after macro expansion`, 'limit', pos, macro);
+  return sz;
+}
+
 // ------------------------------------------------------------------ resolution
 
 export interface ResolveResult {
@@ -77,47 +161,86 @@ export interface ResolveResult {
   macros: Set<string>;
 }
 
+/**
+ * Resolves a parsed condition: fields bound, lists expanded, macros replaced by their (shared)
+ * resolved nodes. Bounded: macro chains at most RULE_LIMITS.maxMacroDepth long, the expanded
+ * condition at most maxExpandedNodes / maxExpandedDepth (checked as each node is built, so a
+ * file whose macros reference each other exponentially fails fast, naming the macro).
+ */
 export function resolveCondition(ast: ConditionNode, env: ResolveEnv): ResolveResult {
-  const fields = new Set<string>();
-  const macros = new Set<string>();
+  const cache = env.cache ?? newResolveCache();
   const stack: string[] = [];
-  const fieldCache = new Map<string, RField>();
+  // Fields and macros used, for the condition being resolved and for each macro being resolved.
+  const usedStack: { fields: Set<string>; macros: Set<string> }[] = [{ fields: new Set(), macros: new Set() }];
+  const top = () => usedStack[usedStack.length - 1]!;
 
   const resolveFieldRef = (ref: FieldRefNode, macro: string | undefined): RField => {
     const key = ref.text;
-    const cached = fieldCache.get(key);
-    if (cached) {
-      fields.add(cached.def.name);
-      fields.add(cached.display);
-      return cached;
+    let f = cache.fields.get(key);
+    if (!f) {
+      f = resolveField(ref, env.fields, macro);
+      cache.fields.set(key, f);
     }
-    const f = resolveField(ref, env.fields, macro);
-    fields.add(f.def.name);
-    fields.add(f.display);
-    fieldCache.set(key, f);
+    top().fields.add(f.def.name);
+    top().fields.add(f.display);
     return f;
   };
 
+  const resolveMacro = (name: string, pos: number, macro: string | undefined): RNode => {
+    const m = env.macros.get(name);
+    if (!m) throw new RuleCompileError(`undefined macro '${name}'`, 'unknown-macro', pos, macro);
+    if (stack.includes(name)) throw new RuleCompileError(`macro cycle: ${[...stack, name].join(' -> ')}`, 'macro-cycle', pos, macro);
+    let r = cache.macros.get(name);
+    if (!r) {
+      if (!m.ast) throw new RuleCompileError(`macro '${name}' has an error: ${m.error ?? 'no condition'}`, 'macro-error', pos, macro);
+      if (stack.length >= RULE_LIMITS.maxMacroDepth) throw new RuleCompileError(`macros nest deeper than ${RULE_LIMITS.maxMacroDepth} levels: ${[...stack, name].join(' -> ')}`, 'limit', pos, macro);
+      const used = { fields: new Set<string>(), macros: new Set<string>() };
+      stack.push(name);
+      usedStack.push(used);
+      try {
+        const node = walk(m.ast, name);
+        checkSize(node, m.ast.pos, name);
+        r = { node, ...used };
+      } catch (e) {
+        if (!(e instanceof RuleCompileError)) throw e;
+        // A cycle is a property of the path that found it; anything else is the macro's own error.
+        if (e.kind === 'macro-cycle') throw e;
+        r = { error: e, ...used };
+      } finally {
+        stack.pop();
+        usedStack.pop();
+      }
+      cache.macros.set(name, r);
+    }
+    const t = top();
+    t.macros.add(name);
+    for (const x of r.macros) t.macros.add(x);
+    for (const x of r.fields) t.fields.add(x);
+    if (r.error) throw r.error;
+    return r.node!;
+  };
+
+  // Recursion depth of walk over macros being resolved for the first time (the stack this uses).
+  let depth = 0;
+  const nested = (n: ConditionNode, macro: string | undefined): void => {
+    if (++depth > RULE_LIMITS.maxExpandedDepth) throw new RuleCompileError(`${macro ? `macro '${macro}'` : 'condition'} nests deeper than ${RULE_LIMITS.maxExpandedDepth} levels after macro expansion`, 'limit', n.pos, macro);
+  };
   const walk = (n: ConditionNode, macro: string | undefined): RNode => {
+    let out: RNode;
     switch (n.kind) {
       case 'and':
       case 'or':
-        return { k: n.kind, items: n.items.map((i) => walk(i, macro)) };
+        nested(n, macro);
+        out = { k: n.kind, items: n.items.map((i) => walk(i, macro)) };
+        depth--;
+        break;
       case 'not':
-        return { k: 'not', item: walk(n.item, macro) };
-      case 'macro': {
-        const m = env.macros.get(n.name);
-        if (!m) throw new RuleCompileError(`undefined macro '${n.name}'`, 'unknown-macro', n.pos, macro);
-        if (stack.includes(n.name)) throw new RuleCompileError(`macro cycle: ${[...stack, n.name].join(' -> ')}`, 'macro-cycle', n.pos, macro);
-        if (!m.ast) throw new RuleCompileError(`macro '${n.name}' has an error: ${m.error ?? 'no condition'}`, 'macro-error', n.pos, macro);
-        macros.add(n.name);
-        stack.push(n.name);
-        try {
-          return walk(m.ast, n.name);
-        } finally {
-          stack.pop();
-        }
-      }
+        nested(n, macro);
+        out = { k: 'not', item: walk(n.item, macro) };
+        depth--;
+        break;
+      case 'macro':
+        return resolveMacro(n.name, n.pos, macro);
       case 'check': {
         const field = resolveFieldRef(n.field, macro);
         const node: RNode & { k: 'check' } = { k: 'check', field, op: n.op, pos: n.pos, macro };
@@ -126,20 +249,28 @@ export function resolveCondition(ast: ConditionNode, env: ResolveEnv): ResolveRe
         else if (v?.kind === 'list') {
           const items: string[] = [];
           for (const it of v.items) {
+            const bad = !it.quoted ? env.listErrors?.get(it.value) : undefined;
+            if (bad !== undefined) throw new RuleCompileError(`list '${it.value}' cannot be used: ${bad}`, 'limit', it.pos, macro);
             const l = !it.quoted ? env.lists.get(it.value) : undefined;
-            if (l) items.push(...l);
-            else items.push(it.value);
+            const add = l ?? [it.value];
+            if (items.length + add.length > RULE_LIMITS.maxListItems) throw new RuleCompileError(`list has more than ${RULE_LIMITS.maxListItems} items after expanding the lists it names`, 'limit', v.pos, macro);
+            for (const x of add) items.push(x);
           }
           node.list = items;
         } else if (v?.kind === 'field') {
           node.rhs = resolveFieldRef(v.field, macro);
         }
         validateCheck(node, n.field.text);
-        return node;
+        out = node;
+        break;
       }
     }
+    checkSize(out, n.pos, macro);
+    return out;
   };
-  return { node: walk(ast, undefined), fields, macros };
+  const node = walk(ast, undefined);
+  const used = usedStack[0]!;
+  return { node, fields: used.fields, macros: used.macros };
 }
 
 export function resolveField(ref: FieldRefNode, reg: FieldRegistry, macro?: string): RField {
@@ -236,15 +367,30 @@ export function validateCheck(n: RNode & { k: 'check' }, text: string): void {
   if (n.literal !== undefined) {
     checkLit(n.literal);
     if ((n.op === 'bcontains' || n.op === 'bstartswith') && hexToBinaryString(n.literal) === undefined) fail(`'${n.literal}' is not a hex byte string for '${n.op}'`);
-    if (n.op === 'regex') {
+    if (n.op === 'regex' || n.op === 'glob' || n.op === 'iglob') {
+      if (n.literal.length > RULE_LIMITS.maxPatternChars) {
+        throw new RuleCompileError(`${n.op} pattern for '${text}' is longer than ${RULE_LIMITS.maxPatternChars} characters (${n.literal.length})`, 'limit', n.pos, n.macro, n.field.display);
+      }
       try {
-        new RegExp(n.literal);
+        if (n.op === 'regex') compileRegex(n.literal);
+        else compileGlob(n.literal, n.op === 'iglob');
       } catch (e) {
-        fail(`invalid regex '${n.literal}': ${(e as Error).message}`);
+        fail(`invalid ${n.op === 'regex' ? 'regex (RE2 syntax)' : 'glob'} '${n.literal}': ${(e as Error).message}`);
       }
     }
   }
   if (n.list) for (const v of n.list) checkLit(v);
+  if (n.list && n.op === 'pmatch') {
+    for (const v of n.list) {
+      if (!hasGlobChars(v)) continue;
+      if (v.length > RULE_LIMITS.maxPatternChars) throw new RuleCompileError(`pmatch pattern for '${text}' is longer than ${RULE_LIMITS.maxPatternChars} characters (${v.length})`, 'limit', n.pos, n.macro, n.field.display);
+      try {
+        compilePathPrefixMatcher([v]);
+      } catch (e) {
+        fail(`invalid pmatch pattern '${v}': ${(e as Error).message}`);
+      }
+    }
+  }
   if (n.rhs) {
     if (n.op === 'in' || n.op === 'intersects' || n.op === 'pmatch') fail(`val() cannot be used with '${n.op}'`);
     const rt = n.rhs.type;
@@ -321,6 +467,8 @@ export function eventTypes(n: RNode, negated = false): TypeSet {
 
 type CPred = Pred | boolean;
 
+const checkPreds = new WeakMap<RNode, Pred>();
+
 /** Compile to a closure, optionally specialised for a known event type. */
 export function generate(n: RNode, knownType?: string): CPred {
   switch (n.k) {
@@ -373,7 +521,13 @@ export function generate(n: RNode, knownType?: string): CPred {
       };
     }
     case 'check': {
-      const p = generateCheck(n);
+      // One closure per check node: a macro's nodes are shared by every rule and use (a DAG), so
+      // its matchers and sets are built once, not once per expanded occurrence.
+      let p = checkPreds.get(n);
+      if (!p) {
+        p = generateCheck(n);
+        checkPreds.set(n, p);
+      }
       if (knownType !== undefined && n.field.def.name === 'evt.type' && n.rhs === undefined) {
         return p({ event: { type: knownType, args: {} } } as unknown as EvalContext);
       }
@@ -585,8 +739,8 @@ function buildTest(n: RNode & { k: 'check' }): Test {
       return (v) => re.test(String(v));
     }
     case 'regex': {
-      // Falco anchors regexes at both ends (RE2 ANCHOR_BOTH).
-      const re = new RegExp('^(?:' + s + ')$');
+      // RE2 like Falco, anchored at both ends (RE2 ANCHOR_BOTH): linear in the value.
+      const re = compileRegex(s);
       return (v) => re.test(String(v));
     }
     default:
@@ -640,16 +794,18 @@ function generateDynamic(n: RNode & { k: 'check' }): Pred {
         return String(a).startsWith(String(b));
       case 'endswith':
         return String(a).endsWith(String(b));
+      // Patterns read from the event (val()): bounded like written ones, invalid ones match nothing.
       case 'glob':
-        return compileGlob(String(b)).test(String(a));
       case 'iglob':
-        return compileGlob(String(b), true).test(String(a));
-      case 'regex':
+      case 'regex': {
+        const pat = String(b);
+        if (pat.length > RULE_LIMITS.maxPatternChars) return false;
         try {
-          return new RegExp('^(?:' + String(b) + ')$').test(String(a));
+          return (op === 'regex' ? compileRegex(pat) : compileGlob(pat, op === 'iglob')).test(String(a));
         } catch {
           return false;
         }
+      }
       default:
         return false;
     }

@@ -7,7 +7,8 @@ import { NETWORK_EVENT_TYPES } from '../network/view.js';
 import { createHash } from 'node:crypto';
 import type { EvalContext } from '../state/context.js';
 import type { FieldRegistry } from './field.js';
-import { toPred, type Pred } from './compiler.js';
+import { nodeSize, toPred, type Pred } from './compiler.js';
+import { itemField, RULE_LIMITS, type RuleLimitViolation } from './limits.js';
 import { compileBucket, compilePredicate } from './codegen.js';
 import { defaultFields } from './fields.js';
 import { RulesLoader, type CompiledRule } from './loader.js';
@@ -22,6 +23,7 @@ export { defaultFields, DefaultFieldRegistry, describeFields } from './fields.js
 export { parsePriority, PRIORITIES } from './loader.js';
 export { parseCondition, ConditionSyntaxError } from './parser.js';
 export * from './truncation.js';
+export { RULE_LIMITS, type RuleLimitViolation } from './limits.js';
 
 export interface RuleInfo {
   name: string;
@@ -39,6 +41,8 @@ export interface CompiledRuleSet {
   /** sha256 hex of the sources' names and texts, stable. */
   version: string;
   report: LoadItemReport[];
+  /** Limits (RULE_LIMITS) the sources exceeded; the items concerned are errors in `report`. */
+  limits: RuleLimitViolation[];
   /** Loaded and enabled (and evaluated) rules. */
   ruleNames: string[];
   notEvaluated: NotEvaluated[];
@@ -113,7 +117,7 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   const fields = opts.fields ?? defaultFields;
   const loader = new RulesLoader(fields);
   for (const s of sources) loader.loadSource(s);
-  const { report, rules } = loader.finish();
+  const { report, rules, limits } = loader.finish();
 
   const notEvaluated: NotEvaluated[] = [];
   const active: CompiledRule[] = [];
@@ -149,6 +153,26 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   // all-types rules are also specialised per known type and kept generic for other types.
   const knownTypes = new Set<string>();
   for (const r of active) for (const t of r.types.set) knownTypes.add(t);
+  // Bound the total compilation work (expanded nodes × specialisations, RULE_LIMITS.maxCompiledNodes):
+  // a rule that would take the set past it is refused, as an error naming the rule.
+  let work = 0;
+  for (let i = 0; i < active.length; i++) {
+    const r = active[i]!;
+    const specs = r.types.neg ? 1 + knownTypes.size : r.types.set.size;
+    const w = nodeSize(r.node).nodes * specs;
+    if (work + w <= RULE_LIMITS.maxCompiledNodes) {
+      work += w;
+      continue;
+    }
+    const reason = `the rule set compiles to more than ${RULE_LIMITS.maxCompiledNodes} condition nodes (expanded nodes × event types); this rule would add ${w}`;
+    const item = report.find((x) => x.kind === 'rule' && x.name === r.name && x.status === 'loaded');
+    if (item) {
+      item.status = 'error';
+      item.reason = reason;
+    }
+    limits.push({ field: itemField('rule', r.name, 'condition'), message: reason, file: item?.file, line: item?.line, column: item?.column });
+    active.splice(i--, 1);
+  }
   const byType = new Map<string, Bucketed[]>();
   const fallback: Bucketed[] = [];
   const entry = (r: CompiledRule, pred: Pred): Bucketed => ({ pred, name: r.name, priority: r.priority, tags: r.tags, output: r.output });
@@ -213,6 +237,7 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   return {
     version: rulesVersion(sources),
     report,
+    limits,
     ruleNames: active.map((r) => r.name),
     notEvaluated,
     evaluate,

@@ -4,6 +4,8 @@
  * parser drives the scanner and asks for the token kind it expects next.
  */
 
+import { RULE_LIMITS } from './limits.js';
+
 export class ConditionSyntaxError extends Error {
   constructor(
     message: string,
@@ -15,6 +17,14 @@ export class ConditionSyntaxError extends Error {
   }
 }
 
+/** A condition that parses but exceeds a bound of RULE_LIMITS (too deep, too long a literal). */
+export class ConditionLimitError extends ConditionSyntaxError {
+  constructor(message: string, pos: number) {
+    super(message, pos);
+    this.name = 'ConditionLimitError';
+  }
+}
+
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_CHAR = /[A-Za-z0-9_]/;
 /** Falco's bare string: anything but blanks, parentheses, comma, `=` and quotes. */
@@ -22,7 +32,23 @@ const BARE_STOP = new Set([' ', '\t', '\n', '\r', '\b', '\f', '\v', '(', ')', ',
 
 export class Scanner {
   pos = 0;
+  /** Current nesting of parentheses, `not` and transformer calls (see enter()). */
+  private depth = 0;
   constructor(readonly src: string) {}
+
+  /** Enter one nesting level; past RULE_LIMITS.maxParseDepth the condition is refused (no stack overflow). */
+  enter(what: string, pos = this.pos): void {
+    if (++this.depth > RULE_LIMITS.maxParseDepth) throw new ConditionLimitError(`condition nests deeper than ${RULE_LIMITS.maxParseDepth} levels (${what})`, pos);
+  }
+
+  leave(): void {
+    this.depth--;
+  }
+
+  /** A literal, list item or field argument longer than RULE_LIMITS.maxLiteralChars is refused. */
+  private checkLiteral(start: number, length: number): void {
+    if (length > RULE_LIMITS.maxLiteralChars) throw new ConditionLimitError(`value longer than ${RULE_LIMITS.maxLiteralChars} characters (${length})`, start);
+  }
 
   eof(): boolean {
     return this.pos >= this.src.length;
@@ -73,13 +99,17 @@ export class Scanner {
   readName(): string | undefined {
     const start = this.pos;
     if (!IDENT_START.test(this.peek())) return undefined;
+    let dotted = false;
     while (!this.eof()) {
       const c = this.peek();
       if (IDENT_CHAR.test(c)) this.pos++;
-      else if (c === '.' && IDENT_CHAR.test(this.peek(1))) this.pos++;
-      else if (c === '-' && IDENT_CHAR.test(this.peek(1)) && this.src.slice(start, this.pos).includes('.')) this.pos++;
+      else if (c === '.' && IDENT_CHAR.test(this.peek(1))) {
+        dotted = true;
+        this.pos++;
+      } else if (c === '-' && dotted && IDENT_CHAR.test(this.peek(1))) this.pos++;
       else break;
     }
+    this.checkLiteral(start, this.pos - start);
     return this.src.slice(start, this.pos);
   }
 
@@ -95,6 +125,7 @@ export class Scanner {
       else if (c === ']') {
         depth--;
         if (depth === 0) {
+          this.checkLiteral(open, this.pos - start);
           const arg = this.src.slice(start, this.pos);
           this.pos++;
           return arg;
@@ -110,21 +141,25 @@ export class Scanner {
     const quote = this.peek();
     const open = this.pos;
     this.pos++;
-    let out = '';
+    const parts: string[] = [];
+    let from = this.pos;
     while (!this.eof()) {
       const c = this.peek();
       if (c === '\\') {
         const n = this.peek(1);
         if (n === '') break;
-        out += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n;
+        parts.push(this.src.slice(from, this.pos), n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n);
         this.pos += 2;
+        from = this.pos;
         continue;
       }
       if (c === quote) {
+        parts.push(this.src.slice(from, this.pos));
         this.pos++;
+        const out = parts.join('');
+        this.checkLiteral(open, out.length);
         return out;
       }
-      out += c;
       this.pos++;
     }
     this.error(`unterminated string: missing closing ${quote}`, open);
@@ -133,6 +168,7 @@ export class Scanner {
   readBare(): string {
     const start = this.pos;
     while (!this.eof() && !BARE_STOP.has(this.peek())) this.pos++;
+    this.checkLiteral(start, this.pos - start);
     return this.src.slice(start, this.pos);
   }
 }

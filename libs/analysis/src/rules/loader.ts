@@ -5,12 +5,15 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode, type YAMLMap, type Pair, type Scalar } from 'yaml';
 import type { FieldRegistry } from './field.js';
-import { parseCondition, ConditionSyntaxError } from './parser.js';
+import { parseCondition, ConditionLimitError, ConditionSyntaxError } from './parser.js';
+import { itemField, RULE_LIMITS, type RuleLimitViolation } from './limits.js';
 import type { ConditionNode, Operator } from './ast.js';
 import { COMPARE_OPS, LIST_OPS } from './ast.js';
 import {
   eventTypes,
   exceptionNode,
+  newResolveCache,
+  nodeSize,
   resolveCondition,
   resolveField,
   RuleCompileError,
@@ -90,6 +93,8 @@ export interface CompiledRule {
 export interface LoadResult {
   report: LoadItemReport[];
   rules: CompiledRule[];
+  /** Limits of RULE_LIMITS the sources exceeded (each also an `error` item in the report). */
+  limits: RuleLimitViolation[];
 }
 
 const RULE_OVERRIDE: Record<string, ('append' | 'replace')[]> = {
@@ -151,6 +156,8 @@ function unquoteItem(s: string): { value: string; quoted: boolean } {
 
 export class RulesLoader {
   readonly report: LoadItemReport[] = [];
+  readonly limits: RuleLimitViolation[] = [];
+  private readonly counts = { rule: 0, macro: 0, list: 0 };
   private readonly lists = new Map<string, ListDef>();
   private readonly macros = new Map<string, MacroDef>();
   private readonly rules = new Map<string, RuleDef>();
@@ -158,6 +165,13 @@ export class RulesLoader {
   constructor(private readonly fields: FieldRegistry) {}
 
   loadSource(src: RuleSource): void {
+    const bytes = Buffer.byteLength(src.text, 'utf8');
+    if (bytes > RULE_LIMITS.maxFileBytes) {
+      const r: LoadItemReport = { kind: 'unknown', name: src.name, file: src.name, status: 'error', reason: `file is ${bytes} bytes, more than the limit of ${RULE_LIMITS.maxFileBytes}` };
+      this.report.push(r);
+      this.limits.push({ field: `file '${src.name}'`, message: r.reason!, file: src.name });
+      return;
+    }
     const lc = new LineCounter();
     let docs;
     try {
@@ -172,6 +186,13 @@ export class RulesLoader {
       if (doc.errors.length > 0) {
         for (const err of doc.errors) {
           const lp = err.linePos?.[0];
+          if (/Maximum call stack size exceeded/.test(err.message)) {
+            // The YAML composer recursed past the stack: nesting far beyond maxYamlDepth.
+            const reason = `YAML nests deeper than ${RULE_LIMITS.maxYamlDepth} levels`;
+            this.report.push({ kind: 'unknown', name: src.name, file: src.name, line: lp?.line, column: lp?.col, status: 'error', reason });
+            this.limits.push({ field: `file '${src.name}'`, message: reason, file: src.name, line: lp?.line, column: lp?.col });
+            break;
+          }
           this.report.push({
             kind: 'unknown',
             name: src.name,
@@ -186,6 +207,14 @@ export class RulesLoader {
       }
       const root = doc.contents;
       if (root === null || root === undefined) continue;
+      const tooDeep = yamlDeeperThan(root as YamlNode, RULE_LIMITS.maxYamlDepth);
+      if (tooDeep) {
+        const p = ctx.pos(tooDeep);
+        const reason = `YAML nests deeper than ${RULE_LIMITS.maxYamlDepth} levels`;
+        this.report.push({ kind: 'unknown', name: src.name, file: src.name, line: p.line, column: p.column, status: 'error', reason });
+        this.limits.push({ field: `file '${src.name}'`, message: reason, file: src.name, line: p.line, column: p.column });
+        continue;
+      }
       if (!isSeq(root)) {
         const p = ctx.pos(root as YamlNode);
         this.report.push({ kind: 'unknown', name: src.name, file: src.name, line: p.line, column: p.column, status: 'error', reason: 'rules file must be a YAML list of items' });
@@ -212,6 +241,16 @@ export class RulesLoader {
     }
     const keys = keysOf(node);
     const has = (k: string) => keys.includes(k);
+    const kind = has('rule') ? 'rule' : has('macro') ? 'macro' : has('list') ? 'list' : undefined;
+    if (kind && ++this.counts[kind] > RULE_LIMITS.maxItemsPerKind) {
+      if (this.counts[kind] === RULE_LIMITS.maxItemsPerKind + 1) {
+        const name = String(toJs(getPair(node, kind)?.value) ?? '?');
+        const reason = `more than ${RULE_LIMITS.maxItemsPerKind} ${kind}s in the rule set: this and every later ${kind} is refused`;
+        this.report.push({ kind, name, ...base, status: 'error', reason });
+        this.limits.push({ field: `${kind}s`, message: reason, ...base });
+      }
+      return;
+    }
     if (has('rule')) return this.loadRule(ctx, node, base, at);
     if (has('macro')) return this.loadMacro(ctx, node, base);
     if (has('list')) return this.loadList(ctx, node, base);
@@ -279,6 +318,10 @@ export class RulesLoader {
         return undefined;
       }
       const u = unquoteItem(String(v));
+      if (u.value.length > RULE_LIMITS.maxLiteralChars) {
+        this.limitFail(r, itemField('list', r.name, 'items'), `item ${items.length + 1} is longer than ${RULE_LIMITS.maxLiteralChars} characters (${u.value.length})`);
+        return undefined;
+      }
       if (u.quoted) quoted.add(items.length);
       items.push(u.value);
     }
@@ -543,6 +586,12 @@ export class RulesLoader {
     return out;
   }
 
+  /** An item over a limit: an error in the report and a violation naming `field`. */
+  private limitFail(r: LoadItemReport, field: string, reason: string, at?: SourcePos): void {
+    this.fail(r, reason, at);
+    if (!this.limits.some((l) => l.field === field && l.message === reason)) this.limits.push({ field, message: reason, file: r.file, line: r.line, column: r.column });
+  }
+
   private fail(r: LoadItemReport, reason: string, at?: SourcePos): void {
     r.status = 'error';
     r.reason = reason;
@@ -556,17 +605,36 @@ export class RulesLoader {
 
   finish(opts: { unavailableFields?: ReadonlySet<string> } = {}): LoadResult {
     void opts;
-    // 1. Lists: expand names of other lists (bare items only), cycle-safe.
+    // 1. Lists: expand names of other lists (bare items only), cycle-safe, memoised, bounded in
+    //    depth (RULE_LIMITS.maxListDepth) and in items (maxListItems) as the expansion is built.
     const expanded = new Map<string, string[]>();
-    const expand = (name: string, stack: string[]): string[] => {
+    const listErrors = new Map<string, string>();
+    const expand = (name: string, stack: string[]): string[] | undefined => {
       const done = expanded.get(name);
       if (done) return done;
+      if (listErrors.has(name)) return undefined;
       const def = this.lists.get(name)!;
       const out: string[] = [];
-      def.items.forEach((it, i) => {
-        if (!def.quoted.has(i) && this.lists.has(it) && !stack.includes(it)) out.push(...expand(it, [...stack, it]));
+      let error: string | undefined;
+      for (let i = 0; i < def.items.length && error === undefined; i++) {
+        const it = def.items[i]!;
+        if (!def.quoted.has(i) && this.lists.has(it) && !stack.includes(it)) {
+          if (stack.length >= RULE_LIMITS.maxListDepth) {
+            error = `lists nest deeper than ${RULE_LIMITS.maxListDepth} levels: ${[...stack, it].join(' -> ')}`;
+            break;
+          }
+          const sub = expand(it, [...stack, it]);
+          if (!sub) error = `it names list '${it}', which cannot be expanded: ${listErrors.get(it)}`;
+          else if (out.length + sub.length > RULE_LIMITS.maxListItems) error = `expands to more than ${RULE_LIMITS.maxListItems} items`;
+          else for (const x of sub) out.push(x);
+        } else if (out.length + 1 > RULE_LIMITS.maxListItems) error = `has more than ${RULE_LIMITS.maxListItems} items`;
         else out.push(it);
-      });
+      }
+      if (error !== undefined) {
+        listErrors.set(name, error);
+        if (def.report.status === 'loaded') this.limitFail(def.report, itemField('list', name, 'items'), error);
+        return undefined;
+      }
       expanded.set(name, out);
       return out;
     };
@@ -588,9 +656,10 @@ export class RulesLoader {
           m.report.line = at.line;
           m.report.column = at.column;
         }
+        if (e instanceof ConditionLimitError) this.limitFail(m.report, itemField('macro', m.name, 'condition'), e.message);
       }
     }
-    const env = { fields: this.fields, macros: macroEntries, lists: expanded };
+    const env = { fields: this.fields, macros: macroEntries, lists: expanded, listErrors, cache: newResolveCache() };
 
     // 3. Macros: resolve on their own so the report names unknown fields even if unused.
     for (const m of this.macros.values()) {
@@ -611,7 +680,7 @@ export class RulesLoader {
       const compiled = this.compileRule(def, env, order++);
       if (compiled) rules.push(compiled);
     }
-    return { report: this.report, rules };
+    return { report: this.report, rules, limits: this.limits };
   }
 
   private applyCompileError(r: LoadItemReport, e: RuleCompileError, ownText: SourceText, ownName?: string): void {
@@ -638,6 +707,11 @@ export class RulesLoader {
     if (at && at.file === r.file) {
       r.line = at.line;
       r.column = at.column;
+    }
+    if (e.kind === 'limit') {
+      const field = e.macro && e.macro !== ownName ? itemField('macro', e.macro, 'condition') : itemField(r.kind, r.name, 'condition');
+      const message = e.macro && e.macro !== ownName ? e.message : r.reason!;
+      if (!this.limits.some((l) => l.field === field && l.message === message)) this.limits.push({ field, message, file: at?.file ?? r.file, line: at?.line ?? r.line, column: at?.column ?? r.column });
     }
   }
 
@@ -666,6 +740,7 @@ export class RulesLoader {
         r.line = at.line;
         r.column = at.column;
       }
+      if (e instanceof ConditionLimitError) this.limitFail(r, itemField('rule', def.name, 'condition'), r.reason);
       return undefined;
     }
     let node: RNode;
@@ -693,10 +768,18 @@ export class RulesLoader {
           r.line = ex.at.line;
           r.column = ex.at.column;
         }
+        if (e.kind === 'limit') this.limitFail(r, itemField('rule', def.name, 'exceptions'), r.reason);
         return undefined;
       }
     }
-    if (notParts.length) node = { k: 'and', items: [node, ...notParts] };
+    if (notParts.length) {
+      node = { k: 'and', items: [node, ...notParts] };
+      const sz = nodeSize(node);
+      if (sz.nodes > RULE_LIMITS.maxExpandedNodes) {
+        this.limitFail(r, itemField('rule', def.name, 'exceptions'), `condition with exceptions expands to more than ${RULE_LIMITS.maxExpandedNodes} condition nodes`);
+        return undefined;
+      }
+    }
     let output: OutputFormatter;
     let outputNote = '';
     try {
@@ -719,9 +802,19 @@ export class RulesLoader {
     if (ex.fields === undefined) throw new RuleCompileError(`exception has no 'fields'`, 'invalid', 0);
     if (ex.values.length === 0) return undefined;
     const expandValue = (v: unknown): string[] => {
-      if (Array.isArray(v)) return v.flatMap((x) => expandValue(x));
-      const s = String(v);
-      return env.lists.get(s)?.slice() ?? [unquoteItem(s).value];
+      const out: string[] = [];
+      const add = (x: unknown): void => {
+        if (Array.isArray(x)) {
+          for (const y of x) add(y);
+          return;
+        }
+        const s = String(x);
+        const items = env.lists.get(s) ?? [unquoteItem(s).value];
+        if (out.length + items.length > RULE_LIMITS.maxListItems) throw new RuleCompileError(`exception values expand to more than ${RULE_LIMITS.maxListItems} items`, 'limit', 0);
+        for (const it of items) out.push(it);
+      };
+      add(v);
+      return out;
     };
     const mkCheck = (fieldName: string, op: string, value: unknown): RNode => {
       if (!KNOWN_OPERATORS.has(op)) throw new RuleCompileError(`unknown operator '${op}' in comps`, 'invalid', 0);
@@ -756,6 +849,22 @@ export class RulesLoader {
     }
     return exceptionNode(tuples);
   }
+}
+
+/** The first node nested deeper than `max` collections, found without recursion; undefined if none. */
+function yamlDeeperThan(root: YamlNode, max: number): YamlNode | undefined {
+  const stack: [YamlNode, number][] = [[root, 1]];
+  while (stack.length) {
+    const [n, d] = stack.pop()!;
+    if (d > max) return n;
+    if (isSeq(n)) for (const it of n.items) stack.push([it as YamlNode, d + 1]);
+    else if (isMap(n))
+      for (const p of n.items) {
+        if (p.key && typeof p.key === 'object') stack.push([p.key as YamlNode, d + 1]);
+        if (p.value && typeof p.value === 'object') stack.push([p.value as YamlNode, d + 1]);
+      }
+  }
+  return undefined;
 }
 
 function has(keys: string[], k: string): boolean {

@@ -1,18 +1,29 @@
 /**
  * String, path and network matchers used by the compiled rule operators: fnmatch-style globs,
  * Falco's `pmatch` path-prefix matching (with glob components), IPv4/IPv6 address and CIDR
- * parsing. Written here (no dependency) and compiled once per rule, never per event.
+ * parsing. Compiled once per rule, never per event. Every matcher runs in time linear in its
+ * input: plain string tests where they suffice, RE2 (re2js, no backtracking) otherwise.
  */
+import { RE2JS } from 're2js';
 
-/** Translate an fnmatch pattern (no FNM_PATHNAME, no escapes: `*` also matches `/`) to a RegExp source. */
-export function globToRegExpSource(pattern: string): string {
+/** A compiled string matcher (a glob, a regex): linear time in the input, whatever the pattern. */
+export interface StringMatcher {
+  test(value: string): boolean;
+}
+
+/**
+ * Translate an fnmatch pattern (no FNM_PATHNAME, no escapes: `*` also matches `/`) to RE2 syntax,
+ * anchored by the caller. Literal characters go through RE2JS.quote; `[...]` classes keep their
+ * ranges, with `!` or `^` negation.
+ */
+export function globToRe2Source(pattern: string): string {
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
     if (c === '*') {
-      out += '[\\s\\S]*';
+      out += '(?s:.*)';
     } else if (c === '?') {
-      out += '[\\s\\S]';
+      out += '(?s:.)';
     } else if (c === '[') {
       // Find the closing bracket; `]` right after `[` or `[!` is a literal member.
       let j = i + 1;
@@ -20,7 +31,7 @@ export function globToRegExpSource(pattern: string): string {
       if (pattern[j] === ']') j++;
       while (j < pattern.length && pattern[j] !== ']') j++;
       if (j >= pattern.length) {
-        out += '\\[';
+        out += RE2JS.quote('[');
         continue;
       }
       let body = pattern.slice(i + 1, j);
@@ -29,18 +40,101 @@ export function globToRegExpSource(pattern: string): string {
         negate = true;
         body = body.slice(1);
       }
-      const cls = body.replace(/[\\\]^]/g, (m) => '\\' + m);
+      const cls = body.replace(/[\\\][^]/g, (m) => '\\' + m);
       out += '[' + (negate ? '^' : '') + cls + ']';
       i = j;
     } else {
-      out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      out += RE2JS.quote(c);
     }
   }
   return out;
 }
 
-export function compileGlob(pattern: string, caseInsensitive = false): RegExp {
-  return new RegExp('^' + globToRegExpSource(pattern) + '$', caseInsensitive ? 'i' : '');
+/**
+ * Compile an fnmatch glob to a linear-time matcher. Globs made only of literals and `*` (nearly all
+ * of them) are plain string tests: equality, prefix + suffix for one `*`, and an in-order search of
+ * the literal parts for more (leftmost placement is always right when `*` matches anything, so
+ * there is no backtracking). Globs with `?` or `[...]` run on RE2 (re2js), linear in the input.
+ */
+export function compileGlob(pattern: string, caseInsensitive = false): StringMatcher {
+  if (!/[?[]/.test(pattern)) {
+    const pat = caseInsensitive ? pattern.toLowerCase() : pattern;
+    const norm = caseInsensitive ? (v: string) => v.toLowerCase() : (v: string) => v;
+    const parts = pat.split('*');
+    if (parts.length === 1) return { test: (v) => norm(v) === pat };
+    const head = parts[0]!;
+    const tail = parts[parts.length - 1]!;
+    const min = head.length + tail.length;
+    if (parts.length === 2) {
+      if (!caseInsensitive) return { test: (v) => v.length >= min && v.startsWith(head) && v.endsWith(tail) };
+      return {
+        test: (v) => {
+          if (v.length < min) return false;
+          const low = v.toLowerCase();
+          return low.startsWith(head) && low.endsWith(tail);
+        },
+      };
+    }
+    const middle = parts.slice(1, -1).filter((p) => p !== '');
+    return {
+      test: (raw) => {
+        if (raw.length < min) return false;
+        const v = norm(raw);
+        if (!v.startsWith(head) || !v.endsWith(tail)) return false;
+        let at = head.length;
+        const end = v.length - tail.length;
+        for (const m of middle) {
+          const i = v.indexOf(m, at);
+          if (i < 0 || i + m.length > end) return false;
+          at = i + m.length;
+        }
+        return true;
+      },
+    };
+  }
+  const re = RE2JS.compile(globToRe2Source(pattern), caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
+  return remembering((v) => re.testExact(v));
+}
+
+/** Values up to this long are remembered by `remembering` (bounded memory per matcher). */
+const MEMO_VALUE_CHARS = 256;
+const MEMO_ENTRIES = 256;
+
+/**
+ * RE2 costs a few microseconds per test where V8's RegExp costs a fraction of one, and the same
+ * values come back again and again (every event of a process carries its command line). Remember
+ * the last value, and short values in a small bounded map, per compiled matcher.
+ */
+function remembering(test: (v: string) => boolean): StringMatcher {
+  let lastValue: string | undefined;
+  let lastResult = false;
+  const seen = new Map<string, boolean>();
+  return {
+    test(v: string): boolean {
+      if (v === lastValue) return lastResult;
+      const short = v.length <= MEMO_VALUE_CHARS;
+      let r = short ? seen.get(v) : undefined;
+      if (r === undefined) {
+        r = test(v);
+        if (short) {
+          if (seen.size >= MEMO_ENTRIES) seen.clear();
+          seen.set(v, r);
+        }
+      }
+      lastValue = v;
+      lastResult = r;
+      return r;
+    },
+  };
+}
+
+/**
+ * Compile a Falco `regex` (RE2 syntax, like Falco itself) anchored at both ends (Falco's RE2
+ * ANCHOR_BOTH). Throws RE2JSException on syntax RE2 refuses (look-around, backreferences).
+ */
+export function compileRegex(pattern: string): StringMatcher {
+  const re = RE2JS.compile(pattern);
+  return remembering((v) => re.testExact(v));
 }
 
 export function hasGlobChars(s: string): boolean {
@@ -54,7 +148,7 @@ export function hasGlobChars(s: string): boolean {
  */
 export function compilePathPrefixMatcher(prefixes: readonly string[]): (path: string) => boolean {
   const plain: string[] = [];
-  const globbed: (RegExp | string)[][] = [];
+  const globbed: (StringMatcher | string)[][] = [];
   let matchAllAbsolute = false;
   for (const raw of prefixes) {
     let p = raw;

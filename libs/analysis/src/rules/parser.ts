@@ -12,16 +12,23 @@
  *   list     := '(' (item (',' item)*)? ')'
  */
 import { TRANSFORMERS, type ConditionNode, type FieldRefNode, type ListItemNode, type Operator, type Transformer, type ValueNode } from './ast.js';
-import { ConditionSyntaxError, Scanner } from './lexer.js';
+import { ConditionLimitError, ConditionSyntaxError, Scanner } from './lexer.js';
+import { RULE_LIMITS } from './limits.js';
 
-export { ConditionSyntaxError };
+export { ConditionLimitError, ConditionSyntaxError };
 
 const SYMBOL_OPS = ['==', '!=', '<=', '>=', '=', '<', '>'] as const;
 const WORD_OPS = ['contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'regex', 'in', 'intersects', 'pmatch', 'exists'] as const;
 const LIST_OP_SET = new Set<string>(['in', 'intersects', 'pmatch']);
 const TRANSFORMER_SET = new Set<string>(TRANSFORMERS);
 
+/**
+ * Parses one condition. Recursion is bounded: parentheses, `not` and transformer calls nest at most
+ * RULE_LIMITS.maxParseDepth deep (ConditionLimitError past that), and the text is at most
+ * RULE_LIMITS.maxConditionChars long, so no input can overflow the stack here or in later passes.
+ */
 export function parseCondition(text: string): ConditionNode {
+  if (text.length > RULE_LIMITS.maxConditionChars) throw new ConditionLimitError(`condition longer than ${RULE_LIMITS.maxConditionChars} characters (${text.length})`, 0);
   const s = new Scanner(text);
   s.skipWs();
   if (s.eof()) s.error('empty condition');
@@ -59,7 +66,10 @@ function parseNot(s: Scanner): ConditionNode {
   s.skipWs();
   const pos = s.pos;
   if (s.matchWord('not')) {
-    return { kind: 'not', item: parseNot(s), pos };
+    s.enter("'not'", pos);
+    const item = parseNot(s);
+    s.leave();
+    return { kind: 'not', item, pos };
   }
   return parsePrimary(s);
 }
@@ -69,8 +79,10 @@ function parsePrimary(s: Scanner): ConditionNode {
   const pos = s.pos;
   if (s.eof()) s.error('unexpected end of condition: expected a field, a macro, "not" or "("');
   if (s.peek() === '(') {
+    s.enter('parentheses', pos);
     s.pos++;
     const inner = parseOr(s);
+    s.leave();
     s.skipWs();
     if (s.peek() !== ')') s.error(`expected ')' to close '(' at offset ${pos}, found ${s.describe()}`);
     s.pos++;
@@ -125,8 +137,10 @@ export function parseField(s: Scanner): FieldRefNode {
   const afterName = s.pos;
   s.skipWs();
   if (TRANSFORMER_SET.has(name) && s.peek() === '(') {
+    s.enter(`${name}()`, pos);
     s.pos++;
     const inner = parseField(s);
+    s.leave();
     s.skipWs();
     if (s.peek() !== ')') s.error(`expected ')' to close ${name}(, found ${s.describe()}`);
     s.pos++;

@@ -1,4 +1,5 @@
 import { type CompileOptions, compileRules, summarizeReport } from './index.js';
+import type { RuleLimitViolation } from './limits.js';
 import type { LoadItemReport, RuleSource } from './types.js';
 
 export interface ValidationResult {
@@ -8,6 +9,8 @@ export interface ValidationResult {
   summary: ReturnType<typeof summarizeReport>;
   rulesLoaded: number;
   items: LoadItemReport[];
+  /** Limits the file exceeded (a validate request answers 400 when there is one). */
+  limits: RuleLimitViolation[];
   notEvaluated: { rule: string; reason: string }[];
 }
 
@@ -20,6 +23,7 @@ export function validateRules(sources: RuleSource[], opts: CompileOptions = {}):
     summary: summarizeReport(rules.report),
     rulesLoaded: rules.ruleNames.length,
     items: rules.report,
+    limits: rules.limits,
     notEvaluated: rules.notEvaluated,
   };
 }

@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 
 import { loadCosignPublicKey } from '../image/cosign.js';
 import { KUBERNETES_PROBES, PROBE_RUNTIME, PROBES, type ProbeName, RUNTIMES, type RuntimeName } from './probes.js';
+import { wildcardMatch } from '../text/glob.js';
 
 export type { ProbeName, RuntimeName };
 export const PRIORITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'] as const;
@@ -327,14 +328,13 @@ function expandRuleGlob(file: string, dir: string, pattern: string): string[] {
   const base = basename(abs);
   if (!base.includes('*')) return [abs];
   const parent = abs.slice(0, abs.length - base.length);
-  const re = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
   let entries: string[];
   try {
     entries = readdirSync(parent);
   } catch {
     throw new ProfileError(file, 'rules', `directory ${parent} does not exist`);
   }
-  return entries.filter((e) => re.test(e)).sort().map((e) => join(parent, e));
+  return entries.filter((e) => wildcardMatch(base, e)).sort().map((e) => join(parent, e));
 }
 
 /** Loads every `*.yaml` profile in a directory; throws the first ProfileError. */
