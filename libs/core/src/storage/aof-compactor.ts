@@ -32,6 +32,8 @@ export class AofCompactor {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
   lastOutcome: RewriteOutcome | null = null;
+  /** Attempts refused because a rewrite was already running (asked again later). */
+  busyCount = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -76,6 +78,7 @@ export class AofCompactor {
       outcome = 'busy';
     }
     this.lastOutcome = outcome;
+    if (outcome === 'busy') this.busyCount++;
     if (outcome === 'busy' && !this.closed && ++this.retries <= this.maxRetries) return this.arm(this.retryMs);
     if (outcome === 'busy') this.logger.warn(`BGREWRITEAOF still refused after ${this.maxRetries} attempts; deleted secrets stay in the AOF until the next rewrite`);
     this.timer = null;
