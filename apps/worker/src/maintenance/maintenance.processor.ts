@@ -5,8 +5,9 @@ import { JobProducer } from '#core/queue/job-producer';
 import { JobName, QueueName, assertNever } from '#core/queue/queue.constants';
 import type { SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { KUBERNETES_RUNTIME, SANDBOX_RUNTIME } from '../detonation/sandbox.providers.js';
+import { RETENTION_EVERY_MS, RetentionService } from './retention.service.js';
 
-export const MAINTENANCE_HANDLED: readonly JobName[] = [JobName.ReapSandboxes];
+export const MAINTENANCE_HANDLED: readonly JobName[] = [JobName.ReapSandboxes, JobName.RetentionSweep];
 
 /**
  * Removes sandboxes left past their deadline by a crashed worker, scheduled every minute: Docker
@@ -20,16 +21,18 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     @Inject(SANDBOX_RUNTIME) private readonly runtime: SandboxRuntime,
     private readonly producer: JobProducer,
     @Optional() @Inject(KUBERNETES_RUNTIME) private readonly kubernetes: SandboxRuntime | null = null,
+    @Optional() private readonly retention: RetentionService | null = null,
   ) {
     super();
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.producer.schedule('reap-sandboxes', { everyMs: 60_000 }, { name: JobName.ReapSandboxes, data: {} });
+    await this.producer.schedule('retention-sweep', { everyMs: RETENTION_EVERY_MS }, { name: JobName.RetentionSweep, data: {} });
   }
 
   async process(job: Job): Promise<unknown> {
-    const name = job.name as JobName.ReapSandboxes;
+    const name = job.name as JobName.ReapSandboxes | JobName.RetentionSweep;
     switch (name) {
       case JobName.ReapSandboxes: {
         // Each runtime on its own: a worker that only runs Kubernetes sandboxes has no Docker engine.
@@ -42,6 +45,9 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
         if (docker.status === 'rejected' && !this.kubernetes) throw docker.reason;
         return { removed: removed.length + namespaces.length };
       }
+      case JobName.RetentionSweep:
+        if (!this.retention) throw new Error('retention sweep: RetentionService is not provided');
+        return this.retention.sweep(job.id);
       default:
         return assertNever(name);
     }

@@ -12,6 +12,8 @@ export enum JobName {
   Detonate = 'detonate',
   Rescore = 'rescore',
   ReapSandboxes = 'reap-sandboxes',
+  /** Retention: deletes analyses older than RETENTION_DAYS (libs/core/src/storage/retention.ts). */
+  RetentionSweep = 'retention-sweep',
   RescanWatch = 'rescan-watch',
   EmitEvents = 'emit-events',
   DeliverWebhook = 'deliver-webhook',
@@ -27,6 +29,11 @@ export interface RescoreJob {
 }
 export interface ReapSandboxesJob {
   name: JobName.ReapSandboxes;
+  data: Record<string, never>;
+}
+
+export interface RetentionSweepJob {
+  name: JobName.RetentionSweep;
   data: Record<string, never>;
 }
 
@@ -48,7 +55,7 @@ export interface DeliverWebhookJob {
 }
 
 /** Every job a producer may enqueue: a discriminated union keyed by job name. */
-export type JobItem = DetonateJob | RescoreJob | ReapSandboxesJob | RescanWatchJob | EmitEventsJob | DeliverWebhookJob;
+export type JobItem = DetonateJob | RescoreJob | ReapSandboxesJob | RetentionSweepJob | RescanWatchJob | EmitEventsJob | DeliverWebhookJob;
 export type JobOf<N extends JobName> = Extract<JobItem, { name: N }>;
 export type JobData<N extends JobName> = JobOf<N>['data'];
 
@@ -56,6 +63,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.Detonate]: QueueName.Analysis,
   [JobName.Rescore]: QueueName.Analysis,
   [JobName.ReapSandboxes]: QueueName.Maintenance,
+  [JobName.RetentionSweep]: QueueName.Maintenance,
   [JobName.RescanWatch]: QueueName.Watches,
   [JobName.EmitEvents]: QueueName.Webhooks,
   [JobName.DeliverWebhook]: QueueName.Webhooks,
@@ -86,6 +94,9 @@ export function jobOptions<N extends JobName>(name: N, data: JobData<N>, extra: 
     }
     case JobName.ReapSandboxes:
       return { attempts: 1, removeOnComplete: true, removeOnFail: 100 };
+    case JobName.RetentionSweep:
+      // The next scheduled run retries; keep a few finished ones to read their summaries.
+      return { attempts: 1, removeOnComplete: 10, removeOnFail: 10 };
     case JobName.RescanWatch: {
       const d = data as JobData<JobName.RescanWatch>;
       return {

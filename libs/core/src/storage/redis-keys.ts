@@ -36,4 +36,7 @@ export const Keys = {
   admissionPending: (key: string) => `${KEY_PREFIX}admission:pending:${key}`,
   /** Admission: hash namespace → JSON {mode, sandbox}, learnt from Namespace AdmissionReviews. */
   admissionNamespaces: `${KEY_PREFIX}admission:namespaces`,
+  /** Retention: the sweep's lock (one runner across workers) and its last run's summary (JSON). */
+  retentionLock: `${KEY_PREFIX}retention:lock`,
+  retentionLast: `${KEY_PREFIX}retention:last`,
 } as const;
