@@ -93,7 +93,7 @@ describe('retention sweep (real Redis, real artifact directory)', () => {
     const gone = ['a1', 'a2', 'b0', 'n1', 'wa', 'wb'];
     expect(summary).toMatchObject({ deleted: gone.length, kept: { latestOfDigest: 2, referenced: 4, inProgress: 1 }, orphanIndexEntries: 1, watchRunsRemoved: 2, artifactDirsRemoved: gone.length, orphanArtifactDirsRemoved: 1 });
     // records, index, artifact directories agree: nothing dangling either way
-    const members = (await redis.zrange(Keys.analysesByTime, 0, -1)).sort();
+    const members = (await redis.zrange(Keys.analysesByTime, '0', '-1')).sort();
     expect(members).toEqual([...kept].sort());
     for (const id of kept) expect(await redis.exists(Keys.analysis(id))).toBe(1);
     for (const id of gone) expect(await redis.exists(Keys.analysis(id))).toBe(0);
