@@ -21,7 +21,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     @Inject(SANDBOX_RUNTIME) private readonly runtime: SandboxRuntime,
     private readonly producer: JobProducer,
     @Optional() @Inject(KUBERNETES_RUNTIME) private readonly kubernetes: SandboxRuntime | null = null,
-    @Optional() private readonly retention: RetentionService | null = null,
+    @Optional() @Inject(RetentionService) private readonly retention: RetentionService | null = null,
   ) {
     super();
   }
