@@ -26,3 +26,5 @@ echo "== webhooks (fan-out latency, deliveries/s, signing)"
 npx tsx bench/webhooks.bench.ts
 echo "== admission webhook (latency p50/p99 and throughput, warm cache; Redis hung and killed)"
 npx tsx bench/admission.bench.ts
+echo "== retention (Redis bytes and artifact bytes per analysis and per event; sweep rate)"
+npx tsx bench/retention.bench.ts
