@@ -25,6 +25,10 @@ export class AofCompactor {
   private retries = 0;
   private unsupported = false;
   private closed = false;
+  private running = false;
+  /** A request arrived while an attempt was running. */
+  private again = false;
+  private pending = false;
   private readonly debounceMs: number;
   private readonly retryMs: number;
   private readonly maxRetries: number;
@@ -46,9 +50,18 @@ export class AofCompactor {
 
   /** A secret-bearing record was deleted: rewrite the AOF soon. Never throws. */
   request(): void {
-    if (this.closed || this.unsupported || this.timer) return;
+    if (this.closed || this.unsupported) return;
+    // An attempt under way may already have forked its rewrite: one more after it.
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) return;
     this.retries = 0;
-    this.idle = new Promise((r) => (this.markIdle = r));
+    if (!this.pending) {
+      this.pending = true;
+      this.idle = new Promise((r) => (this.markIdle = r));
+    }
     this.arm(this.debounceMs);
   }
 
@@ -61,7 +74,7 @@ export class AofCompactor {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.markIdle();
+    this.done();
   }
 
   private arm(ms: number): void {
@@ -69,7 +82,15 @@ export class AofCompactor {
     this.timer.unref();
   }
 
+  private done(): void {
+    this.pending = false;
+    this.markIdle();
+  }
+
   private async fire(): Promise<void> {
+    this.timer = null;
+    this.running = true;
+    this.again = false;
     let outcome: RewriteOutcome;
     try {
       outcome = await this.rewriteNow();
@@ -77,12 +98,17 @@ export class AofCompactor {
       this.logger.warn(`BGREWRITEAOF failed: ${(e as Error).message}`);
       outcome = 'busy';
     }
+    this.running = false;
     this.lastOutcome = outcome;
     if (outcome === 'busy') this.busyCount++;
-    if (outcome === 'busy' && !this.closed && ++this.retries <= this.maxRetries) return this.arm(this.retryMs);
+    if (this.closed) return this.done();
+    if (outcome === 'busy' && ++this.retries <= this.maxRetries) return this.arm(this.retryMs);
     if (outcome === 'busy') this.logger.warn(`BGREWRITEAOF still refused after ${this.maxRetries} attempts; deleted secrets stay in the AOF until the next rewrite`);
-    this.timer = null;
-    this.markIdle();
+    if (this.again && outcome === 'started') {
+      this.retries = 0;
+      return this.arm(this.retryMs);
+    }
+    this.done();
   }
 
   /** One attempt: INFO persistence, then BGREWRITEAOF unless AOF is off or a rewrite is running. */
