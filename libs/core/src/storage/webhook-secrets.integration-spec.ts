@@ -158,4 +158,26 @@ describe('AOF after a webhook is deleted (own redis-server, appendonly yes)', ()
     expect(bytes).not.toContain(s.secret.slice(6));
     aof.close();
   });
+
+  it('debounces: deletions close together share one rewrite; with AOF off nothing is asked', async () => {
+    const aof = new AofCompactor(redis, { debounceMs: 100, retryMs: 20 });
+    const repo = new WebhookRepository(redis, new SecretBox(randomBytes(32)), () => aof.request());
+    const subs = [sub(), sub(), sub()];
+    for (const s of subs) await repo.create(s);
+    const rewrites = async () => Number(/^aof_rewrites:(\d+)/m.exec(await redis.info('persistence'))![1]);
+    const before = await rewrites();
+    for (const s of subs) await repo.remove(s.id);
+    await aof.settled();
+    await rewriteDone();
+    expect((await rewrites()) - before).toBe(1);
+    aof.close();
+
+    await redis.config('SET', 'appendonly', 'no');
+    const off = new AofCompactor(redis, { debounceMs: 0 });
+    off.request();
+    await off.settled();
+    expect(off.lastOutcome).toBe('disabled');
+    expect(await rewrites()).toBe(before + 1);
+    off.close();
+  });
 });
