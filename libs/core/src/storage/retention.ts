@@ -186,8 +186,8 @@ export class RetentionSweeper {
           }
         }
         for (const id of deletedIds.splice(0)) {
-          await this.artifacts.remove(id);
-          s.artifactDirsRemoved++;
+          // An id that is not a valid directory name has no artifacts (ArtifactStore refuses it).
+          if (await this.artifacts.remove(id).then(() => true, () => false)) s.artifactDirsRemoved++;
         }
         await keepLock();
       }
