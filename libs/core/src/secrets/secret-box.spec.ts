@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { ENVELOPE_PREFIX, SecretBox, SecretBoxError, SecretKeyMissingError, keyId, parseKey } from './secret-box.js';
 
@@ -67,8 +68,14 @@ describe('config: QUARANTINE_SECRET_KEY, QUARANTINE_PREVIOUS_SECRET_KEYS, RETENT
 
   it('accepts hex and base64 keys', () => {
     const c = loadConfig({ QUARANTINE_SECRET_KEY: k1.toString('base64'), QUARANTINE_PREVIOUS_SECRET_KEYS: ` ${k2.toString('hex')} ,` });
-    expect(c.secretKey).toEqual(k1);
-    expect(c.previousSecretKeys).toEqual([k2]);
+    expect(c.secretKey?.bytes).toEqual(k1);
+    expect(c.previousSecretKeys.map((k) => k.bytes)).toEqual([k2]);
+    // Logging or serialising the configuration never shows key bytes.
+    for (const shown of [JSON.stringify(c), inspect(c, { depth: 5 }), String(c.secretKey)]) {
+      expect(shown).toContain(`[secret key ${keyId(k1)}]`);
+      expect(shown).not.toContain(k1.toString('hex').slice(0, 16));
+      expect(shown).not.toMatch(/Buffer|"data":\[/);
+    }
     expect(loadConfig({ RETENTION_DAYS: '7' }).retentionDays).toBe(7);
   });
 

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 
 /**
  * Secrets at rest (docs/security.md, "Secrets at rest"): AES-256-GCM with Node's crypto, one
@@ -50,6 +51,26 @@ export function parseKey(raw: string): Buffer | null {
   return null;
 }
 
+/**
+ * A key as the configuration holds it: the bytes, and a face that never shows them — logging or
+ * serialising the configuration prints the key id only.
+ */
+export class KeyMaterial {
+  readonly id: string;
+  constructor(readonly bytes: Buffer) {
+    this.id = keyId(bytes);
+  }
+  toJSON(): string {
+    return `[secret key ${this.id}]`;
+  }
+  toString(): string {
+    return this.toJSON();
+  }
+  [inspect.custom](): string {
+    return this.toJSON();
+  }
+}
+
 export function isEnvelope(value: string): boolean {
   return value.startsWith(ENVELOPE_PREFIX);
 }
@@ -60,13 +81,15 @@ export class SecretBox {
   readonly currentKeyId: string | null;
 
   /** `current` encrypts and decrypts; `previous` only decrypt (rotation). */
-  constructor(current: Buffer | null, previous: readonly Buffer[] = []) {
+  constructor(current: Buffer | KeyMaterial | null, previous: readonly (Buffer | KeyMaterial)[] = []) {
+    const bytes = (k: Buffer | KeyMaterial) => (k instanceof KeyMaterial ? k.bytes : k);
     for (const k of [current, ...previous]) {
       if (!k) continue;
-      if (k.length !== 32) throw new SecretBoxError(`an AES-256 key is 32 bytes, got ${k.length}`);
-      this.keys.set(keyId(k), Buffer.from(k));
+      const b = bytes(k);
+      if (b.length !== 32) throw new SecretBoxError(`an AES-256 key is 32 bytes, got ${b.length}`);
+      this.keys.set(keyId(b), Buffer.from(b));
     }
-    this.currentKeyId = current ? keyId(current) : null;
+    this.currentKeyId = current ? keyId(bytes(current)) : null;
   }
 
   get canEncrypt(): boolean {
