@@ -28,7 +28,8 @@ export class SecretsMigrationService implements OnApplicationBootstrap {
     void this.run().catch((e) => this.logger.error(`secret re-encryption failed: ${(e as Error).message}`));
   }
 
-  async run(): Promise<ReencryptSummary> {
+  async run(): Promise<ReencryptSummary | { skipped: 'QUARANTINE_SECRET_KEY is not set' }> {
+    if (!this.box.canEncrypt) return { skipped: 'QUARANTINE_SECRET_KEY is not set' };
     const s = await this.webhooks.reencryptAll();
     if (s.reencrypted > 0) this.aof.request();
     const log = { msg: 'secrets re-encrypted', keyId: this.box.currentKeyId, scanned: s.scanned, reencrypted: s.reencrypted, plaintext: s.plaintext, expiredDropped: s.expiredDropped, failed: s.failed.length };

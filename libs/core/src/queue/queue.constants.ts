@@ -14,6 +14,8 @@ export enum JobName {
   ReapSandboxes = 'reap-sandboxes',
   /** Retention: deletes analyses older than RETENTION_DAYS (libs/core/src/storage/retention.ts). */
   RetentionSweep = 'retention-sweep',
+  /** Stored secrets to the current key; expired rotation secrets dropped (apps/worker/src/maintenance/secrets-migration.service.ts). */
+  ReencryptSecrets = 'reencrypt-secrets',
   RescanWatch = 'rescan-watch',
   EmitEvents = 'emit-events',
   DeliverWebhook = 'deliver-webhook',
@@ -37,6 +39,11 @@ export interface RetentionSweepJob {
   data: Record<string, never>;
 }
 
+export interface ReencryptSecretsJob {
+  name: JobName.ReencryptSecrets;
+  data: Record<string, never>;
+}
+
 export interface RescanWatchJob {
   name: JobName.RescanWatch;
   /** `requestedAt` is set for a manual run (POST /v1/watches/:id/run); scheduled runs carry none. */
@@ -55,7 +62,7 @@ export interface DeliverWebhookJob {
 }
 
 /** Every job a producer may enqueue: a discriminated union keyed by job name. */
-export type JobItem = DetonateJob | RescoreJob | ReapSandboxesJob | RetentionSweepJob | RescanWatchJob | EmitEventsJob | DeliverWebhookJob;
+export type JobItem = DetonateJob | RescoreJob | ReapSandboxesJob | RetentionSweepJob | ReencryptSecretsJob | RescanWatchJob | EmitEventsJob | DeliverWebhookJob;
 export type JobOf<N extends JobName> = Extract<JobItem, { name: N }>;
 export type JobData<N extends JobName> = JobOf<N>['data'];
 
@@ -64,6 +71,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.Rescore]: QueueName.Analysis,
   [JobName.ReapSandboxes]: QueueName.Maintenance,
   [JobName.RetentionSweep]: QueueName.Maintenance,
+  [JobName.ReencryptSecrets]: QueueName.Maintenance,
   [JobName.RescanWatch]: QueueName.Watches,
   [JobName.EmitEvents]: QueueName.Webhooks,
   [JobName.DeliverWebhook]: QueueName.Webhooks,
@@ -95,6 +103,7 @@ export function jobOptions<N extends JobName>(name: N, data: JobData<N>, extra: 
     case JobName.ReapSandboxes:
       return { attempts: 1, removeOnComplete: true, removeOnFail: 100 };
     case JobName.RetentionSweep:
+    case JobName.ReencryptSecrets:
       // The next scheduled run retries; keep a few finished ones to read their summaries.
       return { attempts: 1, removeOnComplete: 10, removeOnFail: 10 };
     case JobName.RescanWatch: {
