@@ -80,13 +80,13 @@ describe('config: QUARANTINE_SECRET_KEY, QUARANTINE_PREVIOUS_SECRET_KEYS, RETENT
   });
 
   it.each([
-    [{ QUARANTINE_SECRET_KEY: 'too-short' }, /QUARANTINE_SECRET_KEY must be 32 bytes/],
-    [{ QUARANTINE_SECRET_KEY: randomBytes(24).toString('base64') }, /QUARANTINE_SECRET_KEY must be 32 bytes/],
-    [{ QUARANTINE_SECRET_KEY: k1.toString('hex'), QUARANTINE_PREVIOUS_SECRET_KEYS: `${k2.toString('hex')},nope` }, /QUARANTINE_PREVIOUS_SECRET_KEYS entry 2/],
-    [{ QUARANTINE_PREVIOUS_SECRET_KEYS: k2.toString('hex') }, /QUARANTINE_SECRET_KEY is required/],
-    [{ RETENTION_DAYS: '0' }, /RETENTION_DAYS/],
-    [{ RETENTION_DAYS: '1.5' }, /RETENTION_DAYS/],
-  ])('stops on %o', (env, re) => {
+    ['a short key', { QUARANTINE_SECRET_KEY: 'too-short' }, /QUARANTINE_SECRET_KEY must be 32 bytes/],
+    ['a 24-byte key', { QUARANTINE_SECRET_KEY: randomBytes(24).toString('base64') }, /QUARANTINE_SECRET_KEY must be 32 bytes/],
+    ['a bad previous key', { QUARANTINE_SECRET_KEY: k1.toString('hex'), QUARANTINE_PREVIOUS_SECRET_KEYS: `${k2.toString('hex')},nope` }, /QUARANTINE_PREVIOUS_SECRET_KEYS entry 2/],
+    ['previous keys without a current one', { QUARANTINE_PREVIOUS_SECRET_KEYS: k2.toString('hex') }, /QUARANTINE_SECRET_KEY is required/],
+    ['0 days', { RETENTION_DAYS: '0' }, /RETENTION_DAYS/],
+    ['1.5 days', { RETENTION_DAYS: '1.5' }, /RETENTION_DAYS/],
+  ])('stops on %s', (_name, env, re) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(re);
   });
