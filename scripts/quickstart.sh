@@ -12,7 +12,12 @@ if [ -z "${QUARANTINE_ADMIN_KEY:-}" ]; then
   [ -f .run/admin-key ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=' > .run/admin-key)
   QUARANTINE_ADMIN_KEY=$(cat .run/admin-key)
 fi
-export QUARANTINE_ADMIN_KEY PORT="${PORT:-3000}" ARTIFACT_DIR="${ARTIFACT_DIR:-$PWD/.artifacts}"
+if [ -z "${QUARANTINE_SECRET_KEY:-}" ]; then
+  # One machine, one key file: encrypts webhook secrets at rest (docs/security.md, "Secrets at rest").
+  [ -f .run/secret-key ] || (umask 077; head -c 32 /dev/urandom | base64 > .run/secret-key)
+  QUARANTINE_SECRET_KEY=$(cat .run/secret-key)
+fi
+export QUARANTINE_ADMIN_KEY QUARANTINE_SECRET_KEY PORT="${PORT:-3000}" ARTIFACT_DIR="${ARTIFACT_DIR:-$PWD/.artifacts}"
 base="http://127.0.0.1:$PORT"
 
 if ! curl -sf "$base/healthz" >/dev/null 2>&1; then

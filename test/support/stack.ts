@@ -38,6 +38,8 @@ export async function startStack(opts: { db: number; env?: NodeJS.ProcessEnv; wo
     HOST: '127.0.0.1',
     REDIS_URL: redisUrl,
     QUARANTINE_ADMIN_KEY: adminKey,
+    // A test-only key (never a default of the service): webhooks need one to store their secrets.
+    QUARANTINE_SECRET_KEY: 'ZTJlLXRlc3Qtb25seS1zZWNyZXQta2V5LTAxMjM0NTY=',
     ARTIFACT_DIR: artifactDir,
     WORKER_CONCURRENCY: '2',
     LOG_FORMAT: 'json',

@@ -12,6 +12,8 @@ import { RescoreService } from './detonation/rescore.service.js';
 import { RunAnalyzer } from './detonation/run-analyzer.js';
 import { sandboxProviders } from './detonation/sandbox.providers.js';
 import { MAINTENANCE_HANDLED, MaintenanceProcessor } from './maintenance/maintenance.processor.js';
+import { RetentionService } from './maintenance/retention.service.js';
+import { SecretsMigrationService } from './maintenance/secrets-migration.service.js';
 import { RescanService } from './watches/rescan.service.js';
 import { WATCHES_HANDLED, WatchesProcessor } from './watches/watches.processor.js';
 import { DeliveryService } from './webhooks/delivery.service.js';
@@ -41,7 +43,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, 'worker'), QueueModule.forRoot(config)],
       providers: [...sandboxProviders, AdmissionVerdictService, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
-        NotifierService, RescanService, WatchesProcessor, EventsService, DeliveryService, WebhooksProcessor],
+        NotifierService, RescanService, WatchesProcessor, EventsService, DeliveryService, WebhooksProcessor, SecretsMigrationService, RetentionService],
     };
   }
 }

@@ -7,7 +7,8 @@ import { JobProducer } from '#core/queue/job-producer';
 import { JobName } from '#core/queue/queue.constants';
 import type { Principal } from '#core/storage/api-key.repository';
 import { WebhookRepository } from '#core/storage/webhook.repository';
-import { generateSecret } from '#core/webhooks/signing';
+import { SecretBoxError } from '#core/secrets/secret-box';
+import { SECRET_PREFIX, generateSecret } from '#core/webhooks/signing';
 import { SsrfError, checkWebhookUrl } from '#core/webhooks/ssrf';
 import type { DeliveryRecord, WebhookSubscription } from '#core/webhooks/webhook.types';
 import type { CreateWebhookDto } from './dto/create-webhook.dto.js';
@@ -43,13 +44,13 @@ export class WebhooksService {
       createdBy: by.name,
       owner: by.keyId,
     };
-    await this.webhooks.create(sub);
+    await secretsAvailable(this.webhooks.create(sub));
     this.logger.log({ msg: 'webhook created', webhookId: sub.id, url: sub.url, events: sub.events, format: sub.format, by: by.name });
     return { ...view(sub), secret: sub.secret };
   }
 
   async list() {
-    return { items: (await this.webhooks.list()).map(view) };
+    return { items: (await secretsAvailable(this.webhooks.list())).map(view) };
   }
 
   async get(id: string) {
@@ -66,7 +67,7 @@ export class WebhooksService {
     await this.load(id);
     const next = secret ?? generateSecret();
     const expires = new Date(Date.now() + this.config.webhooks.rotationGraceSeconds * 1000).toISOString();
-    const sub = await this.webhooks.patch(id, (s) => ({ secret: next, previousSecret: s.secret, previousSecretExpiresAt: expires }));
+    const sub = await secretsAvailable(this.webhooks.patch(id, (s) => ({ secret: next, previousSecret: s.secret, previousSecretExpiresAt: expires })));
     if (!sub) throw DomainException.notFound('webhook', id);
     this.logger.log({ msg: 'webhook secret rotated', webhookId: id, previousSecretExpiresAt: expires });
     return { ...view(sub), secret: next };
@@ -76,7 +77,7 @@ export class WebhooksService {
   async enable(id: string) {
     const sub = await this.load(id);
     await this.checkUrl(sub.url);
-    return view((await this.webhooks.patch(id, () => ({ enabled: true, disabledReason: null })))!);
+    return view((await secretsAvailable(this.webhooks.patch(id, () => ({ enabled: true, disabledReason: null }))))!);
   }
 
   async deliveries(id: string, limit = 50) {
@@ -109,7 +110,7 @@ export class WebhooksService {
   }
 
   private async load(id: string): Promise<WebhookSubscription> {
-    const sub = await this.webhooks.get(id);
+    const sub = await secretsAvailable(this.webhooks.get(id));
     if (!sub) throw DomainException.notFound('webhook', id);
     return sub;
   }
@@ -125,14 +126,24 @@ export class WebhooksService {
   }
 }
 
-/** A subscription as shown: never its secrets or the ticketing system's credentials. */
+/** Secrets that cannot be stored or read (no or wrong QUARANTINE_SECRET_KEY) are a 503 naming the variable, not a 500. */
+async function secretsAvailable<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof SecretBoxError) throw new DomainException(ErrorCode.Unavailable, 503, e.message, [{ field: 'QUARANTINE_SECRET_KEY', message: e.message }]);
+    throw e;
+  }
+}
+
+/** A subscription as shown: never its secrets or the ticketing system's credentials (`secretPrefix` is the `whsec_` scheme only). */
 function view(s: WebhookSubscription) {
   const { secret, previousSecret, ticket, ...rest } = s;
   const { authorization, ...ticketRest } = ticket ?? {};
   return {
     ...rest,
     ...(ticket ? { ticket: { ...ticketRest, authorization: authorization ? '(set)' : undefined } } : {}),
-    secretPrefix: secret.slice(0, 10),
+    secretPrefix: secret.startsWith(SECRET_PREFIX) ? SECRET_PREFIX : '',
     rotating: Boolean(previousSecret && s.previousSecretExpiresAt && Date.parse(s.previousSecretExpiresAt) > Date.now()),
   };
 }

@@ -155,7 +155,7 @@ export class EventsService {
       if (!passesFilter({ minVerdict: sub.filter.minVerdict }, rec.image, rec.verdict)) return [];
       const findingsKey = findingSetKey(rec.findings);
       const id = deliveryId(sub.id, rec.id, 'ticket-create', findingsKey, ...idParts);
-      const opened = await this.webhooks.openTicket(sub.id, { repository, findingsKey, ref: null, createDeliveryId: id, openedAt: new Date().toISOString() });
+      const opened = await this.webhooks.openTicket(sub.id, { repository, findingsKey, ref: null, createDeliveryId: id, openedAt: new Date().toISOString(), analysisId: rec.id });
       if (!opened) {
         // Already open: nothing new — unless this is a retry of the emit that opened it.
         const t = await this.webhooks.getTicket(sub.id, repository, findingsKey);

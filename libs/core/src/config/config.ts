@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { type OwnershipConfig, loadOwnershipConfig } from './ownership-config.js';
+import { KeyMaterial, parseKey } from '../secrets/secret-box.js';
 import { type WebhookConfig, loadWebhookConfig } from './webhook-config.js';
 
 /** Typed, validated configuration. Loaded once at boot; an invalid value stops the process naming the variable. */
@@ -34,6 +35,15 @@ export interface AppConfig {
   admissionProfiles: string[];
   /** Watch interval floor, per-key quotas, audit retention (ownership-config.ts). */
   ownership: OwnershipConfig;
+  /**
+   * QUARANTINE_SECRET_KEY: the AES-256-GCM key (32 bytes, hex or base64) that encrypts stored
+   * secrets; null when unset (secrets are then refused, never stored in plain text).
+   * QUARANTINE_PREVIOUS_SECRET_KEYS: comma-separated keys still accepted for decryption (rotation).
+   */
+  secretKey: KeyMaterial | null;
+  previousSecretKeys: KeyMaterial[];
+  /** RETENTION_DAYS: analyses older than this are deleted by the cleanup job (docs/security.md). */
+  retentionDays: number;
 }
 
 export interface KubernetesConfig {
@@ -116,7 +126,24 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     kubernetes: kubernetesConfig(env),
     admissionProfiles: admissionProfiles(env),
     ownership: loadOwnershipConfig(env, int),
+    ...secretKeys(env),
+    retentionDays: int(env, 'RETENTION_DAYS', 90, 1, 36_500),
   };
+}
+
+function secretKeys(env: Env): { secretKey: KeyMaterial | null; previousSecretKeys: KeyMaterial[] } {
+  const shape = 'must be 32 bytes written as 64 hex characters or as base64 (e.g. `openssl rand -base64 32`)';
+  const raw = env.QUARANTINE_SECRET_KEY?.trim();
+  const parsed = raw ? parseKey(raw) : null;
+  if (raw && !parsed) throw new ConfigError('QUARANTINE_SECRET_KEY', shape);
+  const secretKey = parsed ? new KeyMaterial(parsed) : null;
+  const previousSecretKeys = (env.QUARANTINE_PREVIOUS_SECRET_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((k, i) => {
+    const key = parseKey(k);
+    if (!key) throw new ConfigError('QUARANTINE_PREVIOUS_SECRET_KEYS', `entry ${i + 1} ${shape}`);
+    return new KeyMaterial(key);
+  });
+  if (previousSecretKeys.length > 0 && !secretKey) throw new ConfigError('QUARANTINE_SECRET_KEY', 'is required when QUARANTINE_PREVIOUS_SECRET_KEYS is set (the key new writes use)');
+  return { secretKey, previousSecretKeys };
 }
 
 function admissionProfiles(env: Env): string[] {

@@ -4,6 +4,8 @@ import type { AppConfig } from '../config/config.js';
 import { ProfileRegistry } from '../profiles/profile.registry.js';
 import { AnalysisRepository } from '../storage/analysis.repository.js';
 import { ApiKeyRepository } from '../storage/api-key.repository.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { AofCompactor } from '../storage/aof-compactor.js';
 import { ArtifactStore } from '../storage/artifact.store.js';
 import { AuditRepository } from '../storage/audit.repository.js';
 import { QuotaRepository } from '../storage/quota.repository.js';
@@ -19,8 +21,12 @@ export function createRedis(url: string, name: string): Redis {
 }
 
 class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(AofCompactor) private readonly aof: AofCompactor,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
+    this.aof.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
@@ -40,12 +46,14 @@ export class CoreModule {
         { provide: ArtifactStore, useFactory: () => new ArtifactStore(config.artifactDir) },
         { provide: ProfileRegistry, useFactory: () => new ProfileRegistry(config.profilesDir) },
         { provide: WatchRepository, useFactory: (r: Redis) => new WatchRepository(r), inject: [REDIS] },
-        { provide: WebhookRepository, useFactory: (r: Redis) => new WebhookRepository(r), inject: [REDIS] },
+        { provide: SecretBox, useFactory: () => new SecretBox(config.secretKey, config.previousSecretKeys) },
+        { provide: AofCompactor, useFactory: (r: Redis) => new AofCompactor(r), inject: [REDIS] },
+        { provide: WebhookRepository, useFactory: (r: Redis, box: SecretBox, aof: AofCompactor) => new WebhookRepository(r, box, () => aof.request()), inject: [REDIS, SecretBox, AofCompactor] },
         { provide: AuditRepository, useFactory: (r: Redis) => new AuditRepository(r, config.ownership.auditRetentionDays), inject: [REDIS] },
         { provide: QuotaRepository, useFactory: (r: Redis) => new QuotaRepository(r), inject: [REDIS] },
         RedisCloser,
       ],
-      exports: [CONFIG, REDIS, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository, AuditRepository, QuotaRepository],
+      exports: [CONFIG, REDIS, SecretBox, AofCompactor, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository, AuditRepository, QuotaRepository],
     };
   }
 }

@@ -12,6 +12,10 @@ export enum JobName {
   Detonate = 'detonate',
   Rescore = 'rescore',
   ReapSandboxes = 'reap-sandboxes',
+  /** Retention: deletes analyses older than RETENTION_DAYS (libs/core/src/storage/retention.ts). */
+  RetentionSweep = 'retention-sweep',
+  /** Stored secrets to the current key; expired rotation secrets dropped (apps/worker/src/maintenance/secrets-migration.service.ts). */
+  ReencryptSecrets = 'reencrypt-secrets',
   RescanWatch = 'rescan-watch',
   EmitEvents = 'emit-events',
   DeliverWebhook = 'deliver-webhook',
@@ -27,6 +31,16 @@ export interface RescoreJob {
 }
 export interface ReapSandboxesJob {
   name: JobName.ReapSandboxes;
+  data: Record<string, never>;
+}
+
+export interface RetentionSweepJob {
+  name: JobName.RetentionSweep;
+  data: Record<string, never>;
+}
+
+export interface ReencryptSecretsJob {
+  name: JobName.ReencryptSecrets;
   data: Record<string, never>;
 }
 
@@ -48,7 +62,7 @@ export interface DeliverWebhookJob {
 }
 
 /** Every job a producer may enqueue: a discriminated union keyed by job name. */
-export type JobItem = DetonateJob | RescoreJob | ReapSandboxesJob | RescanWatchJob | EmitEventsJob | DeliverWebhookJob;
+export type JobItem = DetonateJob | RescoreJob | ReapSandboxesJob | RetentionSweepJob | ReencryptSecretsJob | RescanWatchJob | EmitEventsJob | DeliverWebhookJob;
 export type JobOf<N extends JobName> = Extract<JobItem, { name: N }>;
 export type JobData<N extends JobName> = JobOf<N>['data'];
 
@@ -56,6 +70,8 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.Detonate]: QueueName.Analysis,
   [JobName.Rescore]: QueueName.Analysis,
   [JobName.ReapSandboxes]: QueueName.Maintenance,
+  [JobName.RetentionSweep]: QueueName.Maintenance,
+  [JobName.ReencryptSecrets]: QueueName.Maintenance,
   [JobName.RescanWatch]: QueueName.Watches,
   [JobName.EmitEvents]: QueueName.Webhooks,
   [JobName.DeliverWebhook]: QueueName.Webhooks,
@@ -86,6 +102,10 @@ export function jobOptions<N extends JobName>(name: N, data: JobData<N>, extra: 
     }
     case JobName.ReapSandboxes:
       return { attempts: 1, removeOnComplete: true, removeOnFail: 100 };
+    case JobName.RetentionSweep:
+    case JobName.ReencryptSecrets:
+      // The next scheduled run retries; keep a few finished ones to read their summaries.
+      return { attempts: 1, removeOnComplete: 10, removeOnFail: 10 };
     case JobName.RescanWatch: {
       const d = data as JobData<JobName.RescanWatch>;
       return {

@@ -40,4 +40,7 @@ export const Keys = {
   activeAnalyses: (owner: string) => `${KEY_PREFIX}active:${owner}`,
   /** The audit log: a stream trimmed by age (audit.repository.ts). */
   audit: `${KEY_PREFIX}audit`,
+  /** Retention: the sweep's lock (one runner across workers) and its last run's summary (JSON). */
+  retentionLock: `${KEY_PREFIX}retention:lock`,
+  retentionLast: `${KEY_PREFIX}retention:last`,
 } as const;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { SecretBox } from '../secrets/secret-box.js';
 import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, WebhookSubscription } from '../webhooks/webhook.types.js';
 import { Keys } from './redis-keys.js';
 
@@ -9,6 +10,8 @@ export interface OpenTicket {
   ref: string | null;
   createDeliveryId: string;
   openedAt: string;
+  /** The analysis that opened it (kept by retention while the ticket is open); absent on tickets opened before retention. */
+  analysisId?: string;
 }
 
 /** Deliveries (body, attempts) are kept 30 days, then expire with their index entries. */
@@ -44,41 +47,154 @@ state.current = cjson.decode(ARGV[2])
 redis.call('SET', KEYS[1], cjson.encode(state))
 return 1`;
 
+/** SET KEYS[1] to ARGV[2] only if it still holds ARGV[1] (a re-encryption never overwrites a concurrent change). */
+const CAS_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`;
+
+/** The fields of a subscription that are secrets, as stored (each an envelope bound to its record and field). */
+type SecretField = 'secret' | 'previousSecret' | 'ticket.authorization';
+const SECRET_FIELDS: readonly SecretField[] = ['secret', 'previousSecret', 'ticket.authorization'];
+
+function readField(s: WebhookSubscription, f: SecretField): string | null | undefined {
+  return f === 'ticket.authorization' ? s.ticket?.authorization : s[f];
+}
+
+function withField(s: WebhookSubscription, f: SecretField, v: string): WebhookSubscription {
+  if (f === 'ticket.authorization') return { ...s, ticket: { ...s.ticket, authorization: v } };
+  return { ...s, [f]: v };
+}
+
+export function secretAad(webhookId: string, field: SecretField): string {
+  return `webhook:${webhookId}:${field}`;
+}
+
+/** What one re-encryption pass did (startup migration, `npm run secrets:reencrypt`). */
+export interface ReencryptSummary {
+  scanned: number;
+  reencrypted: number;
+  /** Plain-text secrets written by a version before encryption at rest, now encrypted. */
+  plaintext: number;
+  /** Expired previous secrets (rotation grace over) removed. */
+  expiredDropped: number;
+  failed: { id: string; error: string }[];
+}
+
 /**
  * Webhook subscriptions (with their signing secrets: they must be readable to sign), deliveries
  * with their attempts, the dead-letter list, and the open tickets of ticket formats.
+ *
+ * Secrets at rest: `secret`, `previousSecret` and `ticket.authorization` are stored as AES-256-GCM
+ * envelopes (SecretBox), bound to the subscription id and field; reads decrypt, so callers see
+ * plain text. Without a key nothing new is stored (SecretKeyMissingError); plain-text secrets
+ * stored before this version are read as they are until the re-encryption pass encrypts them.
+ * `onSecretsDeleted` runs after a subscription is deleted (the AOF rewrite, AofCompactor).
  */
 export class WebhookRepository {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly box: SecretBox = new SecretBox(null),
+    private readonly onSecretsDeleted: () => void = () => undefined,
+  ) {}
 
   async create(sub: WebhookSubscription): Promise<void> {
-    await this.redis.multi().set(Keys.webhook(sub.id), JSON.stringify(sub)).zadd(Keys.webhooks, Date.parse(sub.createdAt), sub.id).exec();
+    await this.redis.multi().set(Keys.webhook(sub.id), this.seal(sub, null)).zadd(Keys.webhooks, Date.parse(sub.createdAt), sub.id).exec();
   }
 
   async get(id: string): Promise<WebhookSubscription | null> {
     const raw = await this.redis.get(Keys.webhook(id));
-    return raw ? (JSON.parse(raw) as WebhookSubscription) : null;
+    return raw ? this.open(raw) : null;
   }
 
   async list(): Promise<WebhookSubscription[]> {
     const ids = await this.redis.zrange(Keys.webhooks, '0', '-1');
     if (ids.length === 0) return [];
     const raws = await this.redis.mget(ids.map((id) => Keys.webhook(id)));
-    return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as WebhookSubscription);
+    return raws.filter((r): r is string => r !== null).map((r) => this.open(r));
   }
 
   /** Read-modify-write of a subscription (patches are rare: a 410 disabling it, a secret rotation). */
   async patch(id: string, fn: (s: WebhookSubscription) => Partial<WebhookSubscription>): Promise<WebhookSubscription | null> {
-    const cur = await this.get(id);
-    if (!cur) return null;
+    const raw = await this.redis.get(Keys.webhook(id));
+    if (!raw) return null;
+    const cur = this.open(raw);
     const next = { ...cur, ...fn(cur) };
-    const ok = await this.redis.set(Keys.webhook(id), JSON.stringify(next), 'XX');
+    const ok = await this.redis.set(Keys.webhook(id), this.seal(next, JSON.parse(raw) as WebhookSubscription), 'XX');
     return ok === 'OK' ? next : null;
   }
 
   async remove(id: string): Promise<boolean> {
     const res = (await this.redis.multi().del(Keys.webhook(id)).zrem(Keys.webhooks, id).exec()) as [[unknown, number]];
-    return res[0][1] === 1;
+    const removed = res[0][1] === 1;
+    if (removed) this.onSecretsDeleted();
+    return removed;
+  }
+
+  /**
+   * Brings every stored subscription to the current key: plain-text secrets (stored before
+   * encryption at rest) and envelopes of a previous key are encrypted anew, expired previous
+   * secrets dropped. Each record is replaced only if unchanged meanwhile (compare-and-set), so
+   * replicas may run it at once. Pages through the index; never KEYS.
+   */
+  async reencryptAll(now = Date.now(), pageSize = 200): Promise<ReencryptSummary> {
+    const out: ReencryptSummary = { scanned: 0, reencrypted: 0, plaintext: 0, expiredDropped: 0, failed: [] };
+    if (!this.box.canEncrypt) return out;
+    for (let start = 0; ; start += pageSize) {
+      const ids = await this.redis.zrange(Keys.webhooks, String(start), String(start + pageSize - 1));
+      for (const id of ids) {
+        out.scanned++;
+        try {
+          for (let attempt = 0; attempt < 5; attempt++) {
+            const raw = await this.redis.get(Keys.webhook(id));
+            if (!raw) break;
+            const stored = JSON.parse(raw) as WebhookSubscription;
+            const expired = Boolean(stored.previousSecret && (!stored.previousSecretExpiresAt || Date.parse(stored.previousSecretExpiresAt) <= now));
+            const stale = SECRET_FIELDS.filter((f) => {
+              const v = readField(stored, f);
+              return typeof v === 'string' && v !== '' && !this.box.isCurrent(v);
+            });
+            if (stale.length === 0 && !expired) break;
+            let sub = this.open(raw);
+            if (expired) sub = { ...sub, previousSecret: null, previousSecretExpiresAt: null };
+            const plain = stale.filter((f) => !readField(stored, f)!.startsWith('qenc:')).length;
+            if ((await this.redis.eval(CAS_SCRIPT, 1, Keys.webhook(id), raw, this.seal(sub, null))) === 1) {
+              out.reencrypted++;
+              out.plaintext += plain;
+              if (expired) out.expiredDropped++;
+              break;
+            }
+          }
+        } catch (e) {
+          out.failed.push({ id, error: (e as Error).message });
+        }
+      }
+      if (ids.length < pageSize) break;
+    }
+    return out;
+  }
+
+  /** The stored JSON: each secret field an envelope; one already current and unchanged is kept as stored. */
+  private seal(sub: WebhookSubscription, stored: WebhookSubscription | null): string {
+    let out = sub;
+    for (const f of SECRET_FIELDS) {
+      const v = readField(sub, f);
+      if (typeof v !== 'string' || v === '') continue;
+      const prev = stored ? readField(stored, f) : undefined;
+      const aad = secretAad(sub.id, f);
+      if (typeof prev === 'string' && prev !== '' && (!this.box.canEncrypt || this.box.isCurrent(prev)) && this.box.decrypt(prev, aad) === v) out = withField(out, f, prev);
+      else out = withField(out, f, this.box.encrypt(v, aad));
+    }
+    return JSON.stringify(out);
+  }
+
+  private open(raw: string): WebhookSubscription {
+    let sub = JSON.parse(raw) as WebhookSubscription;
+    for (const f of SECRET_FIELDS) {
+      const v = readField(sub, f);
+      if (typeof v === 'string' && v !== '') sub = withField(sub, f, this.box.decrypt(v, secretAad(sub.id, f)));
+    }
+    return sub;
   }
 
   /** Stores a delivery unless it exists (same id = same event for the same subscription). True if created. */
