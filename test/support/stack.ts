@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freeLoopbackPort } from './ports.js';
 import { testRedisUrl } from './redis.js';
+import { TEST_SECRET_KEY } from './secret-key.js';
 
 /**
  * Boots the real API and worker processes (from dist/) against real Redis and Docker, each test
@@ -39,7 +40,7 @@ export async function startStack(opts: { db: number; env?: NodeJS.ProcessEnv; wo
     REDIS_URL: redisUrl,
     QUARANTINE_ADMIN_KEY: adminKey,
     // A test-only key (never a default of the service): webhooks need one to store their secrets.
-    QUARANTINE_SECRET_KEY: 'ZTJlLXRlc3Qtb25seS1zZWNyZXQta2V5LTAxMjM0NTY=',
+    QUARANTINE_SECRET_KEY: TEST_SECRET_KEY,
     ARTIFACT_DIR: artifactDir,
     WORKER_CONCURRENCY: '2',
     LOG_FORMAT: 'json',

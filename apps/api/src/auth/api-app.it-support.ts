@@ -11,6 +11,7 @@ import request from 'supertest';
 import { loadConfig } from '#core/config/config';
 import { ApiKeyRepository, type Role } from '#core/storage/api-key.repository';
 import { testRedisUrl } from '../../../../test/support/redis.js';
+import { TEST_SECRET_KEY } from '../../../../test/support/secret-key.js';
 import { createApiApp } from '../bootstrap.js';
 
 export const ADMIN_KEY = 'it-admin-key-0123456789abcdef';
@@ -29,7 +30,7 @@ export async function startApiApp(db: number, env: Record<string, string> = {}):
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   await redis.flushdb();
   const artifactDir = mkdtempSync(join(tmpdir(), 'q-it-api-'));
-  const config = loadConfig({ REDIS_URL: redisUrl, QUARANTINE_ADMIN_KEY: ADMIN_KEY, ARTIFACT_DIR: artifactDir, LOG_FORMAT: 'json', WEBHOOK_ALLOW_HOSTS: '127.0.0.1', ...env });
+  const config = loadConfig({ REDIS_URL: redisUrl, QUARANTINE_ADMIN_KEY: ADMIN_KEY, ARTIFACT_DIR: artifactDir, LOG_FORMAT: 'json', WEBHOOK_ALLOW_HOSTS: '127.0.0.1', QUARANTINE_SECRET_KEY: TEST_SECRET_KEY, ...env });
   const app = await createApiApp(config);
   app.useLogger(false);
   await app.init();

@@ -142,7 +142,7 @@ async function makeTarget(target: Target, owner: Owner): Promise<string> {
       await new WatchRepository(t.redis).create({ id, image: 'quarantine-samples/hello:latest', schedule: '0 2 * * *', timezone: 'UTC', profile: 'default', createdAt: now, createdBy: owner, ...(ownerId(owner) ? { owner: ownerId(owner), ownerRole: owner === 'admin' ? 'admin' : 'analyst' } : {}) });
       return id;
     case 'webhook':
-      await new WebhookRepository(t.redis).create({
+      await t.app.get(WebhookRepository).create({
         id, url: 'http://127.0.0.1:9/hook', events: ['analysis.completed'], filter: {}, format: 'generic', secret: 'whsec_matrix', previousSecret: null, previousSecretExpiresAt: null,
         enabled: true, disabledReason: null, createdAt: now, createdBy: owner, ...(ownerId(owner) ? { owner: ownerId(owner) } : {}),
       });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '#core/config/config';
+import { TEST_SECRET_KEY } from '../../../../test/support/secret-key.js';
 import { passesFilter } from '#core/webhooks/webhook.types';
 import { e2eProfilesDir } from '../../../../test/support/profiles.js';
 import { testRedisUrl } from '../../../../test/support/redis.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   artifacts = mkdtempSync(join(tmpdir(), 'q-rules-it-'));
   profiles = e2eProfilesDir();
   process.env.RULES_VALIDATE_TIMEOUT_MS = String(TIMEOUT_MS);
-  app = await createApiApp(loadConfig({ REDIS_URL: url, QUARANTINE_ADMIN_KEY: ADMIN, ARTIFACT_DIR: artifacts, PROFILES_DIR: profiles, WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', LOG_FORMAT: 'json' }));
+  app = await createApiApp(loadConfig({ REDIS_URL: url, QUARANTINE_ADMIN_KEY: ADMIN, ARTIFACT_DIR: artifacts, PROFILES_DIR: profiles, WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', LOG_FORMAT: 'json', QUARANTINE_SECRET_KEY: TEST_SECRET_KEY }));
   await app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 }, 30_000);
