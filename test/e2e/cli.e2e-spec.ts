@@ -77,6 +77,24 @@ describe('quarantine CLI', () => {
     const out = join(home, 'report.json');
     expect((await cli(['report', id, '--output', out])).code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ verdict: 'malicious' });
+    // The API's renderings: SARIF 2.1.0 for code scanning, one self-contained HTML page.
+    const sarif = await cli(['report', id, '--format', 'sarif']);
+    const log = JSON.parse(sarif.stdout);
+    expect(log).toMatchObject({ version: '2.1.0', runs: [{ tool: { driver: { name: 'Quarantine' } }, invocations: [{ properties: { verdict: 'malicious' } }] }] });
+    expect(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toContain('quarantine/password-hash-file-read');
+    const page = await cli(['report', id, '--format', 'html']);
+    expect(page.stdout).toMatch(/^<!doctype html>/);
+    expect(page.stdout).toContain('<span class="badge v-malicious">malicious</span>');
+    expect(page.stdout).toContain('Password Hash File Read');
+    const raw = await fetch(`${stack.base}/v1/analyses/${id}/report?format=html`, { headers: { authorization: `Bearer ${analystKey}` } });
+    expect(raw.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(raw.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
+    const sarifRaw = await fetch(`${stack.base}/v1/analyses/${id}/report?format=sarif`, { headers: { authorization: `Bearer ${analystKey}` } });
+    expect(sarifRaw.headers.get('content-type')).toBe('application/sarif+json; charset=utf-8');
+    const bad = await fetch(`${stack.base}/v1/analyses/${id}/report?format=pdf`, { headers: { authorization: `Bearer ${analystKey}` } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { details: { field: string }[] }).details.map((d) => d.field)).toContain('format');
+
     const table = await cli(['list', '--limit', '2']);
     expect(table.stdout.split('\n')[0]).toMatch(/^ID +STATUS +VERDICT +SCORE +CREATED +IMAGE$/);
 

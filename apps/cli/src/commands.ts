@@ -54,12 +54,16 @@ export function verdictExitCode(a: Pick<AnalysisView, 'status' | 'verdict'>, fai
   return EXIT.ok;
 }
 
+/** The report in one of the API's renderings: json, html (one self-contained page) or sarif (SARIF 2.1.0). */
+async function fetchReport(client: ApiClient, id: string, format: 'json' | 'html' | 'sarif'): Promise<string> {
+  const r = await client.request('GET', `/v1/analyses/${encodeURIComponent(id)}/report?format=${format}`, { accept: format === 'html' ? 'text/html' : 'application/json' });
+  return typeof r.body === 'string' ? r.body : JSON.stringify(r.body, null, 2);
+}
+
 async function render(client: ApiClient, a: AnalysisView, format: string): Promise<string> {
   if (format === 'json') return JSON.stringify(a, null, 2);
-  if (format === 'report') {
-    const r = await client.request('GET', `/v1/analyses/${encodeURIComponent(a.id)}/report`);
-    return JSON.stringify(r.body, null, 2);
-  }
+  if (format === 'report') return fetchReport(client, a.id, 'json');
+  if (format === 'html' || format === 'sarif') return fetchReport(client, a.id, format);
   return analysisText(a);
 }
 
@@ -83,7 +87,8 @@ async function waitFor(client: ApiClient, io: Io, id: string, profile: string, t
   }
 }
 
-const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json', 'report']).default('text');
+const formatOption = () =>
+  new Option('--format <format>', 'text (summary), json (the record), report (the JSON report), html (one self-contained page), sarif (SARIF 2.1.0)').choices(['text', 'json', 'report', 'html', 'sarif']).default('text');
 
 export function registerCommands(program: Command, io: Io): void {
   program
@@ -127,12 +132,12 @@ export function registerCommands(program: Command, io: Io): void {
 
   program
     .command('report')
-    .description("an analysis' full report (JSON)")
+    .description("an analysis' full report")
     .argument('<id>', 'analysis id')
+    .addOption(new Option('--format <format>', 'json, html (one self-contained page) or sarif (SARIF 2.1.0)').choices(['json', 'html', 'sarif']).default('json'))
     .option('--output <file>', 'write it to a file instead of stdout')
-    .action(async (id: string, o: { output?: string }, cmd: Command) => {
-      const r = await clientOf(cmd).request('GET', `/v1/analyses/${encodeURIComponent(id)}/report`);
-      out(io, JSON.stringify(r.body, null, 2), o.output);
+    .action(async (id: string, o: { format: 'json' | 'html' | 'sarif'; output?: string }, cmd: Command) => {
+      out(io, await fetchReport(clientOf(cmd), id, o.format), o.output);
     });
 
   program

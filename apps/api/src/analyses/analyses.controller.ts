@@ -7,6 +7,7 @@ import { QUOTA_RETRY_AFTER_SECONDS } from '#core/storage/quota.repository';
 import { AnalysesService } from './analyses.service.js';
 import { CreateAnalysisDto } from './dto/create-analysis.dto.js';
 import { ListAnalysesDto } from './dto/list-analyses.dto.js';
+import { ReportQueryDto } from './dto/report-query.dto.js';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainException.validation('id', 'must be a UUID') });
 
@@ -56,8 +57,18 @@ export class AnalysesController {
 
   @Get(':id/report')
   @Authorize('analysis.read')
-  report(@Param('id', uuid) id: string) {
-    return this.analyses.report(id);
+  @ApiProduces('application/json', 'text/html', 'application/sarif+json')
+  @ApiOperation({ summary: 'The report: JSON (default), one self-contained HTML page, or SARIF 2.1.0' })
+  async report(@Param('id', uuid) id: string, @Query() q: ReportQueryDto, @Res({ passthrough: true }) res: Res) {
+    const format = q.format ?? 'json';
+    const body = await this.analyses.report(id, format);
+    if (format === 'html') {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      // The page carries sample-controlled text: no script, no external anything, not framable.
+      res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+    } else if (format === 'sarif') res.setHeader('Content-Type', 'application/sarif+json; charset=utf-8');
+    return body;
   }
 
   @Post(':id/rescore')

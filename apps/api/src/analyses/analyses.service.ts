@@ -18,8 +18,13 @@ import type { Principal } from '#core/storage/api-key.repository';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { QuotaRepository, quotaExceeded } from '#core/storage/quota.repository';
 import { Keys } from '#core/storage/redis-keys';
+import { QUARANTINE_VERSION } from '#core/version';
+import type { ReportDocument } from '#analysis/reports/report-document';
+import { reportToHtml } from '#analysis/reports/html';
+import { reportToSarif } from '#analysis/reports/sarif';
 import type { CreateAnalysisDto } from './dto/create-analysis.dto.js';
 import type { ListAnalysesDto } from './dto/list-analyses.dto.js';
+import type { ReportFormat } from './dto/report-query.dto.js';
 
 @Injectable()
 export class AnalysesService {
@@ -119,10 +124,12 @@ export class AnalysesService {
     return stream;
   }
 
-  async report(id: string): Promise<unknown> {
+  async report(id: string, format: ReportFormat = 'json'): Promise<unknown> {
     const rec = await this.get(id);
     const report = await this.artifacts.readJson(id, 'report.json');
     if (!report) throw new DomainException(ErrorCode.Conflict, 409, `analysis ${id} has no report yet (status ${rec.status})`);
+    if (format === 'html') return reportToHtml(report as ReportDocument, { generatedAt: new Date().toISOString() });
+    if (format === 'sarif') return reportToSarif(report as ReportDocument, { toolVersion: QUARANTINE_VERSION, reportUrl: `/v1/analyses/${id}/report` });
     return report;
   }
 

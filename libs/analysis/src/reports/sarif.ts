@@ -1,0 +1,75 @@
+import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
+import type { Log, Result } from 'sarif';
+import { type ReportDocument, attackTechniques, attackUrl } from './report-document.js';
+
+/** Falco-style priorities → SARIF levels and GitHub's `security-severity` (0–10). */
+const LEVEL: Record<string, Result.level> = { emergency: 'error', alert: 'error', critical: 'error', error: 'error', warning: 'warning', notice: 'note', informational: 'note', info: 'note', debug: 'note' };
+const SEVERITY: Record<string, string> = { emergency: '10.0', alert: '9.5', critical: '9.0', error: '7.5', warning: '5.0', notice: '3.0', informational: '1.0', info: '1.0', debug: '0.5' };
+
+/** A rule name as a stable SARIF rule id (`Stratum Mining Login` → `quarantine/stratum-mining-login`). */
+export function sarifRuleId(rule: string): string {
+  return `quarantine/${rule.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'rule'}`;
+}
+
+export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+
+export interface SarifOptions {
+  toolVersion: string;
+  /** Where the full report can be read (each result links to it). */
+  reportUrl?: string;
+}
+
+/**
+ * One SARIF 2.1.0 log (built with node-sarif-builder) for one analysis: a run of the tool
+ * "Quarantine", one rule per rule that fired, one result per finding. The location is the image
+ * (behaviour has no source line): `artifactLocation.uri` is the image reference, so GitHub code
+ * scanning and other SARIF viewers group the results by image. `partialFingerprints` bind a finding
+ * to the image digest and rule, so re-uploads of the same verdict deduplicate.
+ */
+export function reportToSarif(report: ReportDocument, opts: SarifOptions): Log {
+  const builder = new SarifBuilder();
+  const run = new SarifRunBuilder().initSimple({ toolDriverName: 'Quarantine', toolDriverVersion: opts.toolVersion });
+  const image = report.image ?? 'unknown-image';
+  const seen = new Set<string>();
+  for (const f of report.findings ?? []) {
+    const id = sarifRuleId(f.rule);
+    const priority = (f.priority ?? 'notice').toLowerCase();
+    const techniques = attackTechniques(f.tags);
+    if (!seen.has(id)) {
+      seen.add(id);
+      const rule = new SarifRuleBuilder().initSimple({ ruleId: id, shortDescriptionText: f.rule, fullDescriptionText: f.rule, ...(techniques[0] ? { helpUri: attackUrl(techniques[0]) } : {}) });
+      rule.rule.name = f.rule.replace(/[^A-Za-z0-9]+/g, '');
+      rule.rule.defaultConfiguration = { level: LEVEL[priority] ?? 'warning' };
+      rule.rule.properties = { tags: ['security', ...(f.tags ?? [])], precision: 'high', 'security-severity': SEVERITY[priority] ?? '5.0', priority };
+      run.addRule(rule);
+    }
+    const result = new SarifResultBuilder().initSimple({
+      level: LEVEL[priority] ?? 'warning',
+      messageText: `${f.output ?? f.rule}${(f.count ?? 1) > 1 ? ` (×${f.count})` : ''}`,
+      ruleId: id,
+      fileUri: image,
+      startLine: 1,
+    });
+    result.result.partialFingerprints = { 'quarantine/v1': `${report.digest ?? image}:${id}` };
+    result.result.properties = {
+      count: f.count ?? 1,
+      priority,
+      techniques,
+      ...(report.analysisId ? { analysisId: report.analysisId } : {}),
+      ...(opts.reportUrl ? { report: opts.reportUrl } : {}),
+    };
+    run.addResult(result);
+  }
+  run.run.invocations = [
+    {
+      executionSuccessful: report.verdict !== 'error',
+      ...(report.startedAt ? { startTimeUtc: report.startedAt } : {}),
+      ...(report.finishedAt ? { endTimeUtc: report.finishedAt } : {}),
+      properties: { verdict: report.verdict ?? null, score: report.score ?? null, profile: report.profile ?? null, probe: report.probe?.name ?? null, probeComplete: report.probe?.complete ?? null },
+    },
+  ];
+  run.run.properties = { image, digest: report.digest ?? null, verdict: report.verdict ?? null, score: report.score ?? null, rulesVersion: report.rulesVersion ?? report.rules?.version ?? null };
+  builder.addRun(run);
+  // The OASIS schema location (what GitHub code scanning and the SARIF validator expect).
+  return { ...builder.buildSarifOutput(), $schema: SARIF_SCHEMA };
+}
