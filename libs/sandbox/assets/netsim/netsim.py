@@ -1,13 +1,15 @@
 #!/usr/bin/python3 -I -S
 """Quarantine's network simulator: the only peer a sandbox can reach (issue 11).
 
-Started by the worker (libs/sandbox/src/network/simulated-network.ts) as `unshare --net -- sh -c
-<set-up> … python3 -I -S netsim.py CONFIG_JSON`: a shell sets up a network namespace of its own
-(with a veth pair whose other end the worker later moves into the sample's namespace: no bridge,
-no host address, no route out) and execs this. In that namespace every address arriving on the link is local
-(`ip rule iif <link> lookup 100`, `local 0.0.0.0/0 dev lo table 100`) and TPROXY hands every TCP
-connection and every UDP datagram (but DNS) to two transparent sockets here, whose local address is
-the ORIGINAL destination (a literal IP, any port). UDP 53 reaches the DNS socket directly.
+Forked by a zygote (`python3 -I -S netsim.py {"role":"zygote",…}`, one per worker, started by
+libs/sandbox/src/network/netsim-zygote.ts; see "zygote" below): each simulator gets a network
+namespace of its own (unshare), set up over rtnetlink; at attach a veth pair is made straight into
+it and the sample's namespace (no bridge, no host address, no route out). In that namespace every
+address arriving on the link is local (`ip rule iif eth0 lookup 100`, `local 0.0.0.0/0 dev lo
+table 100`) and TPROXY hands every TCP connection and every UDP datagram (but DNS) to two
+transparent sockets here, whose local address is the ORIGINAL destination (a literal IP, any
+port). UDP 53 reaches the DNS socket directly. Run with any other configuration (Kubernetes'
+`listen` mode), it is one simulator serving where it is started.
 
 Serves: DNS (every name: A -> the simulator; AAAA when `ip6` is configured), HTTP on any port (sniffed, not by port), TLS on
 any port (self-signed; SNI/ALPN from the ClientHello, then HTTP inside when the client accepts the
@@ -19,7 +21,7 @@ analysis' capture file (in Kubernetes, the pod log).
 A hostile sample talks to this: every buffer is bounded, every connection has a deadline, at most
 MAX_CONNS connections are served at once, the capture file has a byte cap. After binding (as root,
 IP_TRANSPARENT needs CAP_NET_ADMIN) it chroots into an empty directory and drops to nobody.
-Control on stdin/stdout: `lease <seconds>` (taken from the warm pool: live that long from now),
+Control on stdin/stdout: `lease <seconds>` (live that long from now),
 `no-ipv6`, `ping` -> `ok <records> <dropped>` (after writing the records of open connections); EOF
 on stdin (the worker went away) or the lifetime running out ends the process.
 """
@@ -830,17 +832,23 @@ def link_up(index):
     return (RTM_NEWLINK, 0, ifinfomsg(index, IFF_UP, IFF_UP))
 
 
-def sim_netns_messages(lo, peer_name):
-    """The simulator's namespace, before its link exists: lo up; everything arriving on eth0 is
-    local (`rule iif eth0 lookup 100 pref 100`, `route add local 0.0.0.0/0 dev lo table 100`); the
-    veth pair eth0 / `peer_name` (the sample's end, waiting here until attach moves it)."""
+def sim_netns_messages(lo):
+    """The simulator's namespace at start: lo up; everything arriving on eth0 (made at attach) is
+    local (`rule iif eth0 lookup 100 pref 100`, `route add local 0.0.0.0/0 dev lo table 100`)."""
     rule = struct.pack('=BBBBBBBBI', socket.AF_INET, 0, 0, 0, SIM_TABLE, 0, 0, FR_ACT_TO_TBL, 0)
     rule += nla_str(FRA_IIFNAME, 'eth0') + nla_u32(FRA_PRIORITY, 100) + nla_u32(FRA_TABLE, SIM_TABLE)
     route = struct.pack('=BBBBBBBBI', socket.AF_INET, 0, 0, 0, SIM_TABLE, RTPROT_BOOT, RT_SCOPE_HOST, RTN_LOCAL, 0)
     route += nla(RTA_DST, ip4('0.0.0.0')) + nla_u32(RTA_OIF, lo) + nla_u32(RTA_TABLE, SIM_TABLE)
-    peer = nla(VETH_INFO_PEER, ifinfomsg() + nla_str(IFLA_IFNAME, peer_name))
-    veth = ifinfomsg() + nla_str(IFLA_IFNAME, 'eth0') + nla(IFLA_LINKINFO, nla_str(IFLA_INFO_KIND, 'veth') + nla(IFLA_INFO_DATA, peer))
-    return [link_up(lo), (RTM_NEWRULE, CREATE, rule), (RTM_NEWROUTE, CREATE, route), (RTM_NEWLINK, CREATE, veth)]
+    return [link_up(lo), (RTM_NEWRULE, CREATE, rule), (RTM_NEWROUTE, CREATE, route)]
+
+
+def veth_pair_message(peer_netns_fd):
+    """Sent in the simulator's namespace: the pair eth0 here / eth0 made straight in the sample's
+    namespace (`ip link add eth0 type veth peer name eth0 netns <fd>`). Made in place, never moved:
+    moving a link between namespaces waits for an RCU grace period (~15-25 ms), making it does not.
+    The pair never exists in the host's namespace and goes with the simulator's."""
+    peer = nla(VETH_INFO_PEER, ifinfomsg() + nla_str(IFLA_IFNAME, 'eth0') + nla_u32(IFLA_NET_NS_FD, peer_netns_fd))
+    return (RTM_NEWLINK, CREATE, ifinfomsg() + nla_str(IFLA_IFNAME, 'eth0') + nla(IFLA_LINKINFO, nla_str(IFLA_INFO_KIND, 'veth') + nla(IFLA_INFO_DATA, peer)))
 
 
 def sim_link_messages(eth0, local, peer):
@@ -849,20 +857,15 @@ def sim_link_messages(eth0, local, peer):
     return [(RTM_NEWADDR, CREATE, addr), link_up(eth0)]
 
 
-def move_link_message(index, netns_fd):
-    """`ip link set <index> netns <fd>`."""
-    return (RTM_NEWLINK, 0, ifinfomsg(index) + nla_u32(IFLA_NET_NS_FD, netns_fd))
-
-
 def sandbox_link_messages(index, local, peer):
-    """The sample's end, moved into its namespace: named eth0, no IPv6 address ever (addrgenmode
-    none, set while it is down), `addr add <local> peer <peer>`, up, `default via <peer> onlink`."""
+    """The sample's end, eth0 in its namespace: no IPv6 address ever (addrgenmode none, set while
+    it is down), `addr add <local> peer <peer>`, up, `default via <peer> onlink`."""
     af6 = nla(IFLA_AF_SPEC, nla(socket.AF_INET6, nla(IFLA_INET6_ADDR_GEN_MODE, bytes([IN6_ADDR_GEN_MODE_NONE]))))
-    name = (RTM_NEWLINK, 0, ifinfomsg(index) + nla_str(IFLA_IFNAME, 'eth0') + af6)
+    mode = (RTM_NEWLINK, 0, ifinfomsg(index) + af6)
     addr = struct.pack('=BBBBI', socket.AF_INET, 32, 0, RT_SCOPE_UNIVERSE, index) + nla(IFA_LOCAL, ip4(local)) + nla(IFA_ADDRESS, ip4(peer))
     route = struct.pack('=BBBBBBBBI', socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, RTNH_F_ONLINK)
     route += nla(RTA_GATEWAY, ip4(peer)) + nla_u32(RTA_OIF, index)
-    return [name, (RTM_NEWADDR, CREATE, addr), link_up(index), (RTM_NEWROUTE, CREATE, route)]
+    return [mode, (RTM_NEWADDR, CREATE, addr), link_up(index), (RTM_NEWROUTE, CREATE, route)]
 
 
 def tproxy_rules(port):
@@ -911,7 +914,7 @@ class Netlink:
 # stream (its stdin/stdout), so no two simulators share a socket and nothing of one reaches the
 # next. Requests:
 #   `sim <json>`              -> a simulator: `ready <pid>` (or `error <text>`), then as today
-#   `attach <simpid> <pid>`   -> moves the pair's waiting end into <pid>'s namespace: `ok` / `error <text>`
+#   `attach <simpid> <pid>`   -> a veth pair between the two namespaces, set up: `ok` / `error <text>`
 # On its stdout: `ready` once listening, `exit <pid> <status>` per child it reaps. EOF on its stdin
 # (the worker went away) ends it; its simulators end when their own connections close.
 
@@ -1105,9 +1108,7 @@ class Zygote:
         self.call(self.libc.unshare, CLONE_NEWNET)
         nl = Netlink()
         try:
-            for msg in sim_netns_messages(socket.if_nametoindex('lo'), cfg.get('peerName', 'qsbx0')):
-                nl.send(msg)
-            for msg in sim_link_messages(socket.if_nametoindex('eth0'), cfg['ip4'], cfg['peer4']):
+            for msg in sim_netns_messages(socket.if_nametoindex('lo')):
                 nl.send(msg)
         finally:
             nl.close()
@@ -1117,8 +1118,9 @@ class Zygote:
         run_simulator(cfg, self.assets, ready='ready %d' % os.getpid())
 
     def attach(self, simpid, pid):
-        """Moves the waiting end of simulator <simpid>'s pair into <pid>'s network namespace and sets
-        it up there. Never into this process' own namespace (the host's) or the simulator's."""
+        """Joins simulator <simpid>'s namespace to <pid>'s with a veth pair made straight into the
+        two, and sets both ends up. Never into this process' own namespace (the host's) or the
+        simulator's; once per simulator (a second pair would clash on eth0)."""
         with open('/proc/%d/cmdline' % simpid, 'rb') as f:
             args = f.read().split(b'\0')
         if not any(a.startswith(b'{') and b'"role":"sim"' in a and ('"mark":"%s"' % self.mark).encode() in a for a in args):
@@ -1129,15 +1131,14 @@ class Zygote:
         box = os.fstat(box_fd).st_ino
         if box in (own, os.fstat(sim_fd).st_ino):
             raise ParseError('process %d is not in a network namespace of its own' % pid)
-        peer = self.cfg.get('peerName', 'qsbx0')
         self.setns(sim_fd)
         in_sim = Netlink()
-        waiting = socket.if_nametoindex(peer)
+        in_sim.send(veth_pair_message(box_fd))
+        for msg in sim_link_messages(socket.if_nametoindex('eth0'), self.cfg['ip4'], self.cfg['peer4']):
+            in_sim.send(msg)
         self.setns(box_fd)
         in_box = Netlink()
-        in_sim.send(move_link_message(waiting, box_fd))
-        index = socket.if_nametoindex(peer)
-        for msg in sandbox_link_messages(index, self.cfg['peer4'], self.cfg['ip4']):
+        for msg in sandbox_link_messages(socket.if_nametoindex('eth0'), self.cfg['peer4'], self.cfg['ip4']):
             in_box.send(msg)
 
 

@@ -220,8 +220,8 @@ class RtnetlinkTest(unittest.TestCase):
         self.assertEqual(len(netsim.ifinfomsg(7, 1, 1)), 16)
 
     def test_simulator_namespace(self):
-        msgs = netsim.sim_netns_messages(1, 'qsbx0')
-        self.assertEqual([m[0] for m in msgs], [netsim.RTM_NEWLINK, netsim.RTM_NEWRULE, netsim.RTM_NEWROUTE, netsim.RTM_NEWLINK])
+        msgs = netsim.sim_netns_messages(1)
+        self.assertEqual([m[0] for m in msgs], [netsim.RTM_NEWLINK, netsim.RTM_NEWRULE, netsim.RTM_NEWROUTE])
         # lo up
         self.assertEqual(struct.unpack('=BxHiII', msgs[0][2]), (0, 0, 1, 1, 1))
         # rule iif eth0 lookup 100 pref 100
@@ -232,31 +232,35 @@ class RtnetlinkTest(unittest.TestCase):
         rt = struct.unpack('=BBBBBBBBI', msgs[2][2][:12])
         self.assertEqual((rt[1], rt[4], rt[6], rt[7]), (0, 100, netsim.RT_SCOPE_HOST, netsim.RTN_LOCAL))
         self.assertEqual(dict(attrs(msgs[2][2][12:]))[netsim.RTA_OIF], struct.pack('=I', 1))
-        # veth eth0 with peer qsbx0, made new (never an existing link)
-        self.assertEqual(msgs[3][1], netsim.NLM_F_CREATE | netsim.NLM_F_EXCL)
-        top = dict(attrs(msgs[3][2][16:]))
+
+    def test_veth_pair_made_into_the_sample_namespace(self):
+        mtype, flags, body = netsim.veth_pair_message(17)
+        # Made new (never an existing link), eth0 here, its peer eth0 made in the namespace of fd 17.
+        self.assertEqual((mtype, flags), (netsim.RTM_NEWLINK, netsim.NLM_F_CREATE | netsim.NLM_F_EXCL))
+        top = dict(attrs(body[16:]))
         self.assertEqual(top[netsim.IFLA_IFNAME], b'eth0\0')
         info = dict(attrs(top[netsim.IFLA_LINKINFO]))
         self.assertEqual(info[netsim.IFLA_INFO_KIND], b'veth\0')
         peer = dict(attrs(info[netsim.IFLA_INFO_DATA]))[netsim.VETH_INFO_PEER]
-        self.assertEqual(dict(attrs(peer[16:]))[netsim.IFLA_IFNAME], b'qsbx0\0')
+        self.assertEqual(dict(attrs(peer[16:])), {netsim.IFLA_IFNAME: b'eth0\0', netsim.IFLA_NET_NS_FD: struct.pack('=I', 17)})
+        addr, up = netsim.sim_link_messages(4, '192.168.100.1', '192.168.100.2')
+        self.assertEqual(struct.unpack('=BBBBI', addr[2][:8]), (socket.AF_INET, 32, 0, 0, 4))
+        self.assertEqual(dict(attrs(addr[2][8:])), {netsim.IFA_LOCAL: bytes([192, 168, 100, 1]), netsim.IFA_ADDRESS: bytes([192, 168, 100, 2])})
+        self.assertEqual(up, (netsim.RTM_NEWLINK, 0, netsim.ifinfomsg(4, 1, 1)))
 
     def test_sandbox_link(self):
-        name, addr, up, route = netsim.sandbox_link_messages(9, '192.168.100.2', '192.168.100.1')
-        link = dict(attrs(name[2][16:]))
-        self.assertEqual(struct.unpack('=BxHiII', name[2][:16])[2], 9)
-        self.assertEqual(link[netsim.IFLA_IFNAME], b'eth0\0')
+        mode, addr, up, route = netsim.sandbox_link_messages(9, '192.168.100.2', '192.168.100.1')
+        self.assertEqual(struct.unpack('=BxHiII', mode[2][:16])[2:], (9, 0, 0))
         # addrgenmode none, set before the link is up: no IPv6 link-local address, ever.
+        link = dict(attrs(mode[2][16:]))
         af6 = dict(attrs(dict(attrs(link[netsim.IFLA_AF_SPEC]))[socket.AF_INET6]))
         self.assertEqual(af6[netsim.IFLA_INET6_ADDR_GEN_MODE], bytes([netsim.IN6_ADDR_GEN_MODE_NONE]))
         self.assertEqual(struct.unpack('=BBBBI', addr[2][:8]), (socket.AF_INET, 32, 0, 0, 9))
         self.assertEqual(dict(attrs(addr[2][8:])), {netsim.IFA_LOCAL: bytes([192, 168, 100, 2]), netsim.IFA_ADDRESS: bytes([192, 168, 100, 1])})
-        self.assertEqual(up[0], netsim.RTM_NEWLINK)
+        self.assertEqual(up, (netsim.RTM_NEWLINK, 0, netsim.ifinfomsg(9, 1, 1)))
         rt = struct.unpack('=BBBBBBBBI', route[2][:12])
         self.assertEqual((rt[1], rt[4], rt[7], rt[8]), (0, netsim.RT_TABLE_MAIN, netsim.RTN_UNICAST, netsim.RTNH_F_ONLINK))
         self.assertEqual(dict(attrs(route[2][12:])), {netsim.RTA_GATEWAY: bytes([192, 168, 100, 1]), netsim.RTA_OIF: struct.pack('=I', 9)})
-        move = netsim.move_link_message(9, 17)
-        self.assertEqual(dict(attrs(move[2][16:])), {netsim.IFLA_NET_NS_FD: struct.pack('=I', 17)})
 
     def test_tproxy_rules(self):
         rules = netsim.tproxy_rules(1)

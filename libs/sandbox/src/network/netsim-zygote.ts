@@ -27,8 +27,6 @@ export const NETSIM_LINK = {
   sim4: '192.168.100.1',
   /** The port both transparent (TPROXY) sockets listen on inside the simulator's namespace. */
   tproxyPort: 1,
-  /** The sample's end of the pair while it waits in the simulator's namespace (renamed eth0 in the sample's). */
-  peerName: 'qsbx0',
 } as const;
 
 /** Room kept in the zygote's argument so a forked simulator can write its own mark and deadline there. */
@@ -53,7 +51,6 @@ export function zygoteConfig(opts: ZygoteOptions, socketName: string): Record<st
     gid: 65534,
     ip4: NETSIM_LINK.sim4,
     peer4: NETSIM_LINK.sandbox4,
-    peerName: NETSIM_LINK.peerName,
     // IPv4 only (docs/network.md): no IPv6 sockets or rules; AAAA gets NOERROR with no answer.
     ip6: null,
     port: NETSIM_LINK.tproxyPort,

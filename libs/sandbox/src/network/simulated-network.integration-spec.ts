@@ -24,15 +24,17 @@ describe('network simulator process', () => {
     const sim = await NetworkSimulator.start({ assetsDir }, { lifetimeSeconds: 30 });
     await sim.lease({ analysisId: 'a1', capturePath: join(dir, 'network.ndjson'), lifetimeSeconds: 30 });
     expect(Number(readFileSync(join(dir, 'netsim.pid'), 'utf8'))).toBe(sim.pid);
-    // Unprivileged, in a network namespace of its own, with the pair's waiting end in it (not in the host's).
+    // Unprivileged, in a network namespace of its own: loopback only until attach, its rule and local route set.
     expect(readFileSync(`/proc/${sim.pid}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
     expect(readlinkSync(`/proc/${sim.pid}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
-    expect(execFileSync('nsenter', [`--net=/proc/${sim.pid}/ns/net`, 'ip', '-o', 'link', 'show'], { encoding: 'utf8' })).toMatch(/qsbx0@eth0/);
-    expect(execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })).not.toMatch(/qsbx0/);
+    const inSim = (...args: string[]) => execFileSync('nsenter', [`--net=/proc/${sim.pid}/ns/net`, 'ip', ...args], { encoding: 'utf8' });
+    expect(inSim('-o', 'link', 'show').trim().split('\n')).toEqual([expect.stringMatching(/^1: lo: <LOOPBACK,UP,LOWER_UP>/)]);
+    expect(inSim('rule', 'show')).toMatch(/^100:\s+from all iif eth0 (\[detached\] )?lookup 100/m);
+    expect(inSim('route', 'show', 'table', '100')).toMatch(/^local default dev lo/m);
     expect(await sim.health()).toEqual({ healthy: true, records: 0, dropped: 0 });
     // Never into the host's namespace.
     await expect(sim.attach(process.pid)).rejects.toThrow(/not in a network namespace of its own/);
-    expect(execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })).not.toMatch(/qsbx0|192\.168\.100/);
+    expect(execFileSync('ip', ['-o', 'addr', 'show'], { encoding: 'utf8' })).not.toMatch(/192\.168\.100/);
     process.kill(sim.pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
     const h = await sim.health();
@@ -54,7 +56,8 @@ describe('network simulator process', () => {
       expect(inBox('-o', '-4', 'addr', 'show', 'dev', 'eth0')).toMatch(/inet 192\.168\.100\.2 peer 192\.168\.100\.1\/32/);
       expect(inBox('-6', 'addr', 'show')).toBe('');
       expect(inBox('route', 'show')).toMatch(/^default via 192\.168\.100\.1 dev eth0 onlink/m);
-      // A second attach of the same simulator (its end is gone) fails cleanly.
+      expect(inBox('-o', 'link', 'show')).toMatch(/^\d+: eth0@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP>/m);
+      // A second attach of the same simulator (its eth0 exists) fails cleanly.
       await expect(sim.attach(box.pid!)).rejects.toThrow(/network plumbing failed/);
       const client = [
         'import socket',

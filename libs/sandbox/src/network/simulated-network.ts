@@ -10,7 +10,7 @@ export { NETSIM_LINK, NETSIM_MARK } from './netsim-zygote.js';
  * The simulated network (issue 11, docs/network.md): one simulator process per analysis
  * (libs/sandbox/assets/netsim/netsim.py, forked by the worker's zygote, netsim-zygote.ts) in a
  * network namespace of its own, joined to the sample's namespace by one point-to-point veth pair
- * made straight into the two namespaces. No bridge, no host-side interface, no host address, no
+ * made straight into the two namespaces at attach. No bridge, no host-side interface, no host address, no
  * route out: the host, other sandboxes and the outside are unreachable by construction, and every
  * address the sample tries lands on the simulator.
  */
@@ -116,10 +116,10 @@ export class NetworkSimulator {
   }
 
   /**
-   * Joins the sample's network namespace (that of `sandboxPid`) to the simulator's: the veth pair
-   * made in the simulator's namespace at start (never in the host's) gets its other end moved into
-   * the sample's, addressed, with a default route to the simulator (the zygote forks a helper that
-   * does it over rtnetlink: no process is spawned). Call it while the entrypoint is held.
+   * Joins the sample's network namespace (that of `sandboxPid`) to the simulator's: the zygote forks
+   * a helper that makes a veth pair straight into the two namespaces (never the host's) over
+   * rtnetlink, addresses both ends and routes the sample's by default to the simulator; no process
+   * is spawned. Call it while the entrypoint is held.
    */
   async attach(sandboxPid: number): Promise<void> {
     if (this.exited) throw new Error(this.exited);
