@@ -909,7 +909,7 @@ class Netlink:
 # ----------------------------------------------------------------------------- zygote
 # A long-lived process (one per worker) that has imported everything and loaded the assets once, and
 # forks one simulator per analysis on request (the ~25 ms of Python start-up, once per worker, not
-# per analysis). It listens on an abstract unix socket (root peers only); each request is one
+# per analysis). It listens on an abstract unix socket (its own worker only); each request is one
 # connection, and a forked simulator keeps that connection as its control channel and capture
 # stream (its stdin/stdout), so no two simulators share a socket and nothing of one reaches the
 # next. Requests:
@@ -1055,9 +1055,11 @@ class Zygote:
             os.write(1, ('exit %d %s\n' % (pid, how)).encode('ascii'))
 
     def handle(self, conn):
-        uid = struct.unpack('=3i', conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
-        if uid != os.getuid():
-            raise ParseError('peer is not the worker\'s user')
+        # Only the worker that started this zygote may ask (an abstract socket is visible to every
+        # process in the host's network namespace, root in a host-network container included).
+        peer_pid, uid = struct.unpack('=3i', conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[:2]
+        if uid != os.getuid() or peer_pid != os.getppid():
+            raise ParseError('peer is not the worker that started the zygote')
         conn.settimeout(2.0)
         line = b''
         while not line.endswith(b'\n'):

@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
  * The simulator zygote (docs/network.md): one long-lived `python3 netsim.py {"role":"zygote",…}` per
  * worker that has imported everything and loaded the assets once, and forks one simulator per
  * analysis on request (Python's ~25 ms start-up once per worker, not per analysis). Each request is
- * one connection to its abstract unix socket (it serves root peers only); a forked simulator keeps
+ * one connection to its abstract unix socket (it serves the worker that started it, no one else); a forked simulator keeps
  * that connection as its control channel and capture stream, so simulators share nothing.
  *
  * Protocol (one line each way, then, for a simulator, its own lines):
@@ -134,8 +134,8 @@ class ZygoteProcess {
       readyReject = rej;
     });
     this.ready.catch(() => undefined);
+    // Ref'd (cleared once ready): the process stays up while a start waits for it.
     const timer = setTimeout(() => readyReject(new Error('the network simulator zygote did not start within 10 s')), 10_000);
-    timer.unref();
     const lines = new LineSplitter((line) => {
       if (line === 'ready') {
         clearTimeout(timer);

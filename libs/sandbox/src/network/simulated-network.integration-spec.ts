@@ -107,6 +107,14 @@ describe('network simulator process', () => {
       expect(readFileSync(`/proc/${a.pid}/cmdline`, 'utf8')).toContain(join(assetsDir, 'netsim.py'));
       expect(JSON.parse(arg(a.pid))).toEqual({ mark: 'quarantine-netsim', role: 'sim', deadline: expect.any(String) });
       expect(JSON.parse(arg(zygote.pid))).toMatchObject({ mark: 'quarantine-netsim', role: 'zygote' });
+      // No one but its worker may ask it for anything (here: another root process on the host): refused on connect.
+      const stranger = [
+        'import socket, sys',
+        "s = socket.socket(socket.AF_UNIX); s.connect('\\0' + sys.argv[1])",
+        "print(s.recv(200).decode().strip())",
+      ].join('\n');
+      const name = JSON.parse(arg(zygote.pid)).socket as string;
+      expect(execFileSync('/usr/bin/python3', ['-c', stranger, name], { encoding: 'utf8', timeout: 5000 }).trim()).toBe('error peer is not the worker that started the zygote');
       // Past their deadlines the reaper kills both simulators, never the zygote (it has none: it ends with the worker's pipe).
       const killed = await reapSimulators({ now: new Date(Date.now() + 2 * 3600_000) });
       expect(killed).toEqual(expect.arrayContaining([a.pid, b.pid]));
