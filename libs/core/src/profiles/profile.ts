@@ -184,8 +184,9 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
   }
   const network = oneOf(short, 'network', o.network, ['none', 'simulated'] as const, 'none');
   if (network === 'simulated' && runtime !== 'runc') {
-    // gVisor is registered with --network=none; the Kubernetes runtime does not run the simulator pod yet (docs/network.md).
-    throw new ProfileError(short, 'network', `simulated needs runtime runc, got ${runtime} (docs/network.md)`);
+    // gVisor: this host's runsc cannot give a sandbox any network; the Kubernetes runtime does not run the simulator pod yet (docs/network.md).
+    const why = runtime === 'runsc' ? 'gVisor sandboxes run with network none (docs/network.md, "gVisor")' : 'the kubernetes runtime has no simulator yet (docs/network.md, "Kubernetes")';
+    throw new ProfileError(short, 'network', `simulated needs runtime runc, got ${runtime}: ${why}`);
   }
   const windowSeconds = limits.window === undefined ? 30 : parseDuration(short, 'limits.window', limits.window);
   const maxWindowSeconds = parseMaxWindow(short, limits.maxWindow, windowSeconds);

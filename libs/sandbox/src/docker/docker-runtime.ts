@@ -196,8 +196,8 @@ export class DockerRuntime implements SandboxRuntime {
     const netsim = this.opts.netsim;
     if (!netsim) throw new Error('network: simulated needs the network simulator, which this runtime was not given');
     if (spec.runtime === 'runsc' || !spec.hold) {
-      // runsc is registered with --network=none and builds its network stack before we could plumb it (docs/network.md).
-      throw new Error('network: simulated needs runc and a held start (gVisor runs with network none)');
+      // This host's runsc cannot give a sandbox a network (docs/network.md, "gVisor"); a held start is how the link is made before the sample runs.
+      throw new Error('network: simulated needs runc and a held start (gVisor sandboxes run with network none: docs/network.md)');
     }
     const lifetimeSeconds = Math.max(spec.limits.windowSeconds, spec.limits.maxWindowSeconds ?? 0) + (this.opts.reapGraceSeconds ?? 120);
     const sim = await NetworkSimulator.start(netsim, { lifetimeSeconds });
