@@ -244,7 +244,7 @@ describe('simulated network', () => {
     const w = stack.workers[0];
     w.kill('SIGKILL');
     await new Promise((r) => w.once('exit', r));
-    // The simulators' control pipes closed with the worker (the leased one and the warm pool): they end themselves at once.
+    // The zygote's pipe and every simulator's connection closed with the worker: they end themselves at once.
     await waitFor(() => !isSimulator(pid!) && orphanSimulators().length === 0, 5_000, () => `simulators still running: ${[pid, ...orphanSimulators()].join(', ')}`);
     // The orphaned sandbox container is the maintenance reaper's (and the next attempt's) to remove.
     const c = await docker.listContainers({ all: true, filters: { label: [`org.quarantine.analysis-id=${id}`] } });

@@ -1163,7 +1163,7 @@ def control(sim, capture, timer):
             # The sample's namespace has IPv6 switched off: AAAA queries get no address it cannot reach.
             sim.ip6 = None
         elif len(words) == 2 and words[0] == 'lease':
-            # Taken from the warm pool for one analysis: live for its window (and grace) from now.
+            # Leased for one analysis: live for its window (and grace) from now.
             timer.cancel()
             timer = threading.Timer(min(float(words[1]), 86400.0), lambda: os._exit(3))
             timer.daemon = True
