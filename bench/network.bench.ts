@@ -6,10 +6,12 @@
  *     Budget: simulated at most 100 ms slower.
  *  2. Throughput: N hello submissions per mode, worker concurrency 2, analyses per minute.
  *     Budget: simulated at least 85 % of none's.
- * Also the median create/start phase times from the reports, where the simulator's cost lands.
+ * Also the median create/start phase times from the reports, where the simulator's cost lands, and
+ * the simulator's own life cycle phase by phase with its CPU per analysis (netsim-simulators.bench.ts).
  * Writes bench/results/network.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { e2eProfilesDir } from '../test/support/profiles.js';
@@ -25,6 +27,9 @@ type Mode = (typeof MODES)[number];
 
 async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
+  // The simulator alone first (its own process tree and cgroup), while nothing else of ours runs.
+  execFileSync('npx', ['tsx', 'bench/netsim-simulators.bench.ts'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const simulators = JSON.parse(readFileSync('bench/results/netsim-simulators.json', 'utf8')) as Record<string, unknown>;
   const profiles = e2eProfilesDir('10s');
   const rules = join(process.cwd(), 'sandbox-profiles', 'rules', '*.yaml');
   for (const mode of MODES) {
@@ -102,6 +107,7 @@ async function main(): Promise<void> {
         ratio: Number((perMinute.simulated / perMinute.none).toFixed(2)),
         budgetRatio: 0.85,
       },
+      simulators,
     };
     writeFileSync('bench/results/network.json', `${JSON.stringify(result, null, 2)}\n`);
     console.log(JSON.stringify(result, null, 2));

@@ -242,10 +242,15 @@ describe('simulated network', () => {
     let pid: number | undefined;
     await waitFor(async () => (await api.call('GET', `/v1/analyses/${id}`)).json.phase === 'observing' && (pid = simulatorOf(id)) !== undefined, 30_000, () => 'never observing');
     const w = stack.workers[0];
+    // The simulator was forked by the worker's zygote (a child of the worker).
+    const parentOf = (p: number) => Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    const zygote = parentOf(pid!);
+    expect(isSimulator(zygote)).toBe(true);
+    expect(parentOf(zygote)).toBe(w.pid);
     w.kill('SIGKILL');
     await new Promise((r) => w.once('exit', r));
-    // The simulators' control pipes closed with the worker (the leased one and the warm pool): they end themselves at once.
-    await waitFor(() => !isSimulator(pid!) && orphanSimulators().length === 0, 5_000, () => `simulators still running: ${[pid, ...orphanSimulators()].join(', ')}`);
+    // The zygote's pipe and every simulator's connection closed with the worker: they end themselves at once.
+    await waitFor(() => !isSimulator(pid!) && !isSimulator(zygote) && orphanSimulators().length === 0, 5_000, () => `simulators still running: ${[pid, zygote, ...orphanSimulators()].join(', ')}`);
     // The orphaned sandbox container is the maintenance reaper's (and the next attempt's) to remove.
     const c = await docker.listContainers({ all: true, filters: { label: [`org.quarantine.analysis-id=${id}`] } });
     for (const x of c) await docker.getContainer(x.Id).remove({ force: true });

@@ -71,6 +71,10 @@ describe('parseProfile', () => {
       expect((e as ProfileError).field).toContain(field);
     }
   });
+
+  it('says why network: simulated is refused under gVisor', () => {
+    expect(() => parseProfile(join(dir, 'bad.yaml'), 'runtime: runsc\nprobe: gvisor\nnetwork: simulated\n', dir)).toThrow(/simulated needs runtime runc or kubernetes, got runsc: gVisor sandboxes run with network none/);
+  });
 });
 
 describe('loadProfiles', () => {

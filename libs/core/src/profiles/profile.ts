@@ -185,8 +185,8 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
   }
   const network = oneOf(short, 'network', o.network, ['none', 'simulated'] as const, 'none');
   if (network === 'simulated' && runtime === 'runsc') {
-    // gVisor is registered with --network=none (docs/network.md).
-    throw new ProfileError(short, 'network', `simulated needs runtime runc or kubernetes, got ${runtime} (docs/network.md)`);
+    // gVisor: this host's runsc cannot give a sandbox any network (docs/network.md, "gVisor"). Kubernetes runs a simulator pod.
+    throw new ProfileError(short, 'network', `simulated needs runtime runc or kubernetes, got ${runtime}: gVisor sandboxes run with network none (docs/network.md, "gVisor")`);
   }
   const windowSeconds = limits.window === undefined ? 30 : parseDuration(short, 'limits.window', limits.window);
   const maxWindowSeconds = parseMaxWindow(short, limits.maxWindow, windowSeconds);

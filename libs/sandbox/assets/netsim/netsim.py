@@ -1,13 +1,15 @@
 #!/usr/bin/python3 -I -S
 """Quarantine's network simulator: the only peer a sandbox can reach (issue 11).
 
-Started by the worker (libs/sandbox/src/network/simulated-network.ts) as `unshare --net -- sh -c
-<set-up> … python3 -I -S netsim.py CONFIG_JSON`: a shell sets up a network namespace of its own
-(with a veth pair whose other end the worker later moves into the sample's namespace: no bridge,
-no host address, no route out) and execs this. In that namespace every address arriving on the link is local
-(`ip rule iif <link> lookup 100`, `local 0.0.0.0/0 dev lo table 100`) and TPROXY hands every TCP
-connection and every UDP datagram (but DNS) to two transparent sockets here, whose local address is
-the ORIGINAL destination (a literal IP, any port). UDP 53 reaches the DNS socket directly.
+Forked by a zygote (`python3 -I -S netsim.py {"role":"zygote",…}`, one per worker, started by
+libs/sandbox/src/network/netsim-zygote.ts; see "zygote" below): each simulator gets a network
+namespace of its own (unshare), set up over rtnetlink; at attach a veth pair is made straight into
+it and the sample's namespace (no bridge, no host address, no route out). In that namespace every
+address arriving on the link is local (`ip rule iif eth0 lookup 100`, `local 0.0.0.0/0 dev lo
+table 100`) and TPROXY hands every TCP connection and every UDP datagram (but DNS) to two
+transparent sockets here, whose local address is the ORIGINAL destination (a literal IP, any
+port). UDP 53 reaches the DNS socket directly. Run with any other configuration (Kubernetes'
+`listen` mode), it is one simulator serving where it is started.
 
 Serves: DNS (every name: A -> the simulator; AAAA when `ip6` is configured), HTTP on any port (sniffed, not by port), TLS on
 any port (self-signed; SNI/ALPN from the ClientHello, then HTTP inside when the client accepts the
@@ -19,7 +21,7 @@ analysis' capture file (in Kubernetes, the pod log).
 A hostile sample talks to this: every buffer is bounded, every connection has a deadline, at most
 MAX_CONNS connections are served at once, the capture file has a byte cap. After binding (as root,
 IP_TRANSPARENT needs CAP_NET_ADMIN) it chroots into an empty directory and drops to nobody.
-Control on stdin/stdout: `lease <seconds>` (taken from the warm pool: live that long from now),
+Control on stdin/stdout: `lease <seconds>` (live that long from now),
 `no-ipv6`, `ping` -> `ok <records> <dropped>` (after writing the records of open connections); EOF
 on stdin (the worker went away) or the lifetime running out ends the process.
 """
@@ -331,8 +333,29 @@ def endpoint(addr):
     return {'ip': addr[0].split('%', 1)[0].removeprefix('::ffff:'), 'port': addr[1]}
 
 
+def load_assets(cfg):
+    """What every simulator serves: payloads (with their digests) and the TLS context. A zygote loads
+    them once; each forked simulator gets its own copy (fork copies memory, shares nothing live)."""
+    payloads = {}
+    with open(os.path.join(cfg['assets'], 'payload.elf'), 'rb') as f:
+        payloads['elf'] = (f.read(), 'application/octet-stream')
+    payloads['script'] = (b'#!/bin/sh\necho "quarantine-netsim: simulated script payload"\nexit 0\n', 'text/x-shellscript')
+    payloads['html'] = (b'<!doctype html><html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>\n', 'text/html')
+    payloads['text'] = (b'ok\n', 'text/plain')
+    payloads['none'] = (b'', 'text/plain')
+    sha = {k: hashlib.sha256(v[0]).hexdigest() for k, v in payloads.items()}
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(os.path.join(cfg['assets'], 'cert.pem'), os.path.join(cfg['assets'], 'key.pem'))
+    tls.set_alpn_protocols(['http/1.1'])
+    # Any client the sample carries (busybox's wget sends no signature_algorithms, old malware
+    # speaks TLS 1.0): the point is to see the request, not to protect it.
+    tls.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+    tls.set_ciphers('ALL:@SECLEVEL=0')
+    return payloads, sha, tls
+
+
 class Sim:
-    def __init__(self, cfg, capture):
+    def __init__(self, cfg, capture, assets=None):
         self.cfg = cfg
         self.capture = capture
         self.ip4 = cfg.get('ip4')
@@ -340,21 +363,7 @@ class Sim:
         self.slots = threading.BoundedSemaphore(MAX_CONNS)
         self.active = set()
         self.active_lock = threading.Lock()
-        self.payloads = {}
-        with open(os.path.join(cfg['assets'], 'payload.elf'), 'rb') as f:
-            self.payloads['elf'] = (f.read(), 'application/octet-stream')
-        self.payloads['script'] = (b'#!/bin/sh\necho "quarantine-netsim: simulated script payload"\nexit 0\n', 'text/x-shellscript')
-        self.payloads['html'] = (b'<!doctype html><html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>\n', 'text/html')
-        self.payloads['text'] = (b'ok\n', 'text/plain')
-        self.payloads['none'] = (b'', 'text/plain')
-        self.sha = {k: hashlib.sha256(v[0]).hexdigest() for k, v in self.payloads.items()}
-        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.tls.load_cert_chain(os.path.join(cfg['assets'], 'cert.pem'), os.path.join(cfg['assets'], 'key.pem'))
-        self.tls.set_alpn_protocols(['http/1.1'])
-        # Any client the sample carries (busybox's wget sends no signature_algorithms, old malware
-        # speaks TLS 1.0): the point is to see the request, not to protect it.
-        self.tls.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-        self.tls.set_ciphers('ALL:@SECLEVEL=0')
+        self.payloads, self.sha, self.tls = assets or load_assets(cfg)
 
     # ---- sockets (bound as root, before dropping privileges)
     def bind(self):
@@ -753,6 +762,388 @@ class Conn:
             self.push_tls()
 
 
+# ----------------------------------------------------------------------------- rtnetlink (pure builders)
+# The namespace plumbing as rtnetlink messages sent from here, instead of `ip` processes: a
+# simulator's namespace is set up, and the sample's end of its link moved and addressed, without
+# spawning anything (iptables-restore for the two TPROXY rules is the one exec left).
+
+NLM_F_REQUEST = 0x1
+NLM_F_ACK = 0x4
+NLM_F_EXCL = 0x200
+NLM_F_CREATE = 0x400
+NLMSG_ERROR = 2
+RTM_NEWLINK = 16
+RTM_NEWADDR = 20
+RTM_NEWROUTE = 24
+RTM_NEWRULE = 32
+IFLA_IFNAME = 3
+IFLA_LINKINFO = 18
+IFLA_AF_SPEC = 26
+IFLA_NET_NS_FD = 28
+IFLA_INFO_KIND = 1
+IFLA_INFO_DATA = 2
+VETH_INFO_PEER = 1
+IFLA_INET6_ADDR_GEN_MODE = 8
+IN6_ADDR_GEN_MODE_NONE = 1
+IFA_ADDRESS = 1
+IFA_LOCAL = 2
+RTA_DST = 1
+RTA_OIF = 4
+RTA_GATEWAY = 5
+RTA_TABLE = 15
+FRA_IIFNAME = 3
+FRA_PRIORITY = 6
+FRA_TABLE = 15
+FR_ACT_TO_TBL = 1
+RTN_UNICAST = 1
+RTN_LOCAL = 2
+RT_SCOPE_UNIVERSE = 0
+RT_SCOPE_HOST = 254
+RTPROT_BOOT = 3
+RT_TABLE_MAIN = 254
+RTNH_F_ONLINK = 4
+IFF_UP = 1
+SIM_TABLE = 100
+CREATE = NLM_F_CREATE | NLM_F_EXCL
+
+
+def nla(atype, data):
+    n = 4 + len(data)
+    return struct.pack('=HH', n, atype) + data + b'\0' * (-n % 4)
+
+
+def nla_str(atype, text):
+    return nla(atype, text.encode('ascii') + b'\0')
+
+
+def nla_u32(atype, value):
+    return nla(atype, struct.pack('=I', value))
+
+
+def ip4(addr):
+    return socket.inet_pton(socket.AF_INET, addr)
+
+
+def ifinfomsg(index=0, flags=0, change=0):
+    return struct.pack('=BxHiII', socket.AF_UNSPEC, 0, index, flags, change)
+
+
+def link_up(index):
+    return (RTM_NEWLINK, 0, ifinfomsg(index, IFF_UP, IFF_UP))
+
+
+def sim_netns_messages(lo):
+    """The simulator's namespace at start: lo up; everything arriving on eth0 (made at attach) is
+    local (`rule iif eth0 lookup 100 pref 100`, `route add local 0.0.0.0/0 dev lo table 100`)."""
+    rule = struct.pack('=BBBBBBBBI', socket.AF_INET, 0, 0, 0, SIM_TABLE, 0, 0, FR_ACT_TO_TBL, 0)
+    rule += nla_str(FRA_IIFNAME, 'eth0') + nla_u32(FRA_PRIORITY, 100) + nla_u32(FRA_TABLE, SIM_TABLE)
+    route = struct.pack('=BBBBBBBBI', socket.AF_INET, 0, 0, 0, SIM_TABLE, RTPROT_BOOT, RT_SCOPE_HOST, RTN_LOCAL, 0)
+    route += nla(RTA_DST, ip4('0.0.0.0')) + nla_u32(RTA_OIF, lo) + nla_u32(RTA_TABLE, SIM_TABLE)
+    return [link_up(lo), (RTM_NEWRULE, CREATE, rule), (RTM_NEWROUTE, CREATE, route)]
+
+
+def veth_pair_message(peer_netns_fd):
+    """Sent in the simulator's namespace: the pair eth0 here / eth0 made straight in the sample's
+    namespace (`ip link add eth0 type veth peer name eth0 netns <fd>`). Made in place, never moved:
+    moving a link between namespaces waits for an RCU grace period (~15-25 ms), making it does not.
+    The pair never exists in the host's namespace and goes with the simulator's."""
+    peer = nla(VETH_INFO_PEER, ifinfomsg() + nla_str(IFLA_IFNAME, 'eth0') + nla_u32(IFLA_NET_NS_FD, peer_netns_fd))
+    return (RTM_NEWLINK, CREATE, ifinfomsg() + nla_str(IFLA_IFNAME, 'eth0') + nla(IFLA_LINKINFO, nla_str(IFLA_INFO_KIND, 'veth') + nla(IFLA_INFO_DATA, peer)))
+
+
+def sim_link_messages(eth0, local, peer):
+    """eth0 in the simulator's namespace, once made: `addr add <local> peer <peer>`, up."""
+    addr = struct.pack('=BBBBI', socket.AF_INET, 32, 0, RT_SCOPE_UNIVERSE, eth0) + nla(IFA_LOCAL, ip4(local)) + nla(IFA_ADDRESS, ip4(peer))
+    return [(RTM_NEWADDR, CREATE, addr), link_up(eth0)]
+
+
+def sandbox_link_messages(index, local, peer):
+    """The sample's end, eth0 in its namespace: no IPv6 address ever (addrgenmode none, set while
+    it is down), `addr add <local> peer <peer>`, up, `default via <peer> onlink`."""
+    af6 = nla(IFLA_AF_SPEC, nla(socket.AF_INET6, nla(IFLA_INET6_ADDR_GEN_MODE, bytes([IN6_ADDR_GEN_MODE_NONE]))))
+    mode = (RTM_NEWLINK, 0, ifinfomsg(index) + af6)
+    addr = struct.pack('=BBBBI', socket.AF_INET, 32, 0, RT_SCOPE_UNIVERSE, index) + nla(IFA_LOCAL, ip4(local)) + nla(IFA_ADDRESS, ip4(peer))
+    route = struct.pack('=BBBBBBBBI', socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, RTNH_F_ONLINK)
+    route += nla(RTA_GATEWAY, ip4(peer)) + nla_u32(RTA_OIF, index)
+    return [mode, (RTM_NEWADDR, CREATE, addr), link_up(index), (RTM_NEWROUTE, CREATE, route)]
+
+
+def tproxy_rules(port):
+    """The simulator's two TPROXY rules (iptables-restore input): every TCP connection and every UDP
+    datagram but DNS arriving on eth0 goes to the transparent sockets on `port`."""
+    rule = '-A PREROUTING -i eth0 -p %s -j TPROXY --on-port %d --on-ip 0.0.0.0 --tproxy-mark 0x1/0x1'
+    return '\n'.join(['*mangle', rule % ('tcp', port), rule % ('udp ! --dport 53', port), 'COMMIT', ''])
+
+
+class Netlink:
+    """A NETLINK_ROUTE socket in the namespace this process was in when it was made."""
+
+    def __init__(self):
+        self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+        self.s.settimeout(2.0)
+        self.s.bind((0, 0))
+        self.seq = 0
+
+    def send(self, msg):
+        mtype, flags, body = msg
+        self.seq += 1
+        self.s.send(struct.pack('=IHHII', 16 + len(body), mtype, flags | NLM_F_REQUEST | NLM_F_ACK, self.seq, 0) + body)
+        while True:
+            data = self.s.recv(65536)
+            off = 0
+            while off + 20 <= len(data):
+                length, typ, _fl, seq, _pid = struct.unpack_from('=IHHII', data, off)
+                if typ == NLMSG_ERROR and seq == self.seq:
+                    err = struct.unpack_from('=i', data, off + 16)[0]
+                    if err:
+                        raise OSError(-err, 'rtnetlink %d: %s' % (mtype, os.strerror(-err)))
+                    return
+                if length < 16:
+                    break
+                off += (length + 3) & ~3
+
+    def close(self):
+        self.s.close()
+
+
+# ----------------------------------------------------------------------------- zygote
+# A long-lived process (one per worker) that has imported everything and loaded the assets once, and
+# forks one simulator per analysis on request (the ~25 ms of Python start-up, once per worker, not
+# per analysis). It listens on an abstract unix socket (its own worker only); each request is one
+# connection, and a forked simulator keeps that connection as its control channel and capture
+# stream (its stdin/stdout), so no two simulators share a socket and nothing of one reaches the
+# next. Requests:
+#   `sim <json>`              -> a simulator: `ready <pid>` (or `error <text>`), then as today
+#   `attach <simpid> <pid>`   -> a veth pair between the two namespaces, set up: `ok` / `error <text>`
+# On its stdout: `ready` once listening, `exit <pid> <status>` per child it reaps. EOF on its stdin
+# (the worker went away) ends it; its simulators end when their own connections close.
+
+CLONE_NEWNET = 0x40000000
+PR_SET_NAME = 15
+REQUEST_CAP = 64 * 1024
+ZYGOTE_ARG_ROOM = 512
+
+
+def parse_request(line):
+    """('sim', cfg dict) | ('attach', simpid, pid) from a request line; raises ParseError otherwise."""
+    if len(line) > REQUEST_CAP:
+        raise ParseError('request too long')
+    text = line.decode('utf-8', 'replace').strip()
+    word, _, rest = text.partition(' ')
+    if word == 'sim':
+        try:
+            req = json.loads(rest)
+        except ValueError:
+            raise ParseError('bad sim request')
+        if not isinstance(req, dict) or not isinstance(req.get('lifetime'), (int, float)) or not isinstance(req.get('deadline'), str) or len(req['deadline']) > 64:
+            raise ParseError('sim request needs lifetime and deadline')
+        return ('sim', {'lifetime': min(max(float(req['lifetime']), 1.0), 86400.0), 'deadline': req['deadline']})
+    if word == 'attach':
+        parts = rest.split(' ')
+        if len(parts) == 2 and all(p.isdigit() and 1 < int(p) < 1 << 22 for p in parts):
+            return ('attach', int(parts[0]), int(parts[1]))
+        raise ParseError('attach needs two pids')
+    raise ParseError('unknown request')
+
+
+def sim_cmdline_arg(cfg, req):
+    """The argument a forked simulator shows in /proc/<pid>/cmdline: the reaper's mark and deadline."""
+    return json.dumps({'mark': cfg.get('mark'), 'role': 'sim', 'deadline': req['deadline']}, separators=(',', ':'))
+
+
+def set_last_arg(text):
+    """Rewrites this process's last argument in place (/proc/self/cmdline, what `ps` shows), as
+    setproctitle(3) does: a forked simulator carries its own mark and deadline for the reaper. The
+    zygote's argument reserves the room (`pad`)."""
+    with open('/proc/self/stat', 'rb') as f:
+        stat = f.read()
+    fields = stat[stat.rindex(b')') + 2:].split()
+    arg_start, arg_end = int(fields[45]), int(fields[46])
+    with open('/proc/self/cmdline', 'rb') as f:
+        cur = f.read()
+    last = cur.rstrip(b'\0').rfind(b'\0') + 1
+    room = arg_end - arg_start - last - 1
+    data = text.encode('utf-8')
+    if len(data) > room:
+        raise ValueError('no room for the simulator\'s argument')
+    with open('/proc/self/mem', 'r+b', buffering=0) as m:
+        m.seek(arg_start + last)
+        m.write(data + b'\0' * (room + 1 - len(data)))
+
+
+class Zygote:
+    def __init__(self, cfg):
+        import ctypes
+        import signal
+        import subprocess
+        self.signal = signal
+        self.subprocess = subprocess
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.ctypes = ctypes
+        self.cfg = cfg
+        self.assets = load_assets(cfg)
+        self.mark = cfg.get('mark', '')
+
+    def call(self, fn, *args):
+        if fn(*args) != 0:
+            e = self.ctypes.get_errno()
+            raise OSError(e, os.strerror(e))
+
+    def setns(self, fd):
+        self.call(self.libc.setns, fd, CLONE_NEWNET)
+
+    def serve(self):
+        signal = self.signal
+        # Two names for one service: Node (libuv) connects to an abstract address padded with NULs to
+        # the whole sun_path; other clients use the exact name.
+        listeners = []
+        for name in ('\0' + self.cfg['socket'], ('\0' + self.cfg['socket']).ljust(108, '\0')):
+            lst = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            lst.bind(name)
+            lst.listen(64)
+            listeners.append(lst)
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_r, False)
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.fds = (*listeners, wake_r, wake_w)
+        os.write(1, b'ready\n')
+        while True:
+            try:
+                ready, _, _ = select.select([0, wake_r, *listeners], [], [], 5.0)
+            except InterruptedError:
+                ready = []
+            if wake_r in ready:
+                try:
+                    while os.read(wake_r, 512):
+                        pass
+                except BlockingIOError:
+                    pass
+            self.reap()
+            if 0 in ready and not os.read(0, 4096):
+                os._exit(0)
+            for lst in listeners:
+                if lst not in ready:
+                    continue
+                try:
+                    conn, _ = lst.accept()
+                except OSError:
+                    continue
+                try:
+                    self.handle(conn)
+                except (OSError, ParseError, ValueError) as e:
+                    try:
+                        conn.sendall(('error %s\n' % str(e)[:300]).encode('utf-8', 'replace'))
+                    except OSError:
+                        pass
+                finally:
+                    conn.close()
+
+    def reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if os.WIFSIGNALED(status):
+                how = self.signal.Signals(os.WTERMSIG(status)).name
+            else:
+                how = 'code %d' % os.waitstatus_to_exitcode(status)
+            os.write(1, ('exit %d %s\n' % (pid, how)).encode('ascii'))
+
+    def handle(self, conn):
+        # Only the worker that started this zygote may ask (an abstract socket is visible to every
+        # process in the host's network namespace, root in a host-network container included).
+        peer_pid, uid = struct.unpack('=3i', conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[:2]
+        if uid != os.getuid() or peer_pid != os.getppid():
+            raise ParseError('peer is not the worker that started the zygote')
+        conn.settimeout(2.0)
+        line = b''
+        while not line.endswith(b'\n'):
+            chunk = conn.recv(4096)
+            if not chunk:
+                raise ParseError('no request')
+            line += chunk
+            if len(line) > REQUEST_CAP:
+                raise ParseError('request too long')
+        req = parse_request(line)
+        conn.setblocking(True)
+        pid = os.fork()
+        if pid:
+            return
+        # The child: a fresh copy of the zygote, which keeps nothing of the zygote's but its memory.
+        code = 1
+        try:
+            self.signal.set_wakeup_fd(-1)
+            self.signal.signal(self.signal.SIGCHLD, self.signal.SIG_DFL)
+            for f in self.fds:
+                f.close() if hasattr(f, 'close') else os.close(f)
+            if req[0] == 'sim':
+                self.simulator(conn, req[1])
+            else:
+                self.attach(req[1], req[2])
+                conn.sendall(b'ok\n')
+                code = 0
+        except BaseException as e:  # noqa: B036 - reported to the worker, then the child ends
+            try:
+                conn.sendall(('error %s\n' % str(e).replace('\n', ' ')[:300]).encode('utf-8', 'replace'))
+            except OSError:
+                pass
+        os._exit(code)
+
+    def simulator(self, conn, req):
+        """What `unshare --net … netsim.py` did: a network namespace of its own, set up; bind; chroot,
+        drop to nobody; serve. The request's connection becomes stdin/stdout."""
+        cfg = dict(self.cfg, lifetime=req['lifetime'], deadline=req['deadline'])
+        set_last_arg(sim_cmdline_arg(self.cfg, req))
+        self.call(self.libc.prctl, PR_SET_NAME, b'netsim', 0, 0, 0)
+        os.dup2(conn.fileno(), 0)
+        os.dup2(conn.fileno(), 1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+        conn.close()
+        sys.stdin = open(0, 'r', encoding='utf-8', errors='replace', closefd=False)
+        self.call(self.libc.unshare, CLONE_NEWNET)
+        nl = Netlink()
+        try:
+            for msg in sim_netns_messages(socket.if_nametoindex('lo')):
+                nl.send(msg)
+        finally:
+            nl.close()
+        done = self.subprocess.run(['iptables-restore'], input=tproxy_rules(cfg['port']).encode(), stdout=self.subprocess.DEVNULL, stderr=self.subprocess.PIPE, timeout=10)
+        if done.returncode != 0:
+            raise OSError('iptables-restore: %s' % done.stderr.decode('utf-8', 'replace').strip()[:200])
+        run_simulator(cfg, self.assets, ready='ready %d' % os.getpid())
+
+    def attach(self, simpid, pid):
+        """Joins simulator <simpid>'s namespace to <pid>'s with a veth pair made straight into the
+        two, and sets both ends up. Never into this process' own namespace (the host's) or the
+        simulator's; once per simulator (a second pair would clash on eth0)."""
+        with open('/proc/%d/cmdline' % simpid, 'rb') as f:
+            args = f.read().split(b'\0')
+        if not any(a.startswith(b'{') and b'"role":"sim"' in a and ('"mark":"%s"' % self.mark).encode() in a for a in args):
+            raise ParseError('process %d is not a simulator' % simpid)
+        sim_fd = os.open('/proc/%d/ns/net' % simpid, os.O_RDONLY)
+        box_fd = os.open('/proc/%d/ns/net' % pid, os.O_RDONLY)
+        own = os.stat('/proc/self/ns/net').st_ino
+        box = os.fstat(box_fd).st_ino
+        if box in (own, os.fstat(sim_fd).st_ino):
+            raise ParseError('process %d is not in a network namespace of its own' % pid)
+        self.setns(sim_fd)
+        in_sim = Netlink()
+        in_sim.send(veth_pair_message(box_fd))
+        for msg in sim_link_messages(socket.if_nametoindex('eth0'), self.cfg['ip4'], self.cfg['peer4']):
+            in_sim.send(msg)
+        self.setns(box_fd)
+        in_box = Netlink()
+        for msg in sandbox_link_messages(socket.if_nametoindex('eth0'), self.cfg['peer4'], self.cfg['ip4']):
+            in_box.send(msg)
+
+
 def drop_privileges(cfg):
     if os.getuid() != 0:
         return  # started unprivileged (a Kubernetes pod running as nobody)
@@ -772,7 +1163,7 @@ def control(sim, capture, timer):
             # The sample's namespace has IPv6 switched off: AAAA queries get no address it cannot reach.
             sim.ip6 = None
         elif len(words) == 2 and words[0] == 'lease':
-            # Taken from the warm pool for one analysis: live for its window (and grace) from now.
+            # Leased for one analysis: live for its window (and grace) from now.
             timer.cancel()
             timer = threading.Timer(min(float(words[1]), 86400.0), lambda: os._exit(3))
             timer.daemon = True
@@ -783,13 +1174,12 @@ def control(sim, capture, timer):
     os._exit(0)
 
 
-def main():
-    cfg = json.loads(sys.argv[1])
+def run_simulator(cfg, assets=None, ready='ready'):
     threading.stack_size(256 * 1024)
     resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_CONNS * 2 + 64, MAX_CONNS * 2 + 64))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     capture = Capture(int(cfg.get('captureFd', 1)))
-    sim = Sim(cfg, capture)
+    sim = Sim(cfg, capture, assets)
     socks = sim.bind()
     drop_privileges(cfg)
     sim.serve(socks)
@@ -798,10 +1188,19 @@ def main():
     timer.daemon = True
     timer.start()
     if cfg.get('control', True):
-        capture.say('ready')
+        capture.say(ready)
         control(sim, capture, timer)
     else:
         threading.Event().wait()
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    if cfg.get('role') == 'zygote':
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        Zygote(cfg).serve()
+    else:
+        run_simulator(cfg)
 
 
 if __name__ == '__main__':

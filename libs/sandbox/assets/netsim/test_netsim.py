@@ -1,8 +1,10 @@
 """Unit tests of the network simulator's parsers (DNS query, TLS ClientHello, HTTP request head) and
 of what it serves, with hostile inputs: truncated, oversized, self-referencing, random.
 Run by libs/sandbox/src/network/netsim-parsers.spec.ts (python3 -m unittest)."""
+import json
 import os
 import random
+import socket
 import struct
 import sys
 import time
@@ -51,6 +53,10 @@ class DnsTest(unittest.TestCase):
         self.assertEqual(answers6, ['fd00:5153::1'])
         _, none6 = netsim.build_dns_answer(msg6, netsim.parse_dns_query(msg6), '192.168.100.1', None)
         self.assertEqual(none6, [])
+        # IPv4 only (the shipped configuration): AAAA is NOERROR with no answer (NODATA), the question echoed.
+        reply6, _ = netsim.build_dns_answer(msg6, netsim.parse_dns_query(msg6), '192.168.100.1', None)
+        self.assertEqual(struct.unpack('!HHHHHH', reply6[:12]), (0x1234, 0x8580, 1, 0, 0, 0))
+        self.assertEqual(reply6[12:], msg6[12:])
         txt = dns_query('exfil.example', 16)
         self.assertEqual(netsim.dns_type_name(netsim.parse_dns_query(txt)[3]), 'TXT')
 
@@ -171,6 +177,99 @@ class FuzzTest(unittest.TestCase):
                     pass
         self.assertLess(time.monotonic() - t, 10)
 
+
+
+def attrs(data):
+    """[(type, payload)] of a run of rtnetlink attributes."""
+    out = []
+    pos = 0
+    while pos + 4 <= len(data):
+        n, t = struct.unpack_from('=HH', data, pos)
+        assert n >= 4 and pos + n <= len(data), (pos, n, len(data))
+        out.append((t, data[pos + 4:pos + n]))
+        pos += (n + 3) & ~3
+    assert pos == len(data), (pos, len(data))
+    return out
+
+
+class ZygoteProtocolTest(unittest.TestCase):
+    def test_parses_requests(self):
+        self.assertEqual(netsim.parse_request(b'sim {"lifetime":30,"deadline":"2026-12-06T08:00:00.000Z"}\n'), ('sim', {'lifetime': 30.0, 'deadline': '2026-12-06T08:00:00.000Z'}))
+        # Lifetimes are clamped to 1 s .. 1 day.
+        self.assertEqual(netsim.parse_request(b'sim {"lifetime":1e12,"deadline":"x"}')[1]['lifetime'], 86400.0)
+        self.assertEqual(netsim.parse_request(b'sim {"lifetime":-5,"deadline":"x"}')[1]['lifetime'], 1.0)
+        self.assertEqual(netsim.parse_request(b'attach 4242 777\n'), ('attach', 4242, 777))
+
+    def test_rejects_hostile_requests(self):
+        bad = [b'', b'\n', b'fork\n', b'sim\n', b'sim {', b'sim []', b'sim {"lifetime":"30","deadline":"x"}', b'sim {"lifetime":30}',
+               b'sim {"lifetime":30,"deadline":"' + b'x' * 100 + b'"}', b'attach 1 5', b'attach 5', b'attach 5 6 7', b'attach -5 6',
+               b'attach 5 99999999', b'attach 5 6; reboot', b'sim {"lifetime":30,"deadline":"x"}' + b' ' * netsim.REQUEST_CAP]
+        for line in bad:
+            with self.assertRaises(netsim.ParseError, msg=repr(line[:60])):
+                netsim.parse_request(line)
+
+    def test_child_argument_carries_mark_and_deadline(self):
+        arg = netsim.sim_cmdline_arg({'mark': 'quarantine-netsim'}, {'deadline': '2026-12-06T08:00:00.000Z', 'lifetime': 5})
+        self.assertEqual(json.loads(arg), {'mark': 'quarantine-netsim', 'role': 'sim', 'deadline': '2026-12-06T08:00:00.000Z'})
+
+
+class RtnetlinkTest(unittest.TestCase):
+    def test_attributes_are_padded_and_nul_terminated(self):
+        self.assertEqual(netsim.nla_str(3, 'eth0'), struct.pack('=HH', 9, 3) + b'eth0\0' + b'\0\0\0')
+        self.assertEqual(netsim.nla_u32(6, 100), struct.pack('=HHI', 8, 6, 100))
+        self.assertEqual(len(netsim.ifinfomsg(7, 1, 1)), 16)
+
+    def test_simulator_namespace(self):
+        msgs = netsim.sim_netns_messages(1)
+        self.assertEqual([m[0] for m in msgs], [netsim.RTM_NEWLINK, netsim.RTM_NEWRULE, netsim.RTM_NEWROUTE])
+        # lo up
+        self.assertEqual(struct.unpack('=BxHiII', msgs[0][2]), (0, 0, 1, 1, 1))
+        # rule iif eth0 lookup 100 pref 100
+        hdr = struct.unpack('=BBBBBBBBI', msgs[1][2][:12])
+        self.assertEqual((hdr[0], hdr[4], hdr[7]), (socket.AF_INET, 100, netsim.FR_ACT_TO_TBL))
+        self.assertEqual(dict(attrs(msgs[1][2][12:])), {netsim.FRA_IIFNAME: b'eth0\0', netsim.FRA_PRIORITY: struct.pack('=I', 100), netsim.FRA_TABLE: struct.pack('=I', 100)})
+        # local 0.0.0.0/0 dev lo table 100
+        rt = struct.unpack('=BBBBBBBBI', msgs[2][2][:12])
+        self.assertEqual((rt[1], rt[4], rt[6], rt[7]), (0, 100, netsim.RT_SCOPE_HOST, netsim.RTN_LOCAL))
+        self.assertEqual(dict(attrs(msgs[2][2][12:]))[netsim.RTA_OIF], struct.pack('=I', 1))
+
+    def test_veth_pair_made_into_the_sample_namespace(self):
+        mtype, flags, body = netsim.veth_pair_message(17)
+        # Made new (never an existing link), eth0 here, its peer eth0 made in the namespace of fd 17.
+        self.assertEqual((mtype, flags), (netsim.RTM_NEWLINK, netsim.NLM_F_CREATE | netsim.NLM_F_EXCL))
+        top = dict(attrs(body[16:]))
+        self.assertEqual(top[netsim.IFLA_IFNAME], b'eth0\0')
+        info = dict(attrs(top[netsim.IFLA_LINKINFO]))
+        self.assertEqual(info[netsim.IFLA_INFO_KIND], b'veth\0')
+        peer = dict(attrs(info[netsim.IFLA_INFO_DATA]))[netsim.VETH_INFO_PEER]
+        self.assertEqual(dict(attrs(peer[16:])), {netsim.IFLA_IFNAME: b'eth0\0', netsim.IFLA_NET_NS_FD: struct.pack('=I', 17)})
+        addr, up = netsim.sim_link_messages(4, '192.168.100.1', '192.168.100.2')
+        self.assertEqual(struct.unpack('=BBBBI', addr[2][:8]), (socket.AF_INET, 32, 0, 0, 4))
+        self.assertEqual(dict(attrs(addr[2][8:])), {netsim.IFA_LOCAL: bytes([192, 168, 100, 1]), netsim.IFA_ADDRESS: bytes([192, 168, 100, 2])})
+        self.assertEqual(up, (netsim.RTM_NEWLINK, 0, netsim.ifinfomsg(4, 1, 1)))
+
+    def test_sandbox_link(self):
+        mode, addr, up, route = netsim.sandbox_link_messages(9, '192.168.100.2', '192.168.100.1')
+        self.assertEqual(struct.unpack('=BxHiII', mode[2][:16])[2:], (9, 0, 0))
+        # addrgenmode none, set before the link is up: no IPv6 link-local address, ever.
+        link = dict(attrs(mode[2][16:]))
+        af6 = dict(attrs(dict(attrs(link[netsim.IFLA_AF_SPEC]))[socket.AF_INET6]))
+        self.assertEqual(af6[netsim.IFLA_INET6_ADDR_GEN_MODE], bytes([netsim.IN6_ADDR_GEN_MODE_NONE]))
+        self.assertEqual(struct.unpack('=BBBBI', addr[2][:8]), (socket.AF_INET, 32, 0, 0, 9))
+        self.assertEqual(dict(attrs(addr[2][8:])), {netsim.IFA_LOCAL: bytes([192, 168, 100, 2]), netsim.IFA_ADDRESS: bytes([192, 168, 100, 1])})
+        self.assertEqual(up, (netsim.RTM_NEWLINK, 0, netsim.ifinfomsg(9, 1, 1)))
+        rt = struct.unpack('=BBBBBBBBI', route[2][:12])
+        self.assertEqual((rt[1], rt[4], rt[7], rt[8]), (0, netsim.RT_TABLE_MAIN, netsim.RTN_UNICAST, netsim.RTNH_F_ONLINK))
+        self.assertEqual(dict(attrs(route[2][12:])), {netsim.RTA_GATEWAY: bytes([192, 168, 100, 1]), netsim.RTA_OIF: struct.pack('=I', 9)})
+
+    def test_tproxy_rules(self):
+        rules = netsim.tproxy_rules(1)
+        self.assertEqual(rules.splitlines(), [
+            '*mangle',
+            '-A PREROUTING -i eth0 -p tcp -j TPROXY --on-port 1 --on-ip 0.0.0.0 --tproxy-mark 0x1/0x1',
+            '-A PREROUTING -i eth0 -p udp ! --dport 53 -j TPROXY --on-port 1 --on-ip 0.0.0.0 --tproxy-mark 0x1/0x1',
+            'COMMIT',
+        ])
 
 if __name__ == '__main__':
     unittest.main()

@@ -52,15 +52,10 @@ function isNotFound(e: unknown): boolean {
  * memory / CPU limits, random hostname, no host mounts, no Docker socket; `drop-all` drops every
  * capability for the strict profile.
  */
-/** A warm simulator that waits this long for an analysis ends itself (the pool starts another when needed). */
-const NETSIM_POOL_IDLE_SECONDS = 600;
-
 export class DockerRuntime implements SandboxRuntime {
   readonly kind = 'docker';
   readonly docker: Docker;
   private holdTar?: Buffer;
-  /** Warm network simulators (started after the first simulated analysis; each serves one analysis). */
-  private simPool: Promise<NetworkSimulator>[] = [];
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.docker = opts.docker ?? new Docker();
@@ -120,7 +115,7 @@ export class DockerRuntime implements SandboxRuntime {
     const argv = [...spec.image.entrypoint, ...spec.image.cmd];
     if (argv.length === 0) throw new ImageVerificationError('image has neither an entrypoint nor a command: nothing to run');
     if (spec.hold && spec.runtime === 'runsc') throw new Error('a held start needs runc: under gVisor the host cannot see or signal the sample');
-    // The simulator starts (its own namespace, ~100 ms of Python) while the engine creates the container.
+    // The simulator starts (forked by the zygote: its own namespace, ~10 ms) while the engine creates the container.
     const simulator = spec.network?.mode === 'simulated' ? this.startSimulator(spec) : undefined;
     simulator?.catch(() => undefined);
     // A pod-like hostname, not Docker's 12 hex characters (docs/sandbox-tells.md).
@@ -193,21 +188,21 @@ export class DockerRuntime implements SandboxRuntime {
       await simulator?.then((s) => s.stop(), () => undefined);
       throw e;
     }
-    return new DockerSandbox(this.docker, container, name, hostname, spec, lures, sim, sim ? () => this.refillSimulators() : undefined);
+    return new DockerSandbox(this.docker, container, name, hostname, spec, lures, sim);
   }
 
-  /** A simulator for this analysis: warm from the pool when one is ready (its ~100 ms of start-up off the critical path). */
+  /** A simulator for this analysis, forked by the worker's zygote (docs/network.md). */
   private async startSimulator(spec: SandboxSpec): Promise<NetworkSimulator> {
     const netsim = this.opts.netsim;
     if (!netsim) throw new Error('network: simulated needs the network simulator, which this runtime was not given');
     if (spec.runtime === 'runsc' || !spec.hold) {
-      // runsc is registered with --network=none and builds its network stack before we could plumb it (docs/network.md).
-      throw new Error('network: simulated needs runc and a held start (gVisor runs with network none)');
+      // This host's runsc cannot give a sandbox a network (docs/network.md, "gVisor"); a held start is how the link is made before the sample runs.
+      throw new Error('network: simulated needs runc and a held start (gVisor sandboxes run with network none: docs/network.md)');
     }
-    let sim = await this.simPool.shift()?.catch(() => undefined);
-    if (!sim?.alive) sim = await NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
+    const lifetimeSeconds = Math.max(spec.limits.windowSeconds, spec.limits.maxWindowSeconds ?? 0) + (this.opts.reapGraceSeconds ?? 120);
+    const sim = await NetworkSimulator.start(netsim, { lifetimeSeconds });
     try {
-      await sim.lease({ analysisId: spec.analysisId, capturePath: spec.network!.capturePath, lifetimeSeconds: Math.max(spec.limits.windowSeconds, spec.limits.maxWindowSeconds ?? 0) + (this.opts.reapGraceSeconds ?? 120) });
+      await sim.lease({ analysisId: spec.analysisId, capturePath: spec.network!.capturePath, lifetimeSeconds });
     } catch (e) {
       await sim.stop();
       throw e;
@@ -248,17 +243,6 @@ export class DockerRuntime implements SandboxRuntime {
   private async pull(name: string): Promise<void> {
     const stream = await this.docker.pull(name);
     await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
-  }
-
-  /** Tops the warm pool up; called once a sample runs (the worker idles then), off every critical path. */
-  private refillSimulators(): void {
-    const netsim = this.opts.netsim;
-    if (!netsim) return;
-    while (this.simPool.length < (netsim.pool ?? 3)) {
-      const next = NetworkSimulator.start(netsim, { lifetimeSeconds: NETSIM_POOL_IDLE_SECONDS });
-      next.catch(() => undefined);
-      this.simPool.push(next);
-    }
   }
 
   private async holdArchive(): Promise<Buffer> {
@@ -302,7 +286,6 @@ class DockerSandbox implements Sandbox {
     private readonly spec: SandboxSpec,
     readonly lures?: Lure[],
     private readonly sim?: NetworkSimulator,
-    private readonly onReleased?: () => void,
   ) {
     this.id = container.id;
     this.stdout = new CappedCollector(spec.limits.outputBytes);
@@ -342,7 +325,6 @@ class DockerSandbox implements Sandbox {
   release(target: SandboxTarget): void {
     this.releasedAt = Date.now();
     if (target.hostPid) process.kill(target.hostPid, 'SIGCONT');
-    if (this.onReleased) setImmediate(this.onReleased);
   }
 
   async wait(signal: AbortSignal): Promise<SandboxExit> {
