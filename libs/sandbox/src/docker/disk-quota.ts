@@ -20,7 +20,7 @@ export const DEFAULT_DISK_BYTES = 1024 ** 3;
  */
 export function storageOptSize(imageBytes: number | undefined, diskBytes: number): number {
   const image = Number.isFinite(imageBytes) && (imageBytes ?? 0) > 0 ? (imageBytes as number) : 0;
-  return Math.ceil(image * 1.1) + 4 * 1024 ** 2 + diskBytes;
+  return image + Math.ceil(image / 10) + 4 * 1024 ** 2 + diskBytes;
 }
 
 /** `docker info`'s storage fields, as dockerode returns them. */
