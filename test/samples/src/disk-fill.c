@@ -2,7 +2,8 @@
  * Abusive: fills its root filesystem. Writes zeros to /disk-fill.bin in 1 MiB chunks until a write
  * fails (the sandbox's disk limit: EDQUOT or ENOSPC), prints how much it wrote, how fast and why it
  * stopped, keeps running for a moment (a writer that hit a limit does not always exit), then exits 0.
- * `disk-fill N` stops after N MiB (0 or no argument: until a write fails).
+ * `disk-fill N` stops after N MiB (0 or no argument: until a write fails); the image runs `disk-fill 1024`,
+ * a safety net so that a host without a disk limit loses at most 1 GiB to a test.
  */
 #include "common.h"
 #include <fcntl.h>
