@@ -82,7 +82,7 @@ describe('QgroupWatch: the sandbox subvolume\'s qgroup in sysfs', () => {
     expect(rootBtrfsMount('22 1 0:21 / / rw - overlay overlay rw,lowerdir=/a')).toBeUndefined();
   });
 
-  it('reads referenced and max_referenced, keeps the peak, and decides the hit', async () => {
+  it('reads referenced, exclusive and max_referenced, keeps the peak, and decides the hit', async () => {
     const root = mkdtempSync(join(tmpdir(), 'q-qg-'));
     const proc = join(root, 'proc');
     const sysfs = join(root, 'sys');
@@ -92,17 +92,38 @@ describe('QgroupWatch: the sandbox subvolume\'s qgroup in sysfs', () => {
     mkdirSync(join(sysfs, 'fsid-1', 'devices', 'loop7'), { recursive: true });
     const q = join(sysfs, 'fsid-1', 'qgroups', '0_348');
     mkdirSync(q, { recursive: true });
-    writeFileSync(join(q, 'referenced'), '2719744\n');
+    const set = (referenced: number, exclusive: number) => {
+      writeFileSync(join(q, 'referenced'), `${referenced}\n`);
+      writeFileSync(join(q, 'exclusive'), `${exclusive}\n`);
+    };
+    // Measured here: a fresh disk-fill container, then the same after disk-fill met its 36.2 MiB limit.
+    set(2719744, 16384);
     writeFileSync(join(q, 'max_referenced'), '37965437\n');
     const w = (await QgroupWatch.forPid(42, sysfs, proc))!;
     expect(w).toBeDefined();
     expect(w.usage.reached).toBe(false);
-    writeFileSync(join(q, 'referenced'), '37945344\n');
+    set(37945344, 35241984);
     await w.sample();
-    writeFileSync(join(q, 'referenced'), '3000000\n'); // the sample deleted its file: the peak stays
+    set(2719744, 16384); // the sample deleted its file: the peak stays
     await w.sample();
-    expect(w.usage).toEqual({ usedBytes: 37945344 - 2719744, allowanceBytes: 37965437 - 2719744, reached: true });
+    expect(w.usage).toEqual({ usedBytes: 35241984, allowanceBytes: 37965437 - 2703360, reached: true });
     expect(await QgroupWatch.forPid(43, sysfs, proc)).toBeUndefined();
+  });
+
+  it('an unheld sample that wrote before the first reading is still measured from exclusive bytes', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'q-qg-'));
+    const proc = join(root, 'proc');
+    const sysfs = join(root, 'sys');
+    mkdirSync(join(proc, '7'), { recursive: true });
+    writeFileSync(join(proc, '7', 'mountinfo'), '300 200 0:40 /btrfs/subvolumes/cd / rw - btrfs /dev/loop7 rw,subvolid=9,subvol=/btrfs/subvolumes/cd\n');
+    const q = join(sysfs, 'fsid-1', 'qgroups', '0_9');
+    mkdirSync(join(sysfs, 'fsid-1', 'devices', 'loop7'), { recursive: true });
+    mkdirSync(q, { recursive: true });
+    writeFileSync(join(q, 'referenced'), '37945344\n');
+    writeFileSync(join(q, 'exclusive'), '35241984\n');
+    writeFileSync(join(q, 'max_referenced'), '37965437\n');
+    const w = (await QgroupWatch.forPid(7, sysfs, proc))!;
+    expect(w.usage).toMatchObject({ usedBytes: 35241984, reached: true });
   });
 });
 

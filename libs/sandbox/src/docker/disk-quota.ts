@@ -91,8 +91,10 @@ export function diskLimitReached(base: number, peak: number, limit: number): boo
  * are not visible (a worker in a container).
  */
 export class QgroupWatch {
-  private base?: number;
-  private peak = 0;
+  private peakReferenced = 0;
+  private peakExclusive = 0;
+  /** What the subvolume shares with the image (referenced − exclusive): the image's own files. */
+  private shared = 0;
   private limit = 0;
 
   private constructor(private readonly dir: string) {}
@@ -105,34 +107,38 @@ export class QgroupWatch {
       const fsid = await btrfsFsidOf(root.device, sysfs);
       if (!fsid) return undefined;
       const w = new QgroupWatch(`${sysfs}/${fsid}/qgroups/0_${root.subvolid}`);
-      const first = await w.sample();
-      if (!first) return undefined;
-      w.base = first.referenced;
-      return w;
+      return (await w.sample()) ? w : undefined;
     }
     return undefined;
   }
 
+  /**
+   * One reading. `exclusive` is what only this subvolume holds: what the sandbox wrote (an unheld
+   * sample may have written before the first reading, so no baseline is needed).
+   */
   async sample(): Promise<QgroupReading | undefined> {
-    const [ref, max] = await Promise.all([
-      readFile(`${this.dir}/referenced`, 'utf8').catch(() => ''),
-      readFile(`${this.dir}/max_referenced`, 'utf8').catch(() => ''),
-    ]);
+    const [ref, excl, max] = await Promise.all(
+      ['referenced', 'exclusive', 'max_referenced'].map((f) => readFile(`${this.dir}/${f}`, 'utf8').catch(() => '')),
+    );
     const referenced = Number.parseInt(ref, 10);
+    const exclusive = Number.parseInt(excl, 10);
     const limit = Number.parseInt(max, 10);
     if (!Number.isFinite(referenced)) return undefined;
-    this.peak = Math.max(this.peak, referenced);
+    this.peakReferenced = Math.max(this.peakReferenced, referenced);
+    if (Number.isFinite(exclusive)) {
+      this.peakExclusive = Math.max(this.peakExclusive, exclusive);
+      this.shared = Math.max(0, referenced - exclusive);
+    }
     if (Number.isFinite(limit) && limit > 0) this.limit = limit;
     return { referenced, limit };
   }
 
-  /** Bytes the sandbox added at its peak, its allowance, and whether it reached the limit. */
+  /** Bytes the sandbox wrote at its peak, its allowance (the limit less the image's share), and whether it reached the limit. */
   get usage(): { usedBytes: number; allowanceBytes: number; reached: boolean } {
-    const base = this.base ?? 0;
     return {
-      usedBytes: Math.max(0, this.peak - base),
-      allowanceBytes: Math.max(0, this.limit - base),
-      reached: diskLimitReached(base, this.peak, this.limit),
+      usedBytes: this.peakExclusive,
+      allowanceBytes: Math.max(0, this.limit - this.shared),
+      reached: diskLimitReached(this.shared, this.peakReferenced, this.limit),
     };
   }
 }
