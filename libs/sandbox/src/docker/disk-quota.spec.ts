@@ -27,6 +27,7 @@ describe('quotaSupport: can the storage driver enforce limits.disk', () => {
     expect(isQuotaRefusal(new Error('Storage Option overlay2.size only supported for backingFS XFS. Found extfs'))).toBe(true);
     expect(isQuotaRefusal(new Error('quota support not available'))).toBe(true);
     expect(isQuotaRefusal(new Error('No such image: x'))).toBe(false);
+    expect(isQuotaRefusal(new Error('Failed to limit qgroup for &{}: disk quota exceeded'))).toBe(false); // the image is larger than estimated: retried
     expect(isQuotaRefusal(new Error('Conflict. The container name "/quarantine-a" is already in use'))).toBe(false);
   });
 });
@@ -162,6 +163,23 @@ describe('DockerRuntime.create: the disk limit in the engine request, or fail cl
     // No disk limit in the spec: 1 GiB, never unlimited.
     expect(host(1).StorageOpt).toEqual({ size: String(110 * MiB + 4 * MiB + 1024 ** 3) });
     expect(e.infoCalls()).toBe(1); // decided once
+  });
+
+  it('retries once with ample headroom when the image alone references more than estimated', async () => {
+    const created: Record<string, unknown>[] = [];
+    const docker = {
+      info: async () => ({ Driver: 'btrfs' }),
+      createContainer: async (opts: Record<string, unknown>) => {
+        created.push(structuredClone(opts));
+        if (created.length === 1) throw Object.assign(new Error('(HTTP code 500) server error - Failed to limit qgroup for &{}: disk quota exceeded'), { statusCode: 500 });
+        return { id: 'c1', putArchive: async () => undefined, remove: async () => undefined };
+      },
+    } as unknown as Docker;
+    await new DockerRuntime({ docker, holdTarPath: '/nonexistent' }).create(spec);
+    const size = (i: number) => (created[i].HostConfig as { StorageOpt: { size: string } }).StorageOpt.size;
+    expect(created).toHaveLength(2);
+    expect(size(0)).toBe(String(110 * MiB + 4 * MiB + 64 * MiB));
+    expect(size(1)).toBe(String(150 * MiB + 64 * MiB + 64 * MiB));
   });
 
   it('fails closed before creating anything when the driver has no quota support', async () => {

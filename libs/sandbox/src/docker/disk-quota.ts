@@ -18,9 +18,16 @@ export const DEFAULT_DISK_BYTES = 1024 ** 3;
  * Debian sample images), so 10 % + 4 MiB of headroom: the writable allowance is `limits.disk` plus a
  * few percent of the image.
  */
-export function storageOptSize(imageBytes: number | undefined, diskBytes: number): number {
+export function storageOptSize(imageBytes: number | undefined, diskBytes: number, headroom: 'tight' | 'ample' = 'tight'): number {
   const image = Number.isFinite(imageBytes) && (imageBytes ?? 0) > 0 ? (imageBytes as number) : 0;
-  return image + Math.ceil(image / 10) + 4 * 1024 ** 2 + diskBytes;
+  // `ample` (+50 % + 64 MiB): the retry when the engine finds the image alone above the tight estimate.
+  return headroom === 'ample' ? image + Math.ceil(image / 2) + 64 * 1024 ** 2 + diskBytes : image + Math.ceil(image / 10) + 4 * 1024 ** 2 + diskBytes;
+}
+
+/** btrfs refused the limit because the new subvolume already references more (moby: "Failed to limit qgroup for …: disk quota exceeded"). */
+export function isQuotaBelowImage(e: unknown): boolean {
+  const msg = String((e as { json?: { message?: string } })?.json?.message ?? (e as Error)?.message ?? e);
+  return /failed to limit qgroup.*(disk quota exceeded|quota)/i.test(msg);
 }
 
 /** `docker info`'s storage fields, as dockerode returns them. */

@@ -21,7 +21,7 @@ import { envLures } from '../lures/lure-values.js';
 import { NETSIM_LINK, NetworkSimulator, type NetworkSimulatorOptions, reapSimulators } from '../network/simulated-network.js';
 import { parseLoginuid } from './loginuid.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
-import { DEFAULT_DISK_BYTES, type EngineStorageInfo, QgroupWatch, type QuotaSupport, diskLimitUnavailable, isQuotaRefusal, quotaSupport, storageOptSize, volumeTmpfs } from './disk-quota.js';
+import { DEFAULT_DISK_BYTES, type EngineStorageInfo, QgroupWatch, type QuotaSupport, diskLimitUnavailable, isQuotaBelowImage, isQuotaRefusal, quotaSupport, storageOptSize, volumeTmpfs } from './disk-quota.js';
 import { podLikeHostname, removeTells } from './disguise.js';
 import { DormancyWatch } from './dormancy.js';
 import { prepareFileLures } from './lure-planter.js';
@@ -140,7 +140,7 @@ export class DockerRuntime implements SandboxRuntime {
     const longest = Math.max(spec.limits.windowSeconds, spec.limits.maxWindowSeconds ?? 0);
     const deadline = new Date(Date.now() + (longest + (this.opts.reapGraceSeconds ?? 120)) * 1000);
     let lures: Lure[] | undefined;
-    const container = await this.docker.createContainer({
+    const options: Docker.ContainerCreateOptions = {
       name,
       Image: spec.image.imageId,
       Hostname: hostname,
@@ -188,6 +188,12 @@ export class DockerRuntime implements SandboxRuntime {
         // The image's VOLUMEs: size-limited tmpfs instead of anonymous volumes outside the quota.
         ...(tmpfs ? { Tmpfs: tmpfs } : {}),
       },
+    };
+    const container = await this.docker.createContainer(options).catch((e: unknown) => {
+      // The image alone references more than estimated (very many small files): once more with ample headroom.
+      if (!isQuotaBelowImage(e)) throw e;
+      options.HostConfig!.StorageOpt = { size: String(storageOptSize(spec.image.sizeBytes, diskBytes, 'ample')) };
+      return this.docker.createContainer(options);
     }).catch(async (e: unknown) => {
       await simulator?.then((sim) => sim.stop(), () => undefined);
       throw isQuotaRefusal(e) ? diskLimitUnavailable(storage, (e as Error).message) : e;
