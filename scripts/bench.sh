@@ -22,6 +22,8 @@ echo "== network analysis (captures/s: read, correlate, lure search, rules)"
 node --import tsx bench/network-analysis.bench.ts
 echo "== run integrity (a look at a sandbox; window extension and dormancy decisions)"
 npx tsx bench/integrity.bench.ts
+echo "== disk limit (create + start with and without StorageOpt size; disk-fill write rate until the limit)"
+npx tsx bench/disk.bench.ts
 echo "== webhooks (fan-out latency, deliveries/s, signing)"
 npx tsx bench/webhooks.bench.ts
 echo "== admission webhook (latency p50/p99 and throughput, warm cache; Redis hung and killed)"

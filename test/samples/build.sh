@@ -42,6 +42,7 @@ SPECS=(
   "forkbomb|abusive|forkbomb.c|"
   "spammer|abusive|spammer.c|"
   "memhog|abusive|memhog.c|"
+  "disk-fill|abusive|disk-fill.c|CMD [\"1024\"]"
   "syscall-storm|benign|syscall-storm.c|"
   "lure-aws-reader|malicious|lure-aws-reader.c|"
   "tell-evasive|malicious|tell-evasive.c|"

@@ -28,6 +28,10 @@ export interface ResolvedImage {
   workingDir: string;
   /** TCP ports the image config exposes (`ExposedPorts`), for stimulation; absent when unknown. */
   exposedPorts?: number[];
+  /** The image's size in bytes (its layers), when the engine reports it: disk limits that count the image add it. */
+  sizeBytes?: number;
+  /** Paths the image declares as `VOLUME`s: the sandbox gives them size-limited tmpfs, never host volumes. */
+  volumes?: string[];
 }
 
 export interface SandboxLimits {
@@ -39,6 +43,8 @@ export interface SandboxLimits {
   maxWindowSeconds?: number;
   outputBytes: number;
   traceBytes: number;
+  /** What the sandbox may write (profile `limits.disk`); runtimes that enforce it use 1 GiB when absent. */
+  diskBytes?: number;
 }
 
 export interface SandboxSpec {
@@ -119,6 +125,12 @@ export interface LimitHits {
   /** OOM kills inside the sandbox's memory cgroup. */
   oomKills: number;
   peakPids: number;
+  /** Times the sandbox reached its disk limit (profile `limits.disk`): 0 or 1 (Docker: the qgroup at its limit; Kubernetes: evicted for ephemeral storage). */
+  diskLimitHits?: number;
+  /** Bytes the sandbox wrote at its peak, when the runtime can read it (btrfs qgroup). */
+  diskUsedBytes?: number;
+  /** The disk allowance it had (`limits.disk` plus the storage driver's headroom). */
+  diskLimitBytes?: number;
 }
 
 export interface CapturedOutput {
@@ -173,6 +185,14 @@ export class ImageNotFoundError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ImageNotFoundError';
+  }
+}
+
+/** The host cannot enforce a containment the profile asks for (e.g. `limits.disk` on a storage driver without quotas): the analysis fails closed. */
+export class ContainmentUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContainmentUnavailableError';
   }
 }
 

@@ -10,7 +10,7 @@ import { TERMINAL_STATUSES } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { ProbeStartError } from '#sandbox/probes/probe';
 import { startStimulation } from '#sandbox/stimulation/stimulation';
-import { ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxRuntime } from '#sandbox/sandbox-runtime';
+import { ContainmentUnavailableError, ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { AdmissionVerdictService } from './admission-verdict.service.js';
 import { CancellationService } from './cancellation.service.js';
 import { RunAnalyzer } from './run-analyzer.js';
@@ -180,7 +180,8 @@ export class DetonationService {
         await this.fail(analysisId, e.message);
         throw new UnrecoverableError(e.message);
       }
-      if (e instanceof ImageNotFoundError || e instanceof ImageVerificationError) {
+      // A host that cannot contain the sample (e.g. no disk quota support) fails closed, at once: retries cannot fix it.
+      if (e instanceof ImageNotFoundError || e instanceof ImageVerificationError || e instanceof ContainmentUnavailableError) {
         await this.fail(analysisId, e.message);
         throw new UnrecoverableError(e.message);
       }

@@ -93,6 +93,7 @@ export class RunAnalyzer {
     const nowNs = Date.now() * 1e6;
     const observations: SandboxObservation[] = [];
     if (limitHits.pidsLimitHits > 0) observations.push({ type: 'pids_limit_hit', ts: nowNs, count: limitHits.pidsLimitHits });
+    if ((limitHits.diskLimitHits ?? 0) > 0) observations.push({ type: 'disk_limit_hit', ts: nowNs, count: limitHits.diskLimitHits, detail: `wrote ${limitHits.diskUsedBytes ?? '?'} of ${limitHits.diskLimitBytes ?? profile.limits.diskBytes} bytes (limits.disk ${profile.limits.diskBytes})` });
     if (limitHits.oomKills > 0 || exit.oomKilled) observations.push({ type: 'oom_kill', ts: nowNs, count: Math.max(1, limitHits.oomKills) });
     if (exit.windowExpired) observations.push({ type: 'window_timeout', ts: nowNs, detail: `${profile.limits.windowSeconds}s` });
     if (exit.budgetExceeded || probe.budgetExceeded) observations.push({ type: 'trace_budget_exceeded', ts: nowNs, detail: `budget ${profile.limits.traceBytes} bytes` });

@@ -109,6 +109,8 @@ export const COMPAT_SYSCALL = 'compat_syscall';
 /** Observations of the sandbox itself (not the probe), turned into `source: sandbox` events rules can match. */
 export const SANDBOX_OBSERVATION_TYPES = [
   'pids_limit_hit',
+  // The sandbox reached its disk limit (profile `limits.disk`, docs/sandbox.md#disk-limit).
+  'disk_limit_hit',
   'oom_kill',
   'window_timeout',
   'trace_budget_exceeded',

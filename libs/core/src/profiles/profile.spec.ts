@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProfileError, loadProfiles, parseProfile } from './profile.js';
@@ -28,6 +28,14 @@ describe('parseProfile', () => {
     expect(parseProfile(join(dir, 'p.yaml'), 'lures: false\nstimulate: false\n', dir)).toMatchObject({ lures: false, stimulate: false });
   });
 
+  it('limits.disk: a size (default 1g), kept in bytes', () => {
+    expect(parseProfile(join(dir, 'p.yaml'), 'name: p\n', dir).limits.diskBytes).toBe(1024 ** 3);
+    expect(parseProfile(join(dir, 'p.yaml'), 'limits: {disk: 32m}\n', dir).limits.diskBytes).toBe(32 * 1024 ** 2);
+    expect(parseProfile(join(dir, 'p.yaml'), 'limits: {disk: 2g}\n', dir).limits.diskBytes).toBe(2 * 1024 ** 3);
+    expect(parseProfile(join(dir, 'p.yaml'), 'limits: {disk: 512MiB}\n', dir).limits.diskBytes).toBe(512 * 1024 ** 2);
+    expect(() => parseProfile(join(dir, 'p.yaml'), 'limits: {disk: 4k}\n', dir)).toThrow(/p\.yaml: limits\.disk: must be between 16m and 256g, got "4k"/);
+  });
+
   it('limits.maxWindow: defaults to the window (no extension), accepts a longer duration', () => {
     expect(parseProfile(join(dir, 'p.yaml'), 'limits: {window: 20s}\n', dir).limits).toMatchObject({ windowSeconds: 20, maxWindowSeconds: 20 });
     expect(parseProfile(join(dir, 'p.yaml'), 'limits: {window: 30s, maxWindow: 5m}\n', dir).limits).toMatchObject({ windowSeconds: 30, maxWindowSeconds: 300 });
@@ -43,7 +51,14 @@ describe('parseProfile', () => {
     ['limits: {window: 30s, maxWindow: 10s}\n', 'limits.maxWindow'],
     ['limits: {maxWindow: forever}\n', 'limits.maxWindow'],
     ['limits: {maxWindow: 2h}\n', 'limits.maxWindow'],
-    ['limits: {disk: 1g}\n', 'limits.disk'],
+    ['limits: {disk: lots}\n', 'limits.disk'],
+    ['limits: {disk: 0}\n', 'limits.disk'],
+    ['limits: {disk: -1g}\n', 'limits.disk'],
+    ['limits: {disk: 1m}\n', 'limits.disk'],
+    ['limits: {disk: 100000g}\n', 'limits.disk'],
+    ['limits: {disk: 1t}\n', 'limits.disk'],
+    ['limits: {disk: [1g]}\n', 'limits.disk'],
+    ['limits: {disks: 1g}\n', 'limits.disks'],
     ['capabilities: some\n', 'capabilities'],
     ['network: bridge\n', 'network'],
     ['lures: yes please\n', 'lures'],
@@ -85,6 +100,13 @@ describe('loadProfiles', () => {
     // The default profile's samples get the simulated network (docs/network.md); gVisor's stays none.
     expect(profiles.get('default')!.network).toBe('simulated');
     expect(profiles.get('gvisor')!.network).toBe('none');
+    // Every shipped profile states its disk limit (issue 13): none may rely on the default by accident.
+    for (const p of profiles.values()) {
+      expect(readFileSync(join(process.cwd(), 'sandbox-profiles', p.file), 'utf8')).toMatch(/^  disk: \S+/m);
+      expect(p.limits.diskBytes).toBeGreaterThanOrEqual(256 * 1024 ** 2);
+      expect(p.limits.diskBytes).toBeLessThanOrEqual(4 * 1024 ** 3);
+    }
+    expect(profiles.get('default')!.limits.diskBytes).toBe(1024 ** 3);
   });
 
   it('reads network: none | simulated', () => {

@@ -43,6 +43,8 @@ export interface SandboxProfile {
     outputBytes: number;
     /** Cap on the raw trace: a sample past it is killed, the run is inconclusive unless malicious (rule "Sandbox Trace Budget Exceeded"). */
     traceBytes: number;
+    /** `limits.disk`: what the sandbox may write (kernel-enforced: Docker `--storage-opt size`, Kubernetes ephemeral-storage; docs/sandbox.md). */
+    diskBytes: number;
   };
   /** Rule files, resolved to absolute paths. */
   rules: string[];
@@ -86,7 +88,9 @@ const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
 const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'lures', 'stimulate', 'limits', 'rules', 'allow', 'scoring', 'supplyChain', 'kubernetes']);
 const KNOWN_SUPPLY_CHAIN = new Set(['registries', 'allowLocal', 'signature']);
 const REGISTRY_PREFIX = /^[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/?$/;
-const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'maxWindow', 'output', 'trace']);
+const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'maxWindow', 'output', 'trace', 'disk']);
+/** `limits.disk` bounds: below 16 MiB a sandbox cannot hold its own files; above 256 GiB it protects nothing. */
+export const DISK_LIMIT_BOUNDS = { min: 16 * 1024 ** 2, max: 256 * 1024 ** 3, default: 1024 ** 3 } as const;
 
 function parseSize(file: string, field: string, v: unknown): number {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.floor(v);
@@ -208,6 +212,7 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
       maxWindowSeconds,
       outputBytes: limits.output === undefined ? 64 * 1024 : parseSize(short, 'limits.output', limits.output),
       traceBytes: limits.trace === undefined ? 64 * 1024 ** 2 : parseSize(short, 'limits.trace', limits.trace),
+      diskBytes: parseDiskLimit(short, limits.disk),
     },
     rules,
     allow: stringList(short, 'allow', o.allow),
@@ -215,6 +220,16 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
     supplyChain: parseSupplyChain(short, o.supplyChain, profilesDir),
     ...(kubernetes ? { kubernetes } : {}),
   };
+}
+
+/** `limits.disk`: a size between 16m and 256g; absent = 1g. */
+function parseDiskLimit(file: string, v: unknown): number {
+  if (v === undefined || v === null) return DISK_LIMIT_BOUNDS.default;
+  const n = parseSize(file, 'limits.disk', v);
+  if (n < DISK_LIMIT_BOUNDS.min || n > DISK_LIMIT_BOUNDS.max) {
+    throw new ProfileError(file, 'limits.disk', `must be between 16m and 256g, got ${JSON.stringify(v)}`);
+  }
+  return n;
 }
 
 /** `limits.maxWindow`: at least the window, at most an hour; absent = the window (no extension). */

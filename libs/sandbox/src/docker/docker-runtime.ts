@@ -21,6 +21,7 @@ import { envLures } from '../lures/lure-values.js';
 import { NETSIM_LINK, NetworkSimulator, type NetworkSimulatorOptions, reapSimulators } from '../network/simulated-network.js';
 import { parseLoginuid } from './loginuid.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
+import { DEFAULT_DISK_BYTES, type EngineStorageInfo, QgroupWatch, type QuotaSupport, diskLimitUnavailable, isQuotaBelowImage, isQuotaRefusal, quotaSupport, storageOptSize, volumeTmpfs } from './disk-quota.js';
 import { podLikeHostname, removeTells } from './disguise.js';
 import { DormancyWatch } from './dormancy.js';
 import { prepareFileLures } from './lure-planter.js';
@@ -56,6 +57,8 @@ export class DockerRuntime implements SandboxRuntime {
   readonly kind = 'docker';
   readonly docker: Docker;
   private holdTar?: Buffer;
+  /** Whether the storage driver can enforce `limits.disk`, read once from `docker info` (docs/sandbox.md#disk-limit). */
+  private storage?: Promise<QuotaSupport>;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.docker = opts.docker ?? new Docker();
@@ -108,6 +111,8 @@ export class DockerRuntime implements SandboxRuntime {
       env: cfg.Env ?? [],
       workingDir: cfg.WorkingDir ?? '',
       exposedPorts: tcpPorts((cfg as { ExposedPorts?: Record<string, unknown> }).ExposedPorts),
+      sizeBytes: info.Size,
+      volumes: Object.keys((cfg as { Volumes?: Record<string, unknown> | null }).Volumes ?? {}),
     };
   }
 
@@ -115,6 +120,11 @@ export class DockerRuntime implements SandboxRuntime {
     const argv = [...spec.image.entrypoint, ...spec.image.cmd];
     if (argv.length === 0) throw new ImageVerificationError('image has neither an entrypoint nor a command: nothing to run');
     if (spec.hold && spec.runtime === 'runsc') throw new Error('a held start needs runc: under gVisor the host cannot see or signal the sample');
+    // Fail closed: never run a sandbox whose disk the kernel does not limit.
+    const storage = await this.storageSupport();
+    if (storage.enforce === 'no') throw diskLimitUnavailable(storage);
+    const diskBytes = spec.limits.diskBytes ?? DEFAULT_DISK_BYTES;
+    const tmpfs = volumeTmpfs(spec.image.volumes, diskBytes);
     // The simulator starts (forked by the zygote: its own namespace, ~10 ms) while the engine creates the container.
     const simulator = spec.network?.mode === 'simulated' ? this.startSimulator(spec) : undefined;
     simulator?.catch(() => undefined);
@@ -125,7 +135,7 @@ export class DockerRuntime implements SandboxRuntime {
     const longest = Math.max(spec.limits.windowSeconds, spec.limits.maxWindowSeconds ?? 0);
     const deadline = new Date(Date.now() + (longest + (this.opts.reapGraceSeconds ?? 120)) * 1000);
     let lures: Lure[] | undefined;
-    const container = await this.docker.createContainer({
+    const options: Docker.ContainerCreateOptions = {
       name,
       Image: spec.image.imageId,
       Hostname: hostname,
@@ -168,10 +178,20 @@ export class DockerRuntime implements SandboxRuntime {
         LogConfig: { Type: 'none', Config: {} },
         AutoRemove: false,
         Binds: [],
+        // The kernel-enforced disk limit (btrfs qgroup here; it counts the image, hence its size added).
+        StorageOpt: { size: String(storageOptSize(spec.image.sizeBytes, diskBytes)) },
+        // The image's VOLUMEs: size-limited tmpfs instead of anonymous volumes outside the quota.
+        ...(tmpfs ? { Tmpfs: tmpfs } : {}),
       },
+    };
+    const container = await this.docker.createContainer(options).catch((e: unknown) => {
+      // The image alone references more than estimated (very many small files): once more with ample headroom.
+      if (!isQuotaBelowImage(e)) throw e;
+      options.HostConfig!.StorageOpt = { size: String(storageOptSize(spec.image.sizeBytes, diskBytes, 'ample')) };
+      return this.docker.createContainer(options);
     }).catch(async (e: unknown) => {
       await simulator?.then((sim) => sim.stop(), () => undefined);
-      throw e;
+      throw isQuotaRefusal(e) ? diskLimitUnavailable(storage, (e as Error).message) : e;
     });
     let sim: NetworkSimulator | undefined;
     try {
@@ -189,6 +209,12 @@ export class DockerRuntime implements SandboxRuntime {
       throw e;
     }
     return new DockerSandbox(this.docker, container, name, hostname, spec, lures, sim);
+  }
+
+  private storageSupport(): Promise<QuotaSupport> {
+    this.storage ??= this.docker.info().then((info: unknown) => quotaSupport(info as EngineStorageInfo));
+    this.storage.catch(() => (this.storage = undefined));
+    return this.storage;
   }
 
   /** A simulator for this analysis, forked by the worker's zygote (docs/network.md). */
@@ -273,6 +299,7 @@ class DockerSandbox implements Sandbox {
   private stderr: CappedCollector;
   private attachStream?: Duplex;
   private monitor?: CgroupMonitor;
+  private disk?: QgroupWatch;
   private dormancy?: DormancyWatch;
   private killReason?: 'budget' | 'cancel' | 'window';
   private releasedAt = 0;
@@ -307,6 +334,7 @@ class DockerSandbox implements Sandbox {
     }
     if (!initPid) throw new Error(`sandbox ${this.name} has no init pid after start (state ${info.State.Status})`);
     this.monitor = await CgroupMonitor.forPid(initPid);
+    this.disk = await QgroupWatch.forPid(initPid);
     const cgroupPath = await cgroupV2Path(initPid);
     // runc only: under gVisor the cgroup holds the sentry, not the sample's tasks.
     if (this.spec.runtime === 'runc' && !this.spec.dockerRuntimeName && cgroupPath) this.dormancy = await DormancyWatch.forCgroup(cgroupPath, initPid);
@@ -331,7 +359,10 @@ class DockerSandbox implements Sandbox {
     const started = this.releasedAt || Date.now();
     const exited = this.container.wait({ condition: 'not-running' }).catch(() => undefined);
     void this.monitor?.sample();
-    const sampler = setInterval(() => void this.monitor?.sample(), 100);
+    const sampler = setInterval(() => {
+      void this.monitor?.sample();
+      void this.disk?.sample();
+    }, 100);
     const keeper = new WindowKeeper({
       windowMs: this.spec.limits.windowSeconds * 1000,
       maxWindowMs: Math.max(this.spec.limits.windowSeconds, this.spec.limits.maxWindowSeconds ?? 0) * 1000,
@@ -353,7 +384,7 @@ class DockerSandbox implements Sandbox {
     }
     const window = keeper.outcome(Date.now(), this.killReason ?? 'exit');
     const runMs = Date.now() - started;
-    await this.monitor?.sample();
+    await Promise.all([this.monitor?.sample(), this.disk?.sample()]);
     const info = await this.container.inspect().catch(() => undefined);
     return {
       exitCode: info?.State.ExitCode ?? null,
@@ -378,7 +409,11 @@ class DockerSandbox implements Sandbox {
   }
 
   async limitHits(): Promise<LimitHits> {
-    return this.monitor?.latest ?? { pidsLimitHits: 0, oomKills: 0, peakPids: 0 };
+    const hits = this.monitor?.latest ?? { pidsLimitHits: 0, oomKills: 0, peakPids: 0 };
+    if (!this.disk) return hits;
+    await this.disk.sample();
+    const d = this.disk.usage;
+    return { ...hits, diskLimitHits: d.reached ? 1 : 0, diskUsedBytes: d.usedBytes, diskLimitBytes: d.allowanceBytes };
   }
 
   async output(_capBytes: number): Promise<CapturedOutput> {

@@ -127,6 +127,46 @@ describe('KubernetesRuntime (fake API at the client boundary)', () => {
     expect(pod.spec).toMatchObject({ runtimeClassName: 'gvisor', nodeSelector: { pool: 'sandbox' }, automountServiceAccountToken: false, shareProcessNamespace: true });
   });
 
+  it("limits.disk is the sample's ephemeral-storage request and limit; an eviction for ephemeral storage is the disk limit hit", async () => {
+    const client = new FakeKubeClient();
+    const sandbox = await runtime(client).create(spec({ limits: { ...spec().limits, diskBytes: 64 * 1024 ** 2 } }));
+    await startSidecar(client, sandbox);
+    const pod = client.created.find((o) => o.kind === 'Pod') as unknown as { spec: { containers: { name: string; resources: { limits: Record<string, string>; requests: Record<string, string> } }[] } };
+    const sample = pod.spec.containers.find((c) => c.name === 'sample')!;
+    expect(sample.resources.limits['ephemeral-storage']).toBe(String(64 * 1024 ** 2));
+    expect(sample.resources.requests['ephemeral-storage']).toBe(String(64 * 1024 ** 2));
+    for (const obj of client.created) expect(await validateK8sObject(obj)).toEqual([]);
+    const quota = client.created.find((o) => o.kind === 'ResourceQuota') as unknown as { spec: { hard: Record<string, string> } };
+    expect(Number(quota.spec.hard['limits.ephemeral-storage'])).toBe(64 * 1024 ** 2 + 64 * 1024 ** 2); // + the probe sidecar's
+    const waited = sandbox.wait(new AbortController().signal);
+    const evicted = podWith({ phase: 'Failed', reason: 'Evicted', containers: [terminated('sample', 137, 'ContainerStatusUnknown')] });
+    evicted.status!.message = 'Pod ephemeral local storage usage exceeds the total limit of containers 64Mi. ';
+    client.podEvent('MODIFIED', evicted);
+    expect(await waited).toMatchObject({ exitCode: 137, oomKilled: false });
+    expect(await sandbox.limitHits()).toMatchObject({ diskLimitHits: 1, diskLimitBytes: 64 * 1024 ** 2, oomKills: 0 });
+    await sandbox.destroy();
+  });
+
+  it('a pod evicted for another reason, or ending normally, is no disk limit hit', async () => {
+    const { ephemeralStorageEviction } = await import('./eviction.js');
+    const evicted = (message: string) => ({ ...podWith({ phase: 'Failed', reason: 'Evicted' }), status: { phase: 'Failed', reason: 'Evicted', message } });
+    expect(ephemeralStorageEviction(evicted('Container sample exceeded its local ephemeral storage limit "1Gi". '))).toContain('sample');
+    expect(ephemeralStorageEviction(evicted('Usage of EmptyDir volume "quarantine-hold" exceeds the limit "16Mi". '))).toBeDefined();
+    expect(ephemeralStorageEviction(evicted('The node was low on resource: ephemeral-storage. Container sample was using 2Gi, request is 1Gi.'))).toBeDefined();
+    expect(ephemeralStorageEviction(evicted('The node was low on resource: memory. Container sample was using 300Mi.'))).toBeUndefined();
+    expect(ephemeralStorageEviction(podWith({ phase: 'Failed', reason: 'DeadlineExceeded' }))).toBeUndefined();
+    expect(ephemeralStorageEviction(undefined)).toBeUndefined();
+    const client = new FakeKubeClient();
+    const sandbox = await runtime(client).create(spec());
+    await startSidecar(client, sandbox);
+    const waited = sandbox.wait(new AbortController().signal);
+    client.podEvent('MODIFIED', podWith({ phase: 'Succeeded', containers: [terminated('sample', 0)] }));
+    await waited;
+    // No limits.disk in the spec: the runtime's 1 GiB, never unlimited.
+    expect(await sandbox.limitHits()).toMatchObject({ diskLimitHits: 0, diskLimitBytes: 1024 ** 3 });
+    await sandbox.destroy();
+  });
+
   it('a watch the server ends is re-opened and the wait goes on', async () => {
     const client = new FakeKubeClient();
     const sandbox = await runtime(client).create(spec());

@@ -34,6 +34,7 @@ import {
   sandboxObjects,
 } from './objects.js';
 import { type AgentState, SensorFilter, SensorTraceSession, SidecarTraceSession, TraceWriter } from './trace-sessions.js';
+import { ephemeralStorageEviction } from './eviction.js';
 
 /** Where a cluster-wide sensor (Falco / Tracee DaemonSet) runs, so its node-local pod log can be read. */
 export interface SensorSource {
@@ -151,7 +152,8 @@ export class KubernetesRuntime implements SandboxRuntime {
       startAllowanceSeconds,
       deadline: new Date(now.getTime() + (spec.limits.windowSeconds + startAllowanceSeconds + (this.opts.reapGraceSeconds ?? 120)) * 1000),
       createdAt: now,
-      ephemeralStorageBytes: this.opts.ephemeralStorageBytes ?? 1024 ** 3,
+      // The sample container's ephemeral-storage request and limit: the profile's limits.disk.
+      ephemeralStorageBytes: spec.limits.diskBytes ?? this.opts.ephemeralStorageBytes ?? 1024 ** 3,
       options: o,
       ...(spec.network?.mode === 'simulated' ? { network: { simulatorImage: this.opts.netsimImage! } } : {}),
     };
@@ -531,7 +533,12 @@ class KubernetesSandbox implements Sandbox {
   async limitHits(): Promise<LimitHits> {
     // The node's cgroup counters are not reachable through the API; OOM kills come from the pod status.
     const t = statusOfContainer(this.watch.pod, SAMPLE_CONTAINER)?.state?.terminated;
-    return { pidsLimitHits: 0, oomKills: t?.reason === 'OOMKilled' ? 1 : 0, peakPids: 0 };
+    // Evicted for ephemeral storage: the kubelet enforced the disk limit (limits.disk).
+    const evicted = ephemeralStorageEviction(this.watch.pod) !== undefined;
+    return {
+      pidsLimitHits: 0, oomKills: t?.reason === 'OOMKilled' ? 1 : 0, peakPids: 0,
+      diskLimitHits: evicted ? 1 : 0, diskLimitBytes: this.spec.limits.diskBytes ?? this.opts.ephemeralStorageBytes ?? 1024 ** 3,
+    };
   }
 
   /** The sample container's log (the API merges stdout and stderr: all of it is reported as stdout). */
