@@ -152,3 +152,23 @@ export function podWith(opts: { name?: string; phase?: string; init?: C[]; conta
 export const running = (name: string, id = `containerd://${name}0123456789abcdef`): C => ({ name, state: { running: { startedAt: new Date() } }, containerID: id });
 export const waiting = (name: string, reason: string, message?: string): C => ({ name, state: { waiting: { reason, message } } });
 export const terminated = (name: string, exitCode: number, reason = 'Completed', id = `containerd://${name}0123456789abcdef`): C => ({ name, state: { terminated: { exitCode, reason } }, containerID: id });
+
+async function untilCalled(client: FakeKubeClient, cond: () => boolean): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`kubelet: condition not reached; calls: ${client.calls.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Plays the kubelet for the simulated network's pod (network: simulated): running with `ip`, its log followed. */
+export async function playSimulatorPod(client: FakeKubeClient, ip = '10.42.0.9'): Promise<void> {
+  await untilCalled(client, () => client.calls.includes('watch Pod netsim'));
+  client.podEvent('ADDED', podWith({ name: 'netsim', phase: 'Running', podIP: ip, containers: [running('netsim')] }));
+  await untilCalled(client, () => client.hasStream('netsim'));
+}
+
+/** Resolves once the sample pod is created (after its watch opened; a simulator pod may come first). */
+export function samplePodCreated(client: FakeKubeClient): Promise<void> {
+  return untilCalled(client, () => client.calls.includes('watch Pod sample') && client.calls.lastIndexOf('create Pod') > client.calls.indexOf('watch Pod sample'));
+}

@@ -25,7 +25,7 @@ import { KubernetesRuntime } from '#sandbox/kubernetes/kubernetes-runtime';
 import { AGENT_PREFIX } from '#sandbox/kubernetes/objects';
 import { StraceProbe } from '#sandbox/probes/strace.probe';
 import type { ResolvedImage, SandboxRuntime } from '#sandbox/sandbox-runtime';
-import { FakeKubeClient, podWith, running, terminated } from '../../../../test/support/fake-kube-client.js';
+import { FakeKubeClient, playSimulatorPod, podWith, running, samplePodCreated, terminated } from '../../../../test/support/fake-kube-client.js';
 import { e2eProfilesDir } from '../../../../test/support/profiles.js';
 import { testRedisUrl } from '../../../../test/support/redis.js';
 import { AdmissionVerdictService } from './admission-verdict.service.js';
@@ -97,7 +97,7 @@ describe('limits.disk through the DetonationService', () => {
       repoTags: [], entrypoint: ['/usr/local/bin/disk-fill'], cmd: [], user: '', env: [], workingDir: '/',
     };
     const client = new FakeKubeClient();
-    const kubernetes = new KubernetesRuntime({ client, resolveImage: async () => image, probeImage: 'quarantine/probe:1', workerServiceAccount: { namespace: 'quarantine', name: 'quarantine-worker' } });
+    const kubernetes = new KubernetesRuntime({ client, resolveImage: async () => image, probeImage: 'quarantine/probe:1', netsimImage: 'quarantine/netsim:1', workerServiceAccount: { namespace: 'quarantine', name: 'quarantine-worker' } });
     const noDocker = { kind: 'docker', reap: async () => [], ping: async () => true } as unknown as SandboxRuntime;
     const registry = { resolve: async () => ({ digest: image.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' }) } as unknown as RegistryClient;
     const { svc, repo, artifacts } = service(noDocker, kubernetes, new SupplyChainGate(['registry.local:5000'], registry));
@@ -110,7 +110,9 @@ describe('limits.disk through the DetonationService', () => {
           await new Promise((r) => setTimeout(r, 5));
         }
       };
-      await until(() => client.calls.includes('create Pod'));
+      // The kubernetes profile has the simulated network: its pod runs first.
+      await playSimulatorPod(client);
+      await samplePodCreated(client);
       client.podEvent('ADDED', podWith({ phase: 'Pending', init: [terminated('hold-install', 0), running('probe')] }));
       await until(() => client.hasStream('probe'));
       await client.log('probe', `${AGENT_PREFIX}started`, `${AGENT_PREFIX}held pid=77 uid=0 gid=0`);
@@ -131,7 +133,7 @@ describe('limits.disk through the DetonationService', () => {
     expect(rec!.findings.map((f) => f.rule)).toContain('Sandbox Disk Limit Reached');
     const report = await artifacts.readJson<{ limits: { diskLimitHits: number; diskLimitBytes: number } }>('disk-k8s', 'report.json');
     expect(report!.limits).toMatchObject({ diskLimitHits: 1, diskLimitBytes: 1024 ** 3 });
-    const pod = client.created.find((o) => o.kind === 'Pod') as unknown as { spec: { containers: { name: string; resources: { limits: Record<string, string> } }[] } };
+    const pod = client.created.find((o) => o.kind === 'Pod' && (o.metadata as { name: string }).name === 'sample') as unknown as { spec: { containers: { name: string; resources: { limits: Record<string, string> } }[] } };
     expect(pod.spec.containers.find((c) => c.name === 'sample')!.resources.limits['ephemeral-storage']).toBe(String(1024 ** 3));
     expect(readFileSync(join(profilesDir, 'kubernetes.yaml'), 'utf8')).toMatch(/disk: 1g/);
   });
