@@ -17,7 +17,7 @@
  */
 import type { EventSource, FdType, RawEvent } from '../events/event.js';
 import { ERRNO } from './errno.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -315,8 +315,7 @@ export class FalcoParser implements TraceParser {
   end(): void {}
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
+    countUnparsed(this.stats, line);
   }
 
   private alert(o: JsonObject): void {

@@ -35,8 +35,11 @@
 import { type EventFd, markTruncated, type RawEvent } from '../events/event.js';
 import { ERRNO, SIGNALS } from './errno.js';
 import { AT_FDCWD, fdFromAnnotation } from './strace-syntax.js';
-import { type ArgKind, type ArgSig, type ReturnSig, signatureOf, type SyscallSignature } from './syscall-signatures.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import {
+  type ArgKind, type ArgSig, inetL4proto, type ReturnSig, signatureOf, socketFdType, type SyscallSignature,
+} from './syscall-signatures.js';
+import { ChildAttribution } from './child-attribution.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 
 export interface GvisorParserOptions {
   /**
@@ -97,10 +100,8 @@ export class GvisorParser implements TraceParser {
   private readonly interrupted = new Map<number, string>();
   /** Last comm seen per tid (disambiguates a comm that itself contains ` X name(`). */
   private readonly comm = new Map<number, string>();
-  private readonly live = new Set<number>();
-  /** tids inside clone/fork/vfork → flags, to name the parent of a child seen before the return. */
-  private readonly cloning = new Map<number, string>();
-  private readonly firstHint = new Map<number, { parentPid: number; flags: string }>();
+  /** Parents of children seen before their parent's clone/fork/vfork returned. */
+  private readonly children = new ChildAttribution();
   /** Exit status by tid (exit) and by tgid (exit_group), and the signal that terminated a thread group. */
   private readonly exitCode = new Map<number, number>();
   private readonly groupExitCode = new Map<number, number>();
@@ -205,7 +206,7 @@ export class GvisorParser implements TraceParser {
       this.complete(this.tgidOf(tid), tid, p.ts, p.name, p.args, undefined, '?', 0, true);
     }
     this.pending.clear();
-    this.cloning.clear();
+    this.children.clearCloning();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -246,8 +247,7 @@ export class GvisorParser implements TraceParser {
   }
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
+    countUnparsed(this.stats, line);
   }
 
   private tgids = new Map<number, number>();
@@ -267,7 +267,7 @@ export class GvisorParser implements TraceParser {
     if (at < 0) return this.unparsed(line);
     const comm = line.slice(i, at);
     if (known !== comm) this.comm.set(tid, comm);
-    if (!this.live.has(tid)) this.noteNewTask(tid);
+    if (!this.children.isLive(tid)) this.children.noteNew(tid);
     this.tgids.set(tid, tgid);
     const kind = line.charCodeAt(at + 1);
     const paren = line.indexOf('(', at + 3);
@@ -277,7 +277,7 @@ export class GvisorParser implements TraceParser {
       if (this.pending.has(tid)) { this.stats.detail.unmatchedEnters!++; this.stats.lost++; }
       this.pending.set(tid, { name, args: line.slice(paren + 1, line.length - 1), ts });
       this.interrupted.delete(tid);
-      if (CLONE_FAMILY.has(name)) this.cloning.set(tid, name === 'vfork' ? 'CLONE_VM|CLONE_VFORK|SIGCHLD' : name === 'fork' ? 'SIGCHLD' : cloneFlags(firstArg(line, paren + 1)));
+      if (CLONE_FAMILY.has(name)) this.children.cloneStarted(tid, name === 'vfork' ? 'CLONE_VM|CLONE_VFORK|SIGCHLD' : name === 'fork' ? 'SIGCHLD' : cloneFlags(firstArg(line, paren + 1)));
       return;
     }
     // X: `…) = ret (0xret)[ errno=N (text)] (duration)`
@@ -302,17 +302,8 @@ export class GvisorParser implements TraceParser {
       this.stats.lost++;
       p = undefined;
     } else this.pending.delete(tid);
-    if (CLONE_FAMILY.has(name)) this.cloning.delete(tid);
+    if (CLONE_FAMILY.has(name)) this.children.cloneEnded(tid);
     this.complete(tgid, tid, ts, name, p?.args, xtext, res, rawres, false);
-  }
-
-  private noteNewTask(tid: number): void {
-    this.live.add(tid);
-    if (this.cloning.size === 0) return;
-    let parentPid = -1;
-    let flags = '';
-    for (const [p, f] of this.cloning) { parentPid = p; flags = f; }
-    if (parentPid >= 0 && parentPid !== tid) this.firstHint.set(tid, { parentPid, flags });
   }
 
   /** A thread ended (killed, or the trace ended) inside a syscall: what dormancy is judged on (docs/run-integrity.md). */
@@ -353,9 +344,7 @@ export class GvisorParser implements TraceParser {
       ev.args.status = (code ?? 0) << 8;
       ev.args.ret = code ?? 0;
     }
-    this.live.delete(tid);
-    this.cloning.delete(tid);
-    this.firstHint.delete(tid);
+    this.children.forget(tid);
     this.comm.delete(tid);
     this.exitCode.delete(tid);
     this.tgids.delete(tid);
@@ -371,18 +360,10 @@ export class GvisorParser implements TraceParser {
       if (!this.entrypointSeen) {
         if (!EXEC_FAMILY.has(ev.type)) { this.stats.detail.preEntrypoint!++; return; }
         this.entrypointSeen = true;
-        this.firstHint.delete(ev.tid); // its parent (the init) is not part of the trace
+        this.children.dropHint(ev.tid); // its parent (the init) is not part of the trace
       }
     }
-    if (this.firstHint.size > 0) {
-      const h = this.firstHint.get(ev.tid);
-      if (h !== undefined) {
-        this.firstHint.delete(ev.tid);
-        const hints = ev.hints ?? (ev.hints = {});
-        hints.parentPid = h.parentPid;
-        hints.cloneFlags = h.flags;
-      }
-    }
+    this.children.annotate(ev);
     this.stats.events++;
     this.sink(ev);
   }
@@ -763,15 +744,6 @@ function cloneFlags(a: string | undefined): string {
   return a;
 }
 
-function socketFdType(domain: string): EventFd['type'] {
-  if (domain === 'AF_INET') return 'ipv4';
-  if (domain === 'AF_INET6') return 'ipv6';
-  if (domain === 'AF_UNIX' || domain === 'AF_LOCAL') return 'unix';
-  if (domain === 'AF_NETLINK') return 'netlink';
-  if (domain === 'AF_PACKET') return 'packet';
-  return 'unknown';
-}
-
 const O_CLOEXEC_BITS = [[0x80000, 'O_CLOEXEC'], [0x800, 'O_NONBLOCK'], [0x4000, 'O_DIRECT']] as const;
 const AT_BITS = [[0x1000, 'AT_EMPTY_PATH'], [0x100, 'AT_SYMLINK_NOFOLLOW'], [0x200, 'AT_REMOVEDIR'], [0x400, 'AT_SYMLINK_FOLLOW']] as const;
 const MFD_BITS = [[1, 'MFD_CLOEXEC'], [2, 'MFD_ALLOW_SEALING'], [4, 'MFD_HUGETLB']] as const;
@@ -909,11 +881,8 @@ function decodeReturn(ev: RawEvent, r: ReturnSig): void {
       return;
     case 'socket': {
       const domain = String(ev.args.domain);
-      if (domain === 'AF_INET' || domain === 'AF_INET6') {
-        const type = String(ev.args.type);
-        const l4 = String(ev.args.proto).includes('ICMP') ? 'icmp' : type.startsWith('SOCK_STREAM') ? 'tcp' : type.startsWith('SOCK_DGRAM') ? 'udp' : type.startsWith('SOCK_RAW') ? 'raw' : undefined;
-        if (l4 !== undefined) hint(ev, 'l4proto', l4);
-      }
+      const l4 = domain === 'AF_INET' || domain === 'AF_INET6' ? inetL4proto(String(ev.args.type), String(ev.args.proto)) : undefined;
+      if (l4 !== undefined) hint(ev, 'l4proto', l4);
       retFd(ev, socketFdType(domain));
       return;
     }

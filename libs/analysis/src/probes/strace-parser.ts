@@ -14,8 +14,11 @@ import {
   AT_FDCWD, annotatedFd, annotationText, decodeFdPair, decodeSockaddr, decodeString, decodeStringArray,
   wasTruncated, l4protoOfLabel, parseNum, splitArgs, structField, translatedPid, type SockAddr,
 } from './strace-syntax.js';
-import { type ArgKind, type ArgSig, type ReturnSig, signatureOf, type SyscallSignature } from './syscall-signatures.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import {
+  type ArgKind, type ArgSig, inetL4proto, type ReturnSig, signatureOf, socketFdType, type SyscallSignature,
+} from './syscall-signatures.js';
+import { ChildAttribution } from './child-attribution.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 
 export interface StraceParserOptions {
   /** pid to use when lines carry no pid prefix (strace without -f). Default 0. */
@@ -41,12 +44,8 @@ export class StraceParser implements TraceParser {
   readonly source = 'strace' as const;
   readonly stats: ParserStats = emptyStats();
   private readonly pending = new Map<number, Pending>();
-  /** pids seen and not yet exited (to spot a new child's first line). */
-  private readonly live = new Set<number>();
-  /** pids with a clone/fork/vfork in flight → flags text, to name the parent of a child seen before the return. */
-  private readonly cloning = new Map<number, string>();
-  /** First-event hints for pids seen before their parent's clone returned. */
-  private readonly firstHint = new Map<number, { parentPid: number; flags: string }>();
+  /** Parents of children seen before their parent's clone/fork/vfork returned. */
+  private readonly children = new ChildAttribution();
   private readonly args: string[] = [];
   private readonly defaultPid: number;
   readonly dataCap: number;
@@ -106,7 +105,7 @@ export class StraceParser implements TraceParser {
     if (c === 45 && line.startsWith('--- ', i)) return this.signal(pid, ns, line, i + 4);
     if (c === 43 && line.startsWith('+++ ', i)) return this.exit(pid, ns, line, i + 4);
     if (c === 91 && line.startsWith(PERSONALITY, i)) return this.personality(pid, ns, line, i + PERSONALITY.length);
-    if (!this.live.has(pid)) this.noteNewPid(pid);
+    if (!this.children.isLive(pid)) this.children.noteNew(pid);
     if (c === 60 && line.startsWith('<... ', i)) return this.resumed(pid, ns, line, i + 5);
     // syscall start
     const paren = line.indexOf('(', i);
@@ -121,7 +120,7 @@ export class StraceParser implements TraceParser {
       if (this.pending.has(pid)) this.stats.lost++;
       const text = line.slice(paren + 1, n - UNFINISHED.length);
       this.pending.set(pid, { name, text, ts: ns });
-      if (CLONE_FAMILY.has(name)) this.cloning.set(pid, cloneFlagsOf(name, text));
+      if (CLONE_FAMILY.has(name)) this.children.cloneStarted(pid, cloneFlagsOf(name, text));
       return;
     }
     if (line.endsWith(DETACHED)) {
@@ -138,34 +137,15 @@ export class StraceParser implements TraceParser {
       this.complete(pid, p.ts, p.name, p.text + ') = ?', true);
     }
     this.pending.clear();
-    this.cloning.clear();
+    this.children.clearCloning();
   }
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
-  }
-
-  private noteNewPid(pid: number): void {
-    this.live.add(pid);
-    if (this.cloning.size === 0) return;
-    // A line from a pid we have never seen while some process is inside clone/fork/vfork: that is its child.
-    let parentPid = -1;
-    let flags = '';
-    for (const [p, f] of this.cloning) { parentPid = p; flags = f; }
-    if (parentPid >= 0 && parentPid !== pid) this.firstHint.set(pid, { parentPid, flags });
+    countUnparsed(this.stats, line);
   }
 
   private emit(ev: RawEvent): void {
-    if (this.firstHint.size > 0) {
-      const h = this.firstHint.get(ev.tid);
-      if (h !== undefined) {
-        this.firstHint.delete(ev.tid);
-        const hints = ev.hints ?? (ev.hints = {});
-        hints.parentPid = h.parentPid;
-        hints.cloneFlags = h.flags;
-      }
-    }
+    this.children.annotate(ev);
     this.stats.events++;
     this.sink(ev);
   }
@@ -181,7 +161,7 @@ export class StraceParser implements TraceParser {
       this.stats.lost++;
       p = { name, text: '', ts };
     } else this.pending.delete(pid);
-    if (CLONE_FAMILY.has(name)) this.cloning.delete(pid);
+    if (CLONE_FAMILY.has(name)) this.children.cloneEnded(pid);
     let rest = line.slice(sp + 9);
     let interrupted = false;
     if (rest.endsWith(DETACHED)) { rest = rest.slice(0, -DETACHED.length) + ') = ?'; interrupted = true; this.stats.detail.detached!++; }
@@ -197,7 +177,7 @@ export class StraceParser implements TraceParser {
     const m = /^\d+ runs in (32 bit|x32|64 bit) mode\. \]$/.exec(line.slice(i));
     if (m === null) return this.unparsed(line);
     if (m[1] === '64 bit') return;
-    if (!this.live.has(pid)) this.noteNewPid(pid);
+    if (!this.children.isLive(pid)) this.children.noteNew(pid);
     this.emit({ ts, source: 'strace', type: COMPAT_SYSCALL, res: 0, rawres: 0, pid, tid: pid, args: { abi: m[1] === 'x32' ? 'x32' : 'i386' } });
   }
 
@@ -264,9 +244,7 @@ export class StraceParser implements TraceParser {
   }
 
   private forget(pid: number): void {
-    this.live.delete(pid);
-    this.cloning.delete(pid);
-    this.firstHint.delete(pid);
+    this.children.forget(pid);
   }
 
   /** `text` is everything after the call's `(`: arguments, `)`, ` = `, return value. */
@@ -437,23 +415,6 @@ function cloneFlagsOf(name: string, text: string): string {
   return structField(text, 'flags') ?? '';
 }
 
-function socketFdType(domain: string): EventFd['type'] {
-  if (domain === 'AF_INET') return 'ipv4';
-  if (domain === 'AF_INET6') return 'ipv6';
-  if (domain === 'AF_UNIX' || domain === 'AF_LOCAL') return 'unix';
-  if (domain === 'AF_NETLINK') return 'netlink';
-  if (domain === 'AF_PACKET') return 'packet';
-  return 'unknown';
-}
-
-function l4proto(type: string, proto: string): string | undefined {
-  if (proto.includes('ICMP')) return 'icmp';
-  if (type.startsWith('SOCK_STREAM')) return 'tcp';
-  if (type.startsWith('SOCK_DGRAM')) return 'udp';
-  if (type.startsWith('SOCK_RAW')) return 'raw';
-  return undefined;
-}
-
 type Ret = string;
 
 /** How strace spells each argument kind (syscall-signatures.ts); false stops the call's decoding. */
@@ -566,7 +527,7 @@ function decodeReturn(ev: RawEvent, r: ReturnSig, ret: Ret): void {
       return;
     case 'socket': {
       const domain = String(ev.args.domain);
-      const l4 = domain === 'AF_INET' || domain === 'AF_INET6' ? l4proto(String(ev.args.type), String(ev.args.proto)) : undefined;
+      const l4 = domain === 'AF_INET' || domain === 'AF_INET6' ? inetL4proto(String(ev.args.type), String(ev.args.proto)) : undefined;
       if (l4 !== undefined) hint(ev, 'l4proto', l4);
       retFd(ev, ret, socketFdType(domain));
       if (ev.fd !== undefined && ev.fd.type === 'unknown') ev.fd.type = socketFdType(domain);

@@ -263,6 +263,25 @@ export const SYSCALL_SIGNATURES: Readonly<Record<string, SyscallSignature>> = {
   mmap: sig([num(1, 'length'), raw(2, 'prot'), raw(3, 'flags'), fd(4)]),
 };
 
+/** The fd type of a socket of this (symbolic) domain. */
+export function socketFdType(domain: string): 'ipv4' | 'ipv6' | 'unix' | 'netlink' | 'packet' | 'unknown' {
+  if (domain === 'AF_INET') return 'ipv4';
+  if (domain === 'AF_INET6') return 'ipv6';
+  if (domain === 'AF_UNIX' || domain === 'AF_LOCAL') return 'unix';
+  if (domain === 'AF_NETLINK') return 'netlink';
+  if (domain === 'AF_PACKET') return 'packet';
+  return 'unknown';
+}
+
+/** The l4 protocol of an inet socket from its symbolic type and protocol. */
+export function inetL4proto(type: string, proto: string): 'icmp' | 'tcp' | 'udp' | 'raw' | undefined {
+  if (proto.includes('ICMP')) return 'icmp';
+  if (type.startsWith('SOCK_STREAM')) return 'tcp';
+  if (type.startsWith('SOCK_DGRAM')) return 'udp';
+  if (type.startsWith('SOCK_RAW')) return 'raw';
+  return undefined;
+}
+
 /** The signature `parser` decodes `name` with, or undefined (the parser then only guesses an fd). */
 export function signatureOf(name: string, parser: 'strace' | 'gvisor'): SyscallSignature | undefined {
   const s = Object.hasOwn(SYSCALL_SIGNATURES, name) ? SYSCALL_SIGNATURES[name] : undefined;

@@ -19,7 +19,7 @@
  */
 import type { FdType, RawEvent } from '../events/event.js';
 import { errnoName, isoToNs, SensorProcessTable, type SensorParent } from './falco-parser.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -193,8 +193,7 @@ export class TraceeParser implements TraceParser {
   }
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
+    countUnparsed(this.stats, line);
   }
 
   private legacy(e: JsonObject): Common | undefined {
