@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { type Job, UnrecoverableError } from 'bullmq';
-import { loadConfig, type AppConfig } from '#core/config/config';
+import { type Job, UnrecoverableError, type WorkerOptions } from 'bullmq';
+import type { AppConfig } from '#core/config/config';
 import { CONFIG } from '#core/nest/tokens';
 import { JobName, type JobOf, QueueName, assertNever } from '#core/queue/queue.constants';
 import { NotifierService } from '../webhooks/notifier.service.js';
@@ -13,7 +13,15 @@ export const ANALYSIS_HANDLED: readonly JobName[] = [JobName.Detonate, JobName.R
 
 type AnalysisJob = Job<JobOf<JobName.Detonate | JobName.Rescore>['data'], unknown, JobName.Detonate | JobName.Rescore>;
 
-@Processor(QueueName.Analysis, { lockDuration: loadConfig().workerLockMs, stalledInterval: Math.max(1000, Math.floor(loadConfig().workerLockMs / 2)), maxStalledCount: 2 })
+/**
+ * The analysis worker's BullMQ options from the validated config: WORKER_LOCK_MS is how long a job
+ * stays locked to a worker that stopped renewing it. WorkerModule.forRoot applies them.
+ */
+export function analysisWorkerOptions(config: Pick<AppConfig, 'workerLockMs'>): Partial<WorkerOptions> {
+  return { lockDuration: config.workerLockMs, stalledInterval: Math.max(1000, Math.floor(config.workerLockMs / 2)), maxStalledCount: 2 };
+}
+
+@Processor(QueueName.Analysis)
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(AnalysisProcessor.name);
 
