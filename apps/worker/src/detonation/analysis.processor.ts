@@ -61,7 +61,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
     const attempt = job.attemptsMade + 1;
     this.logger.log({ msg: 'detonation started', jobId: job.id, analysisId, attempt });
     try {
-      const out = await this.detonation.run(analysisId, attempt);
+      const out = await this.detonation.run(analysisId);
       await this.notifier.analysisFinished(analysisId); // events + webhooks, if it reached a terminal state
       this.logger.log({ msg: 'detonation finished', jobId: job.id, analysisId, outcome: out.outcome, verdict: out.verdict, durationMs: Date.now() - t0 });
       return out;
