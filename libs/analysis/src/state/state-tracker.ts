@@ -171,13 +171,9 @@ const HANDLERS_BY_FAMILY = {
   file: [
     [['write', 'pwrite64', 'writev', 'pwritev', 'ftruncate', 'fchmod', 'fchown'], 'onFdWrite'],
     [['sendfile', 'copy_file_range', 'splice'], 'onCopyOut'],
-    [['unlink', 'rmdir', 'unlinkat'], 'onUnlink'],
+    [['unlink', 'rmdir', 'unlinkat', 'chmod', 'fchmodat', 'chown', 'lchown', 'fchownat', 'mkdir', 'mkdirat', 'mknod', 'mknodat', 'truncate'], 'onPathChange'],
     [['rename', 'renameat', 'renameat2'], 'onRename'],
     [['link', 'linkat', 'symlink', 'symlinkat'], 'onLink'],
-    [['chmod', 'fchmodat'], 'onChmod'],
-    [['chown', 'lchown', 'fchownat'], 'onChown'],
-    [['mkdir', 'mkdirat', 'mknod', 'mknodat'], 'onMkdir'],
-    [['truncate'], 'onTruncate'],
     [['utimensat', 'mount', 'umount', 'umount2', 'quotactl'], 'onPathOnly'],
   ],
   cwd: [
@@ -185,6 +181,12 @@ const HANDLERS_BY_FAMILY = {
     [['fchdir'], 'onFchdir'],
   ],
 } as const;
+
+/** What a change by path does to the file, by event type (onPathChange). */
+const PATH_CHANGE_OP: Readonly<Record<string, FileOp>> = {
+  unlink: 'delete', rmdir: 'delete', unlinkat: 'delete', chmod: 'chmod', fchmodat: 'chmod', chown: 'chown', lchown: 'chown', fchownat: 'chown',
+  mkdir: 'mkdir', mkdirat: 'mkdir', mknod: 'mknod', mknodat: 'mknod', truncate: 'truncate',
+};
 
 type HandlerName = (typeof HANDLERS_BY_FAMILY)[keyof typeof HANDLERS_BY_FAMILY][number][1];
 
@@ -953,10 +955,10 @@ export class StateTracker {
     return f;
   }
 
-  private onUnlink(p: Proc, raw: RawEvent): TrackedFd | undefined {
-    const ts = raw.ts;
+  /** unlink, chmod, chown, mkdir, mknod, truncate by path: the resolved path changed (PATH_CHANGE_OP). */
+  private onPathChange(p: Proc, raw: RawEvent): TrackedFd | undefined {
     const path = this.pathsOf(p, raw).name;
-    if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'delete', ts);
+    if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, PATH_CHANGE_OP[raw.type]!, raw.ts);
     return undefined;
   }
 
@@ -975,34 +977,6 @@ export class StateTracker {
     // Falco orientation: the new link is fs.path.source.
     const path = this.pathsOf(p, raw).source;
     if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, raw.type.startsWith('sym') ? 'symlink' : 'link', ts);
-    return undefined;
-  }
-
-  private onChmod(p: Proc, raw: RawEvent): TrackedFd | undefined {
-    const ts = raw.ts;
-    const path = this.pathsOf(p, raw).name;
-    if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'chmod', ts);
-    return undefined;
-  }
-
-  private onChown(p: Proc, raw: RawEvent): TrackedFd | undefined {
-    const ts = raw.ts;
-    const path = this.pathsOf(p, raw).name;
-    if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'chown', ts);
-    return undefined;
-  }
-
-  private onMkdir(p: Proc, raw: RawEvent): TrackedFd | undefined {
-    const ts = raw.ts;
-    const path = this.pathsOf(p, raw).name;
-    if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, raw.type.startsWith('mkdir') ? 'mkdir' : 'mknod', ts);
-    return undefined;
-  }
-
-  private onTruncate(p: Proc, raw: RawEvent): TrackedFd | undefined {
-    const ts = raw.ts;
-    const path = this.pathsOf(p, raw).name;
-    if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'truncate', ts);
     return undefined;
   }
 
