@@ -1,4 +1,5 @@
-// One root jest config, three tiers as projects (CONVENTIONS.md: unit, integration, e2e).
+// One root jest config, three tiers as projects: unit (*.spec.ts), integration (*.integration-spec.ts,
+// real Redis and Docker), e2e (test/**/*.e2e-spec.ts, the built API and worker); see docs/testing.md.
 // ESM mode: Nest 12 is ESM-only, so ts-jest runs with useESM and NODE_OPTIONS=--experimental-vm-modules.
 const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }];
 const moduleNameMapper = {

@@ -16,7 +16,6 @@ try {
   throw e;
 }
 try {
-  // Imported after the config is validated: processor options read it at class definition.
   const { WorkerModule } = await import('./worker.module.js');
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: config.logFormat === 'json' ? new JsonLogger() : undefined,

@@ -1,10 +1,11 @@
+import { Processor } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '#core/config/config';
 import { CoreModule } from '#core/nest/core.module';
 import { QueueModule } from '#core/nest/queue.module';
 import { JobName, QUEUE_OF, QueueName } from '#core/queue/queue.constants';
 import { AdmissionVerdictService } from './detonation/admission-verdict.service.js';
-import { ANALYSIS_HANDLED, AnalysisProcessor } from './detonation/analysis.processor.js';
+import { ANALYSIS_HANDLED, AnalysisProcessor, analysisWorkerOptions } from './detonation/analysis.processor.js';
 import { CancellationService } from './detonation/cancellation.service.js';
 import { DetonationService } from './detonation/detonation.service.js';
 import { RuleSetCache } from './detonation/rule-set.cache.js';
@@ -19,7 +20,7 @@ import { WATCHES_HANDLED, WatchesProcessor } from './watches/watches.processor.j
 import { DeliveryService } from './webhooks/delivery.service.js';
 import { EventsService } from './webhooks/events.service.js';
 import { NotifierService } from './webhooks/notifier.service.js';
-import { WEBHOOKS_HANDLED, WebhooksProcessor } from './webhooks/webhooks.processor.js';
+import { WEBHOOKS_HANDLED, WebhooksProcessor, webhooksWorkerOptions } from './webhooks/webhooks.processor.js';
 
 const HANDLED: Record<QueueName, readonly JobName[]> = {
   [QueueName.Analysis]: ANALYSIS_HANDLED,
@@ -35,10 +36,20 @@ export function assertEveryJobHandled(handled: Partial<Record<QueueName, readonl
   }
 }
 
+/**
+ * Worker options that come from configuration are attached here, from the config the worker
+ * validated at boot, rather than computed in the @Processor decorators when their files are imported.
+ */
+export function configureWorkers(config: AppConfig): void {
+  Processor(QueueName.Analysis, analysisWorkerOptions(config))(AnalysisProcessor);
+  Processor(QueueName.Webhooks, webhooksWorkerOptions(config))(WebhooksProcessor);
+}
+
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     assertEveryJobHandled();
+    configureWorkers(config);
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, 'worker'), QueueModule.forRoot(config)],

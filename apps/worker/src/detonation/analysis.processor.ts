@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { type Job, UnrecoverableError } from 'bullmq';
-import { loadConfig, type AppConfig } from '#core/config/config';
+import { type Job, UnrecoverableError, type WorkerOptions } from 'bullmq';
+import type { AppConfig } from '#core/config/config';
 import { CONFIG } from '#core/nest/tokens';
 import { JobName, type JobOf, QueueName, assertNever } from '#core/queue/queue.constants';
 import { NotifierService } from '../webhooks/notifier.service.js';
@@ -13,7 +13,15 @@ export const ANALYSIS_HANDLED: readonly JobName[] = [JobName.Detonate, JobName.R
 
 type AnalysisJob = Job<JobOf<JobName.Detonate | JobName.Rescore>['data'], unknown, JobName.Detonate | JobName.Rescore>;
 
-@Processor(QueueName.Analysis, { lockDuration: loadConfig().workerLockMs, stalledInterval: Math.max(1000, Math.floor(loadConfig().workerLockMs / 2)), maxStalledCount: 2 })
+/**
+ * The analysis worker's BullMQ options from the validated config: WORKER_LOCK_MS is how long a job
+ * stays locked to a worker that stopped renewing it. WorkerModule.forRoot applies them.
+ */
+export function analysisWorkerOptions(config: Pick<AppConfig, 'workerLockMs'>): Partial<WorkerOptions> {
+  return { lockDuration: config.workerLockMs, stalledInterval: Math.max(1000, Math.floor(config.workerLockMs / 2)), maxStalledCount: 2 };
+}
+
+@Processor(QueueName.Analysis)
 export class AnalysisProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(AnalysisProcessor.name);
 
@@ -53,7 +61,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
     const attempt = job.attemptsMade + 1;
     this.logger.log({ msg: 'detonation started', jobId: job.id, analysisId, attempt });
     try {
-      const out = await this.detonation.run(analysisId, attempt);
+      const out = await this.detonation.run(analysisId);
       await this.notifier.analysisFinished(analysisId); // events + webhooks, if it reached a terminal state
       this.logger.log({ msg: 'detonation finished', jobId: job.id, analysisId, outcome: out.outcome, verdict: out.verdict, durationMs: Date.now() - t0 });
       return out;

@@ -120,7 +120,7 @@ describe('DetonationService on the kubernetes runtime', () => {
     const client = new FakeKubeClient();
     const { svc, repo, artifacts } = service(client);
     await repo.create(record('k8s-revshell', 'kubernetes'));
-    const [out] = await Promise.all([svc.run('k8s-revshell', 1), kubelet(client)]);
+    const [out] = await Promise.all([svc.run('k8s-revshell'), kubelet(client)]);
     expect(out.outcome).toBe('completed');
     const rec = await repo.get('k8s-revshell');
     expect(rec).toMatchObject({ status: 'completed', digest: image.digest });
@@ -155,7 +155,7 @@ describe('DetonationService on the kubernetes runtime', () => {
       while (!client.hasStream('probe') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
       await client.log('probe', `${AGENT_PREFIX}failed strace did not attach within 10 s`);
     })();
-    await expect(svc.run('k8s-noattach', 1)).rejects.toThrow('probe agent: strace did not attach');
+    await expect(svc.run('k8s-noattach')).rejects.toThrow('probe agent: strace did not attach');
     await play;
     expect(client.deleted).toEqual([client.lastNamespace()]);
   });
@@ -164,7 +164,7 @@ describe('DetonationService on the kubernetes runtime', () => {
     const client = new FakeKubeClient();
     const { svc, repo } = service(client, false);
     await repo.create(record('k8s-off', 'kubernetes'));
-    await expect(svc.run('k8s-off', 1)).rejects.toThrow('K8S_RUNTIME=on');
+    await expect(svc.run('k8s-off')).rejects.toThrow('K8S_RUNTIME=on');
     expect(await repo.get('k8s-off')).toMatchObject({ status: 'failed', verdict: 'error' });
     expect(client.calls).toEqual([]);
   });

@@ -53,7 +53,7 @@ export class DetonationService {
     return this.kubernetes;
   }
 
-  async run(analysisId: string, attempt: number): Promise<DetonateOutcome> {
+  async run(analysisId: string): Promise<DetonateOutcome> {
     const rec = await this.repo.get(analysisId);
     if (!rec || TERMINAL_STATUSES.includes(rec.status)) {
       return { analysisId, outcome: 'skipped' };

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import type { Job } from 'bullmq';
-import { loadConfig } from '#core/config/config';
+import type { Job, WorkerOptions } from 'bullmq';
+import type { AppConfig } from '#core/config/config';
 import { JobName, type JobOf, QueueName, assertNever } from '#core/queue/queue.constants';
 import { type BackoffPolicy, backoffDelay } from '#core/webhooks/backoff';
 import { DeliveryService, RetryableDeliveryError } from './delivery.service.js';
@@ -11,27 +11,25 @@ export const WEBHOOKS_HANDLED: readonly JobName[] = [JobName.EmitEvents, JobName
 
 type WebhooksJob = Job<JobOf<JobName.EmitEvents | JobName.DeliverWebhook>['data'], unknown, JobName.EmitEvents | JobName.DeliverWebhook>;
 
-let cachedPolicy: BackoffPolicy | undefined;
-const policy = (): BackoffPolicy => {
-  if (!cachedPolicy) {
-    const c = loadConfig().webhooks;
-    cachedPolicy = { baseMs: c.backoffBaseMs, maxMs: c.backoffMaxMs, attempts: c.maxAttempts };
-  }
-  return cachedPolicy;
-};
-
 /**
- * Event fan-out and webhook deliveries, on their own queue so a slow receiver never delays a
- * detonation. Delivery retries use exponential backoff with jitter (WEBHOOK_BACKOFF_*), and a
- * receiver's Retry-After when it is sensible.
+ * The webhooks worker's BullMQ options from the validated config: delivery retries back off
+ * exponentially with jitter (WEBHOOK_BACKOFF_*), honouring a receiver's sensible Retry-After.
+ * WorkerModule.forRoot applies them.
  */
-@Processor(QueueName.Webhooks, {
-  concurrency: 8,
-  settings: {
-    backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
-      backoffDelay(policy(), attemptsMade, Math.random, err instanceof RetryableDeliveryError ? err.retryAfterMs : undefined),
-  },
-})
+export function webhooksWorkerOptions(config: Pick<AppConfig, 'webhooks'>): Partial<WorkerOptions> {
+  const c = config.webhooks;
+  const policy: BackoffPolicy = { baseMs: c.backoffBaseMs, maxMs: c.backoffMaxMs, attempts: c.maxAttempts };
+  return {
+    concurrency: 8,
+    settings: {
+      backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+        backoffDelay(policy, attemptsMade, Math.random, err instanceof RetryableDeliveryError ? err.retryAfterMs : undefined),
+    },
+  };
+}
+
+/** Event fan-out and webhook deliveries, on their own queue so a slow receiver never delays a detonation. */
+@Processor(QueueName.Webhooks)
 export class WebhooksProcessor extends WorkerHost {
   private readonly logger = new Logger(WebhooksProcessor.name);
 

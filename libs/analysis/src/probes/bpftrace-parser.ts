@@ -27,7 +27,7 @@ import { COMPAT_SYSCALL, type EventFd, markTruncated, type RawEvent } from '../e
 import { I386_SYSCALL_NR } from './i386-syscalls.js';
 import { BT_DATA_CAP, BT_STRLEN, BT_SYSCALLS, btNumbers, type BtSyscall } from './bpftrace-layout.js';
 import { ERRNO } from './errno.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 import {
   atFlags, BPF_CMDS, cloneFlags, fcntlCmd, fdFlags, familyName, fileTypeMode, memfdFlags, mountFlags, nsFlags, octalMode, openFlags,
   PRCTL_OPTIONS, PTRACE, renameFlags, signalName, socketProto, sockType,
@@ -276,8 +276,7 @@ export class BpftraceParser implements TraceParser {
   }
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
+    countUnparsed(this.stats, line);
   }
 
   private ts(mono: string): number {

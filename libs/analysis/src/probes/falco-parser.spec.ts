@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { RawEvent } from '../events/event.js';
 import { analyzeTrace } from '../pipeline/analyze-trace.js';
 import { compileRules } from '../rules/index.js';
-import { createFalcoParser, isoToNs, normalizePriority, splitTuple } from './falco-parser.js';
+import { createFalcoParser, normalizePriority, splitTuple } from './falco-parser.js';
+import { isoToNs } from './sensor-events.js';
 import { parseText } from './trace-parser.js';
 
 // Fixtures are written from Falco's documented JSON alert format, not captured (Falco cannot run

@@ -13,7 +13,7 @@
  */
 import type { EventSource } from '../events/event.js';
 import { type NumArgs, TracepointEventBuilder } from './tracepoint-events.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 
 export const QUARANTINE_ROOT_HEADER = '# quarantine-root-pid ';
 export const QUARANTINE_CLOCK_HEADER = '# quarantine-clock-offset-ns ';
@@ -147,8 +147,7 @@ export class FtraceParser implements TraceParser {
   }
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
+    countUnparsed(this.stats, line);
   }
 }
 

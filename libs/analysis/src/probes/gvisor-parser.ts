@@ -35,7 +35,11 @@
 import { type EventFd, markTruncated, type RawEvent } from '../events/event.js';
 import { ERRNO, SIGNALS } from './errno.js';
 import { AT_FDCWD, fdFromAnnotation } from './strace-syntax.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import {
+  type ArgKind, type ArgSig, inetL4proto, type ReturnSig, signatureOf, socketFdType, type SyscallSignature,
+} from './syscall-signatures.js';
+import { ChildAttribution } from './child-attribution.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 
 export interface GvisorParserOptions {
   /**
@@ -76,8 +80,6 @@ const CLONE_FAMILY = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const EXEC_FAMILY = new Set(['execve', 'execveat']);
 const DOTS = '...';
 
-type Decoder = (ev: RawEvent, a: string[], p: GvisorParser) => void;
-
 /** Syscalls that only pass time (sleep until a timer or a signal). */
 const SLEEP_SYSCALLS = new Set(['nanosleep', 'clock_nanosleep', 'pause', 'rt_sigsuspend', 'rt_sigtimedwait']);
 
@@ -98,10 +100,8 @@ export class GvisorParser implements TraceParser {
   private readonly interrupted = new Map<number, string>();
   /** Last comm seen per tid (disambiguates a comm that itself contains ` X name(`). */
   private readonly comm = new Map<number, string>();
-  private readonly live = new Set<number>();
-  /** tids inside clone/fork/vfork → flags, to name the parent of a child seen before the return. */
-  private readonly cloning = new Map<number, string>();
-  private readonly firstHint = new Map<number, { parentPid: number; flags: string }>();
+  /** Parents of children seen before their parent's clone/fork/vfork returned. */
+  private readonly children = new ChildAttribution();
   /** Exit status by tid (exit) and by tgid (exit_group), and the signal that terminated a thread group. */
   private readonly exitCode = new Map<number, number>();
   private readonly groupExitCode = new Map<number, number>();
@@ -206,7 +206,7 @@ export class GvisorParser implements TraceParser {
       this.complete(this.tgidOf(tid), tid, p.ts, p.name, p.args, undefined, '?', 0, true);
     }
     this.pending.clear();
-    this.cloning.clear();
+    this.children.clearCloning();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -247,8 +247,7 @@ export class GvisorParser implements TraceParser {
   }
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
+    countUnparsed(this.stats, line);
   }
 
   private tgids = new Map<number, number>();
@@ -268,7 +267,7 @@ export class GvisorParser implements TraceParser {
     if (at < 0) return this.unparsed(line);
     const comm = line.slice(i, at);
     if (known !== comm) this.comm.set(tid, comm);
-    if (!this.live.has(tid)) this.noteNewTask(tid);
+    if (!this.children.isLive(tid)) this.children.noteNew(tid);
     this.tgids.set(tid, tgid);
     const kind = line.charCodeAt(at + 1);
     const paren = line.indexOf('(', at + 3);
@@ -278,7 +277,7 @@ export class GvisorParser implements TraceParser {
       if (this.pending.has(tid)) { this.stats.detail.unmatchedEnters!++; this.stats.lost++; }
       this.pending.set(tid, { name, args: line.slice(paren + 1, line.length - 1), ts });
       this.interrupted.delete(tid);
-      if (CLONE_FAMILY.has(name)) this.cloning.set(tid, name === 'vfork' ? 'CLONE_VM|CLONE_VFORK|SIGCHLD' : name === 'fork' ? 'SIGCHLD' : cloneFlags(firstArg(line, paren + 1)));
+      if (CLONE_FAMILY.has(name)) this.children.cloneStarted(tid, name === 'vfork' ? 'CLONE_VM|CLONE_VFORK|SIGCHLD' : name === 'fork' ? 'SIGCHLD' : cloneFlags(firstArg(line, paren + 1)));
       return;
     }
     // X: `…) = ret (0xret)[ errno=N (text)] (duration)`
@@ -303,17 +302,8 @@ export class GvisorParser implements TraceParser {
       this.stats.lost++;
       p = undefined;
     } else this.pending.delete(tid);
-    if (CLONE_FAMILY.has(name)) this.cloning.delete(tid);
+    if (CLONE_FAMILY.has(name)) this.children.cloneEnded(tid);
     this.complete(tgid, tid, ts, name, p?.args, xtext, res, rawres, false);
-  }
-
-  private noteNewTask(tid: number): void {
-    this.live.add(tid);
-    if (this.cloning.size === 0) return;
-    let parentPid = -1;
-    let flags = '';
-    for (const [p, f] of this.cloning) { parentPid = p; flags = f; }
-    if (parentPid >= 0 && parentPid !== tid) this.firstHint.set(tid, { parentPid, flags });
   }
 
   /** A thread ended (killed, or the trace ended) inside a syscall: what dormancy is judged on (docs/run-integrity.md). */
@@ -354,9 +344,7 @@ export class GvisorParser implements TraceParser {
       ev.args.status = (code ?? 0) << 8;
       ev.args.ret = code ?? 0;
     }
-    this.live.delete(tid);
-    this.cloning.delete(tid);
-    this.firstHint.delete(tid);
+    this.children.forget(tid);
     this.comm.delete(tid);
     this.exitCode.delete(tid);
     this.tgids.delete(tid);
@@ -372,18 +360,10 @@ export class GvisorParser implements TraceParser {
       if (!this.entrypointSeen) {
         if (!EXEC_FAMILY.has(ev.type)) { this.stats.detail.preEntrypoint!++; return; }
         this.entrypointSeen = true;
-        this.firstHint.delete(ev.tid); // its parent (the init) is not part of the trace
+        this.children.dropHint(ev.tid); // its parent (the init) is not part of the trace
       }
     }
-    if (this.firstHint.size > 0) {
-      const h = this.firstHint.get(ev.tid);
-      if (h !== undefined) {
-        this.firstHint.delete(ev.tid);
-        const hints = ev.hints ?? (ev.hints = {});
-        hints.parentPid = h.parentPid;
-        hints.cloneFlags = h.flags;
-      }
-    }
+    this.children.annotate(ev);
     this.stats.events++;
     this.sink(ev);
   }
@@ -404,8 +384,8 @@ export class GvisorParser implements TraceParser {
     }
     const ev: RawEvent = { ts, source: 'gvisor', type: name, res, rawres, pid: tgid, tid, args: {} };
     if (interrupted) (ev.hints ??= {}).interrupted = true;
-    const dec = DECODERS[name];
-    if (dec !== undefined) dec(ev, a, this);
+    const sig = signatureOf(name, 'gvisor');
+    if (sig !== undefined) decodeCall(ev, sig, a, this);
     else if (a.length > 0 && looksLikeNamedFd(a[0]!)) fdArg(ev, a[0], 'fd');
     if (name === 'exit_group' || name === 'exit') {
       const st = ev.args.status;
@@ -691,10 +671,6 @@ function numArg(ev: RawEvent, a: string | undefined, key: string): number {
   return v;
 }
 
-function rawArg(ev: RawEvent, a: string | undefined, key: string): void {
-  if (a !== undefined) ev.args[key] = a;
-}
-
 /** Symbolic flags with gVisor's `|0x0` remainder dropped; modes `0o644` → `0644` as strace prints them. */
 function flagsArg(ev: RawEvent, a: string | undefined, key: string): void {
   if (a === undefined) return;
@@ -755,21 +731,6 @@ function dataArg(ev: RawEvent, a: string | undefined, p: GvisorParser): void {
   if (q.truncated) markTruncated(ev, 'data');
 }
 
-function decodeExec(ev: RawEvent, argv: string | undefined, envp: string | undefined, p: GvisorParser): void {
-  const av = vector(argv, p.stringCap);
-  if (av !== undefined) {
-    const args = av.out;
-    ev.proc = { args, exe: args[0] ?? '' };
-    ev.args.args = args.slice(1).join(' ');
-    if (av.cut) markTruncated(ev, 'argv');
-  }
-  const env = vector(envp, p.stringCap);
-  if (env !== undefined) {
-    ev.env = env.out;
-    if (env.cut) markTruncated(ev, 'env');
-  }
-}
-
 /** `CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|0x11` → `…|SIGCHLD` (the low byte is the exit signal). */
 function cloneFlags(a: string | undefined): string {
   if (a === undefined) return '';
@@ -781,24 +742,6 @@ function cloneFlags(a: string | undefined): string {
   }
   if (a.startsWith('0x') && bar < 0) return namedBits(a, CLONE_BITS) ?? a;
   return a;
-}
-
-function decodeClone(ev: RawEvent, flags: string): void {
-  ev.args.flags = flags;
-  hint(ev, 'cloneFlags', flags);
-  if (typeof ev.res === 'number' && ev.res > 0) {
-    hint(ev, 'childVpid', ev.res);
-    hint(ev, 'childPid', ev.res);
-  }
-}
-
-function socketFdType(domain: string): EventFd['type'] {
-  if (domain === 'AF_INET') return 'ipv4';
-  if (domain === 'AF_INET6') return 'ipv6';
-  if (domain === 'AF_UNIX' || domain === 'AF_LOCAL') return 'unix';
-  if (domain === 'AF_NETLINK') return 'netlink';
-  if (domain === 'AF_PACKET') return 'packet';
-  return 'unknown';
 }
 
 const O_CLOEXEC_BITS = [[0x80000, 'O_CLOEXEC'], [0x800, 'O_NONBLOCK'], [0x4000, 'O_DIRECT']] as const;
@@ -845,263 +788,125 @@ const ARG_COUNT: Record<string, number> = {
   copy_file_range: 6, splice: 6, mmap: 6, shutdown: 2, getsockname: 3, getpeername: 3, setsockopt: 5, getsockopt: 5,
 };
 
-const readLike: Decoder = (ev, a) => {
-  fdArg(ev, a[0], 'fd');
-  if (typeof ev.res === 'number') ev.args.size = ev.res;
-};
-const writeLike: Decoder = (ev, a, p) => {
-  fdArg(ev, a[0], 'fd');
-  dataArg(ev, a[1], p);
-  numArg(ev, a[2], 'size');
-};
-const setIds = (names: string[]): Decoder => (ev, a) => {
-  for (let k = 0; k < names.length; k++) numArg(ev, a[k], names[k]!);
-};
-const killLike: Decoder = (ev, a) => { numArg(ev, a[0], 'pid'); rawArg(ev, a[1], 'sig'); };
-const returnsFd = (type: EventFd['type']): Decoder => (ev, a) => {
-  if (a[0] !== undefined && looksLikeNamedFd(a[0])) fdArg(ev, a[0], 'fd');
-  retFd(ev, type);
-};
-const pipeLike: Decoder = (ev, a) => {
-  const v = a[0];
-  const lb = v?.indexOf('[') ?? -1;
-  if (v !== undefined && lb >= 0) {
-    const [f1, f2] = v.slice(lb + 1, v.indexOf(']', lb)).split(' ').map((x) => parseInt(x, 10));
-    if (f1 !== undefined && !Number.isNaN(f1)) ev.args.fd1 = f1;
-    if (f2 !== undefined && !Number.isNaN(f2)) ev.args.fd2 = f2;
-    hint(ev, 'fd1Name', 'pipe');
-    hint(ev, 'fd2Name', 'pipe');
-  }
-  const flags = namedBits(a[1], O_CLOEXEC_BITS);
-  if (flags !== undefined) ev.args.flags = flags;
-};
-const openLike = (dirfd: boolean): Decoder => (ev, a) => {
-  const k = dirfd ? 1 : 0;
-  if (dirfd) fdArg(ev, a[0], 'dirfd');
-  pathArg(ev, a[k], 'name');
-  flagsArg(ev, a[k + 1], 'flags');
-  flagsArg(ev, a[k + 2], 'mode');
-  ev.fd = undefined;
-  retFd(ev, 'file', typeof ev.args.name === 'string' ? ev.args.name : '');
-  const got = ev.fd as EventFd | undefined;
-  if (got !== undefined) ev.args.fd = got.num;
-};
-
-const DECODERS: Record<string, Decoder> = {
-  open: openLike(false),
-  openat: openLike(true),
-  openat2: (ev, a) => {
-    fdArg(ev, a[0], 'dirfd');
-    pathArg(ev, a[1], 'name');
-    ev.fd = undefined;
-    retFd(ev, 'file', typeof ev.args.name === 'string' ? ev.args.name : '');
-    const got = ev.fd as EventFd | undefined;
-    if (got !== undefined) ev.args.fd = got.num;
+/** How gVisor spells each argument kind (syscall-signatures.ts). */
+const KIND: Record<ArgKind, (ev: RawEvent, a: string[], s: ArgSig, p: GvisorParser) => void> = {
+  fd: (ev, a, s) => { fdArg(ev, a[s.at], s.key); },
+  namedfd: (ev, a, s) => { if (a[s.at] !== undefined && looksLikeNamedFd(a[s.at]!)) fdArg(ev, a[s.at], s.key); },
+  listenfd: (ev, a, s) => { hint(ev, 'listenFd', fdArg(ev, a[s.at], s.key)); },
+  newfd: (ev, a, s) => { numArg(ev, (a[s.at] ?? '').split(' ')[0], s.key); },
+  path: (ev, a, s) => { pathArg(ev, a[s.at], s.key); },
+  num: (ev, a, s) => { numArg(ev, a[s.at], s.key); },
+  pid: (ev, a, s) => { numArg(ev, a[s.at], s.key); },
+  raw: (ev, a, s) => {
+    const v = a[s.at];
+    if (v !== undefined) ev.args[s.key] = v;
+    else if (s.orEmpty) ev.args[s.key] = '';
   },
-  creat: (ev, a) => {
-    pathArg(ev, a[0], 'name');
-    ev.args.flags = 'O_WRONLY|O_CREAT|O_TRUNC';
-    flagsArg(ev, a[1], 'mode');
-    retFd(ev, 'file', typeof ev.args.name === 'string' ? ev.args.name : '');
-    if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
+  mode: (ev, a, s) => { flagsArg(ev, a[s.at], s.key); },
+  oflags: (ev, a, s) => { flagsArg(ev, a[s.at], s.key); },
+  atflags: (ev, a, s) => { bitsArg(ev, a[s.at], s.key, AT_BITS); },
+  fdflags: (ev, a, s) => { bitsArg(ev, a[s.at], s.key, O_CLOEXEC_BITS); },
+  mfdflags: (ev, a, s) => { bitsArg(ev, a[s.at], s.key, MFD_BITS); },
+  fcntlcmd: (ev, a, s) => { ev.args[s.key] = namedValue(a[s.at], FCNTL_CMDS) ?? ''; },
+  ptracereq: (ev, a, s) => { ev.args[s.key] = namedValue(a[s.at], PTRACE_REQUESTS) ?? ''; },
+  prctlopt: (ev, a, s) => { ev.args[s.key] = namedValue(a[s.at], PRCTL_OPTIONS) ?? ''; },
+  bpfcmd: (ev, a, s) => { ev.args[s.key] = namedValue(a[s.at], BPF_CMDS) ?? ''; },
+  socktype: (ev, a, s) => { const v = a[s.at]; ev.args[s.key] = v !== undefined && v.endsWith('|0x0') ? v.slice(0, -4) : v ?? ''; },
+  cloneflags: (ev, a, s) => { ev.args[s.key] = cloneFlags(a[s.at]); },
+  clone3flags: (ev, _a, s) => { ev.args[s.key] = ''; }, // gVisor prints only the struct's address
+  nsflags: (ev, a, s) => { ev.args[s.key] = cloneFlags(a[s.at]); },
+  nstype: (ev, a, s) => { ev.args[s.key] = namedBits(a[s.at], CLONE_BITS) ?? ''; },
+  const: (ev, _a, s) => { ev.args[s.key] = s.value!; },
+  data: (ev, a, s, p) => { dataArg(ev, a[s.at], p); },
+  iov: (ev, a, s, p) => { dataArg(ev, a[s.at], p); },
+  msghdr: (ev, a, s, p) => {
+    const m = a[s.at];
+    addrArg(ev, m, s.key);
+    const q = m !== undefined ? m.indexOf('"') : -1;
+    if (q >= 0) dataArg(ev, m!.slice(q, m!.indexOf('"', q + 1) + 1), p);
   },
-  memfd_create: (ev, a) => {
-    const name = pathArg(ev, a[0], 'name') ?? '';
-    const flags = namedBits(a[1], MFD_BITS);
-    if (flags !== undefined) ev.args.flags = flags;
-    retFd(ev, 'memfd', `memfd:${name}`);
-    if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
-  },
-  execve: (ev, a, p) => {
-    pathArg(ev, a[0], 'filename');
-    decodeExec(ev, a[1], a[2], p);
-  },
-  execveat: (ev, a, p) => {
-    fdArg(ev, a[0], 'dirfd');
-    pathArg(ev, a[1], 'pathname');
-    decodeExec(ev, a[2], a[3], p);
-    const flags = namedBits(a[4], AT_BITS);
-    if (flags !== undefined) ev.args.flags = flags;
-  },
-  clone: (ev, a) => { decodeClone(ev, cloneFlags(a[0])); },
-  clone3: (ev) => { decodeClone(ev, ''); },
-  fork: (ev) => { decodeClone(ev, 'SIGCHLD'); },
-  vfork: (ev) => { decodeClone(ev, 'CLONE_VM|CLONE_VFORK|SIGCHLD'); },
-  socket: (ev, a) => {
-    const domain = a[0] ?? '';
-    const type = a[1] !== undefined && a[1].endsWith('|0x0') ? a[1].slice(0, -4) : a[1] ?? '';
-    const proto = a[2] ?? '';
-    ev.args.domain = domain;
-    ev.args.type = type;
-    ev.args.proto = proto;
-    if (domain === 'AF_INET' || domain === 'AF_INET6') {
-      const l4 = proto.includes('ICMP') ? 'icmp' : type.startsWith('SOCK_STREAM') ? 'tcp' : type.startsWith('SOCK_DGRAM') ? 'udp' : type.startsWith('SOCK_RAW') ? 'raw' : undefined;
-      if (l4 !== undefined) hint(ev, 'l4proto', l4);
+  addr: (ev, a, s) => { addrArg(ev, a[s.at], s.key); },
+  argv: (ev, a, s, p) => {
+    const av = vector(a[s.at], p.stringCap);
+    if (av !== undefined) {
+      const args = av.out;
+      ev.proc = { args, exe: args[0] ?? '' };
+      ev.args.args = args.slice(1).join(' ');
+      if (av.cut) markTruncated(ev, 'argv');
     }
-    retFd(ev, socketFdType(domain));
   },
-  socketpair: (ev, a) => { rawArg(ev, a[0], 'domain'); rawArg(ev, a[1], 'type'); rawArg(ev, a[2], 'proto'); },
-  connect: (ev, a) => { fdArg(ev, a[0], 'fd'); addrArg(ev, a[1], 'addr'); },
-  bind: (ev, a) => { fdArg(ev, a[0], 'fd'); addrArg(ev, a[1], 'addr'); },
-  listen: (ev, a) => { fdArg(ev, a[0], 'fd'); numArg(ev, a[1], 'backlog'); },
-  accept: (ev, a) => {
-    const l = fdArg(ev, a[0], 'listenfd');
-    hint(ev, 'listenFd', l);
-    addrArg(ev, a[1], 'tuple');
-    retFd(ev, ev.fd?.type ?? 'unknown');
-    if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
+  envp: (ev, a, s, p) => {
+    const env = vector(a[s.at], p.stringCap);
+    if (env !== undefined) {
+      ev.env = env.out;
+      if (env.cut) markTruncated(ev, 'env');
+    }
   },
-  accept4: (ev, a) => {
-    const l = fdArg(ev, a[0], 'listenfd');
-    hint(ev, 'listenFd', l);
-    addrArg(ev, a[1], 'tuple');
-    rawArg(ev, a[3], 'flags');
-    retFd(ev, ev.fd?.type ?? 'unknown');
-    if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
+  pipefds: (ev, a, s) => {
+    const v = a[s.at];
+    const lb = v?.indexOf('[') ?? -1;
+    if (v !== undefined && lb >= 0) {
+      const [f1, f2] = v.slice(lb + 1, v.indexOf(']', lb)).split(' ').map((x) => parseInt(x, 10));
+      if (f1 !== undefined && !Number.isNaN(f1)) ev.args.fd1 = f1;
+      if (f2 !== undefined && !Number.isNaN(f2)) ev.args.fd2 = f2;
+      hint(ev, 'fd1Name', 'pipe');
+      hint(ev, 'fd2Name', 'pipe');
+    }
   },
-  sendto: (ev, a) => {
-    fdArg(ev, a[0], 'fd');
-    numArg(ev, a[2], 'size');
-    addrArg(ev, a[4], 'tuple');
-  },
-  sendmsg: (ev, a, p) => {
-    fdArg(ev, a[0], 'fd');
-    addrArg(ev, a[1], 'tuple');
-    const q = a[1] !== undefined ? a[1].indexOf('"') : -1;
-    if (q >= 0) dataArg(ev, a[1]!.slice(q, a[1]!.indexOf('"', q + 1) + 1), p);
-    if (typeof ev.res === 'number') ev.args.size = ev.res;
-  },
-  recvfrom: readLike,
-  recvmsg: readLike,
-  read: readLike,
-  pread64: readLike,
-  readv: readLike,
-  preadv: readLike,
-  write: writeLike,
-  pwrite64: writeLike,
-  writev: (ev, a, p) => {
-    fdArg(ev, a[0], 'fd');
-    dataArg(ev, a[1], p);
-    if (typeof ev.res === 'number') ev.args.size = ev.res;
-  },
-  pwritev: (ev, a) => { fdArg(ev, a[0], 'fd'); if (typeof ev.res === 'number') ev.args.size = ev.res; },
-  sendfile: (ev, a) => { fdArg(ev, a[0], 'out_fd'); fdArg(ev, a[1], 'in_fd'); numArg(ev, a[3], 'size'); },
-  copy_file_range: (ev, a) => { fdArg(ev, a[2], 'fdout'); fdArg(ev, a[0], 'fdin'); numArg(ev, a[4], 'len'); },
-  splice: (ev, a) => { fdArg(ev, a[2], 'fd_out'); fdArg(ev, a[0], 'fd_in'); },
-  close: (ev, a) => { fdArg(ev, a[0], 'fd'); },
-  dup: (ev, a) => { fdArg(ev, a[0], 'oldfd'); retFd(ev, ev.fd?.type ?? 'unknown', ev.fd?.name ?? ''); },
-  dup2: (ev, a) => {
-    fdArg(ev, a[0], 'oldfd');
-    const old = ev.fd;
-    numArg(ev, (a[1] ?? '').split(' ')[0], 'newfd');
-    retFd(ev, old?.type ?? 'unknown', old?.name ?? '');
-  },
-  dup3: (ev, a) => {
-    fdArg(ev, a[0], 'oldfd');
-    const old = ev.fd;
-    numArg(ev, (a[1] ?? '').split(' ')[0], 'newfd');
-    const flags = namedBits(a[2], O_CLOEXEC_BITS);
-    if (flags !== undefined) ev.args.flags = flags;
-    retFd(ev, old?.type ?? 'unknown', old?.name ?? '');
-  },
-  fcntl: (ev, a) => {
-    fdArg(ev, a[0], 'fd');
-    const cmd = namedValue(a[1], FCNTL_CMDS) ?? '';
-    ev.args.cmd = cmd;
-    if (cmd.startsWith('F_DUPFD')) { hint(ev, 'dup', true); const f = ev.fd; retFd(ev, f?.type ?? 'unknown', f?.name ?? ''); }
-  },
-  pipe: pipeLike,
-  pipe2: pipeLike,
-  eventfd: returnsFd('event'),
-  eventfd2: returnsFd('event'),
-  epoll_create: returnsFd('event'),
-  epoll_create1: returnsFd('event'),
-  signalfd: returnsFd('signalfd'),
-  signalfd4: returnsFd('signalfd'),
-  timerfd_create: returnsFd('timerfd'),
-  inotify_init: returnsFd('inotify'),
-  inotify_init1: returnsFd('inotify'),
-  userfaultfd: returnsFd('unknown'),
-  pidfd_open: returnsFd('unknown'),
-  perf_event_open: returnsFd('unknown'),
-  unlink: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  rmdir: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  unlinkat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'name'); const f = namedBits(a[2], AT_BITS); if (f !== undefined) ev.args.flags = f; },
-  rename: (ev, a) => { pathArg(ev, a[0], 'oldpath'); pathArg(ev, a[1], 'newpath'); },
-  renameat: (ev, a) => { fdArg(ev, a[0], 'olddirfd'); pathArg(ev, a[1], 'oldpath'); fdArg(ev, a[2], 'newdirfd'); pathArg(ev, a[3], 'newpath'); },
-  renameat2: (ev, a) => {
-    fdArg(ev, a[0], 'olddirfd'); pathArg(ev, a[1], 'oldpath'); fdArg(ev, a[2], 'newdirfd'); pathArg(ev, a[3], 'newpath');
-    rawArg(ev, a[4], 'flags');
-  },
-  mkdir: (ev, a) => { pathArg(ev, a[0], 'path'); flagsArg(ev, a[1], 'mode'); },
-  mkdirat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); flagsArg(ev, a[2], 'mode'); },
-  mknod: (ev, a) => { pathArg(ev, a[0], 'path'); flagsArg(ev, a[1], 'mode'); },
-  mknodat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); flagsArg(ev, a[2], 'mode'); },
-  symlink: (ev, a) => { pathArg(ev, a[0], 'target'); pathArg(ev, a[1], 'linkpath'); },
-  symlinkat: (ev, a) => { pathArg(ev, a[0], 'target'); fdArg(ev, a[1], 'linkdirfd'); pathArg(ev, a[2], 'linkpath'); },
-  link: (ev, a) => { pathArg(ev, a[0], 'oldpath'); pathArg(ev, a[1], 'newpath'); },
-  linkat: (ev, a) => {
-    fdArg(ev, a[0], 'olddir'); pathArg(ev, a[1], 'oldpath'); fdArg(ev, a[2], 'newdir'); pathArg(ev, a[3], 'newpath');
-    const f = namedBits(a[4], AT_BITS); if (f !== undefined) ev.args.flags = f;
-  },
-  chmod: (ev, a) => { pathArg(ev, a[0], 'filename'); flagsArg(ev, a[1], 'mode'); },
-  fchmod: (ev, a) => { fdArg(ev, a[0], 'fd'); flagsArg(ev, a[1], 'mode'); },
-  fchmodat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'filename'); flagsArg(ev, a[2], 'mode'); },
-  chown: (ev, a) => { pathArg(ev, a[0], 'path'); numArg(ev, a[1], 'uid'); numArg(ev, a[2], 'gid'); },
-  lchown: (ev, a) => { pathArg(ev, a[0], 'path'); numArg(ev, a[1], 'uid'); numArg(ev, a[2], 'gid'); },
-  fchown: (ev, a) => { fdArg(ev, a[0], 'fd'); numArg(ev, a[1], 'uid'); numArg(ev, a[2], 'gid'); },
-  fchownat: (ev, a) => {
-    fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'pathname'); numArg(ev, a[2], 'uid'); numArg(ev, a[3], 'gid');
-    const f = namedBits(a[4], AT_BITS); if (f !== undefined) ev.args.flags = f;
-  },
-  truncate: (ev, a) => { pathArg(ev, a[0], 'path'); numArg(ev, a[1], 'length'); },
-  ftruncate: (ev, a) => { fdArg(ev, a[0], 'fd'); numArg(ev, a[1], 'length'); },
-  chdir: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  fchdir: (ev, a) => { fdArg(ev, a[0], 'fd'); },
-  chroot: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  ptrace: (ev, a) => { ev.args.request = namedValue(a[0], PTRACE_REQUESTS) ?? ''; numArg(ev, a[1], 'pid'); },
-  process_vm_writev: (ev, a) => { numArg(ev, a[0], 'pid'); },
-  process_vm_readv: (ev, a) => { numArg(ev, a[0], 'pid'); },
-  mount: (ev, a) => {
-    pathArg(ev, a[0], 'dev'); pathArg(ev, a[1], 'dir'); pathArg(ev, a[2], 'type'); rawArg(ev, a[3], 'flags');
-    pathArg(ev, a[4], 'data');
-  },
-  umount: (ev, a) => { pathArg(ev, a[0], 'name'); },
-  umount2: (ev, a) => { pathArg(ev, a[0], 'name'); rawArg(ev, a[1], 'flags'); },
-  pivot_root: (ev, a) => { pathArg(ev, a[0], 'new_root'); pathArg(ev, a[1], 'put_old'); },
-  unshare: (ev, a) => { ev.args.flags = cloneFlags(a[0]); },
-  setns: (ev, a) => { fdArg(ev, a[0], 'fd'); ev.args.nstype = namedBits(a[1], CLONE_BITS) ?? ''; },
-  init_module: (ev, a) => { numArg(ev, a[1], 'length'); pathArg(ev, a[2], 'uargs'); },
-  finit_module: (ev, a) => { fdArg(ev, a[0], 'fd'); pathArg(ev, a[1], 'uargs'); rawArg(ev, a[2], 'flags'); },
-  delete_module: (ev, a) => { pathArg(ev, a[0], 'name'); rawArg(ev, a[1], 'flags'); },
-  bpf: (ev, a) => { ev.args.cmd = namedValue(a[0], BPF_CMDS) ?? ''; },
-  setuid: setIds(['uid']),
-  setgid: setIds(['gid']),
-  setreuid: setIds(['ruid', 'euid']),
-  setregid: setIds(['rgid', 'egid']),
-  setresuid: setIds(['ruid', 'euid', 'suid']),
-  setresgid: setIds(['rgid', 'egid', 'sgid']),
-  setsid: () => { /* no args */ },
-  setpgid: (ev, a) => { numArg(ev, a[0], 'pid'); numArg(ev, a[1], 'pgid'); },
-  kill: killLike,
-  tkill: killLike,
-  tgkill: (ev, a) => { numArg(ev, a[0], 'pid'); numArg(ev, a[1], 'tid'); rawArg(ev, a[2], 'sig'); },
-  exit: (ev, a) => { numArg(ev, a[0], 'status'); },
-  exit_group: (ev, a) => { numArg(ev, a[0], 'status'); },
-  prctl: (ev, a) => { ev.args.option = namedValue(a[0], PRCTL_OPTIONS) ?? ''; },
-  ioctl: (ev, a) => { fdArg(ev, a[0], 'fd'); rawArg(ev, a[1], 'request'); },
-  mprotect: (ev, a) => { rawArg(ev, a[0], 'addr'); numArg(ev, a[1], 'length'); rawArg(ev, a[2], 'prot'); },
-  mmap: (ev, a) => { numArg(ev, a[1], 'length'); rawArg(ev, a[2], 'prot'); rawArg(ev, a[3], 'flags'); fdArg(ev, a[4], 'fd'); },
-  readlink: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  readlinkat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); },
-  stat: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  lstat: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  newfstatat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); },
-  statx: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); },
-  access: (ev, a) => { pathArg(ev, a[0], 'name'); rawArg(ev, a[1], 'mode'); },
-  faccessat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'name'); rawArg(ev, a[2], 'mode'); },
-  faccessat2: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'name'); rawArg(ev, a[2], 'mode'); },
+  // gVisor prints these as bare addresses: nothing to decode.
+  fdpair: () => undefined,
+  openhow: () => undefined,
+  taskname: () => undefined,
 };
 
-/** Syscalls this parser decodes arguments for (others still become events, with `args.fd` when evident). */
-export const GVISOR_DECODED_SYSCALLS: readonly string[] = Object.keys(DECODERS);
+function bitsArg(ev: RawEvent, a: string | undefined, key: string, names: readonly (readonly [number, string])[]): void {
+  const v = namedBits(a, names);
+  if (v !== undefined) ev.args[key] = v;
+}
+
+/** How gVisor shows what a call returns (syscall-signatures.ts ReturnSig). gVisor names a new fd on later calls only. */
+function decodeReturn(ev: RawEvent, r: ReturnSig): void {
+  if (typeof r === 'object') { retFd(ev, r.fd); return; }
+  switch (r) {
+    case 'file': {
+      ev.fd = undefined;
+      retFd(ev, 'file', typeof ev.args.name === 'string' ? ev.args.name : '');
+      const got = ev.fd as EventFd | undefined;
+      if (got !== undefined) ev.args.fd = got.num;
+      return;
+    }
+    case 'memfd':
+      retFd(ev, 'memfd', `memfd:${typeof ev.args.name === 'string' ? ev.args.name : ''}`);
+      if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
+      return;
+    case 'socket': {
+      const domain = String(ev.args.domain);
+      const l4 = domain === 'AF_INET' || domain === 'AF_INET6' ? inetL4proto(String(ev.args.type), String(ev.args.proto)) : undefined;
+      if (l4 !== undefined) hint(ev, 'l4proto', l4);
+      retFd(ev, socketFdType(domain));
+      return;
+    }
+    case 'accept':
+      retFd(ev, ev.fd?.type ?? 'unknown');
+      if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
+      return;
+    case 'dup': retFd(ev, ev.fd?.type ?? 'unknown', ev.fd?.name ?? ''); return;
+    case 'dupfd':
+      if (String(ev.args.cmd).startsWith('F_DUPFD')) { hint(ev, 'dup', true); retFd(ev, ev.fd?.type ?? 'unknown', ev.fd?.name ?? ''); }
+      return;
+    case 'child':
+      hint(ev, 'cloneFlags', ev.args.flags as string);
+      if (typeof ev.res === 'number' && ev.res > 0) {
+        hint(ev, 'childVpid', ev.res);
+        hint(ev, 'childPid', ev.res);
+      }
+      return;
+    case 'size': if (typeof ev.res === 'number') ev.args.size = ev.res; return;
+  }
+}
+
+/** Decodes a call's arguments and return per its signature. */
+function decodeCall(ev: RawEvent, sig: SyscallSignature, a: string[], p: GvisorParser): void {
+  for (const s of sig.args) if (s.only === undefined || s.only === 'gvisor') KIND[s.kind](ev, a, s, p);
+  if (sig.returns !== undefined) decodeReturn(ev, sig.returns);
+}

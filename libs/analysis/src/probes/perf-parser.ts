@@ -16,7 +16,7 @@ import type { EventSource } from '../events/event.js';
 import { ERRNO as ERRNO_BY_NAME } from './errno.js';
 import { parseIntArg, readQuarantineHeader } from './ftrace-parser.js';
 import { type NumArgs, TracepointEventBuilder } from './tracepoint-events.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 
 const SIG: Record<string, number> = {
   HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13, ALRM: 14,
@@ -219,8 +219,7 @@ export class PerfParser implements TraceParser {
   }
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
+    countUnparsed(this.stats, line);
   }
 }
 

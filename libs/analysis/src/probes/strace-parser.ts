@@ -14,7 +14,11 @@ import {
   AT_FDCWD, annotatedFd, annotationText, decodeFdPair, decodeSockaddr, decodeString, decodeStringArray,
   wasTruncated, l4protoOfLabel, parseNum, splitArgs, structField, translatedPid, type SockAddr,
 } from './strace-syntax.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import {
+  type ArgKind, type ArgSig, inetL4proto, type ReturnSig, signatureOf, socketFdType, type SyscallSignature,
+} from './syscall-signatures.js';
+import { ChildAttribution } from './child-attribution.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 
 export interface StraceParserOptions {
   /** pid to use when lines carry no pid prefix (strace without -f). Default 0. */
@@ -36,18 +40,12 @@ const UNFINISHED = ' <unfinished ...>';
 const DETACHED = ' <detached ...>';
 const CLONE_FAMILY = new Set(['clone', 'clone3', 'fork', 'vfork']);
 
-type Decoder = (ev: RawEvent, a: string[], ret: string, p: StraceParser) => void;
-
 export class StraceParser implements TraceParser {
   readonly source = 'strace' as const;
   readonly stats: ParserStats = emptyStats();
   private readonly pending = new Map<number, Pending>();
-  /** pids seen and not yet exited (to spot a new child's first line). */
-  private readonly live = new Set<number>();
-  /** pids with a clone/fork/vfork in flight → flags text, to name the parent of a child seen before the return. */
-  private readonly cloning = new Map<number, string>();
-  /** First-event hints for pids seen before their parent's clone returned. */
-  private readonly firstHint = new Map<number, { parentPid: number; flags: string }>();
+  /** Parents of children seen before their parent's clone/fork/vfork returned. */
+  private readonly children = new ChildAttribution();
   private readonly args: string[] = [];
   private readonly defaultPid: number;
   readonly dataCap: number;
@@ -107,7 +105,7 @@ export class StraceParser implements TraceParser {
     if (c === 45 && line.startsWith('--- ', i)) return this.signal(pid, ns, line, i + 4);
     if (c === 43 && line.startsWith('+++ ', i)) return this.exit(pid, ns, line, i + 4);
     if (c === 91 && line.startsWith(PERSONALITY, i)) return this.personality(pid, ns, line, i + PERSONALITY.length);
-    if (!this.live.has(pid)) this.noteNewPid(pid);
+    if (!this.children.isLive(pid)) this.children.noteNew(pid);
     if (c === 60 && line.startsWith('<... ', i)) return this.resumed(pid, ns, line, i + 5);
     // syscall start
     const paren = line.indexOf('(', i);
@@ -122,7 +120,7 @@ export class StraceParser implements TraceParser {
       if (this.pending.has(pid)) this.stats.lost++;
       const text = line.slice(paren + 1, n - UNFINISHED.length);
       this.pending.set(pid, { name, text, ts: ns });
-      if (CLONE_FAMILY.has(name)) this.cloning.set(pid, cloneFlagsOf(name, text));
+      if (CLONE_FAMILY.has(name)) this.children.cloneStarted(pid, cloneFlagsOf(name, text));
       return;
     }
     if (line.endsWith(DETACHED)) {
@@ -139,34 +137,15 @@ export class StraceParser implements TraceParser {
       this.complete(pid, p.ts, p.name, p.text + ') = ?', true);
     }
     this.pending.clear();
-    this.cloning.clear();
+    this.children.clearCloning();
   }
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
-  }
-
-  private noteNewPid(pid: number): void {
-    this.live.add(pid);
-    if (this.cloning.size === 0) return;
-    // A line from a pid we have never seen while some process is inside clone/fork/vfork: that is its child.
-    let parentPid = -1;
-    let flags = '';
-    for (const [p, f] of this.cloning) { parentPid = p; flags = f; }
-    if (parentPid >= 0 && parentPid !== pid) this.firstHint.set(pid, { parentPid, flags });
+    countUnparsed(this.stats, line);
   }
 
   private emit(ev: RawEvent): void {
-    if (this.firstHint.size > 0) {
-      const h = this.firstHint.get(ev.tid);
-      if (h !== undefined) {
-        this.firstHint.delete(ev.tid);
-        const hints = ev.hints ?? (ev.hints = {});
-        hints.parentPid = h.parentPid;
-        hints.cloneFlags = h.flags;
-      }
-    }
+    this.children.annotate(ev);
     this.stats.events++;
     this.sink(ev);
   }
@@ -182,7 +161,7 @@ export class StraceParser implements TraceParser {
       this.stats.lost++;
       p = { name, text: '', ts };
     } else this.pending.delete(pid);
-    if (CLONE_FAMILY.has(name)) this.cloning.delete(pid);
+    if (CLONE_FAMILY.has(name)) this.children.cloneEnded(pid);
     let rest = line.slice(sp + 9);
     let interrupted = false;
     if (rest.endsWith(DETACHED)) { rest = rest.slice(0, -DETACHED.length) + ') = ?'; interrupted = true; this.stats.detail.detached!++; }
@@ -198,7 +177,7 @@ export class StraceParser implements TraceParser {
     const m = /^\d+ runs in (32 bit|x32|64 bit) mode\. \]$/.exec(line.slice(i));
     if (m === null) return this.unparsed(line);
     if (m[1] === '64 bit') return;
-    if (!this.live.has(pid)) this.noteNewPid(pid);
+    if (!this.children.isLive(pid)) this.children.noteNew(pid);
     this.emit({ ts, source: 'strace', type: COMPAT_SYSCALL, res: 0, rawres: 0, pid, tid: pid, args: { abi: m[1] === 'x32' ? 'x32' : 'i386' } });
   }
 
@@ -265,9 +244,7 @@ export class StraceParser implements TraceParser {
   }
 
   private forget(pid: number): void {
-    this.live.delete(pid);
-    this.cloning.delete(pid);
-    this.firstHint.delete(pid);
+    this.children.forget(pid);
   }
 
   /** `text` is everything after the call's `(`: arguments, `)`, ` = `, return value. */
@@ -311,8 +288,8 @@ export class StraceParser implements TraceParser {
       }
     }
     if (interrupted) (ev.hints ??= {}).interrupted = true;
-    const dec = DECODERS[name];
-    if (dec !== undefined) dec(ev, a, ret, this);
+    const sig = signatureOf(name, 'strace');
+    if (sig !== undefined) decodeCall(ev, sig, a, ret, this);
     else if (a.length > 0) {
       const c0 = a[0]!.charCodeAt(0);
       if (c0 >= 48 && c0 <= 57 && a[0]!.indexOf('<') > 0) fdArg(ev, a[0], 'fd');
@@ -391,10 +368,6 @@ function pathArg(ev: RawEvent, a: string | undefined, key: string): string | und
   return s;
 }
 
-function rawArg(ev: RawEvent, a: string | undefined, key: string): void {
-  if (a !== undefined) ev.args[key] = a;
-}
-
 function numArg(ev: RawEvent, a: string | undefined, key: string): number {
   if (a === undefined) return NaN;
   const v = parseNum(a);
@@ -442,335 +415,150 @@ function cloneFlagsOf(name: string, text: string): string {
   return structField(text, 'flags') ?? '';
 }
 
-function decodeExec(ev: RawEvent, argv: string | undefined, envp: string | undefined, p: StraceParser): void {
-  const args = argv !== undefined ? decodeStringArray(argv, p.stringCap) : undefined;
-  if (args !== undefined) {
-    if (wasTruncated()) markTruncated(ev, 'argv');
-    ev.proc = { args, exe: args[0] ?? '' };
-    ev.args.args = args.slice(1).join(' ');
-  }
-  const env = envp !== undefined ? decodeStringArray(envp, p.stringCap) : undefined;
-  if (env !== undefined) {
-    ev.env = env;
-    if (wasTruncated()) markTruncated(ev, 'env');
-  }
-}
+type Ret = string;
 
-function decodeClone(ev: RawEvent, flags: string, ret: string): void {
-  ev.args.flags = flags;
-  hint(ev, 'cloneFlags', flags);
-  if (typeof ev.res === 'number' && ev.res > 0) {
-    hint(ev, 'childVpid', ev.res);
-    const host = translatedPid(ret);
-    if (host !== undefined) hint(ev, 'childPid', host);
-  }
-}
-
-function socketFdType(domain: string): EventFd['type'] {
-  if (domain === 'AF_INET') return 'ipv4';
-  if (domain === 'AF_INET6') return 'ipv6';
-  if (domain === 'AF_UNIX' || domain === 'AF_LOCAL') return 'unix';
-  if (domain === 'AF_NETLINK') return 'netlink';
-  if (domain === 'AF_PACKET') return 'packet';
-  return 'unknown';
-}
-
-function l4proto(type: string, proto: string): string | undefined {
-  if (proto.includes('ICMP')) return 'icmp';
-  if (type.startsWith('SOCK_STREAM')) return 'tcp';
-  if (type.startsWith('SOCK_DGRAM')) return 'udp';
-  if (type.startsWith('SOCK_RAW')) return 'raw';
-  return undefined;
-}
-
-const openAt: Decoder = (ev, a, ret) => {
-  fdArg(ev, a[0], 'dirfd');
-  pathArg(ev, a[1], 'name');
-  rawArg(ev, a[2], 'flags');
-  rawArg(ev, a[3], 'mode');
-  retFd(ev, ret, 'file', typeof ev.args.name === 'string' ? ev.args.name : '');
-  if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
-};
-
-const writeLike: Decoder = (ev, a, _ret, p) => {
-  fdArg(ev, a[0], 'fd');
-  dataArg(ev, a[1], p);
-  numArg(ev, a[2], 'size');
-};
-
-const readLike: Decoder = (ev, a) => {
-  fdArg(ev, a[0], 'fd');
-  if (typeof ev.res === 'number') ev.args.size = ev.res;
-};
-
-const setIds = (names: string[]): Decoder => (ev, a) => {
-  for (let k = 0; k < names.length; k++) numArg(ev, a[k], names[k]!);
-};
-
-const killLike: Decoder = (ev, a) => {
-  pidArg(ev, a[0], 'pid', 'targetPid');
-  rawArg(ev, a[1], 'sig');
-};
-
-const returnsFd = (type: EventFd['type']): Decoder => (ev, a, ret) => {
-  if (a[0] !== undefined && a[0].charCodeAt(0) >= 48 && a[0].charCodeAt(0) <= 57 && a[0].indexOf('<') > 0) fdArg(ev, a[0], 'fd');
-  retFd(ev, ret, type);
-};
-
-const pipeLike: Decoder = (ev, a) => {
-  const pair = a[0] !== undefined ? decodeFdPair(a[0]) : undefined;
-  if (pair === undefined) return;
-  fdArg(ev, pair[0], 'fd1');
-  ev.fd = undefined;
-  numArg(ev, pair[1], 'fd2');
-  const f2 = annotatedFd(pair[1]);
-  const f1 = annotatedFd(pair[0]);
-  hint(ev, 'fd1Name', f1?.name ?? 'pipe');
-  hint(ev, 'fd2Name', f2?.name ?? 'pipe');
-  rawArg(ev, a[1], 'flags');
-};
-
-const DECODERS: Record<string, Decoder> = {
-  open: (ev, a, ret) => {
-    pathArg(ev, a[0], 'name');
-    rawArg(ev, a[1], 'flags');
-    rawArg(ev, a[2], 'mode');
-    retFd(ev, ret, 'file', typeof ev.args.name === 'string' ? ev.args.name : '');
-    if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
+/** How strace spells each argument kind (syscall-signatures.ts); false stops the call's decoding. */
+const KIND: Record<ArgKind, (ev: RawEvent, a: string[], s: ArgSig, p: StraceParser) => boolean | void> = {
+  fd: (ev, a, s) => { fdArg(ev, a[s.at], s.key); },
+  namedfd: (ev, a, s) => {
+    const v = a[s.at];
+    if (v !== undefined && v.charCodeAt(0) >= 48 && v.charCodeAt(0) <= 57 && v.indexOf('<') > 0) fdArg(ev, v, s.key);
   },
-  openat: openAt,
-  openat2: (ev, a, ret) => {
-    fdArg(ev, a[0], 'dirfd');
-    pathArg(ev, a[1], 'name');
-    const how = a[2] ?? '';
+  listenfd: (ev, a, s) => { fdArg(ev, a[s.at], s.key); hint(ev, 'listenFd', parseNum(a[s.at] ?? '')); },
+  newfd: (ev, a, s) => { numArg(ev, a[s.at], s.key); },
+  path: (ev, a, s) => { pathArg(ev, a[s.at], s.key); },
+  num: (ev, a, s) => { numArg(ev, a[s.at], s.key); },
+  pid: (ev, a, s) => { pidArg(ev, a[s.at], s.key, 'targetPid'); },
+  raw: rawKind, mode: rawKind, oflags: rawKind, atflags: rawKind, fdflags: rawKind, mfdflags: rawKind,
+  fcntlcmd: rawKind, ptracereq: rawKind, prctlopt: rawKind, bpfcmd: rawKind, socktype: rawKind, nsflags: rawKind, nstype: rawKind,
+  cloneflags: (ev, a, s) => {
+    let flags = '';
+    for (let k = 0; k < a.length; k++) if (a[k]!.startsWith('flags=')) flags = a[k]!.slice(6);
+    ev.args[s.key] = flags;
+  },
+  clone3flags: (ev, a, s) => { ev.args[s.key] = structField(a[s.at] ?? '', 'flags') ?? ''; },
+  const: (ev, _a, s) => { ev.args[s.key] = s.value!; },
+  data: (ev, a, s, p) => { dataArg(ev, a[s.at], p); },
+  iov: (ev, a, s, p) => {
+    const base = structField(a[s.at] ?? '', 'iov_base');
+    if (base !== undefined) dataArg(ev, base, p);
+  },
+  msghdr: (ev, a, s, p) => {
+    const msg = a[s.at] ?? '';
+    addrArg(ev, msg, s.key);
+    const base = structField(msg, 'iov_base');
+    if (base !== undefined) dataArg(ev, base, p);
+  },
+  addr: (ev, a, s) => { addrArg(ev, a[s.at], s.key); },
+  argv: (ev, a, s, p) => {
+    const argv = a[s.at];
+    const args = argv !== undefined ? decodeStringArray(argv, p.stringCap) : undefined;
+    if (args !== undefined) {
+      if (wasTruncated()) markTruncated(ev, 'argv');
+      ev.proc = { args, exe: args[0] ?? '' };
+      ev.args.args = args.slice(1).join(' ');
+    }
+  },
+  envp: (ev, a, s, p) => {
+    const envp = a[s.at];
+    const env = envp !== undefined ? decodeStringArray(envp, p.stringCap) : undefined;
+    if (env !== undefined) {
+      ev.env = env;
+      if (wasTruncated()) markTruncated(ev, 'env');
+    }
+  },
+  pipefds: (ev, a, s) => {
+    const pair = a[s.at] !== undefined ? decodeFdPair(a[s.at]!) : undefined;
+    if (pair === undefined) return false;
+    fdArg(ev, pair[0], 'fd1');
+    ev.fd = undefined;
+    numArg(ev, pair[1], 'fd2');
+    const f2 = annotatedFd(pair[1]);
+    const f1 = annotatedFd(pair[0]);
+    hint(ev, 'fd1Name', f1?.name ?? 'pipe');
+    hint(ev, 'fd2Name', f2?.name ?? 'pipe');
+    return true;
+  },
+  fdpair: (ev, a, s) => {
+    const pair = a[s.at] !== undefined ? decodeFdPair(a[s.at]!) : undefined;
+    if (pair !== undefined) { numArg(ev, pair[0], 'fd1'); numArg(ev, pair[1], 'fd2'); }
+  },
+  openhow: (ev, a, s) => {
+    const how = a[s.at] ?? '';
     const flags = structField(how, 'flags');
     if (flags !== undefined) ev.args.flags = flags;
     const mode = structField(how, 'mode');
     if (mode !== undefined) ev.args.mode = mode;
     const resolve = structField(how, 'resolve');
     if (resolve !== undefined) ev.args.resolve = resolve;
-    retFd(ev, ret, 'file', typeof ev.args.name === 'string' ? ev.args.name : '');
-    if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
   },
-  creat: (ev, a, ret) => {
-    pathArg(ev, a[0], 'name');
-    ev.args.flags = 'O_WRONLY|O_CREAT|O_TRUNC';
-    rawArg(ev, a[1], 'mode');
-    retFd(ev, ret, 'file', typeof ev.args.name === 'string' ? ev.args.name : '');
-    if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
-  },
-  memfd_create: (ev, a, ret) => {
-    const name = pathArg(ev, a[0], 'name') ?? '';
-    rawArg(ev, a[1], 'flags');
-    retFd(ev, ret, 'memfd', `memfd:${name}`);
-    if (ev.fd !== undefined) { ev.fd.type = 'memfd'; ev.args.fd = ev.fd.num; }
-  },
-  execve: (ev, a, _ret, p) => {
-    pathArg(ev, a[0], 'filename');
-    decodeExec(ev, a[1], a[2], p);
-  },
-  execveat: (ev, a, _ret, p) => {
-    fdArg(ev, a[0], 'dirfd');
-    pathArg(ev, a[1], 'pathname');
-    decodeExec(ev, a[2], a[3], p);
-    rawArg(ev, a[4], 'flags');
-  },
-  clone: (ev, a, ret) => {
-    let flags = '';
-    for (let k = 0; k < a.length; k++) if (a[k]!.startsWith('flags=')) flags = a[k]!.slice(6);
-    decodeClone(ev, flags, ret);
-  },
-  clone3: (ev, a, ret) => { decodeClone(ev, structField(a[0] ?? '', 'flags') ?? '', ret); },
-  fork: (ev, _a, ret) => { decodeClone(ev, 'SIGCHLD', ret); },
-  vfork: (ev, _a, ret) => { decodeClone(ev, 'CLONE_VM|CLONE_VFORK|SIGCHLD', ret); },
-  socket: (ev, a, ret) => {
-    const domain = a[0] ?? '';
-    const type = a[1] ?? '';
-    const proto = a[2] ?? '';
-    ev.args.domain = domain;
-    ev.args.type = type;
-    ev.args.proto = proto;
-    const l4 = domain === 'AF_INET' || domain === 'AF_INET6' ? l4proto(type, proto) : undefined;
-    if (l4 !== undefined) hint(ev, 'l4proto', l4);
-    retFd(ev, ret, socketFdType(domain));
-    if (ev.fd !== undefined && ev.fd.type === 'unknown') ev.fd.type = socketFdType(domain);
-  },
-  socketpair: (ev, a) => {
-    rawArg(ev, a[0], 'domain');
-    rawArg(ev, a[1], 'type');
-    rawArg(ev, a[2], 'proto');
-    const pair = a[3] !== undefined ? decodeFdPair(a[3]) : undefined;
-    if (pair !== undefined) { numArg(ev, pair[0], 'fd1'); numArg(ev, pair[1], 'fd2'); }
-  },
-  connect: (ev, a) => { fdArg(ev, a[0], 'fd'); addrArg(ev, a[1], 'addr'); },
-  bind: (ev, a) => { fdArg(ev, a[0], 'fd'); addrArg(ev, a[1], 'addr'); },
-  listen: (ev, a) => { fdArg(ev, a[0], 'fd'); numArg(ev, a[1], 'backlog'); },
-  accept: (ev, a, ret) => {
-    fdArg(ev, a[0], 'listenfd');
-    hint(ev, 'listenFd', parseNum(a[0] ?? ''));
-    addrArg(ev, a[1], 'tuple');
-    rawArg(ev, a[3], 'flags');
-    retFd(ev, ret);
-    if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
-  },
-  sendto: (ev, a, _ret, p) => {
-    fdArg(ev, a[0], 'fd');
-    dataArg(ev, a[1], p);
-    numArg(ev, a[2], 'size');
-    addrArg(ev, a[4], 'tuple');
-  },
-  sendmsg: (ev, a, _ret, p) => {
-    fdArg(ev, a[0], 'fd');
-    const msg = a[1] ?? '';
-    addrArg(ev, msg, 'tuple');
-    const base = structField(msg, 'iov_base');
-    if (base !== undefined) dataArg(ev, base, p);
-    if (typeof ev.res === 'number') ev.args.size = ev.res;
-  },
-  recvfrom: readLike,
-  recvmsg: readLike,
-  read: readLike,
-  pread64: readLike,
-  readv: readLike,
-  preadv: readLike,
-  write: writeLike,
-  pwrite64: writeLike,
-  writev: (ev, a, _ret, p) => {
-    fdArg(ev, a[0], 'fd');
-    const base = structField(a[1] ?? '', 'iov_base');
-    if (base !== undefined) dataArg(ev, base, p);
-    if (typeof ev.res === 'number') ev.args.size = ev.res;
-  },
-  pwritev: (ev, a) => { fdArg(ev, a[0], 'fd'); if (typeof ev.res === 'number') ev.args.size = ev.res; },
-  sendfile: (ev, a) => {
-    fdArg(ev, a[0], 'out_fd');
-    fdArg(ev, a[1], 'in_fd');
-    numArg(ev, a[3], 'size');
-  },
-  copy_file_range: (ev, a) => {
-    fdArg(ev, a[2], 'fdout');
-    fdArg(ev, a[0], 'fdin');
-    numArg(ev, a[4], 'len');
-  },
-  splice: (ev, a) => { fdArg(ev, a[2], 'fd_out'); fdArg(ev, a[0], 'fd_in'); },
-  close: (ev, a) => { fdArg(ev, a[0], 'fd'); },
-  close_range: (ev, a) => { numArg(ev, a[0], 'first'); numArg(ev, a[1], 'last'); rawArg(ev, a[2], 'flags'); },
-  dup: (ev, a, ret) => { fdArg(ev, a[0], 'oldfd'); retFd(ev, ret); },
-  dup2: (ev, a, ret) => { fdArg(ev, a[0], 'oldfd'); numArg(ev, a[1], 'newfd'); retFd(ev, ret); },
-  dup3: (ev, a, ret) => { fdArg(ev, a[0], 'oldfd'); numArg(ev, a[1], 'newfd'); rawArg(ev, a[2], 'flags'); retFd(ev, ret); },
-  fcntl: (ev, a, ret) => {
-    fdArg(ev, a[0], 'fd');
-    const cmd = a[1] ?? '';
-    ev.args.cmd = cmd;
-    if (cmd.startsWith('F_DUPFD')) { hint(ev, 'dup', true); retFd(ev, ret); }
-  },
-  pipe: pipeLike,
-  pipe2: pipeLike,
-  eventfd: returnsFd('event'),
-  eventfd2: returnsFd('event'),
-  epoll_create: returnsFd('event'),
-  epoll_create1: returnsFd('event'),
-  signalfd: returnsFd('signalfd'),
-  signalfd4: returnsFd('signalfd'),
-  timerfd_create: returnsFd('timerfd'),
-  inotify_init: returnsFd('inotify'),
-  inotify_init1: returnsFd('inotify'),
-  userfaultfd: returnsFd('unknown'),
-  pidfd_open: returnsFd('unknown'),
-  perf_event_open: returnsFd('unknown'),
-  fanotify_init: returnsFd('unknown'),
-  unlink: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  rmdir: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  unlinkat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'name'); rawArg(ev, a[2], 'flags'); },
-  rename: (ev, a) => { pathArg(ev, a[0], 'oldpath'); pathArg(ev, a[1], 'newpath'); },
-  renameat: (ev, a) => {
-    fdArg(ev, a[0], 'olddirfd'); pathArg(ev, a[1], 'oldpath'); fdArg(ev, a[2], 'newdirfd'); pathArg(ev, a[3], 'newpath');
-  },
-  renameat2: (ev, a) => {
-    fdArg(ev, a[0], 'olddirfd'); pathArg(ev, a[1], 'oldpath'); fdArg(ev, a[2], 'newdirfd'); pathArg(ev, a[3], 'newpath');
-    rawArg(ev, a[4], 'flags');
-  },
-  mkdir: (ev, a) => { pathArg(ev, a[0], 'path'); rawArg(ev, a[1], 'mode'); },
-  mkdirat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); rawArg(ev, a[2], 'mode'); },
-  mknod: (ev, a) => { pathArg(ev, a[0], 'path'); rawArg(ev, a[1], 'mode'); },
-  mknodat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); rawArg(ev, a[2], 'mode'); },
-  symlink: (ev, a) => { pathArg(ev, a[0], 'target'); pathArg(ev, a[1], 'linkpath'); },
-  symlinkat: (ev, a) => { pathArg(ev, a[0], 'target'); fdArg(ev, a[1], 'linkdirfd'); pathArg(ev, a[2], 'linkpath'); },
-  link: (ev, a) => { pathArg(ev, a[0], 'oldpath'); pathArg(ev, a[1], 'newpath'); },
-  linkat: (ev, a) => {
-    fdArg(ev, a[0], 'olddir'); pathArg(ev, a[1], 'oldpath'); fdArg(ev, a[2], 'newdir'); pathArg(ev, a[3], 'newpath');
-    rawArg(ev, a[4], 'flags');
-  },
-  chmod: (ev, a) => { pathArg(ev, a[0], 'filename'); rawArg(ev, a[1], 'mode'); },
-  fchmod: (ev, a) => { fdArg(ev, a[0], 'fd'); rawArg(ev, a[1], 'mode'); },
-  fchmodat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'filename'); rawArg(ev, a[2], 'mode'); },
-  chown: (ev, a) => { pathArg(ev, a[0], 'path'); numArg(ev, a[1], 'uid'); numArg(ev, a[2], 'gid'); },
-  lchown: (ev, a) => { pathArg(ev, a[0], 'path'); numArg(ev, a[1], 'uid'); numArg(ev, a[2], 'gid'); },
-  fchown: (ev, a) => { fdArg(ev, a[0], 'fd'); numArg(ev, a[1], 'uid'); numArg(ev, a[2], 'gid'); },
-  fchownat: (ev, a) => {
-    fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'pathname'); numArg(ev, a[2], 'uid'); numArg(ev, a[3], 'gid'); rawArg(ev, a[4], 'flags');
-  },
-  truncate: (ev, a) => { pathArg(ev, a[0], 'path'); numArg(ev, a[1], 'length'); },
-  ftruncate: (ev, a) => { fdArg(ev, a[0], 'fd'); numArg(ev, a[1], 'length'); },
-  chdir: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  fchdir: (ev, a) => { fdArg(ev, a[0], 'fd'); },
-  chroot: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  ptrace: (ev, a) => { rawArg(ev, a[0], 'request'); pidArg(ev, a[1], 'pid', 'targetPid'); },
-  process_vm_writev: (ev, a) => { pidArg(ev, a[0], 'pid', 'targetPid'); },
-  process_vm_readv: (ev, a) => { pidArg(ev, a[0], 'pid', 'targetPid'); },
-  mount: (ev, a) => {
-    pathArg(ev, a[0], 'dev'); pathArg(ev, a[1], 'dir'); pathArg(ev, a[2], 'type'); rawArg(ev, a[3], 'flags');
-    pathArg(ev, a[4], 'data');
-  },
-  umount: (ev, a) => { pathArg(ev, a[0], 'name'); },
-  umount2: (ev, a) => { pathArg(ev, a[0], 'name'); rawArg(ev, a[1], 'flags'); },
-  pivot_root: (ev, a) => { pathArg(ev, a[0], 'new_root'); pathArg(ev, a[1], 'put_old'); },
-  unshare: (ev, a) => { rawArg(ev, a[0], 'flags'); },
-  setns: (ev, a) => { fdArg(ev, a[0], 'fd'); rawArg(ev, a[1], 'nstype'); },
-  init_module: (ev, a) => { numArg(ev, a[1], 'length'); pathArg(ev, a[2], 'uargs'); },
-  finit_module: (ev, a) => { fdArg(ev, a[0], 'fd'); pathArg(ev, a[1], 'uargs'); rawArg(ev, a[2], 'flags'); },
-  delete_module: (ev, a) => { pathArg(ev, a[0], 'name'); rawArg(ev, a[1], 'flags'); },
-  bpf: (ev, a) => { rawArg(ev, a[0], 'cmd'); },
-  setuid: setIds(['uid']),
-  setgid: setIds(['gid']),
-  setreuid: setIds(['ruid', 'euid']),
-  setregid: setIds(['rgid', 'egid']),
-  setresuid: setIds(['ruid', 'euid', 'suid']),
-  setresgid: setIds(['rgid', 'egid', 'sgid']),
-  setsid: () => { /* no args */ },
-  setpgid: (ev, a) => { pidArg(ev, a[0], 'pid', 'targetPid'); numArg(ev, a[1], 'pgid'); },
-  kill: killLike,
-  tkill: killLike,
-  tgkill: (ev, a) => { pidArg(ev, a[0], 'pid', 'targetPid'); numArg(ev, a[1], 'tid'); rawArg(ev, a[2], 'sig'); },
-  exit: (ev, a) => { numArg(ev, a[0], 'status'); },
-  exit_group: (ev, a) => { numArg(ev, a[0], 'status'); },
-  prctl: (ev, a) => {
-    rawArg(ev, a[0], 'option');
-    if (a[1] !== undefined && a[1].charCodeAt(0) === 34) pathArg(ev, a[1], 'arg2_str');
+  taskname: (ev, a, s) => {
+    if (a[s.at] !== undefined && a[s.at]!.charCodeAt(0) === 34) pathArg(ev, a[s.at], s.key);
     // strace prints PR_SET_NAME's name up to TASK_COMM_LEN (16) bytes: the kernel keeps no more, so
     // its `...` is not a blind spot (the thread is named exactly what was printed).
     if (ev.truncatedArgs !== undefined) {
-      ev.truncatedArgs = ev.truncatedArgs.filter((k) => k !== 'arg2_str');
+      ev.truncatedArgs = ev.truncatedArgs.filter((k) => k !== s.key);
       if (ev.truncatedArgs.length === 0) delete ev.truncatedArgs;
     }
   },
-  ioctl: (ev, a) => { fdArg(ev, a[0], 'fd'); rawArg(ev, a[1], 'request'); },
-  mprotect: (ev, a) => { rawArg(ev, a[0], 'addr'); numArg(ev, a[1], 'length'); rawArg(ev, a[2], 'prot'); },
-  mmap: (ev, a) => { numArg(ev, a[1], 'length'); rawArg(ev, a[2], 'prot'); rawArg(ev, a[3], 'flags'); fdArg(ev, a[4], 'fd'); },
-  capset: () => { /* struct not decoded */ },
-  readlink: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  readlinkat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); },
-  stat: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  lstat: (ev, a) => { pathArg(ev, a[0], 'path'); },
-  newfstatat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); },
-  statx: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'path'); },
-  access: (ev, a) => { pathArg(ev, a[0], 'name'); rawArg(ev, a[1], 'mode'); },
-  faccessat: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'name'); rawArg(ev, a[2], 'mode'); },
-  faccessat2: (ev, a) => { fdArg(ev, a[0], 'dirfd'); pathArg(ev, a[1], 'name'); rawArg(ev, a[2], 'mode'); },
 };
 
-/** Syscalls this parser decodes arguments for (others still become events, with `args.fd` when evident). */
-export const STRACE_DECODED_SYSCALLS: readonly string[] = Object.keys(DECODERS);
+function rawKind(ev: RawEvent, a: string[], s: ArgSig): void {
+  const v = a[s.at];
+  if (v !== undefined) ev.args[s.key] = v;
+  else if (s.orEmpty) ev.args[s.key] = '';
+}
+
+function fileName(ev: RawEvent): string {
+  return typeof ev.args.name === 'string' ? ev.args.name : '';
+}
+
+/** How strace shows what a call returns (syscall-signatures.ts ReturnSig). */
+function decodeReturn(ev: RawEvent, r: ReturnSig, ret: Ret): void {
+  if (typeof r === 'object') { retFd(ev, ret, r.fd); return; }
+  switch (r) {
+    case 'file':
+      retFd(ev, ret, 'file', fileName(ev));
+      if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
+      return;
+    case 'memfd':
+      retFd(ev, ret, 'memfd', `memfd:${fileName(ev)}`);
+      if (ev.fd !== undefined) { ev.fd.type = 'memfd'; ev.args.fd = ev.fd.num; }
+      return;
+    case 'socket': {
+      const domain = String(ev.args.domain);
+      const l4 = domain === 'AF_INET' || domain === 'AF_INET6' ? inetL4proto(String(ev.args.type), String(ev.args.proto)) : undefined;
+      if (l4 !== undefined) hint(ev, 'l4proto', l4);
+      retFd(ev, ret, socketFdType(domain));
+      if (ev.fd !== undefined && ev.fd.type === 'unknown') ev.fd.type = socketFdType(domain);
+      return;
+    }
+    case 'accept':
+      retFd(ev, ret);
+      if (ev.fd !== undefined) ev.args.fd = ev.fd.num;
+      return;
+    case 'dup': retFd(ev, ret); return;
+    case 'dupfd':
+      if (String(ev.args.cmd).startsWith('F_DUPFD')) { hint(ev, 'dup', true); retFd(ev, ret); }
+      return;
+    case 'child': {
+      hint(ev, 'cloneFlags', ev.args.flags as string);
+      if (typeof ev.res === 'number' && ev.res > 0) {
+        hint(ev, 'childVpid', ev.res);
+        const host = translatedPid(ret);
+        if (host !== undefined) hint(ev, 'childPid', host);
+      }
+      return;
+    }
+    case 'size': if (typeof ev.res === 'number') ev.args.size = ev.res; return;
+  }
+}
+
+/** Decodes a call's arguments and return per its signature. */
+function decodeCall(ev: RawEvent, sig: SyscallSignature, a: string[], ret: Ret, p: StraceParser): void {
+  for (const s of sig.args) if ((s.only === undefined || s.only === 'strace') && KIND[s.kind](ev, a, s, p) === false) return;
+  if (sig.returns !== undefined) decodeReturn(ev, sig.returns, ret);
+}
 
 /** The label strace -yy prints for sockets tells TCP from UDP even when addresses are unknown. */
 export { l4protoOfLabel };

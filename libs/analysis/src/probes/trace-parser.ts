@@ -36,6 +36,12 @@ export function emptyStats(): ParserStats {
   return { lines: 0, events: 0, unparsed: 0, lost: 0, unparsedSamples: [], detail: {} };
 }
 
+/** Counts a line no parser rule matched, keeping the first ten (cut to 200 characters) as samples. */
+export function countUnparsed(stats: ParserStats, line: string): void {
+  stats.unparsed++;
+  if (stats.unparsedSamples.length < 10) stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
+}
+
 /**
  * Splits a byte or text stream into lines (LF, optional CR stripped), with constant memory apart
  * from the longest line. Works on gunzipped streams too: `readLines(file.pipe(createGunzip()))`.

@@ -18,11 +18,8 @@
  * captured (Tracee cannot run on this machine). See probes/README.md.
  */
 import type { FdType, RawEvent } from '../events/event.js';
-import { errnoName, isoToNs, SensorProcessTable, type SensorParent } from './falco-parser.js';
-import { emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
-
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
+import { errnoName, isoToNs, type Json, type JsonObject, readSensorLine, SensorProcessTable, type SensorParent } from './sensor-events.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
 type ArgValue = string | number | string[] | JsonObject | undefined;
 
 /** Tracee severities (legacy 0–4, v1beta1 INFO..CRITICAL) → our priorities. */
@@ -169,17 +166,8 @@ export class TraceeParser implements TraceParser {
   }
 
   write(line: string): void {
-    this.stats.lines++;
-    if (line.length === 0 || line.trim() === '') return;
-    let o: Json;
-    try {
-      o = JSON.parse(line) as Json;
-    } catch {
-      return this.unparsed(line);
-    }
-    const e = obj(o);
-    if (!e) return this.unparsed(line);
-    if ('quarantine' in e) { this.stats.detail.headerLines!++; this.procs.header(e); return; }
+    const e = readSensorLine(line, this.stats, this.procs);
+    if (e === undefined) return;
     const c = typeof e.eventName === 'string' ? this.legacy(e) : typeof e.name === 'string' && (obj(e.workload) || Array.isArray(e.data) || obj(e.threat)) ? this.v1beta1(e) : undefined;
     if (!c) return this.unparsed(line);
     if (c.ts < this.lastTs) this.stats.detail.outOfOrder!++;
@@ -193,8 +181,7 @@ export class TraceeParser implements TraceParser {
   }
 
   private unparsed(line: string): void {
-    this.stats.unparsed++;
-    if (this.stats.unparsedSamples.length < 10) this.stats.unparsedSamples.push(line.length > 200 ? line.slice(0, 200) : line);
+    countUnparsed(this.stats, line);
   }
 
   private legacy(e: JsonObject): Common | undefined {

@@ -338,9 +338,6 @@ const DECODERS: Record<string, Decoder> = {
   ftruncate: (ev, a) => { set(ev, 'fd', int32(a.fd ?? 0)); set(ev, 'length', a.length ?? 0); },
 };
 
-/** Syscalls whose integer arguments are decoded into Falco argument names. */
-export const TRACEPOINT_DECODED_SYSCALLS: readonly string[] = Object.keys(DECODERS);
-
 /**
  * Falco fields these probes cannot supply on a kernel whose syscall tracepoints carry pointers
  * only (no kprobes, no eprobes): anything derived from a path, a socket address, argv/env, the

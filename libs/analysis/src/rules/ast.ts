@@ -8,7 +8,6 @@ export type Transformer = (typeof TRANSFORMERS)[number];
 
 export const COMPARE_OPS = ['=', '==', '!=', '<', '<=', '>', '>=', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'regex'] as const;
 export const LIST_OPS = ['in', 'intersects', 'pmatch'] as const;
-export const UNARY_OPS = ['exists'] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
 export type ListOp = (typeof LIST_OPS)[number];
 export type Operator = CompareOp | ListOp | 'exists';

@@ -172,7 +172,3 @@ export class Scanner {
     return this.src.slice(start, this.pos);
   }
 }
-
-export function isIdentStart(c: string): boolean {
-  return IDENT_START.test(c);
-}

@@ -253,7 +253,7 @@ export class RulesLoader {
     }
     if (has('rule')) return this.loadRule(ctx, node, base, at);
     if (has('macro')) return this.loadMacro(ctx, node, base);
-    if (has('list')) return this.loadList(ctx, node, base);
+    if (has('list')) return this.loadList(node, base);
     if (has('required_engine_version')) {
       const v = toJs(getPair(node, 'required_engine_version')?.value);
       this.report.push({ kind: 'required_engine_version', name: String(v), ...base, status: 'loaded', reason: 'recorded; Quarantine implements the syscall rule language independently of Falco engine versions' });
@@ -270,7 +270,7 @@ export class RulesLoader {
 
   // ---------------------------------------------------------------- lists
 
-  private loadList(ctx: FileCtx, node: YAMLMap, base: { file: string; line: number; column: number }): void {
+  private loadList(node: YAMLMap, base: { file: string; line: number; column: number }): void {
     const name = String(toJs(getPair(node, 'list')?.value) ?? '');
     const r: LoadItemReport = { kind: 'list', name, ...base, status: 'loaded' };
     this.report.push(r);

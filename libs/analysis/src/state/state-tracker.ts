@@ -137,6 +137,64 @@ function argTruncation(raw: RawEvent): number {
   return 0;
 }
 
+/** The tracker's handler of each event type, by family (the methods are grouped the same way in StateTracker). */
+const HANDLERS_BY_FAMILY = {
+  process: [
+    [['execve', 'execveat'], 'onExec'],
+    [['clone', 'clone3', 'fork', 'vfork'], 'onClone'],
+    [['procexit'], 'onExit'],
+    [['setsid'], 'onSetsid'],
+    [['setpgid'], 'onSetpgid'],
+  ],
+  privilege: [
+    [['setuid', 'setreuid', 'setresuid'], 'onSetuid'],
+    [['setgid', 'setregid', 'setresgid'], 'onSetgid'],
+  ],
+  fd: [
+    [['open', 'openat', 'openat2', 'creat'], 'onOpen'],
+    [['memfd_create'], 'onMemfdCreate'],
+    [['pipe', 'pipe2'], 'onPipe'],
+    [['dup', 'dup2', 'dup3'], 'onDup'],
+    [['fcntl'], 'onFcntl'],
+    [['close'], 'onClose'],
+    [['close_range'], 'onCloseRange'],
+  ],
+  network: [
+    [['socket'], 'onSocket'],
+    [['socketpair'], 'onSocketpair'],
+    [['connect'], 'onConnect'],
+    [['bind'], 'onBind'],
+    [['listen'], 'onListen'],
+    [['accept', 'accept4'], 'onAccept'],
+    [['sendto', 'sendmsg'], 'onSend'],
+  ],
+  file: [
+    [['write', 'pwrite64', 'writev', 'pwritev', 'ftruncate', 'fchmod', 'fchown'], 'onFdWrite'],
+    [['sendfile', 'copy_file_range', 'splice'], 'onCopyOut'],
+    [['unlink', 'rmdir', 'unlinkat', 'chmod', 'fchmodat', 'chown', 'lchown', 'fchownat', 'mkdir', 'mkdirat', 'mknod', 'mknodat', 'truncate'], 'onPathChange'],
+    [['rename', 'renameat', 'renameat2'], 'onRename'],
+    [['link', 'linkat', 'symlink', 'symlinkat'], 'onLink'],
+    [['utimensat', 'mount', 'umount', 'umount2', 'quotactl'], 'onPathOnly'],
+  ],
+  cwd: [
+    [['chdir'], 'onChdir'],
+    [['fchdir'], 'onFchdir'],
+  ],
+} as const;
+
+/** What a change by path does to the file, by event type (onPathChange). */
+const PATH_CHANGE_OP: Readonly<Record<string, FileOp>> = {
+  unlink: 'delete', rmdir: 'delete', unlinkat: 'delete', chmod: 'chmod', fchmodat: 'chmod', chown: 'chown', lchown: 'chown', fchownat: 'chown',
+  mkdir: 'mkdir', mkdirat: 'mkdir', mknod: 'mknod', mknodat: 'mknod', truncate: 'truncate',
+};
+
+type HandlerName = (typeof HANDLERS_BY_FAMILY)[keyof typeof HANDLERS_BY_FAMILY][number][1];
+
+/** Event type → handler; any other type goes to `onOtherFd`. */
+const EVENT_HANDLERS: ReadonlyMap<string, HandlerName> = new Map(
+  Object.values(HANDLERS_BY_FAMILY).flatMap((family) => family.flatMap(([types, handler]) => types.map((t): [string, HandlerName] => [t, handler]))),
+);
+
 export class StateTracker {
   private readonly procs = new Map<number, Proc>(); // by host tid
   private readonly expected: ExpectedChild[] = [];
@@ -494,313 +552,23 @@ export class StateTracker {
     return typeof raw.res === 'number' && raw.res >= 0;
   }
 
-  /** Applies the event to the state; returns the fd the event is about. */
+  /** Applies the event to the state; returns the fd the event is about. Handlers by event type: EVENT_HANDLERS. */
   private apply(p: Proc, raw: RawEvent): TrackedFd | undefined {
-    const s = p.state;
     const h = raw.hints;
-    if (h !== undefined && typeof h.cwd === 'string' && h.cwd !== s.cwd && h.cwd.charCodeAt(0) === 47) s.cwd = h.cwd;
-    const a = raw.args;
-    const ts = raw.ts;
-    switch (raw.type) {
-      case 'execve':
-      case 'execveat':
-        return this.exec(p, raw);
-      case 'clone': case 'clone3': case 'fork': case 'vfork': {
-        const res = typeof raw.res === 'number' ? raw.res : -1;
-        if (res <= 0) return undefined;
-        const flags = String(h?.cloneFlags ?? a.flags ?? '');
-        const childPid = num(h?.childPid);
-        if (childPid !== undefined) this.createChild(p, childPid, flags, res, ts);
-        else if (this.expected.length < 1024) this.expected.push({ parent: p, flags, vpid: res });
-        return undefined;
-      }
-      case 'procexit':
-        this.exit(p, raw);
-        return undefined;
-      case 'open': case 'openat': case 'openat2': case 'creat': {
-        const path = this.pathAt(p, raw, raw.type === 'open' || raw.type === 'creat' ? undefined : 'dirfd', 'name');
-        const flags = a.flags;
-        const type: FdType = raw.fd?.type === 'memfd' ? 'memfd' : hasFlag(flags, 'O_DIRECTORY') ? 'directory' : 'file';
-        // A cut path argument: the probe's own annotation of the opened fd (strace -yy) is whole; else fd.name is a prefix.
-        const cut = raw.truncatedArgs?.includes('name') === true;
-        const annotated = cut && raw.fd !== undefined && raw.fd.type === 'file' && raw.fd.name.charCodeAt(0) === 47 ? raw.fd.name : undefined;
-        const name = annotated ?? path ?? raw.fd?.name ?? '';
-        const f: TrackedFd = {
-          num: typeof raw.res === 'number' ? raw.res : raw.rawres, type, name, nameraw: str(a.name) ?? name,
-          connected: false, isServer: false, nameChanged: false, cloexec: hasFlag(flags, 'O_CLOEXEC'),
-        };
-        if (cut && annotated === undefined) f.nameTruncated = true;
-        if (!this.ok(raw)) return f; // failed open: fd.num < 0, not in the table
-        this.setFd(p, f);
-        if (isWriteOpen(flags) || raw.type === 'creat') {
-          this.noteWrite(p, name, hasFlag(flags, 'O_CREAT') ? 'create' : hasFlag(flags, 'O_TRUNC') ? 'truncate' : 'write', ts);
-          // strace's realpath of the opened file (symlinks resolved) counts for drift too.
-          if (raw.fd !== undefined && raw.fd.type === 'file' && raw.fd.name !== name && this.written.size < this.maxWrites) this.written.add(raw.fd.name);
-        }
-        return f;
-      }
-      case 'memfd_create': {
-        if (!this.ok(raw)) return undefined;
-        const f: TrackedFd = {
-          num: raw.res as number, type: 'memfd', name: `memfd:${str(a.name) ?? ''}`, nameraw: str(a.name) ?? '',
-          connected: false, isServer: false, nameChanged: false, cloexec: hasFlag(a.flags, 'MFD_CLOEXEC'),
-        };
-        this.setFd(p, f);
-        return f;
-      }
-      case 'socket': {
-        if (!this.ok(raw)) return undefined;
-        const type = raw.fd?.type ?? 'unknown';
-        const f: TrackedFd = {
-          num: raw.res as number, type, name: '', nameraw: '', connected: false, isServer: false, nameChanged: false,
-          cloexec: hasFlag(a.type, 'SOCK_CLOEXEC'),
-        };
-        const l4 = h?.l4proto;
-        if (l4 === 'tcp' || l4 === 'udp' || l4 === 'icmp' || l4 === 'raw') f.l4proto = l4;
-        f.family = type === 'ipv4' ? 'ip' : type === 'ipv6' ? 'ip6' : type === 'unix' ? 'unix' : type === 'netlink' ? 'netlink' : type === 'packet' ? 'packet' : undefined;
-        if (f.family === undefined) delete f.family;
-        this.setFd(p, f);
-        return f;
-      }
-      case 'socketpair': {
-        if (!this.ok(raw)) return undefined;
-        for (const k of ['fd1', 'fd2']) {
-          const n = num(a[k]);
-          if (n !== undefined) this.setFd(p, { num: n, type: 'unix', name: '', nameraw: '', connected: true, isServer: false, nameChanged: false, cloexec: hasFlag(a.type, 'SOCK_CLOEXEC'), family: 'unix' });
-        }
-        return undefined;
-      }
-      case 'pipe': case 'pipe2': {
-        if (!this.ok(raw)) return undefined;
-        const n1 = num(a.fd1);
-        const n2 = num(a.fd2);
-        const cloexec = hasFlag(a.flags, 'O_CLOEXEC');
-        if (n1 !== undefined) this.setFd(p, { num: n1, type: 'pipe', name: String(h?.fd1Name ?? 'pipe'), nameraw: '', connected: false, isServer: false, nameChanged: false, cloexec });
-        if (n2 !== undefined) this.setFd(p, { num: n2, type: 'pipe', name: String(h?.fd2Name ?? 'pipe'), nameraw: '', connected: false, isServer: false, nameChanged: false, cloexec });
-        return n1 !== undefined ? p.fds.map.get(n1) : undefined;
-      }
-      case 'connect': return this.connect(p, raw);
-      case 'bind': {
-        const f = this.fdOf(p, num(a.fd), raw);
-        if (f === undefined) return undefined;
-        const ip = str(h?.ip as string | undefined);
-        const port = num(h?.port);
-        if (this.ok(raw)) {
-          if (ip !== undefined) { f.boundIp = ip; if (port !== undefined) f.boundPort = port; }
-          const path = str(h?.path as string | undefined);
-          if (path !== undefined) { f.name = path; f.nameraw = path; }
-        }
-        this.noteNet(p, 'bind', f, raw, ip ?? str(h?.path as string | undefined) ?? '', port);
-        return f;
-      }
-      case 'listen': {
-        const f = this.fdOf(p, num(a.fd), raw);
-        if (f === undefined) return undefined;
-        if (this.ok(raw)) {
-          f.isServer = true;
-          if (f.boundIp !== undefined) {
-            f.sip = f.boundIp;
-            if (f.boundPort !== undefined) f.sport = f.boundPort;
-            f.name = `${f.sip}:${f.sport ?? 0}`;
-          }
-        }
-        this.noteNet(p, 'listen', f, raw, f.sip ?? f.name, f.sport);
-        return f;
-      }
-      case 'accept': case 'accept4': {
-        if (!this.ok(raw)) return this.fdOf(p, num(h?.listenFd), raw);
-        const l = p.fds.map.get(num(h?.listenFd) ?? -1);
-        const f: TrackedFd = {
-          num: raw.res as number, type: l?.type ?? raw.fd?.type ?? 'unknown', name: '', nameraw: '', connected: true, isServer: true,
-          nameChanged: false, cloexec: hasFlag(a.flags, 'SOCK_CLOEXEC'),
-        };
-        if (l?.l4proto !== undefined) f.l4proto = l.l4proto;
-        if (l?.family !== undefined) f.family = l.family;
-        if (l?.sip !== undefined) f.sip = l.sip;
-        if (l?.sport !== undefined) f.sport = l.sport;
-        const ip = str(h?.ip as string | undefined);
-        const port = num(h?.port);
-        if (ip !== undefined) f.cip = ip;
-        if (port !== undefined) f.cport = port;
-        if (f.type === 'unix') f.name = l?.name ?? '';
-        else f.name = `${f.cip ?? (f.type === 'ipv6' ? '::' : '0.0.0.0')}:${f.cport ?? 0}->${f.sip ?? ''}:${f.sport ?? 0}`;
-        f.nameraw = f.name;
-        this.setFd(p, f);
-        this.noteNet(p, 'accept', f, raw, f.cip ?? '', f.cport);
-        return f;
-      }
-      case 'sendto': case 'sendmsg': {
-        const f = this.fdOf(p, num(a.fd), raw);
-        const ip = str(h?.ip as string | undefined);
-        const path = str(h?.path as string | undefined);
-        if (ip !== undefined || path !== undefined) {
-          if (f !== undefined && ip !== undefined) this.setRemote(f, ip, num(h?.port));
-          this.noteNet(p, raw.type as 'sendto' | 'sendmsg', f, raw, ip ?? path ?? '', num(h?.port));
-        }
-        if (f !== undefined && f.type === 'file' && this.ok(raw)) this.noteWrite(p, f.name, 'write', ts);
-        return f;
-      }
-      case 'dup': case 'dup2': case 'dup3': {
-        const old = this.fdOf(p, num(a.oldfd), raw);
-        if (!this.ok(raw)) return old;
-        const n = raw.res as number;
-        if (n === num(a.oldfd)) return old;
-        const src = old ?? (raw.fd !== undefined ? this.fdFromEvent(raw.fd) : undefined);
-        if (src === undefined) { p.fds.map.delete(n); return undefined; }
-        const f: TrackedFd = { ...src, num: n, cloexec: hasFlag(a.flags, 'O_CLOEXEC') };
-        this.setFd(p, f);
-        return f;
-      }
-      case 'fcntl': {
-        const f = this.fdOf(p, num(a.fd), raw);
-        if (h?.dup === true && this.ok(raw) && f !== undefined) {
-          const d: TrackedFd = { ...f, num: raw.res as number, cloexec: hasFlag(a.cmd, 'CLOEXEC') };
-          this.setFd(p, d);
-          return d;
-        }
-        if (f !== undefined && this.ok(raw) && a.cmd === 'F_SETFD') f.cloexec = true; // strace prints FD_CLOEXEC in the 3rd arg
-        return f;
-      }
-      case 'close': {
-        const n = num(a.fd);
-        const f = this.fdOf(p, n, raw);
-        if (n !== undefined && this.ok(raw)) p.fds.map.delete(n);
-        return f;
-      }
-      case 'close_range': {
-        if (!this.ok(raw)) return undefined;
-        const first = num(a.first) ?? 0;
-        const last = num(a.last) ?? 0xffffffff;
-        const cloexecOnly = hasFlag(a.flags, 'CLOSE_RANGE_CLOEXEC');
-        for (const [k, f] of p.fds.map) if (k >= first && k <= last) { if (cloexecOnly) f.cloexec = true; else p.fds.map.delete(k); }
-        return undefined;
-      }
-      case 'write': case 'pwrite64': case 'writev': case 'pwritev': case 'ftruncate': case 'fchmod': case 'fchown': {
-        const f = this.fdOf(p, num(a.fd), raw);
-        if (f !== undefined && f.type === 'file' && this.ok(raw)) {
-          this.noteWrite(p, f.name, raw.type === 'ftruncate' ? 'truncate' : raw.type === 'fchmod' ? 'chmod' : raw.type === 'fchown' ? 'chown' : 'write', ts);
-        }
-        return f;
-      }
-      case 'sendfile': case 'copy_file_range': case 'splice': {
-        const key = raw.type === 'sendfile' ? 'out_fd' : raw.type === 'splice' ? 'fd_out' : 'fdout';
-        const f = this.fdOf(p, num(a[key]), raw);
-        if (f !== undefined && f.type === 'file' && this.ok(raw)) this.noteWrite(p, f.name, 'write', ts);
-        return f;
-      }
-      case 'unlink': case 'rmdir': case 'unlinkat': {
-        const path = this.pathsOf(p, raw).name;
-        if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'delete', ts);
-        return undefined;
-      }
-      case 'rename': case 'renameat': case 'renameat2': {
-        const fp = this.pathsOf(p, raw);
-        if (this.ok(raw)) {
-          if (fp.source !== undefined) this.noteWrite(p, fp.source, 'rename-from', ts);
-          if (fp.target !== undefined) this.noteWrite(p, fp.target, 'rename-to', ts);
-        }
-        return undefined;
-      }
-      case 'link': case 'linkat': case 'symlink': case 'symlinkat': {
-        // Falco orientation: the new link is fs.path.source.
-        const path = this.pathsOf(p, raw).source;
-        if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, raw.type.startsWith('sym') ? 'symlink' : 'link', ts);
-        return undefined;
-      }
-      case 'chmod': case 'fchmodat': {
-        const path = this.pathsOf(p, raw).name;
-        if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'chmod', ts);
-        return undefined;
-      }
-      case 'chown': case 'lchown': case 'fchownat': {
-        const path = this.pathsOf(p, raw).name;
-        if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'chown', ts);
-        return undefined;
-      }
-      case 'mkdir': case 'mkdirat': case 'mknod': case 'mknodat': {
-        const path = this.pathsOf(p, raw).name;
-        if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, raw.type.startsWith('mkdir') ? 'mkdir' : 'mknod', ts);
-        return undefined;
-      }
-      case 'truncate': {
-        const path = this.pathsOf(p, raw).name;
-        if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, 'truncate', ts);
-        return undefined;
-      }
-      case 'utimensat': case 'mount': case 'umount': case 'umount2': case 'quotactl': {
-        this.pathsOf(p, raw);
-        return undefined;
-      }
-      case 'chdir': {
-        const path = this.pathAt(p, raw, undefined, 'path');
-        if (path !== undefined && this.ok(raw)) s.cwd = path;
-        return undefined;
-      }
-      case 'fchdir': {
-        const f = this.fdOf(p, num(a.fd), raw);
-        if (f !== undefined && this.ok(raw)) s.cwd = f.name;
-        return f;
-      }
-      case 'setuid': case 'setreuid': case 'setresuid': {
-        if (!this.ok(raw)) return undefined;
-        const uid = num(a.uid) ?? num(a.euid);
-        if (uid !== undefined && uid !== -1 && uid !== 4294967295) this.setUid(s, uid);
-        return undefined;
-      }
-      case 'setgid': case 'setregid': case 'setresgid': {
-        if (!this.ok(raw)) return undefined;
-        const gid = num(a.gid) ?? num(a.egid);
-        if (gid !== undefined && gid !== -1 && gid !== 4294967295) s.gid = gid;
-        return undefined;
-      }
-      case 'setsid': {
-        if (this.ok(raw)) { s.sid = raw.res as number; s.pgid = raw.res as number; }
-        return undefined;
-      }
-      case 'setpgid': {
-        if (this.ok(raw) && (num(a.pid) ?? 0) === 0) s.pgid = num(a.pgid) || (s.vpid ?? s.pid);
-        return undefined;
-      }
-      default: {
-        const n = num(a.fd);
-        return n !== undefined ? this.fdOf(p, n, raw) : undefined;
-      }
-    }
+    if (h !== undefined && typeof h.cwd === 'string' && h.cwd !== p.state.cwd && h.cwd.charCodeAt(0) === 47) p.state.cwd = h.cwd;
+    const handler = EVENT_HANDLERS.get(raw.type);
+    return handler !== undefined ? this[handler](p, raw) : this.onOtherFd(p, raw);
   }
 
-  private setUid(s: ProcessState, uid: number): void {
-    if (s.uid === 0 && uid !== 0) { s.capEffective = []; s.capPermitted = []; }
-    s.uid = uid;
+  /** Any other event with an fd argument: the fd it is about. */
+  private onOtherFd(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const n = num(raw.args.fd);
+    return n !== undefined ? this.fdOf(p, n, raw) : undefined;
   }
 
-  private setRemote(f: TrackedFd, ip: string, port: number | undefined): void {
-    const before = f.name;
-    f.sip = ip;
-    if (port !== undefined) f.sport = port;
-    if (f.boundIp !== undefined) f.cip = f.boundIp;
-    if (f.boundPort !== undefined) f.cport = f.boundPort;
-    const any = f.type === 'ipv6' ? '::' : '0.0.0.0';
-    f.name = `${f.cip ?? any}:${f.cport ?? 0}->${ip}:${port ?? 0}`;
-    f.nameraw = f.name;
-    if (before !== '' && before !== f.name) { f.nameChanged = true; this.lastChanged = f; }
-  }
+  // ---- Process family: exec, birth, exit, session
 
-  private connect(p: Proc, raw: RawEvent): TrackedFd | undefined {
-    const h = raw.hints;
-    const f = this.fdOf(p, num(raw.args.fd), raw);
-    const ip = str(h?.ip as string | undefined);
-    const port = num(h?.port);
-    const path = str(h?.path as string | undefined);
-    if (f !== undefined) {
-      if (ip !== undefined) this.setRemote(f, ip, port);
-      else if (path !== undefined) { f.name = path; f.nameraw = path; }
-      f.connected = raw.res === 0;
-    }
-    if (ip !== undefined || path !== undefined) this.noteNet(p, 'connect', f, raw, ip ?? path ?? '', port);
-    return f;
-  }
-
-  private exec(p: Proc, raw: RawEvent): TrackedFd | undefined {
+  private onExec(p: Proc, raw: RawEvent): TrackedFd | undefined {
     const s = p.state;
     const a = raw.args;
     let fd: TrackedFd | undefined;
@@ -879,32 +647,20 @@ export class StateTracker {
     return fd;
   }
 
-  /** `/proc/self/exe`, `/proc/thread-self/exe` or `/proc/<own pid>/exe`. */
-  private isOwnExeLink(p: Proc, path: string): boolean {
-    if (!path.startsWith('/proc/') || !path.endsWith('/exe')) return false;
-    const who = path.slice(6, -4);
-    if (who === 'self' || who === 'thread-self') return true;
-    if (!/^\d+$/.test(who)) return false;
-    const n = Number(who);
-    return n === p.state.vpid || n === p.leader;
+  private onClone(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const h = raw.hints;
+    const a = raw.args;
+    const ts = raw.ts;
+    const res = typeof raw.res === 'number' ? raw.res : -1;
+    if (res <= 0) return undefined;
+    const flags = String(h?.cloneFlags ?? a.flags ?? '');
+    const childPid = num(h?.childPid);
+    if (childPid !== undefined) this.createChild(p, childPid, flags, res, ts);
+    else if (this.expected.length < 1024) this.expected.push({ parent: p, flags, vpid: res });
+    return undefined;
   }
 
-  /** `/proc/self/fd/N`, `/proc/<pid>/fd/N`, `/dev/fd/N` → that fd of the process. */
-  private procFdTarget(p: Proc, path: string): TrackedFd | undefined {
-    let rest: string | undefined;
-    for (const pre of PROC_FD_PREFIXES) if (path.startsWith(pre)) { rest = path.slice(pre.length); break; }
-    if (rest === undefined && path.startsWith('/proc/')) {
-      const slash = path.indexOf('/fd/', 6);
-      if (slash > 6) {
-        const who = Number(path.slice(6, slash));
-        if (who === p.state.vpid || who === p.leader) rest = path.slice(slash + 4);
-      }
-    }
-    if (rest === undefined || rest === '' || !/^\d+$/.test(rest)) return undefined;
-    return p.fds.map.get(Number(rest));
-  }
-
-  private exit(p: Proc, raw: RawEvent): void {
+  private onExit(p: Proc, raw: RawEvent): undefined {
     const tid = raw.tid;
     const a = raw.args;
     const isLeader = tid === p.leader;
@@ -932,5 +688,358 @@ export class StateTracker {
       if (p.fds.refs <= 0) p.fds.map.clear();
       this.liveCount--;
     }
+    return undefined;
   }
-}
+
+  private onSetsid(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const s = p.state;
+    if (this.ok(raw)) { s.sid = raw.res as number; s.pgid = raw.res as number; }
+    return undefined;
+  }
+
+  private onSetpgid(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const s = p.state;
+    const a = raw.args;
+    if (this.ok(raw) && (num(a.pid) ?? 0) === 0) s.pgid = num(a.pgid) || (s.vpid ?? s.pid);
+    return undefined;
+  }
+
+  // ---- Privilege: uid and gid changes
+
+  private onSetuid(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const s = p.state;
+    const a = raw.args;
+    if (!this.ok(raw)) return undefined;
+    const uid = num(a.uid) ?? num(a.euid);
+    if (uid !== undefined && uid !== -1 && uid !== 4294967295) this.setUid(s, uid);
+    return undefined;
+  }
+
+  private onSetgid(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const s = p.state;
+    const a = raw.args;
+    if (!this.ok(raw)) return undefined;
+    const gid = num(a.gid) ?? num(a.egid);
+    if (gid !== undefined && gid !== -1 && gid !== 4294967295) s.gid = gid;
+    return undefined;
+  }
+
+  // ---- File descriptors: open, duplicate, close
+
+  private onOpen(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const a = raw.args;
+    const ts = raw.ts;
+    const path = this.pathAt(p, raw, raw.type === 'open' || raw.type === 'creat' ? undefined : 'dirfd', 'name');
+    const flags = a.flags;
+    const type: FdType = raw.fd?.type === 'memfd' ? 'memfd' : hasFlag(flags, 'O_DIRECTORY') ? 'directory' : 'file';
+    // A cut path argument: the probe's own annotation of the opened fd (strace -yy) is whole; else fd.name is a prefix.
+    const cut = raw.truncatedArgs?.includes('name') === true;
+    const annotated = cut && raw.fd !== undefined && raw.fd.type === 'file' && raw.fd.name.charCodeAt(0) === 47 ? raw.fd.name : undefined;
+    const name = annotated ?? path ?? raw.fd?.name ?? '';
+    const f: TrackedFd = {
+      num: typeof raw.res === 'number' ? raw.res : raw.rawres, type, name, nameraw: str(a.name) ?? name,
+      connected: false, isServer: false, nameChanged: false, cloexec: hasFlag(flags, 'O_CLOEXEC'),
+    };
+    if (cut && annotated === undefined) f.nameTruncated = true;
+    if (!this.ok(raw)) return f; // failed open: fd.num < 0, not in the table
+    this.setFd(p, f);
+    if (isWriteOpen(flags) || raw.type === 'creat') {
+      this.noteWrite(p, name, hasFlag(flags, 'O_CREAT') ? 'create' : hasFlag(flags, 'O_TRUNC') ? 'truncate' : 'write', ts);
+      // strace's realpath of the opened file (symlinks resolved) counts for drift too.
+      if (raw.fd !== undefined && raw.fd.type === 'file' && raw.fd.name !== name && this.written.size < this.maxWrites) this.written.add(raw.fd.name);
+    }
+    return f;
+  }
+
+  private onMemfdCreate(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const a = raw.args;
+    if (!this.ok(raw)) return undefined;
+    const f: TrackedFd = {
+      num: raw.res as number, type: 'memfd', name: `memfd:${str(a.name) ?? ''}`, nameraw: str(a.name) ?? '',
+      connected: false, isServer: false, nameChanged: false, cloexec: hasFlag(a.flags, 'MFD_CLOEXEC'),
+    };
+    this.setFd(p, f);
+    return f;
+  }
+
+  private onPipe(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const h = raw.hints;
+    const a = raw.args;
+    if (!this.ok(raw)) return undefined;
+    const n1 = num(a.fd1);
+    const n2 = num(a.fd2);
+    const cloexec = hasFlag(a.flags, 'O_CLOEXEC');
+    if (n1 !== undefined) this.setFd(p, { num: n1, type: 'pipe', name: String(h?.fd1Name ?? 'pipe'), nameraw: '', connected: false, isServer: false, nameChanged: false, cloexec });
+    if (n2 !== undefined) this.setFd(p, { num: n2, type: 'pipe', name: String(h?.fd2Name ?? 'pipe'), nameraw: '', connected: false, isServer: false, nameChanged: false, cloexec });
+    return n1 !== undefined ? p.fds.map.get(n1) : undefined;
+  }
+
+  private onDup(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const a = raw.args;
+    const old = this.fdOf(p, num(a.oldfd), raw);
+    if (!this.ok(raw)) return old;
+    const n = raw.res as number;
+    if (n === num(a.oldfd)) return old;
+    const src = old ?? (raw.fd !== undefined ? this.fdFromEvent(raw.fd) : undefined);
+    if (src === undefined) { p.fds.map.delete(n); return undefined; }
+    const f: TrackedFd = { ...src, num: n, cloexec: hasFlag(a.flags, 'O_CLOEXEC') };
+    this.setFd(p, f);
+    return f;
+  }
+
+  private onFcntl(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const h = raw.hints;
+    const a = raw.args;
+    const f = this.fdOf(p, num(a.fd), raw);
+    if (h?.dup === true && this.ok(raw) && f !== undefined) {
+      const d: TrackedFd = { ...f, num: raw.res as number, cloexec: hasFlag(a.cmd, 'CLOEXEC') };
+      this.setFd(p, d);
+      return d;
+    }
+    if (f !== undefined && this.ok(raw) && a.cmd === 'F_SETFD') f.cloexec = true; // strace prints FD_CLOEXEC in the 3rd arg
+    return f;
+  }
+
+  private onClose(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const a = raw.args;
+    const n = num(a.fd);
+    const f = this.fdOf(p, n, raw);
+    if (n !== undefined && this.ok(raw)) p.fds.map.delete(n);
+    return f;
+  }
+
+  private onCloseRange(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const a = raw.args;
+    if (!this.ok(raw)) return undefined;
+    const first = num(a.first) ?? 0;
+    const last = num(a.last) ?? 0xffffffff;
+    const cloexecOnly = hasFlag(a.flags, 'CLOSE_RANGE_CLOEXEC');
+    for (const [k, f] of p.fds.map) if (k >= first && k <= last) { if (cloexecOnly) f.cloexec = true; else p.fds.map.delete(k); }
+    return undefined;
+  }
+
+  // ---- Network: sockets and their endpoints
+
+  private onSocket(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const h = raw.hints;
+    const a = raw.args;
+    if (!this.ok(raw)) return undefined;
+    const type = raw.fd?.type ?? 'unknown';
+    const f: TrackedFd = {
+      num: raw.res as number, type, name: '', nameraw: '', connected: false, isServer: false, nameChanged: false,
+      cloexec: hasFlag(a.type, 'SOCK_CLOEXEC'),
+    };
+    const l4 = h?.l4proto;
+    if (l4 === 'tcp' || l4 === 'udp' || l4 === 'icmp' || l4 === 'raw') f.l4proto = l4;
+    f.family = type === 'ipv4' ? 'ip' : type === 'ipv6' ? 'ip6' : type === 'unix' ? 'unix' : type === 'netlink' ? 'netlink' : type === 'packet' ? 'packet' : undefined;
+    if (f.family === undefined) delete f.family;
+    this.setFd(p, f);
+    return f;
+  }
+
+  private onSocketpair(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const a = raw.args;
+    if (!this.ok(raw)) return undefined;
+    for (const k of ['fd1', 'fd2']) {
+      const n = num(a[k]);
+      if (n !== undefined) this.setFd(p, { num: n, type: 'unix', name: '', nameraw: '', connected: true, isServer: false, nameChanged: false, cloexec: hasFlag(a.type, 'SOCK_CLOEXEC'), family: 'unix' });
+    }
+    return undefined;
+  }
+
+  private onConnect(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const h = raw.hints;
+    const f = this.fdOf(p, num(raw.args.fd), raw);
+    const ip = str(h?.ip as string | undefined);
+    const port = num(h?.port);
+    const path = str(h?.path as string | undefined);
+    if (f !== undefined) {
+      if (ip !== undefined) this.setRemote(f, ip, port);
+      else if (path !== undefined) { f.name = path; f.nameraw = path; }
+      f.connected = raw.res === 0;
+    }
+    if (ip !== undefined || path !== undefined) this.noteNet(p, 'connect', f, raw, ip ?? path ?? '', port);
+    return f;
+  }
+
+  private onBind(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const h = raw.hints;
+    const a = raw.args;
+    const f = this.fdOf(p, num(a.fd), raw);
+    if (f === undefined) return undefined;
+    const ip = str(h?.ip as string | undefined);
+    const port = num(h?.port);
+    if (this.ok(raw)) {
+      if (ip !== undefined) { f.boundIp = ip; if (port !== undefined) f.boundPort = port; }
+      const path = str(h?.path as string | undefined);
+      if (path !== undefined) { f.name = path; f.nameraw = path; }
+    }
+    this.noteNet(p, 'bind', f, raw, ip ?? str(h?.path as string | undefined) ?? '', port);
+    return f;
+  }
+
+  private onListen(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const a = raw.args;
+    const f = this.fdOf(p, num(a.fd), raw);
+    if (f === undefined) return undefined;
+    if (this.ok(raw)) {
+      f.isServer = true;
+      if (f.boundIp !== undefined) {
+        f.sip = f.boundIp;
+        if (f.boundPort !== undefined) f.sport = f.boundPort;
+        f.name = `${f.sip}:${f.sport ?? 0}`;
+      }
+    }
+    this.noteNet(p, 'listen', f, raw, f.sip ?? f.name, f.sport);
+    return f;
+  }
+
+  private onAccept(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const h = raw.hints;
+    const a = raw.args;
+    if (!this.ok(raw)) return this.fdOf(p, num(h?.listenFd), raw);
+    const l = p.fds.map.get(num(h?.listenFd) ?? -1);
+    const f: TrackedFd = {
+      num: raw.res as number, type: l?.type ?? raw.fd?.type ?? 'unknown', name: '', nameraw: '', connected: true, isServer: true,
+      nameChanged: false, cloexec: hasFlag(a.flags, 'SOCK_CLOEXEC'),
+    };
+    if (l?.l4proto !== undefined) f.l4proto = l.l4proto;
+    if (l?.family !== undefined) f.family = l.family;
+    if (l?.sip !== undefined) f.sip = l.sip;
+    if (l?.sport !== undefined) f.sport = l.sport;
+    const ip = str(h?.ip as string | undefined);
+    const port = num(h?.port);
+    if (ip !== undefined) f.cip = ip;
+    if (port !== undefined) f.cport = port;
+    if (f.type === 'unix') f.name = l?.name ?? '';
+    else f.name = `${f.cip ?? (f.type === 'ipv6' ? '::' : '0.0.0.0')}:${f.cport ?? 0}->${f.sip ?? ''}:${f.sport ?? 0}`;
+    f.nameraw = f.name;
+    this.setFd(p, f);
+    this.noteNet(p, 'accept', f, raw, f.cip ?? '', f.cport);
+    return f;
+  }
+
+  private onSend(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const h = raw.hints;
+    const a = raw.args;
+    const ts = raw.ts;
+    const f = this.fdOf(p, num(a.fd), raw);
+    const ip = str(h?.ip as string | undefined);
+    const path = str(h?.path as string | undefined);
+    if (ip !== undefined || path !== undefined) {
+      if (f !== undefined && ip !== undefined) this.setRemote(f, ip, num(h?.port));
+      this.noteNet(p, raw.type as 'sendto' | 'sendmsg', f, raw, ip ?? path ?? '', num(h?.port));
+    }
+    if (f !== undefined && f.type === 'file' && this.ok(raw)) this.noteWrite(p, f.name, 'write', ts);
+    return f;
+  }
+
+  // ---- File changes by fd or by path (what drift and file rules see)
+
+  private onFdWrite(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const a = raw.args;
+    const ts = raw.ts;
+    const f = this.fdOf(p, num(a.fd), raw);
+    if (f !== undefined && f.type === 'file' && this.ok(raw)) {
+      this.noteWrite(p, f.name, raw.type === 'ftruncate' ? 'truncate' : raw.type === 'fchmod' ? 'chmod' : raw.type === 'fchown' ? 'chown' : 'write', ts);
+    }
+    return f;
+  }
+
+  private onCopyOut(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const a = raw.args;
+    const ts = raw.ts;
+    const key = raw.type === 'sendfile' ? 'out_fd' : raw.type === 'splice' ? 'fd_out' : 'fdout';
+    const f = this.fdOf(p, num(a[key]), raw);
+    if (f !== undefined && f.type === 'file' && this.ok(raw)) this.noteWrite(p, f.name, 'write', ts);
+    return f;
+  }
+
+  /** unlink, chmod, chown, mkdir, mknod, truncate by path: the resolved path changed (PATH_CHANGE_OP). */
+  private onPathChange(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const path = this.pathsOf(p, raw).name;
+    if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, PATH_CHANGE_OP[raw.type]!, raw.ts);
+    return undefined;
+  }
+
+  private onRename(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const ts = raw.ts;
+    const fp = this.pathsOf(p, raw);
+    if (this.ok(raw)) {
+      if (fp.source !== undefined) this.noteWrite(p, fp.source, 'rename-from', ts);
+      if (fp.target !== undefined) this.noteWrite(p, fp.target, 'rename-to', ts);
+    }
+    return undefined;
+  }
+
+  private onLink(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const ts = raw.ts;
+    // Falco orientation: the new link is fs.path.source.
+    const path = this.pathsOf(p, raw).source;
+    if (path !== undefined && this.ok(raw)) this.noteWrite(p, path, raw.type.startsWith('sym') ? 'symlink' : 'link', ts);
+    return undefined;
+  }
+
+  private onPathOnly(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    this.pathsOf(p, raw);
+    return undefined;
+  }
+
+  // ---- Working directory
+
+  private onChdir(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const s = p.state;
+    const path = this.pathAt(p, raw, undefined, 'path');
+    if (path !== undefined && this.ok(raw)) s.cwd = path;
+    return undefined;
+  }
+
+  private onFchdir(p: Proc, raw: RawEvent): TrackedFd | undefined {
+    const s = p.state;
+    const a = raw.args;
+    const f = this.fdOf(p, num(a.fd), raw);
+    if (f !== undefined && this.ok(raw)) s.cwd = f.name;
+    return f;
+  }
+
+  private setUid(s: ProcessState, uid: number): void {
+    if (s.uid === 0 && uid !== 0) { s.capEffective = []; s.capPermitted = []; }
+    s.uid = uid;
+  }
+
+  private setRemote(f: TrackedFd, ip: string, port: number | undefined): void {
+    const before = f.name;
+    f.sip = ip;
+    if (port !== undefined) f.sport = port;
+    if (f.boundIp !== undefined) f.cip = f.boundIp;
+    if (f.boundPort !== undefined) f.cport = f.boundPort;
+    const any = f.type === 'ipv6' ? '::' : '0.0.0.0';
+    f.name = `${f.cip ?? any}:${f.cport ?? 0}->${ip}:${port ?? 0}`;
+    f.nameraw = f.name;
+    if (before !== '' && before !== f.name) { f.nameChanged = true; this.lastChanged = f; }
+  }
+
+  /** `/proc/self/exe`, `/proc/thread-self/exe` or `/proc/<own pid>/exe`. */
+  private isOwnExeLink(p: Proc, path: string): boolean {
+    if (!path.startsWith('/proc/') || !path.endsWith('/exe')) return false;
+    const who = path.slice(6, -4);
+    if (who === 'self' || who === 'thread-self') return true;
+    if (!/^\d+$/.test(who)) return false;
+    const n = Number(who);
+    return n === p.state.vpid || n === p.leader;
+  }
+
+  /** `/proc/self/fd/N`, `/proc/<pid>/fd/N`, `/dev/fd/N` → that fd of the process. */
+  private procFdTarget(p: Proc, path: string): TrackedFd | undefined {
+    let rest: string | undefined;
+    for (const pre of PROC_FD_PREFIXES) if (path.startsWith(pre)) { rest = path.slice(pre.length); break; }
+    if (rest === undefined && path.startsWith('/proc/')) {
+      const slash = path.indexOf('/fd/', 6);
+      if (slash > 6) {
+        const who = Number(path.slice(6, slash));
+        if (who === p.state.vpid || who === p.leader) rest = path.slice(slash + 4);
+      }
+    }
+    if (rest === undefined || rest === '' || !/^\d+$/.test(rest)) return undefined;
+    return p.fds.map.get(Number(rest));
+  }}

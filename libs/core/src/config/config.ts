@@ -19,6 +19,9 @@ export interface AppConfig {
   straceBinary: string;
   /** EBPF_ENGINE: the eBPF probe's engine, `libbpf` (default) or `bpftrace`. */
   ebpfEngine: 'libbpf' | 'bpftrace';
+  /** FALCO_EVENTS_FILE / TRACEE_EVENTS_FILE: the host sensor's JSON event file the falco / tracee probe reads (Docker runtime). */
+  falcoEventsFile?: string;
+  traceeEventsFile?: string;
   /** Registries images may be pulled from (host[:port]); nothing is pulled from anywhere else. */
   trustedRegistries: string[];
   /** BullMQ job lock: a worker that dies mid-analysis loses its job to another after this long. */
@@ -120,6 +123,8 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     holdBinary: resolve(root, env.QUARANTINE_HOLD_BINARY?.trim() || 'dist/assets/hold'),
     straceBinary: env.STRACE_BINARY?.trim() || 'strace',
     ebpfEngine,
+    falcoEventsFile: env.FALCO_EVENTS_FILE?.trim() || undefined,
+    traceeEventsFile: env.TRACEE_EVENTS_FILE?.trim() || undefined,
     trustedRegistries: registries(env.TRUSTED_REGISTRIES),
     workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
     webhooks: loadWebhookConfig(env, int, (v, m) => new ConfigError(v, m)),

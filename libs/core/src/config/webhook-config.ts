@@ -29,6 +29,9 @@ export function loadWebhookConfig(env: Env, int: (env: Env, name: string, def: n
   } catch (e) {
     throw fail('WEBHOOK_ALLOW_HOSTS', (e as Error).message);
   }
+  // Set by Kubernetes in every pod: the cluster API, which the SSRF guard always refuses.
+  const clusterApi = env.KUBERNETES_SERVICE_HOST?.trim();
+  if (clusterApi) allow.clusterApi = clusterApi;
   const publicUrl = (env.QUARANTINE_PUBLIC_URL?.trim() || `http://localhost:${env.PORT?.trim() || '3000'}`).replace(/\/+$/, '');
   try {
     const u = new URL(publicUrl);

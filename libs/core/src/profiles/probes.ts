@@ -25,7 +25,3 @@ export const RUNTIMES: readonly RuntimeName[] = ['runc', 'runsc', 'kubernetes'];
  * Falco and Tracee as DaemonSets whose logs are read through the API.
  */
 export const KUBERNETES_PROBES: readonly ProbeName[] = ['strace', 'falco', 'tracee'];
-
-export function isProbe(v: unknown): v is ProbeName {
-  return typeof v === 'string' && (PROBES as readonly string[]).includes(v);
-}

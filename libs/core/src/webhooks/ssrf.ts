@@ -19,6 +19,8 @@ export interface AllowList {
   cidrs: BlockList;
   /** As configured, for messages. */
   raw: string[];
+  /** The cluster API's address when running in Kubernetes (KUBERNETES_SERVICE_HOST, read with the config): always blocked. */
+  clusterApi?: string;
 }
 
 export interface CheckedTarget {
@@ -77,7 +79,7 @@ export function parseAllowList(raw: string | undefined): AllowList {
 }
 
 /** Why an address is not routable to the public internet, or null if it is. */
-export function blockedReason(address: string): string | null {
+export function blockedReason(address: string, clusterApi?: string): string | null {
   let a = address;
   let fam = isIP(a);
   // IPv4-mapped IPv6 (::ffff:a.b.c.d, or ::ffff:7f00:1 as URLs normalise it) is checked as IPv4.
@@ -98,8 +100,7 @@ export function blockedReason(address: string): string | null {
     bl.addSubnet(net, bits, fam === 4 ? 'ipv4' : 'ipv6');
     if (bl.check(a, fam === 4 ? 'ipv4' : 'ipv6')) return `${why} (${net}/${bits})`;
   }
-  const k8s = process.env.KUBERNETES_SERVICE_HOST;
-  if (k8s && k8s === a) return 'the cluster API';
+  if (clusterApi && clusterApi === a) return 'the cluster API';
   return null;
 }
 
@@ -139,7 +140,7 @@ export async function checkWebhookUrl(input: string, allow: AllowList, resolver:
     if (addrs.length === 0) throw new SsrfError(`host ${host} does not resolve`);
   }
   for (const { address } of addrs) {
-    const why = blockedReason(address);
+    const why = blockedReason(address, allow.clusterApi);
     if (why && !hostAllowed && !allowedAddress(allow, address)) {
       throw new SsrfError(`host ${host} resolves to ${address}, a ${why} address; allow it with WEBHOOK_ALLOW_HOSTS`);
     }

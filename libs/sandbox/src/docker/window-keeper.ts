@@ -35,7 +35,6 @@ export class WindowKeeper {
   private sampler?: NodeJS.Timeout;
   private busy: Promise<unknown> = Promise.resolve();
   private stopped = false;
-  private windowEndAtMs?: number;
   private extended = false;
   private result?: Omit<WindowOutcome, 'windowSeconds' | 'maxWindowSeconds' | 'extendedMs' | 'endedBy'> & { endedAtMs: number };
 
@@ -94,7 +93,6 @@ export class WindowKeeper {
 
   private async atWindowEnd(): Promise<void> {
     if (this.stopped) return;
-    this.windowEndAtMs = Date.now();
     if (!this.o.watch) {
       this.finish('undetermined', false, this.o.noWatchReason ?? 'no host view of the sample\'s tasks');
       return;

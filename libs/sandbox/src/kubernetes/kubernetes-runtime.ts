@@ -328,7 +328,6 @@ class KubernetesSandbox implements Sandbox {
   private readonly agent: AgentState = {};
   private probeStream?: WatchHandle;
   private probeStreamEnded = false;
-  private probeStreamDone?: Promise<void>;
   private sensorSession?: SensorTraceSession;
   private killReason?: 'budget' | 'cancel' | 'window';
   private releasedAt = 0;
@@ -341,7 +340,7 @@ class KubernetesSandbox implements Sandbox {
     private readonly opts: KubernetesRuntimeOptions,
     private readonly runtime: KubernetesRuntime,
     private readonly spec: SandboxSpec,
-    private readonly input: SandboxObjectsInput,
+    input: SandboxObjectsInput,
     private readonly pod: KubeObject,
     private readonly mode: ProbeMode,
   ) {
@@ -386,7 +385,7 @@ class KubernetesSandbox implements Sandbox {
       return st?.state?.running || st?.state?.terminated ? true : undefined;
     }, signal);
     const sink = new LineSink((line) => this.probeLine(line));
-    this.probeStreamDone = new Promise<void>((resolve) => {
+    void new Promise<void>((resolve) => {
       sink.once('finish', resolve);
       sink.once('close', resolve);
       sink.once('error', () => resolve());
