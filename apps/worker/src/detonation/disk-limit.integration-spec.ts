@@ -83,7 +83,7 @@ describe('limits.disk through the DetonationService', () => {
     const runtime = new DockerRuntime({ docker: engine, holdTarPath: join(process.cwd(), 'dist/assets/hold.tar') });
     const { svc, repo } = service(runtime, null);
     await repo.create(record('disk-overlay2', 'quarantine-samples/disk-fill:latest', 'e2e', 'runc'));
-    const err = await svc.run('disk-overlay2', 1).then(() => undefined, (e: unknown) => e);
+    const err = await svc.run('disk-overlay2').then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(UnrecoverableError);
     expect(created).toEqual([]);
     const rec = await repo.get('disk-overlay2');
@@ -123,7 +123,7 @@ describe('limits.disk through the DetonationService', () => {
       evicted.status!.message = 'Pod ephemeral local storage usage exceeds the total limit of containers 1Gi. ';
       client.podEvent('MODIFIED', evicted);
     };
-    const [out] = await Promise.all([svc.run('disk-k8s', 1), kubelet()]);
+    const [out] = await Promise.all([svc.run('disk-k8s'), kubelet()]);
     expect(out.outcome).toBe('completed');
     const rec = await repo.get('disk-k8s');
     // The eviction kills the whole pod, the strace sidecar too: the trace is cut short, so a suspicious
