@@ -7,6 +7,7 @@ import express from 'express';
 import { type AppConfig } from '#core/config/config';
 import { JsonLogger } from '#core/nest/json-logger';
 import { AppModule } from './app.module.js';
+import { bodyParsers } from './common/body-parsing.js';
 import { toBody } from './common/http-exception.filter.js';
 import { createValidationPipe } from './common/validation.js';
 
@@ -17,10 +18,11 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
     logger: config.logFormat === 'json' ? new JsonLogger() : undefined,
   });
   app.disable('x-powered-by');
-  // Our own JSON parser with a size limit, and an error handler right behind it so oversized or
+  // The client address (rate limits, logs) as TRUST_PROXY says: the socket's peer unless proxies are named.
+  app.set('trust proxy', config.apiLimits.trustProxy);
+  // Our own body parsers (size, depth and reserved-key limits, see body-parsing.ts), and an error handler right behind it so oversized or
   // malformed bodies get the same JSON error body as everything else.
-  app.use(express.json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }));
-  app.use(express.text({ limit: Math.max(config.maxBodyBytes, 1024 * 1024), type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'] }));
+  for (const parser of bodyParsers({ maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.apiLimits.maxJsonDepth })) app.use(parser);
   app.use((err: unknown, _req: unknown, res: express.Response, next: (e?: unknown) => void) => {
     if (!err) return next();
     const [status, body] = toBody(err);

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type ApiLimitsConfig, loadApiLimitsConfig } from './api-limits-config.js';
 import { type WebhookConfig, loadWebhookConfig } from './webhook-config.js';
 
 /** Typed, validated configuration. Loaded once at boot; an invalid value stops the process naming the variable. */
@@ -31,6 +32,8 @@ export interface AppConfig {
    * replace it. Default: ADMISSION_PROFILE (the profile admission submits with), else `default`.
    */
   admissionProfiles: string[];
+  /** The REST API's limits against hostile clients: JSON depth, request deadline, failed-auth throttle, trusted proxies. */
+  apiLimits: ApiLimitsConfig;
 }
 
 export interface KubernetesConfig {
@@ -110,6 +113,7 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     webhooks: loadWebhookConfig(env, int, (v, m) => new ConfigError(v, m)),
     kubernetes: kubernetesConfig(env),
     admissionProfiles: admissionProfiles(env),
+    apiLimits: loadApiLimitsConfig(env, int, (v, m) => new ConfigError(v, m)),
   };
 }
 
