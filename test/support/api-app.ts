@@ -20,13 +20,13 @@ export interface ApiApp {
   close(): Promise<void>;
 }
 
-export async function startApiApp(opts: { db: number; env?: Record<string, string>; redisUrl?: string }): Promise<ApiApp> {
+export async function startApiApp(opts: { db: number; env?: Record<string, string>; redisUrl?: string; flush?: boolean }): Promise<ApiApp> {
   const adminKey = 'test-admin-key-0123456789abcdef';
   const profiles = e2eProfilesDir();
   const redisUrl = opts.redisUrl ?? testRedisUrl(opts.db);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', () => undefined);
-  await redis.flushdb();
+  if (opts.flush !== false) await redis.flushdb();
   const config = loadConfig({ REDIS_URL: redisUrl, QUARANTINE_ADMIN_KEY: adminKey, PROFILES_DIR: profiles, ARTIFACT_DIR: `${profiles}/artifacts`, LOG_FORMAT: 'json', ...opts.env });
   const app = await createApiApp(config);
   app.useLogger(false);
@@ -39,7 +39,7 @@ export async function startApiApp(opts: { db: number; env?: Record<string, strin
     adminKey,
     async close() {
       await app.close();
-      await redis.flushdb().catch(() => undefined);
+      if (opts.flush !== false) await redis.flushdb().catch(() => undefined);
       redis.disconnect();
       rmSync(profiles, { recursive: true, force: true });
     },

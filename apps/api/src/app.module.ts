@@ -9,6 +9,7 @@ import { AnalysesController } from './analyses/analyses.controller.js';
 import { AnalysesService } from './analyses/analyses.service.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { AuthThrottle } from './auth/auth-throttle.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
@@ -25,7 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config), AdmissionModule.forRoot(loadAdmissionConfig())],
       controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, WatchesController, WebhooksController],
-      providers: [AnalysesService, WatchesService, WebhooksService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      providers: [AnalysesService, WatchesService, WebhooksService, AuthThrottle, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }
 }

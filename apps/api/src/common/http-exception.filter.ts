@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { DomainException, ErrorCode, type ErrorDetail } from '#core/errors/domain.exception';
+import { RetryAfterException } from './retry-after.exception.js';
 
 export interface ErrorBody {
   code: string;
@@ -11,6 +12,7 @@ export interface ErrorBody {
 
 interface Res {
   headersSent: boolean;
+  setHeader(name: string, value: string): void;
   status(n: number): Res;
   json(b: unknown): void;
   end(): void;
@@ -41,6 +43,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.logger.error({ msg: 'unhandled error', errorId: body.errorId, error: exception instanceof Error ? exception.stack : String(exception) });
     }
     if (res.headersSent) return res.end();
+    if (exception instanceof RetryAfterException) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     res.status(status).json(body);
   }
 }
