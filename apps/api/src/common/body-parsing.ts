@@ -6,15 +6,22 @@ import express, { type NextFunction, type Request, type Response } from 'express
  *   charset and Content-Encoding handling, the limit applied after inflation), then scanned for
  *   nesting depth in one linear pass BEFORE `JSON.parse`, so a 100,000-deep array never reaches
  *   the parser, class-transformer or class-validator (which recurse); then parsed; then walked for
- *   the keys `__proto__`, `constructor` and `prototype`, which no DTO has and which
- *   class-transformer drops or mishandles silently.
+ *   the keys named like Object.prototype members (`__proto__`, `constructor`…) and
+ *   `prototype`, which no DTO has and which slip past the validation whitelist (RESERVED_KEYS).
  * - YAML types (rule files) as text with a larger limit.
  * Every failure is an error with a body-parser style `type` and a 4xx `status`, which
  * `toBody` (http-exception.filter.ts) maps to the stable JSON error body.
  */
 export const JSON_TYPES = ['application/json', 'application/*+json'];
 export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
-export const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys no body or query may use: the members of Object.prototype (`__proto__`, `constructor`,
+ * `toString`…) and `prototype`. class-validator's whitelist looks names up in a plain object, so
+ * these slip past forbidNonWhitelisted; class-transformer drops or mishandles some of them.
+ */
+export const RESERVED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+export const RESERVED_KEY_MESSAGE = 'is a reserved name (__proto__, constructor, prototype and the other Object.prototype members are refused)';
 
 export class BodyError extends Error {
   readonly expose = true;
@@ -49,7 +56,7 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   return false;
 }
 
-/** The first reserved key (`__proto__`, `constructor`, `prototype`) in a parsed body, as a dotted path. */
+/** The first reserved key (RESERVED_KEYS) in a parsed body or query, as a dotted path. */
 export function reservedKeyPath(value: unknown): string | null {
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { DomainException, ErrorCode, type ErrorDetail } from '#core/errors/domain.exception';
+import { RESERVED_KEY_MESSAGE } from './body-parsing.js';
 import { RetryAfterException } from './retry-after.exception.js';
 
 export interface ErrorBody {
@@ -83,7 +84,7 @@ export function bodyErrorToBody(exception: unknown): [number, ErrorBody] | null 
     case 'entity.too.deep':
       return msg(String(e.message), ErrorCode.ValidationFailed, 400, 'nested too deeply');
     case 'entity.reserved.key':
-      return msg(String(e.message), ErrorCode.ValidationFailed, 400, 'is a reserved key (__proto__, constructor and prototype are refused)');
+      return msg(String(e.message), ErrorCode.ValidationFailed, 400, RESERVED_KEY_MESSAGE);
     case 'encoding.unsupported':
       return msg(`unsupported Content-Encoding (identity, gzip, deflate and br are understood)`, ErrorCode.UnsupportedMediaType, 415, 'unsupported Content-Encoding');
     case 'charset.unsupported':

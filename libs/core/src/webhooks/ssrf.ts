@@ -179,6 +179,8 @@ function allowedAddress(allow: AllowList, address: string): boolean {
 
 /** Syntax only: http(s), a host, no credentials in the URL. Throws SsrfError with the reason. */
 export function parseWebhookUrl(input: string): URL {
+  // The URL parser drops tab, CR and LF and percent-encodes the rest: what would be stored is not what was sent.
+  if (/[\x00-\x20\x7f]/.test(input)) throw new SsrfError('must not contain whitespace or control characters');
   let url: URL;
   try {
     url = new URL(input);
