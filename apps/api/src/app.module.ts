@@ -24,7 +24,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config), AdmissionModule.forRoot(loadAdmissionConfig())],
+      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config, { failFast: true }), AdmissionModule.forRoot(loadAdmissionConfig())],
       controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, WatchesController, WebhooksController],
       providers: [AnalysesService, WatchesService, WebhooksService, AuthThrottle, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

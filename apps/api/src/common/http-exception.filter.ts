@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { DomainException, ErrorCode, type ErrorDetail } from '#core/errors/domain.exception';
 import { RESERVED_KEY_MESSAGE } from './body-parsing.js';
+import { isRedisUnavailable, timedOut } from './request-deadline.js';
 import { RetryAfterException } from './retry-after.exception.js';
 
 export interface ErrorBody {
@@ -38,6 +39,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Res>();
+    // The request's deadline already answered 503 (request-deadline.ts): what the handler did later goes nowhere.
+    if (res.headersSent && timedOut(res)) return res.end();
     const [status, body] = toBody(exception);
     if (status >= 500) {
       body.errorId = randomUUID();
@@ -45,6 +48,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (res.headersSent) return res.end();
     if (exception instanceof RetryAfterException) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    else if (status === 503) res.setHeader('Retry-After', '5');
     res.status(status).json(body);
   }
 }
@@ -61,6 +65,9 @@ export function toBody(exception: unknown): [number, ErrorBody] {
   }
   const parsed = bodyErrorToBody(exception);
   if (parsed) return parsed;
+  if (isRedisUnavailable(exception)) {
+    return [503, { code: ErrorCode.Unavailable, message: 'storage (Redis) is unreachable or too slow; retry later', details: [] }];
+  }
   return [500, { code: ErrorCode.Internal, message: 'internal error', details: [] }];
 }
 
