@@ -120,14 +120,16 @@ it('answers 503 with Retry-After within the deadline while Redis hangs or is dow
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toMatch(/^\d+$/);
     expect(res.body.code).toBe('service_unavailable');
-    expect(ms).toBeLessThan(DEADLINE_MS + 1000);
+    // Refused connections fail at once: no offline queue once the API had connected.
+    expect(ms).toBeLessThan(1000);
   }
   expect((await request(t.server).get('/readyz')).status).toBe(503);
 
   await startRedis();
   await until('API answers again after restart', async () => (await request(t.server).get('/v1/analyses').set(auth())).status === 200, 10_000);
   await until('health ok again', async () => (await request(t.server).get('/healthz')).body.status === 'ok', 5000);
-  expect((await request(t.server).post('/v1/analyses').set(auth()).send({ image: 'quarantine-samples/hello:latest' })).status).toBe(202);
+  // The queue's connection reconnects on its own schedule (at most every second).
+  await until('submissions accepted again', async () => (await request(t.server).post('/v1/analyses').set(auth()).send({ image: 'quarantine-samples/hello:latest' })).status === 202, 3000);
   // The worker's cancellation subscriber came back too.
   const pub = new Redis(port, '127.0.0.1');
   await until('cancellation subscriber resubscribed', async () => (await pub.publish(Keys.cancelChannel, 'no-such-analysis')) >= 1, 5000).finally(() => pub.disconnect());

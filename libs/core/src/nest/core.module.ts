@@ -11,16 +11,21 @@ import { CONFIG, REDIS } from './tokens.js';
 
 /**
  * A Redis connection with an `error` listener (logged at most every 5 s while it stays down). The
- * worker's waits as long as it takes (maxRetriesPerRequest null); the API passes `failFast` so a
- * command fails after a few reconnection attempts or `commandTimeoutMs`, never waits on the offline
- * queue past the request's deadline.
+ * worker's waits as long as it takes (maxRetriesPerRequest null); the API passes `failFast`: once
+ * connected, a command sent while the connection is down fails at once (no offline queue), one
+ * sent to a Redis that does not answer fails after `commandTimeoutMs`, and reconnection is tried
+ * at least every second so the API is back soon after Redis is.
  */
 export function createRedis(url: string, name: string, failFast?: { commandTimeoutMs: number }): Redis {
   const redis = new Redis(url, {
     connectionName: name,
     lazyConnect: false,
-    ...(failFast ? { maxRetriesPerRequest: 2, commandTimeout: failFast.commandTimeoutMs } : { maxRetriesPerRequest: null }),
+    ...(failFast
+      ? { maxRetriesPerRequest: 2, commandTimeout: failFast.commandTimeoutMs, retryStrategy: (n: number) => Math.min(n * 100, 1000) }
+      : { maxRetriesPerRequest: null }),
   });
+  // Commands sent while booting wait for the first connection (bounded by the timeout); after it, none queue.
+  if (failFast) redis.once('ready', () => (redis.options.enableOfflineQueue = false));
   logRedisErrors(redis, name);
   return redis;
 }

@@ -52,7 +52,8 @@ export class QueueModule {
             db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
             tls: url.protocol === 'rediss:' ? {} : undefined,
             maxRetriesPerRequest: opts.failFast ? 2 : null,
-            ...(opts.failFast ? { enableOfflineQueue: false, commandTimeout: config.apiLimits.requestTimeoutMs } : {}),
+            // BullMQ's own reconnection backoff grows to 20 s: the API's producers retry every second at most.
+            ...(opts.failFast ? { enableOfflineQueue: false, commandTimeout: config.apiLimits.requestTimeoutMs, retryStrategy: (n: number) => Math.min(n * 100, 1000) } : {}),
           },
           prefix: 'q:bull',
         }),
