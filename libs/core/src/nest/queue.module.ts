@@ -24,7 +24,12 @@ class WorkerErrorListeners implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     for (const w of this.discovery.getProviders()) {
       const instance = w.instance as unknown;
-      if (instance instanceof WorkerHost) listenForErrors(instance.worker, `worker ${instance.worker.name}`);
+      if (!(instance instanceof WorkerHost)) continue;
+      try {
+        listenForErrors(instance.worker, `worker ${instance.worker.name}`);
+      } catch {
+        // A processor whose worker was never created has no connection to listen to.
+      }
     }
   }
 }
