@@ -28,6 +28,8 @@ echo "== disk limit (create + start with and without StorageOpt size; disk-fill 
 npx tsx bench/disk.bench.ts
 echo "== webhooks (fan-out latency, deliveries/s, signing)"
 npx tsx bench/webhooks.bench.ts
+echo "== API hardening (authenticated latency with the failed-auth throttle, 401s before 429, Redis hung and killed: time to 503 and to recovery)"
+npx tsx bench/api-hardening.bench.ts
 echo "== admission webhook (latency p50/p99 and throughput, warm cache; Redis hung and killed)"
 npx tsx bench/admission.bench.ts
 echo "== ownership (quota reservation, audit append and query, minimum-interval check)"

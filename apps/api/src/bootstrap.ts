@@ -7,7 +7,9 @@ import express from 'express';
 import { type AppConfig } from '#core/config/config';
 import { JsonLogger } from '#core/nest/json-logger';
 import { AppModule } from './app.module.js';
+import { bodyParsers } from './common/body-parsing.js';
 import { toBody } from './common/http-exception.filter.js';
+import { DeadlineInterceptor, requestDeadline } from './common/request-deadline.js';
 import { createValidationPipe } from './common/validation.js';
 
 /** Builds the API app (used by main.ts and by the e2e tests). */
@@ -17,16 +19,21 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
     logger: config.logFormat === 'json' ? new JsonLogger() : undefined,
   });
   app.disable('x-powered-by');
-  // Our own JSON parser with a size limit, and an error handler right behind it so oversized or
+  // The client address (rate limits, logs) as TRUST_PROXY says: the socket's peer unless proxies are named.
+  app.set('trust proxy', config.apiLimits.trustProxy);
+  // Every request gets a deadline before anything else can make it wait (request-deadline.ts).
+  app.use(requestDeadline(config.apiLimits.requestTimeoutMs));
+  // Our own body parsers (size, depth and reserved-key limits, see body-parsing.ts), and an error handler right behind it so oversized or
   // malformed bodies get the same JSON error body as everything else.
-  app.use(express.json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }));
-  app.use(express.text({ limit: Math.max(config.maxBodyBytes, 1024 * 1024), type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'] }));
+  for (const parser of bodyParsers({ maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.apiLimits.maxJsonDepth })) app.use(parser);
   app.use((err: unknown, _req: unknown, res: express.Response, next: (e?: unknown) => void) => {
     if (!err) return next();
+    if (res.headersSent) return res.end();
     const [status, body] = toBody(err);
     res.status(status).json(body);
   });
   app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(new DeadlineInterceptor());
   app.enableShutdownHooks();
   const doc = SwaggerModule.createDocument(
     app,

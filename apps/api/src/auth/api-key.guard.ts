@@ -3,11 +3,18 @@ import { Reflector } from '@nestjs/core';
 import { DomainException, ErrorCode } from '#core/errors/domain.exception';
 import { ApiKeyRepository, type Principal, type Role } from '#core/storage/api-key.repository';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
+import { AuthThrottle } from './auth-throttle.js';
 
 export interface AuthedRequest {
   headers: Record<string, string | string[] | undefined>;
   principal?: Principal;
+  /** The client address as Express reads it under TRUST_PROXY. */
+  ip?: string;
+  socket?: { remoteAddress?: string };
 }
+
+/** `Bearer <key>` with a key of visible ASCII only (API keys are base64url; the admin key is configured text). */
+const BEARER = /^Bearer +([\x21-\x7e]{1,512}) *$/i;
 
 /** Every /v1 route needs `Authorization: Bearer <key>`; roles come from @Roles (default: analyst or admin). */
 @Injectable()
@@ -15,17 +22,26 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyRepository,
+    private readonly throttle: AuthThrottle,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const address = req.ip ?? req.socket?.remoteAddress ?? '';
+    await this.throttle.check(address);
     const header = req.headers.authorization;
-    const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!m) throw new DomainException(ErrorCode.Unauthorized, 401, 'missing or malformed Authorization header (expected "Bearer <api key>")', [{ field: 'authorization', message: 'required' }]);
+    const m = typeof header === 'string' && header.length <= 600 ? BEARER.exec(header) : null;
+    if (!m) {
+      await this.throttle.failed(address);
+      throw new DomainException(ErrorCode.Unauthorized, 401, 'missing or malformed Authorization header (expected "Bearer <api key>")', [{ field: 'authorization', message: 'required' }]);
+    }
     const principal = await this.keys.authenticate(m[1]);
-    if (!principal) throw new DomainException(ErrorCode.Unauthorized, 401, 'unknown API key', [{ field: 'authorization', message: 'unknown key' }]);
+    if (!principal) {
+      await this.throttle.failed(address);
+      throw new DomainException(ErrorCode.Unauthorized, 401, 'unknown API key', [{ field: 'authorization', message: 'unknown key' }]);
+    }
     req.principal = principal;
     const roles = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ['analyst', 'admin'];
     if (!roles.includes(principal.role)) {

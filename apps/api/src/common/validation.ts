@@ -1,4 +1,5 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { RESERVED_KEY_MESSAGE, reservedKeyPath } from './body-parsing.js';
 import { DomainException, ErrorCode, type ErrorDetail } from '#core/errors/domain.exception';
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
@@ -13,9 +14,24 @@ function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return out;
 }
 
+/**
+ * class-validator's whitelist looks property names up in a plain object, so a query parameter
+ * named `constructor` or `toString` passes forbidNonWhitelisted: refuse those names first (bodies
+ * are checked the same way while parsing, body-parsing.ts).
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query' || metadata.type === 'body') {
+      const field = reservedKeyPath(value);
+      if (field) throw new DomainException(ErrorCode.ValidationFailed, 400, `${field}: ${RESERVED_KEY_MESSAGE}`, [{ field, message: RESERVED_KEY_MESSAGE }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Global pipe: unknown fields rejected, types enforced, every error names its field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -21,10 +21,11 @@ export class HealthController {
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
+  /** Liveness: 200 while the process serves; `degraded` (naming Redis's connection state) while Redis is unreachable. */
   @Get('healthz')
   @HttpCode(200)
   health() {
-    return { status: 'ok' };
+    return this.redis.status === 'ready' ? { status: 'ok' } : { status: 'degraded', redis: this.redis.status };
   }
 
   /** Ready when Redis answers and the Docker engine answers. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { logRedisErrors } from '#core/nest/core.module';
 import { REDIS } from '#core/nest/tokens';
 import { Keys } from '#core/storage/redis-keys';
 
@@ -16,7 +17,8 @@ export class CancellationService implements OnModuleInit, OnModuleDestroy {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async onModuleInit(): Promise<void> {
-    this.sub = this.redis.duplicate({ connectionName: 'quarantine-worker-cancel' });
+    // duplicate() copies options, not listeners: without its own `error` listener an outage logs "Unhandled error event".
+    this.sub = logRedisErrors(this.redis.duplicate({ connectionName: 'quarantine-worker-cancel' }), 'quarantine-worker-cancel');
     this.sub.on('message', (_channel: string, id: string) => this.abort(id));
     await this.sub.subscribe(Keys.cancelChannel);
   }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type OwnershipConfig, loadOwnershipConfig } from './ownership-config.js';
 import { KeyMaterial, parseKey } from '../secrets/secret-box.js';
+import { type ApiLimitsConfig, loadApiLimitsConfig } from './api-limits-config.js';
 import { type WebhookConfig, loadWebhookConfig } from './webhook-config.js';
 
 /** Typed, validated configuration. Loaded once at boot; an invalid value stops the process naming the variable. */
@@ -47,6 +48,8 @@ export interface AppConfig {
   previousSecretKeys: KeyMaterial[];
   /** RETENTION_DAYS: analyses older than this are deleted by the cleanup job (docs/security.md). */
   retentionDays: number;
+  /** The REST API's limits against hostile clients: JSON depth, request deadline, failed-auth throttle, trusted proxies. */
+  apiLimits: ApiLimitsConfig;
 }
 
 export interface KubernetesConfig {
@@ -133,6 +136,7 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     ownership: loadOwnershipConfig(env, int),
     ...secretKeys(env),
     retentionDays: int(env, 'RETENTION_DAYS', 90, 1, 36_500),
+    apiLimits: loadApiLimitsConfig(env, int, (v, m) => new ConfigError(v, m)),
   };
 }
 

@@ -8,6 +8,8 @@ export enum ErrorCode {
   NotFound = 'not_found',
   Conflict = 'conflict',
   UnknownProfile = 'unknown_profile',
+  UnsupportedMediaType = 'unsupported_media_type',
+  RateLimited = 'rate_limited',
   Unavailable = 'service_unavailable',
   QuotaExceeded = 'quota_exceeded',
   Internal = 'internal_error',

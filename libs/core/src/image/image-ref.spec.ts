@@ -23,6 +23,10 @@ describe('parseImageRef', () => {
     ['app/', /lower-case/],
     ['/app', /lower-case/],
     ['a'.repeat(600), /512/],
+    ['registry.local:65536/app', /port 65536; a port is 1 to 65535/],
+    ['registry.local:99999/team/app:1', /port 99999/],
+    ['localhost:0/app', /port 0/],
+    ['localhost:08080/app', /port 08080/],
   ])('rejects %s', (input, msg) => {
     expect(() => parseImageRef(input)).toThrow(msg);
   });
@@ -35,5 +39,10 @@ describe('parseImageRef', () => {
     expect(dockerRef(parseImageRef('hello'))).toBe('hello:latest');
     expect(dockerRef(parseImageRef(`hello@${D}`))).toBe(`hello@${D}`);
     expect(dockerRef(parseImageRef('localhost:5000/x:1'))).toBe('localhost:5000/x:1');
+  });
+
+  it('accepts every real port', () => {
+    expect(parseImageRef('registry.local:65535/app').registry).toBe('registry.local:65535');
+    expect(parseImageRef('localhost:1/app').registry).toBe('localhost:1');
   });
 });

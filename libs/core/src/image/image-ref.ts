@@ -54,6 +54,8 @@ export function parseImageRef(input: unknown): ImageRef {
   if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost')) {
     registry = parts.shift();
     if (!registry || !HOST.test(registry)) throw new ImageRefError(`registry "${registry}" is not a valid host`);
+    const port = /:(\d+)$/.exec(registry)?.[1];
+    if (port !== undefined && (port.startsWith('0') || Number(port) > 65535)) throw new ImageRefError(`registry "${registry}" has port ${port}; a port is 1 to 65535`);
   }
   if (parts.length === 0 || parts.some((p) => !COMPONENT.test(p))) {
     throw new ImageRefError(`repository "${parts.join('/')}" must be lower-case components separated by "/"`);

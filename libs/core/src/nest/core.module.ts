@@ -13,10 +13,36 @@ import { WatchRepository } from '../storage/watch.repository.js';
 import { WebhookRepository } from '../storage/webhook.repository.js';
 import { CONFIG, REDIS } from './tokens.js';
 
-export function createRedis(url: string, name: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: name, lazyConnect: false });
+/**
+ * A Redis connection with an `error` listener (logged at most every 5 s while it stays down). The
+ * worker's waits as long as it takes (maxRetriesPerRequest null); the API passes `failFast`: once
+ * connected, a command sent while the connection is down fails at once (no offline queue), one
+ * sent to a Redis that does not answer fails after `commandTimeoutMs`, and reconnection is tried
+ * at least every second so the API is back soon after Redis is.
+ */
+export function createRedis(url: string, name: string, failFast?: { commandTimeoutMs: number }): Redis {
+  const redis = new Redis(url, {
+    connectionName: name,
+    lazyConnect: false,
+    ...(failFast
+      ? { maxRetriesPerRequest: 2, commandTimeout: failFast.commandTimeoutMs, retryStrategy: (n: number) => Math.min(n * 100, 1000) }
+      : { maxRetriesPerRequest: null }),
+  });
+  // Commands sent while booting wait for the first connection (bounded by the timeout); after it, none queue.
+  if (failFast) redis.once('ready', () => (redis.options.enableOfflineQueue = false));
+  logRedisErrors(redis, name);
+  return redis;
+}
+
+/** Every Redis connection needs an `error` listener (else ioredis prints "Unhandled error event"); this one logs, rate-limited. */
+export function logRedisErrors(redis: Redis, name: string): Redis {
   const logger = new Logger('Redis');
-  redis.on('error', (e) => logger.warn(`${name}: ${e.message}`));
+  let last = 0;
+  redis.on('error', (e: Error) => {
+    if (Date.now() - last < 5000) return;
+    last = Date.now();
+    logger.warn(`${name}: ${e.message}`);
+  });
   return redis;
 }
 
@@ -40,7 +66,8 @@ export class CoreModule {
       module: CoreModule,
       providers: [
         { provide: CONFIG, useValue: config },
-        { provide: REDIS, useFactory: () => createRedis(config.redisUrl, `quarantine-${processName}`) },
+        // The API answers within REQUEST_TIMEOUT_MS, so its connection fails fast; the worker's waits out an outage.
+        { provide: REDIS, useFactory: () => createRedis(config.redisUrl, `quarantine-${processName}`, processName === 'api' ? { commandTimeoutMs: config.apiLimits.requestTimeoutMs } : undefined) },
         { provide: AnalysisRepository, useFactory: (r: Redis) => new AnalysisRepository(r), inject: [REDIS] },
         { provide: ApiKeyRepository, useFactory: (r: Redis) => new ApiKeyRepository(r, config.adminKey), inject: [REDIS] },
         { provide: ArtifactStore, useFactory: () => new ArtifactStore(config.artifactDir) },

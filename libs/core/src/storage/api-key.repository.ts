@@ -24,12 +24,21 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
 /** API keys stored hashed (sha256 of a 256-bit random key): the key itself is shown once. */
 export class ApiKeyRepository {
+  /** SHA-256 of the bootstrap admin key: compared digest to digest, so neither its bytes nor its length leak through timing or errors. */
+  private readonly adminDigest?: Buffer;
+
   constructor(
     private readonly redis: Redis,
-    private readonly adminKey?: string,
-  ) {}
+    adminKey?: string,
+  ) {
+    this.adminDigest = adminKey ? digest(adminKey) : undefined;
+  }
 
   async issue(name: string, role: Role): Promise<{ key: string; record: ApiKeyRecord }> {
     const key = `qk_${randomBytes(32).toString('base64url')}`;
@@ -39,7 +48,7 @@ export class ApiKeyRepository {
   }
 
   async authenticate(key: string): Promise<Principal | null> {
-    if (this.adminKey && key.length === this.adminKey.length && timingSafeEqual(Buffer.from(key), Buffer.from(this.adminKey))) {
+    if (this.adminDigest && timingSafeEqual(digest(key), this.adminDigest)) {
       return { keyId: 'bootstrap-admin', name: 'bootstrap admin', role: 'admin' };
     }
     const raw = await this.redis.get(Keys.apiKey(hashKey(key)));

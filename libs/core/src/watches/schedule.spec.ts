@@ -1,4 +1,4 @@
-import { shortestGapSeconds } from './schedule.js';
+import { cronError, nextRuns, shortestGapSeconds } from './schedule.js';
 
 describe('shortestGapSeconds', () => {
   it.each([
@@ -24,5 +24,26 @@ describe('shortestGapSeconds', () => {
     const t0 = performance.now();
     for (const p of ['* * * * * *', '*/5 * * * *', '0,59 0,23 * * *', '0 0 29 2 *']) shortestGapSeconds(p, 300);
     expect(performance.now() - t0).toBeLessThan(250);
+  });
+});
+
+describe('cron patterns', () => {
+  it.each([
+    ['? ? ? ? ?', /only in the day-of-month and day-of-week fields, not in minute, hour, month/],
+    ['? * * * *', /not in minute/],
+    ['0 ? * * *', /not in hour/],
+    ['0 0 * ? *', /not in month/],
+    ['? ? ? ? ? ?', /not in second, minute, hour, month/],
+    ['0 0 ? * ?', /not both/],
+    ['0 0 0 ? * ?', /not both/],
+    ['* * *', /5 fields/],
+    ['61 * * * *', /not a valid cron pattern/],
+  ])('refuses %s', (pattern, why) => {
+    expect(cronError(pattern)).toMatch(why);
+  });
+
+  it.each(['0 2 * * *', '0 2 ? * 1', '0 2 1 * ?', '30 0 2 ? * MON', '*/15 * * * *'])('accepts %s', (pattern) => {
+    expect(cronError(pattern)).toBeNull();
+    expect(nextRuns(pattern, 'UTC', 2)).toHaveLength(2);
   });
 });

@@ -5,6 +5,12 @@ export function cronError(pattern: unknown): string | null {
   if (typeof pattern !== 'string' || !pattern.trim()) return 'must be a cron pattern such as "0 2 * * *"';
   const fields = pattern.trim().split(/\s+/).length;
   if (fields < 5 || fields > 6) return `must have 5 fields (minute hour day month weekday) or 6 (seconds first), got ${fields}`;
+  // `?` ("no specific value") belongs to day-of-month and day-of-week only; elsewhere cron-parser reads it as `*`.
+  const parts = pattern.trim().split(/\s+/);
+  const names = fields === 6 ? ['second', 'minute', 'hour', 'day-of-month', 'month', 'day-of-week'] : ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'];
+  const misplaced = names.filter((n, i) => parts[i].includes('?') && n !== 'day-of-month' && n !== 'day-of-week');
+  if (misplaced.length) return `may use "?" only in the day-of-month and day-of-week fields, not in ${misplaced.join(', ')}`;
+  if (parts[names.indexOf('day-of-month')].includes('?') && parts[names.indexOf('day-of-week')].includes('?')) return 'may use "?" in day-of-month or day-of-week, not both';
   try {
     CronExpressionParser.parse(pattern.trim());
     return null;

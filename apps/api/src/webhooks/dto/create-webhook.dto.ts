@@ -99,10 +99,11 @@ export class TicketOptionsDto {
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { each: true, message: 'labels must be words of letters, digits, _ . - (no spaces)' })
   labels?: string[];
 
-  @ApiPropertyOptional({ description: 'Authorization header sent to the ticketing system (stored, never shown again)' })
+  @ApiPropertyOptional({ description: 'Authorization header sent to the ticketing system (stored, never shown again); printable ASCII' })
   @IsOptional()
   @IsString()
   @MaxLength(4096)
+  @Matches(/^[\x20-\x7e]*$/, { message: 'authorization must be printable ASCII: it is sent as an HTTP header, so CR, LF and other control characters can never work' })
   authorization?: string;
 }
 
