@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { DomainException, ErrorCode, type ErrorDetail } from '#core/errors/domain.exception';
+import { DomainException, type ErrorBody, ErrorCode } from '#core/errors/domain.exception';
 import { RESERVED_KEY_MESSAGE } from './body-parsing.js';
 import { isRedisUnavailable, timedOut } from './request-deadline.js';
 import { RetryAfterException } from './retry-after.exception.js';
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-  details: ErrorDetail[];
-  errorId?: string;
-}
+export type { ErrorBody };
 
 interface Res {
   headersSent: boolean;

@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { NextFunction, Request, Response } from 'express';
 import { type Observable, throwError } from 'rxjs';
 import { ErrorCode } from '#core/errors/domain.exception';
-import type { ErrorBody } from './http-exception.filter.js';
+import type { ErrorBody } from '#core/errors/domain.exception';
 import { RetryAfterException } from './retry-after.exception.js';
 
 const TIMED_OUT = Symbol('quarantine.timedOut');

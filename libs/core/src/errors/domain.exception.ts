@@ -20,6 +20,14 @@ export interface ErrorDetail {
   message: string;
 }
 
+/** The stable JSON body of every error the API answers (4xx and 5xx). */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details: ErrorDetail[];
+  errorId?: string;
+}
+
 /** Domain exception: carries a code and HTTP status; one global filter turns it into the JSON body. */
 export class DomainException extends Error {
   constructor(
