@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { App } from 'supertest/types.js';
+import { TEST_SECRET_KEY } from './secret-key.js';
 import { type AppConfig, loadConfig } from '#core/config/config';
 import { createApiApp } from '../../apps/api/src/bootstrap.js';
 import { e2eProfilesDir } from './profiles.js';
@@ -27,7 +28,7 @@ export async function startApiApp(opts: { db: number; env?: Record<string, strin
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', () => undefined);
   if (opts.flush !== false) await redis.flushdb();
-  const config = loadConfig({ REDIS_URL: redisUrl, QUARANTINE_ADMIN_KEY: adminKey, PROFILES_DIR: profiles, ARTIFACT_DIR: `${profiles}/artifacts`, LOG_FORMAT: 'json', ...opts.env });
+  const config = loadConfig({ REDIS_URL: redisUrl, QUARANTINE_ADMIN_KEY: adminKey, PROFILES_DIR: profiles, ARTIFACT_DIR: `${profiles}/artifacts`, LOG_FORMAT: 'json', QUARANTINE_SECRET_KEY: TEST_SECRET_KEY, ...opts.env });
   const app = await createApiApp(config);
   app.useLogger(false);
   await app.init();

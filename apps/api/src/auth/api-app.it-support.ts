@@ -30,7 +30,7 @@ export async function startApiApp(db: number, env: Record<string, string> = {}):
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   await redis.flushdb();
   const artifactDir = mkdtempSync(join(tmpdir(), 'q-it-api-'));
-  const config = loadConfig({ REDIS_URL: redisUrl, QUARANTINE_ADMIN_KEY: ADMIN_KEY, ARTIFACT_DIR: artifactDir, LOG_FORMAT: 'json', WEBHOOK_ALLOW_HOSTS: '127.0.0.1', QUARANTINE_SECRET_KEY: TEST_SECRET_KEY, ...env });
+  const config = loadConfig({ REDIS_URL: redisUrl, QUARANTINE_ADMIN_KEY: ADMIN_KEY, ARTIFACT_DIR: artifactDir, LOG_FORMAT: 'json', WEBHOOK_ALLOW_HOSTS: '127.0.0.1', QUARANTINE_SECRET_KEY: TEST_SECRET_KEY, AUTH_FAILURE_LIMIT: '100000', ...env });
   const app = await createApiApp(config);
   app.useLogger(false);
   await app.init();
