@@ -30,7 +30,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'q-cli-home-'));
-  stack = await startStack({ db: 23, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('3s'), WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32' } });
+  stack = await startStack({ db: 29, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('3s'), WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32' } });
   const created = await cli(['keys', 'create', 'ci-pipeline', '--role', 'analyst'], { QUARANTINE_API_KEY: stack.adminKey });
   expect(created.code).toBe(0);
   analystKey = created.stdout.trim().split(' ')[2]!;
