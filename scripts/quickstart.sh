@@ -28,26 +28,12 @@ fi
 for _ in $(seq 1 100); do curl -sf "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -sf "$base/readyz" >/dev/null || { echo "API did not become ready; see .run/quarantine.log" >&2; tail -30 .run/quarantine.log >&2; exit 1; }
 
-auth="Authorization: Bearer $QUARANTINE_ADMIN_KEY"
-detonate() {
-  local image=$1
-  local id
-  id=$(curl -sf -H "$auth" -H 'content-type: application/json' -d "{\"image\":\"$image\",\"profile\":\"quick\"}" "$base/v1/analyses" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')
-  echo "[quickstart] detonating $image (analysis $id)"
-  for _ in $(seq 1 300); do
-    body=$(curl -sf -H "$auth" "$base/v1/analyses/$id")
-    case "$body" in *'"status":"completed"'*|*'"status":"failed"'*|*'"status":"cancelled"'*) break;; esac
-    sleep 0.2
-  done
-  echo "$body" | node -e '
-    let s=""; process.stdin.on("data",d=>s+=d).on("end",()=>{
-      const a=JSON.parse(s);
-      console.log(`  ${a.image}: verdict ${a.verdict} (score ${a.score}, status ${a.status})${a.error?" — "+a.error:""}`);
-      for (const f of a.findings.slice(0,5)) console.log(`    - [${f.priority}] ${f.rule} ×${f.count} (+${f.points}): ${f.output}`);
-    })'
-}
-detonate quarantine-samples/hello:latest
-detonate quarantine-samples/revshell:latest
+# The CLI (docs/cli.md) waits for each verdict, showing progress, and prints the findings.
+export QUARANTINE_URL="$base" QUARANTINE_API_KEY="$QUARANTINE_ADMIN_KEY"
+for image in quarantine-samples/hello:latest quarantine-samples/revshell:latest; do
+  echo "[quickstart] detonating $image"
+  node dist/apps/cli/src/main.js submit "$image" --profile quick --wait || echo "[quickstart] $image: the CLI exited $?"
+done
 echo
 echo "API: $base (docs at $base/docs); admin key in .run/admin-key"
 echo "Stop: kill \$(cat .run/quarantine.pid)"
