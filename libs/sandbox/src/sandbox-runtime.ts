@@ -1,6 +1,6 @@
 import type { Lure } from '#analysis/lures/lure';
 import type { ImageRef } from '#core/image/image-ref';
-import type { KubernetesProfile } from '#core/profiles/profile';
+import type { KubernetesProfile, SandboxLimits as ProfileLimits } from '#core/profiles/profile';
 import type { ProbeSession } from './probes/probe.js';
 import type { SandboxTarget } from './sandbox-target.js';
 
@@ -34,18 +34,11 @@ export interface ResolvedImage {
   volumes?: string[];
 }
 
-export interface SandboxLimits {
-  memoryBytes: number;
-  pids: number;
-  cpus: number;
-  windowSeconds: number;
-  /** How far the window may be extended while the sample only sleeps (docs/run-integrity.md); default windowSeconds. */
-  maxWindowSeconds?: number;
-  outputBytes: number;
-  traceBytes: number;
-  /** What the sandbox may write (profile `limits.disk`); runtimes that enforce it use 1 GiB when absent. */
-  diskBytes?: number;
-}
+/**
+ * The profile's limits (libs/core/src/profiles/profile.ts, one definition); a runtime also accepts a
+ * spec without `maxWindowSeconds` (no extension) or `diskBytes` (1 GiB where enforced).
+ */
+export type SandboxLimits = Omit<ProfileLimits, 'maxWindowSeconds' | 'diskBytes'> & Partial<Pick<ProfileLimits, 'maxWindowSeconds' | 'diskBytes'>>;
 
 export interface SandboxSpec {
   analysisId: string;

@@ -18,6 +18,22 @@ export interface KubernetesProfile {
   restricted?: boolean;
 }
 
+/** A profile's `limits:` block, parsed (sizes in bytes, durations in seconds); runtimes take it as is (libs/sandbox). */
+export interface SandboxLimits {
+  memoryBytes: number;
+  pids: number;
+  cpus: number;
+  windowSeconds: number;
+  /** `limits.maxWindow`: the window grows up to this while the sample only sleeps (docs/run-integrity.md); default = window. */
+  maxWindowSeconds: number;
+  /** Cap on captured stdout + stderr, each. */
+  outputBytes: number;
+  /** Cap on the raw trace: a sample past it is killed, the run is inconclusive unless malicious (rule "Sandbox Trace Budget Exceeded"). */
+  traceBytes: number;
+  /** `limits.disk`: what the sandbox may write (kernel-enforced: Docker `--storage-opt size`, Kubernetes ephemeral-storage; docs/sandbox.md). */
+  diskBytes: number;
+}
+
 export interface SandboxProfile {
   name: string;
   description: string;
@@ -32,20 +48,7 @@ export interface SandboxProfile {
   lures: boolean;
   /** Visit exposed / listening ports during the window (default true; docs/stimulation.md). */
   stimulate: boolean;
-  limits: {
-    memoryBytes: number;
-    pids: number;
-    cpus: number;
-    windowSeconds: number;
-    /** `limits.maxWindow`: the window grows up to this while the sample only sleeps (docs/run-integrity.md); default = window. */
-    maxWindowSeconds: number;
-    /** Cap on captured stdout + stderr, each. */
-    outputBytes: number;
-    /** Cap on the raw trace: a sample past it is killed, the run is inconclusive unless malicious (rule "Sandbox Trace Budget Exceeded"). */
-    traceBytes: number;
-    /** `limits.disk`: what the sandbox may write (kernel-enforced: Docker `--storage-opt size`, Kubernetes ephemeral-storage; docs/sandbox.md). */
-    diskBytes: number;
-  };
+  limits: SandboxLimits;
   /** Rule files, resolved to absolute paths. */
   rules: string[];
   /** Rule names silenced for this profile (known-benign behaviour). */
