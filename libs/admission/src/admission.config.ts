@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError } from '#core/config/config';
+import { ConfigError, envInt as int } from '#core/config/config';
 
 import type { AdmissionMode } from './contract.js';
 
@@ -39,14 +39,6 @@ export interface AdmissionConfig {
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, def: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return def;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
 
 function bool(env: Env, name: string, def: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();

@@ -1,16 +1,8 @@
-import { ConfigError } from '#core/config/config';
+import { envInt as int } from '#core/config/config';
 import type { RulesValidationPoolOptions } from '#analysis/rules/validate-pool';
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, def: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return def;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
 
 /** Settings of `POST /v1/rules/validate`'s worker threads (environment), validated at boot. */
 export function loadRulesValidationConfig(env: Env = process.env): RulesValidationPoolOptions {

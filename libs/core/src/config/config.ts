@@ -83,9 +83,10 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, def: number, min: number, max: number): number {
+/** An integer variable in [min, max], `def` when unset or empty; a ConfigError naming it otherwise. */
+export function envInt(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return def;
+  if (raw === undefined || raw.trim() === '') return def;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
   const n = Number(raw.trim());
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
@@ -114,29 +115,29 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
   if (ebpfEngine !== 'libbpf' && ebpfEngine !== 'bpftrace') throw new ConfigError('EBPF_ENGINE', `must be "libbpf" or "bpftrace", got "${ebpfEngine}"`);
   const root = env.QUARANTINE_ROOT?.trim() || process.cwd();
   return {
-    port: int(env, 'PORT', 3000, 1, 65535),
+    port: envInt(env, 'PORT', 3000, 1, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
     redisUrl,
     adminKey,
     artifactDir: resolve(root, env.ARTIFACT_DIR?.trim() || '.artifacts'),
-    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 64),
+    workerConcurrency: envInt(env, 'WORKER_CONCURRENCY', 2, 1, 64),
     profilesDir: resolve(root, env.PROFILES_DIR?.trim() || 'sandbox-profiles'),
     logFormat,
-    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxBodyBytes: envInt(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     holdBinary: resolve(root, env.QUARANTINE_HOLD_BINARY?.trim() || 'dist/assets/hold'),
     straceBinary: env.STRACE_BINARY?.trim() || 'strace',
     ebpfEngine,
     falcoEventsFile: env.FALCO_EVENTS_FILE?.trim() || undefined,
     traceeEventsFile: env.TRACEE_EVENTS_FILE?.trim() || undefined,
     trustedRegistries: registries(env.TRUSTED_REGISTRIES),
-    workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
-    webhooks: loadWebhookConfig(env, int, (v, m) => new ConfigError(v, m)),
+    workerLockMs: envInt(env, 'WORKER_LOCK_MS', 30_000, 1000, 600_000),
+    webhooks: loadWebhookConfig(env, envInt, (v, m) => new ConfigError(v, m)),
     kubernetes: kubernetesConfig(env),
     admissionProfiles: admissionProfiles(env),
-    ownership: loadOwnershipConfig(env, int),
+    ownership: loadOwnershipConfig(env, envInt),
     ...secretKeys(env),
-    retentionDays: int(env, 'RETENTION_DAYS', 90, 1, 36_500),
-    apiLimits: loadApiLimitsConfig(env, int, (v, m) => new ConfigError(v, m)),
+    retentionDays: envInt(env, 'RETENTION_DAYS', 90, 1, 36_500),
+    apiLimits: loadApiLimitsConfig(env, envInt, (v, m) => new ConfigError(v, m)),
   };
 }
 
@@ -191,7 +192,7 @@ function kubernetesConfig(env: Env): KubernetesConfig {
     workerServiceAccount,
     falcoPods: pods('K8S_FALCO_PODS', 'falco:app.kubernetes.io/name=falco:falco'),
     traceePods: pods('K8S_TRACEE_PODS', 'tracee:app.kubernetes.io/name=tracee:tracee'),
-    startAllowanceSeconds: int(env, 'K8S_START_ALLOWANCE_SECONDS', 180, 10, 3600),
+    startAllowanceSeconds: envInt(env, 'K8S_START_ALLOWANCE_SECONDS', 180, 10, 3600),
     plainHttpRegistries: registries(env.K8S_PLAIN_HTTP_REGISTRIES, 'K8S_PLAIN_HTTP_REGISTRIES'),
   };
 }
