@@ -3,7 +3,8 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { AppConfig } from '#core/config/config';
 import { CoreModule } from '#core/nest/core.module';
 import { QueueModule } from '#core/nest/queue.module';
-import { loadAdmissionConfig } from '#admission/admission.config';
+import { type AdmissionConfig, loadAdmissionConfig } from '#admission/admission.config';
+import type { RulesValidationPoolOptions } from '#analysis/rules/validate-pool';
 import { AdmissionModule } from './admission/admission.module.js';
 import { AnalysesController } from './analyses/analyses.controller.js';
 import { AnalysesService } from './analyses/analyses.service.js';
@@ -24,12 +25,18 @@ import { WatchesService } from './watches/watches.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { WebhooksService } from './webhooks/webhooks.service.js';
 
+/** The API's settings beyond the shared config, loaded from the environment by the entry point (defaults when absent). */
+export interface ApiParts {
+  admission?: AdmissionConfig;
+  rulesValidation?: RulesValidationPoolOptions;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, parts: ApiParts = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config, { failFast: true }), AdmissionModule.forRoot(loadAdmissionConfig()), RulesModule.forRoot(loadRulesValidationConfig())],
+      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config, { failFast: true }), AdmissionModule.forRoot(parts.admission ?? loadAdmissionConfig({})), RulesModule.forRoot(parts.rulesValidation ?? loadRulesValidationConfig({}))],
       controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, WatchesController, WebhooksController, AuditController],
       // Authentication (with the failed-auth throttle) first, then the route's policy (roles, ownership).
       providers: [AnalysesService, WatchesService, WebhooksService, AuthThrottle, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: PolicyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],

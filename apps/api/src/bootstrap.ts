@@ -6,15 +6,15 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { type AppConfig } from '#core/config/config';
 import { JsonLogger } from '#core/nest/json-logger';
-import { AppModule } from './app.module.js';
+import { type ApiParts, AppModule } from './app.module.js';
 import { bodyParsers } from './common/body-parsing.js';
 import { toBody } from './common/http-exception.filter.js';
 import { DeadlineInterceptor, requestDeadline } from './common/request-deadline.js';
 import { createValidationPipe } from './common/validation.js';
 
 /** Builds the API app (used by main.ts and by the e2e tests). */
-export async function createApiApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+export async function createApiApp(config: AppConfig, parts: ApiParts = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, parts), {
     bodyParser: false,
     logger: config.logFormat === 'json' ? new JsonLogger() : undefined,
   });
@@ -48,8 +48,8 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   return app;
 }
 
-export async function startApi(config: AppConfig): Promise<INestApplication> {
-  const app = await createApiApp(config);
+export async function startApi(config: AppConfig, parts: ApiParts = {}): Promise<INestApplication> {
+  const app = await createApiApp(config, parts);
   await app.listen(config.port, config.host);
   new Logger('Bootstrap').log(`API listening on ${config.host}:${config.port}`);
   return app;

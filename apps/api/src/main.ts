@@ -1,9 +1,13 @@
+import { loadAdmissionConfig } from '#admission/admission.config';
 import { ConfigError, loadConfig } from '#core/config/config';
 import { ProfileError } from '#core/profiles/profile';
 import { startApi } from './bootstrap.js';
+import { loadRulesValidationConfig } from './rules/rules.config.js';
 
 try {
-  await startApi(loadConfig(process.env, { requireAdminKey: true }));
+  // Every variable is read here, at the entry point, and validated before anything starts.
+  const env = process.env;
+  await startApi(loadConfig(env, { requireAdminKey: true }), { admission: loadAdmissionConfig(env), rulesValidation: loadRulesValidationConfig(env) });
 } catch (e) {
   if (e instanceof ConfigError || e instanceof ProfileError) {
     process.stderr.write(`quarantine-api: ${e.message}\n`);

@@ -60,7 +60,7 @@ function duration(env: Env, name: string, defMs: number): number {
   return ms;
 }
 
-export function loadAdmissionConfig(env: Env = process.env): AdmissionConfig {
+export function loadAdmissionConfig(env: Env): AdmissionConfig {
   const root = env.QUARANTINE_ROOT?.trim() || process.cwd();
   const cert = env.ADMISSION_TLS_CERT?.trim() || undefined;
   const key = env.ADMISSION_TLS_KEY?.trim() || undefined;

@@ -3,6 +3,7 @@
  * mode here) is recorded with the Kubernetes user who asked; a denial, a clean answer and a dry run
  * are not. Real Nest app with its admission HTTPS listener, real Redis (db 25).
  */
+import { loadAdmissionConfig } from '#admission/admission.config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,20 +15,16 @@ let t: ApiApp;
 let port: number;
 let pem: string;
 let dir: string;
-const saved = { ...process.env };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'q-it-adm-'));
   const tls = selfSignedCert(dir);
   pem = tls.pem;
   port = await freeLoopbackPort();
-  // The admission module reads its settings from the environment at app creation.
-  Object.assign(process.env, { ADMISSION_TLS_CERT: tls.cert, ADMISSION_TLS_KEY: tls.key, ADMISSION_PORT: String(port), ADMISSION_HOST: '127.0.0.1' });
-  t = await startApiApp(25);
+  t = await startApiApp(25, {}, { admission: loadAdmissionConfig({ ADMISSION_TLS_CERT: tls.cert, ADMISSION_TLS_KEY: tls.key, ADMISSION_PORT: String(port), ADMISSION_HOST: '127.0.0.1' }) });
 }, 30_000);
 afterAll(async () => {
   await t?.close();
-  process.env = saved;
   rmSync(dir, { recursive: true, force: true });
 });
 

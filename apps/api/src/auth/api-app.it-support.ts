@@ -12,6 +12,7 @@ import { loadConfig } from '#core/config/config';
 import { ApiKeyRepository, type Role } from '#core/storage/api-key.repository';
 import { testRedisUrl } from '../../../../test/support/redis.js';
 import { TEST_SECRET_KEY } from '../../../../test/support/secret-key.js';
+import type { ApiParts } from '../app.module.js';
 import { createApiApp } from '../bootstrap.js';
 
 export const ADMIN_KEY = 'it-admin-key-0123456789abcdef';
@@ -25,13 +26,13 @@ export interface ApiApp {
   close(): Promise<void>;
 }
 
-export async function startApiApp(db: number, env: Record<string, string> = {}): Promise<ApiApp> {
+export async function startApiApp(db: number, env: Record<string, string> = {}, parts: ApiParts = {}): Promise<ApiApp> {
   const redisUrl = testRedisUrl(db);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   await redis.flushdb();
   const artifactDir = mkdtempSync(join(tmpdir(), 'q-it-api-'));
   const config = loadConfig({ REDIS_URL: redisUrl, QUARANTINE_ADMIN_KEY: ADMIN_KEY, ARTIFACT_DIR: artifactDir, LOG_FORMAT: 'json', WEBHOOK_ALLOW_HOSTS: '127.0.0.1', QUARANTINE_SECRET_KEY: TEST_SECRET_KEY, AUTH_FAILURE_LIMIT: '100000', ...env });
-  const app = await createApiApp(config);
+  const app = await createApiApp(config, parts);
   app.useLogger(false);
   await app.init();
   const keys = new ApiKeyRepository(redis);

@@ -5,7 +5,7 @@ type Env = Record<string, string | undefined>;
 
 
 /** Settings of `POST /v1/rules/validate`'s worker threads (environment), validated at boot. */
-export function loadRulesValidationConfig(env: Env = process.env): RulesValidationPoolOptions {
+export function loadRulesValidationConfig(env: Env): RulesValidationPoolOptions {
   return {
     timeoutMs: int(env, 'RULES_VALIDATE_TIMEOUT_MS', 5_000, 200, 120_000),
     maxHeapMb: int(env, 'RULES_VALIDATE_MAX_HEAP_MB', 256, 32, 4_096),

@@ -16,6 +16,7 @@ import { passesFilter } from '#core/webhooks/webhook.types';
 import { e2eProfilesDir } from '../../../../test/support/profiles.js';
 import { testRedisUrl } from '../../../../test/support/redis.js';
 import { createApiApp } from '../bootstrap.js';
+import { loadRulesValidationConfig } from './rules.config.js';
 
 const ADMIN = 'rules-it-admin-key-0123456789abcdef';
 const TIMEOUT_MS = 1500;
@@ -31,15 +32,13 @@ beforeAll(async () => {
   await redis.flushdb();
   artifacts = mkdtempSync(join(tmpdir(), 'q-rules-it-'));
   profiles = e2eProfilesDir();
-  process.env.RULES_VALIDATE_TIMEOUT_MS = String(TIMEOUT_MS);
-  app = await createApiApp(loadConfig({ REDIS_URL: url, QUARANTINE_ADMIN_KEY: ADMIN, ARTIFACT_DIR: artifacts, PROFILES_DIR: profiles, WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', LOG_FORMAT: 'json', QUARANTINE_SECRET_KEY: TEST_SECRET_KEY }));
+  app = await createApiApp(loadConfig({ REDIS_URL: url, QUARANTINE_ADMIN_KEY: ADMIN, ARTIFACT_DIR: artifacts, PROFILES_DIR: profiles, WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', LOG_FORMAT: 'json', QUARANTINE_SECRET_KEY: TEST_SECRET_KEY }), { rulesValidation: loadRulesValidationConfig({ RULES_VALIDATE_TIMEOUT_MS: String(TIMEOUT_MS) }) });
   await app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 }, 30_000);
 
 afterAll(async () => {
   await app?.close();
-  delete process.env.RULES_VALIDATE_TIMEOUT_MS;
   await redis.flushdb();
   redis.disconnect();
   rmSync(artifacts, { recursive: true, force: true });

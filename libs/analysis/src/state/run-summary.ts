@@ -1,4 +1,5 @@
 /** Report-ready summary of one traced run, produced by the state tracker. */
+import type { ProcessState } from './context.js';
 
 export interface ExecRecord {
   ts: number;
@@ -8,17 +9,8 @@ export interface ExecRecord {
   exeWritten: boolean;
 }
 
-export interface ProcessSummary {
-  /** Host pid (thread-group id). */
-  pid: number;
-  /** pid inside the sandbox's pid namespace, when known. */
-  vpid?: number;
-  /** Host pid of the parent (0 if unknown). */
-  ppid: number;
-  name: string;
-  exe: string;
-  exepath: string;
-  args: string[];
+/** A process of the run: its identity as the state tracker knew it (host pid, vpid, parent, exe, args), and its life. */
+export interface ProcessSummary extends Pick<ProcessState, 'pid' | 'vpid' | 'ppid' | 'name' | 'exe' | 'exepath' | 'args'> {
   startTs: number;
   exitTs?: number;
   exitCode?: number;
