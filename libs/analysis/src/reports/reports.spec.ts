@@ -1,5 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
 import { QUARANTINE_VERSION } from '#core/version';
 import { escapeHtml, reportToHtml } from './html.js';
 import type { ReportDocument } from './report-document.js';
@@ -60,6 +64,8 @@ describe('SARIF', () => {
     expect(results.map((r) => [r.ruleId, r.level, r.ruleIndex])).toEqual([['quarantine/write-below-etc', 'note', 0], ['quarantine/stratum-mining-login', 'error', 1]]);
     expect(results[0]!.message.text).toContain('(×3)');
     expect(results[0]!.locations![0]!.physicalLocation).toMatchObject({ artifactLocation: { uri: 'registry.local:5000/app:1', index: 0 }, region: { startLine: 1 } });
+    expect(results[0]!.locations![0]!.logicalLocations).toEqual([{ name: 'sh', fullyQualifiedName: `pid 7: sh -c ${hostile}`, kind: 'process' }]);
+    expect(results[0]!.properties!.evidence).toEqual([{ seq: 2, type: 'openat', pid: 7, process: 'sh', target: `/etc/${hostile}` }]);
     expect(results[1]!.partialFingerprints).toEqual({ 'quarantine/v1': `sha256:${'b'.repeat(64)}:quarantine/stratum-mining-login` });
     expect(run.invocations![0]).toMatchObject({ executionSuccessful: true, properties: { verdict: 'malicious', score: 87 } });
     // Valid JSON round trip, nothing undefined left behind.
@@ -72,6 +78,30 @@ describe('SARIF', () => {
     expect(sarifRuleId('  Write below /etc (!)  ')).toBe('quarantine/write-below-etc');
     expect(sarifRuleId('***')).toBe('quarantine/rule');
   });
+
+  it('validates against the SARIF 2.1.0 JSON schema, and the SARIF Multitool finds no error', () => {
+    // The schema and the validator of Microsoft's SARIF SDK (npm @microsoft/sarif-multitool-linux): the
+    // schema strictly with ajv (draft 2020-12, every error), then the Multitool's own SARIF rules.
+    const sdk = join(process.cwd(), 'node_modules/@microsoft/sarif-multitool-linux');
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    (ajvFormats as unknown as (a: Ajv2020) => Ajv2020)(ajv); // CommonJS default export
+    const validate = ajv.compile(JSON.parse(readFileSync(join(sdk, 'sarif-2.1.0.json'), 'utf8')));
+    const dir = mkdtempSync(join(tmpdir(), 'q-sarif-'));
+    for (const [name, r] of [['malicious', report()], ['clean', report({ verdict: 'clean', findings: [], scoring: { contributions: [] } })], ['bare', {}]] as const) {
+      const log = reportToSarif(r, { toolVersion: QUARANTINE_VERSION, reportUrl: '/v1/analyses/x/report' });
+      expect({ name, valid: validate(log), errors: validate.errors ?? null }).toEqual({ name, valid: true, errors: null });
+      const file = join(dir, `${name}.sarif`);
+      writeFileSync(file, JSON.stringify(log));
+      const out = join(dir, `${name}.validation.sarif`);
+      execFileSync(join(sdk, 'Sarif.Multitool'), ['validate', file, '--output', out], { env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' }, stdio: 'pipe', timeout: 60_000 });
+      const results = (JSON.parse(readFileSync(out, 'utf8')) as { runs: { results?: { level?: string; ruleId: string; message: { text?: string } }[] }[] }).runs.flatMap((x) => x.results ?? []);
+      expect({ name, errors: results.filter((x) => x.level === 'error').map((x) => `${x.ruleId}: ${x.message.text ?? ''}`) }).toEqual({ name, errors: [] });
+    }
+    // The schema check is not vacuous: a wrong level is caught.
+    const broken = reportToSarif(report(), { toolVersion: '1' });
+    (broken.runs[0]!.results![0] as { level: string }).level = 'critical';
+    expect(validate(broken)).toBe(false);
+  }, 90_000);
 
   it('the version constant is package.json\'s', () => {
     expect(QUARANTINE_VERSION).toBe(JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')).version);

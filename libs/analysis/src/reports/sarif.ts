@@ -51,10 +51,17 @@ export function reportToSarif(report: ReportDocument, opts: SarifOptions): Log {
       startLine: 1,
     });
     result.result.partialFingerprints = { 'quarantine/v1': `${report.digest ?? image}:${id}` };
+    // The process that did it, as a logical location (behaviour has no source line), and its evidence.
+    const first = f.evidence?.[0];
+    if (first?.proc?.name || first?.proc?.exe) {
+      const loc = result.result.locations?.[0];
+      if (loc) loc.logicalLocations = [{ name: first.proc.name ?? first.proc.exe, fullyQualifiedName: `pid ${first.pid ?? '?'}: ${(first.proc.args ?? [first.proc.exe ?? '']).join(' ').slice(0, 512)}`, kind: 'process' }];
+    }
     result.result.properties = {
       count: f.count ?? 1,
       priority,
       techniques,
+      evidence: (f.evidence ?? []).slice(0, 5).map((e) => ({ seq: e.seq, type: e.type, pid: e.pid, process: e.proc?.name, target: e.fd?.name ?? (typeof e.args?.name === 'string' ? e.args.name : undefined) })),
       ...(report.analysisId ? { analysisId: report.analysisId } : {}),
       ...(opts.reportUrl ? { report: opts.reportUrl } : {}),
     };
