@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { e2eProfilesDir } from '../support/profiles.js';
+import { freeLoopbackPort } from '../support/ports.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 // The real `quarantine` CLI (dist/apps/cli/src/main.js, the package's bin) against the real API and
@@ -10,6 +11,8 @@ import { type Stack, startStack } from '../support/stack.js';
 let stack: Stack;
 let home: string;
 let analystKey: string;
+let metricsPort: number;
+const METRICS_TOKEN = 'e2e-metrics-token-0123456789';
 
 interface Result {
   code: number;
@@ -30,7 +33,8 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'q-cli-home-'));
-  stack = await startStack({ db: 29, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('3s'), WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32' } });
+  metricsPort = await freeLoopbackPort();
+  stack = await startStack({ db: 29, workers: 1, env: { PROFILES_DIR: e2eProfilesDir('3s'), WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', METRICS_PORT: String(metricsPort), METRICS_TOKEN } });
   const created = await cli(['keys', 'create', 'ci-pipeline', '--role', 'analyst'], { QUARANTINE_API_KEY: stack.adminKey });
   expect(created.code).toBe(0);
   analystKey = created.stdout.trim().split(' ')[2]!;
@@ -64,6 +68,24 @@ describe('quarantine CLI', () => {
     expect(dormant.code).toBe(4);
     expect(dormant.stdout).toMatch(/verdict {2}inconclusive/);
   }, 120_000);
+
+  it('Prometheus metrics of both processes after the detonations (API at /metrics, the worker on its own port), behind the metrics token', async () => {
+    const auth = { authorization: `Bearer ${METRICS_TOKEN}` };
+    expect((await fetch(`${stack.base}/metrics`)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(401);
+    const apiRes = await fetch(`${stack.base}/metrics`, { headers: auth });
+    expect(apiRes.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const api = await apiRes.text();
+    expect(api).toMatch(/^quarantine_analyses_submitted_total\{profile="e2e",process="api"\} [3-9]$/m);
+    expect(api).toMatch(/^quarantine_queue_jobs\{queue="analysis",state="completed",process="api"\} \d+$/m);
+    expect(api).toContain('quarantine_dependency_up{dependency="redis",process="api"} 1');
+    expect(api).toContain('quarantine_dependency_up{dependency="docker",process="api"} 1');
+    const worker = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: auth })).text();
+    expect(worker).toMatch(/^quarantine_analyses_finished_total\{status="completed",verdict="clean",profile="e2e",probe="strace",process="worker"\} [1-9]$/m);
+    expect(worker).toMatch(/^quarantine_analyses_finished_total\{status="completed",verdict="malicious",profile="e2e",probe="strace",process="worker"\} [1-9]$/m);
+    expect(worker).toMatch(/^quarantine_detonation_phase_seconds_count\{process="worker",phase="run"\} [3-9]$/m);
+    expect(worker).toMatch(/^quarantine_probe_events_total\{probe="strace",process="worker"\} [1-9]\d*$/m);
+  });
 
   it('status, report, list and cancel', async () => {
     const listed = await cli(['list', '--verdict', 'malicious', '--format', 'json']);

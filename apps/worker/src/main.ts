@@ -3,6 +3,8 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '#core/config/config';
 import { JsonLogger } from '#core/nest/json-logger';
+import { Metrics } from '#core/metrics/metrics';
+import { startMetricsServer } from '#core/metrics/metrics-server';
 import { ProfileError } from '#core/profiles/profile';
 
 let config;
@@ -21,6 +23,12 @@ try {
     logger: config.logFormat === 'json' ? new JsonLogger() : undefined,
   });
   app.enableShutdownHooks();
+  if (config.metrics.port > 0) {
+    // The worker has no HTTP server of its own: its metrics get one (docs/metrics.md).
+    const server = await startMetricsServer(app.get(Metrics), { port: config.metrics.port, host: config.metrics.host, token: config.metrics.tokenCheck });
+    process.once('SIGTERM', () => server.close());
+    new Logger('Bootstrap').log(`worker metrics on ${config.metrics.host}:${config.metrics.port}/metrics`);
+  }
   new Logger('Bootstrap').log(`worker started (concurrency ${config.workerConcurrency})`);
 } catch (e) {
   if (e instanceof ProfileError) {

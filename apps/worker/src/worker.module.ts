@@ -1,4 +1,5 @@
 import { Processor } from '@nestjs/bullmq';
+import { RunMetrics } from './run-metrics.service.js';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '#core/config/config';
 import { CoreModule } from '#core/nest/core.module';
@@ -53,7 +54,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, 'worker'), QueueModule.forRoot(config)],
-      providers: [...sandboxProviders, AdmissionVerdictService, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
+      providers: [...sandboxProviders, RunMetrics, AdmissionVerdictService, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
         NotifierService, RescanService, WatchesProcessor, EventsService, DeliveryService, WebhooksProcessor, SecretsMigrationService, RetentionService],
     };
   }

@@ -36,6 +36,8 @@ export class AdmissionServer {
     private readonly service: AdmissionService,
     /** Told every validate answer (the audit log records overrides); must not throw or block. */
     private readonly onValidated?: (review: ParsedReview, out: ReviewResponse, address: string | null, mode: AdmissionMode) => void,
+    /** Told every answered review (validate and mutate) with its decision and time; must not throw or block. */
+    private readonly onAnswered?: (what: 'validate' | 'mutate', allowed: boolean, mode: AdmissionMode, seconds: number, timedOut: boolean) => void,
   ) {}
 
   async start(): Promise<Server> {
@@ -164,6 +166,7 @@ export class AdmissionServer {
     const remaining = Math.max(1, this.config.budgetMs - (Date.now() - started) - Math.max(5, Math.round(this.config.budgetMs * 0.15)));
     let failure: string | undefined;
     let out = await this.within(work, remaining, (e) => (failure = e.message));
+    const timedOut = out === TIMEOUT;
     if (out === TIMEOUT) {
       this.timeouts++;
       if (Date.now() - this.lastTimeoutLog > 1000) {
@@ -173,6 +176,7 @@ export class AdmissionServer {
       out = this.service.timeoutResponse(review, mode, what, failure);
     }
     this.json(res, 200, out);
+    this.onAnswered?.(what, out.response.allowed, mode, (Date.now() - started) / 1000, timedOut);
     if (what === 'validate') this.onValidated?.(review, out, req.socket.remoteAddress ?? null, mode);
   }
 

@@ -1,4 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Metrics } from '#core/metrics/metrics';
 import { Redis } from 'ioredis';
 import { type AppConfig } from '#core/config/config';
 import { RegistryClient } from '#core/image/registry-client';
@@ -45,6 +46,7 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly analyses: AnalysesService,
     private readonly audit: AuditRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -65,6 +67,10 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     this.server = new AdmissionServer(this.admission, service, (review, out, address, mode) => {
       const entry = admissionOverride(review, out, address, mode);
       if (entry) this.audit.append(entry).catch((e: Error) => logger.error({ msg: 'audit write failed (admission override)', error: e.message, entry }));
+    }, (_what, allowed, mode, seconds, timedOut) => {
+      const decision = timedOut ? 'timeout' : allowed ? 'allowed' : 'denied';
+      this.metrics.admissionReviews.inc({ decision, mode });
+      this.metrics.admissionReviewSeconds.observe({ decision }, seconds);
     });
     await this.server.start();
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Metrics } from '#core/metrics/metrics';
 import type { Redis } from 'ioredis';
 import { DomainException, ErrorCode } from '#core/errors/domain.exception';
 import { parseImageRef } from '#core/image/image-ref';
@@ -38,6 +39,7 @@ export class AnalysesService {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly quota: QuotaRepository,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   /** `countsForAdmission` and its reason: as recorded when the analysis finished, else as it stands (docs/run-integrity.md). */
@@ -103,6 +105,7 @@ export class AnalysesService {
       throw new DomainException(ErrorCode.Unavailable, 503, 'the analysis queue is unavailable; try again');
     }
     this.logger.log({ msg: 'analysis queued', analysisId: rec.id, image: rec.image, profile: rec.profile, by: by.name });
+    this.metrics?.analysesSubmitted.inc({ profile: rec.profile });
     return rec;
   }
 

@@ -31,6 +31,7 @@ interface Spec {
 const SPEC: Record<string, Spec> = {
   'GET /healthz': { who: 'public', ok: 200 },
   'GET /readyz': { who: 'public', ok: 200 },
+  'GET /metrics': { who: 'public', ok: 200 },
   'POST /v1/analyses': { who: 'everyone', ok: 202, body: { image: 'quarantine-samples/hello:latest' } },
   'GET /v1/analyses': { who: 'everyone', ok: 200 },
   'GET /v1/analyses/:id': { who: 'everyone', ok: 200, target: 'analysis' },

@@ -1,4 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { RunMetrics } from '../run-metrics.service.js';
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError, type WorkerOptions } from 'bullmq';
 import type { AppConfig } from '#core/config/config';
@@ -30,6 +31,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
     private readonly rescores: RescoreService,
     private readonly notifier: NotifierService,
     @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly runMetrics: RunMetrics,
   ) {
     super();
   }
@@ -63,6 +65,7 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
     try {
       const out = await this.detonation.run(analysisId);
       await this.notifier.analysisFinished(analysisId); // events + webhooks, if it reached a terminal state
+      await this.runMetrics.analysisFinished(analysisId);
       this.logger.log({ msg: 'detonation finished', jobId: job.id, analysisId, outcome: out.outcome, verdict: out.verdict, durationMs: Date.now() - t0 });
       return out;
     } catch (e) {
@@ -72,7 +75,10 @@ export class AnalysisProcessor extends WorkerHost implements OnApplicationBootst
         if (this.detonation.isProbeError(e)) await this.detonation.inconclusive(analysisId, `probe failed to start: ${(e as Error).message}`);
         else await this.detonation.fail(analysisId, (e as Error).message);
       }
-      if (last) await this.notifier.analysisFinished(analysisId);
+      if (last) {
+        await this.notifier.analysisFinished(analysisId);
+        await this.runMetrics.analysisFinished(analysisId);
+      }
       throw e; // BullMQ retries with backoff unless this was the last attempt
     }
   }

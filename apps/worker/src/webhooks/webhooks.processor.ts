@@ -1,4 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { RunMetrics } from '../run-metrics.service.js';
 import { Logger } from '@nestjs/common';
 import type { Job, WorkerOptions } from 'bullmq';
 import type { AppConfig } from '#core/config/config';
@@ -36,6 +37,7 @@ export class WebhooksProcessor extends WorkerHost {
   constructor(
     private readonly events: EventsService,
     private readonly deliveries: DeliveryService,
+    private readonly runMetrics: RunMetrics,
   ) {
     super();
   }
@@ -54,8 +56,11 @@ export class WebhooksProcessor extends WorkerHost {
         const { deliveryId } = job.data as JobOf<JobName.DeliverWebhook>['data'];
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         try {
-          return await this.deliveries.attempt(deliveryId, last);
+          const out = await this.deliveries.attempt(deliveryId, last);
+          this.runMetrics.delivery(out.status, (Date.now() - t0) / 1000);
+          return out;
         } catch (e) {
+          this.runMetrics.delivery(last ? 'dead' : 'retry', (Date.now() - t0) / 1000);
           this.logger.warn({ msg: 'delivery attempt failed', jobId: job.id, deliveryId, attempt: job.attemptsMade + 1, last, error: (e as Error).message, durationMs: Date.now() - t0 });
           throw e;
         }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type OwnershipConfig, loadOwnershipConfig } from './ownership-config.js';
 import { KeyMaterial, parseKey } from '../secrets/secret-box.js';
 import { type ApiLimitsConfig, loadApiLimitsConfig } from './api-limits-config.js';
+import { type MetricsConfig, loadMetricsConfig } from '../metrics/metrics-config.js';
 import { type WebhookConfig, loadWebhookConfig } from './webhook-config.js';
 
 /** Typed, validated configuration. Loaded once at boot; an invalid value stops the process naming the variable. */
@@ -50,6 +51,8 @@ export interface AppConfig {
   retentionDays: number;
   /** The REST API's limits against hostile clients: JSON depth, request deadline, failed-auth throttle, trusted proxies. */
   apiLimits: ApiLimitsConfig;
+  /** Prometheus metrics: the worker's listener, the scrape token (docs/metrics.md). */
+  metrics: MetricsConfig;
 }
 
 export interface KubernetesConfig {
@@ -138,6 +141,7 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     ...secretKeys(env),
     retentionDays: envInt(env, 'RETENTION_DAYS', 90, 1, 36_500),
     apiLimits: loadApiLimitsConfig(env, envInt, (v, m) => new ConfigError(v, m)),
+    metrics: loadMetricsConfig(env, envInt, (v, m) => new ConfigError(v, m)),
   };
 }
 

@@ -1,4 +1,5 @@
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Metrics } from '../metrics/metrics.js';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import { ProfileRegistry } from '../profiles/profile.registry.js';
@@ -66,6 +67,7 @@ export class CoreModule {
       module: CoreModule,
       providers: [
         { provide: CONFIG, useValue: config },
+        { provide: Metrics, useValue: new Metrics(processName === 'api' ? 'api' : 'worker') },
         // The API answers within REQUEST_TIMEOUT_MS, so its connection fails fast; the worker's waits out an outage.
         { provide: REDIS, useFactory: () => createRedis(config.redisUrl, `quarantine-${processName}`, processName === 'api' ? { commandTimeoutMs: config.apiLimits.requestTimeoutMs } : undefined) },
         { provide: AnalysisRepository, useFactory: (r: Redis) => new AnalysisRepository(r), inject: [REDIS] },
@@ -80,7 +82,7 @@ export class CoreModule {
         { provide: QuotaRepository, useFactory: (r: Redis) => new QuotaRepository(r), inject: [REDIS] },
         RedisCloser,
       ],
-      exports: [CONFIG, REDIS, SecretBox, AofCompactor, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository, AuditRepository, QuotaRepository],
+      exports: [CONFIG, Metrics, REDIS, SecretBox, AofCompactor, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository, AuditRepository, QuotaRepository],
     };
   }
 }
