@@ -29,6 +29,8 @@ have openssl || need_pkgs+=(openssl)
 # with overlay2 only on XFS with project quotas (this kind's kernel has no XFS quota support) and with
 # its btrfs driver through btrfs qgroups, so the engine's data root is a btrfs filesystem.
 have mkfs.btrfs || need_pkgs+=(btrfs-progs)
+# The web console's browser test (test/e2e/console.e2e-spec.ts) drives Debian's Chromium headless.
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 # The network simulator (docs/network.md): Debian's python3 (standard library only), iproute2 for
 # its namespace and veth pair, iptables for its TPROXY catch-all.
 [ -x /usr/bin/python3 ] || need_pkgs+=(python3)

@@ -35,5 +35,5 @@ for image in quarantine-samples/hello:latest quarantine-samples/revshell:latest;
   node dist/apps/cli/src/main.js submit "$image" --profile quick --wait || echo "[quickstart] $image: the CLI exited $?"
 done
 echo
-echo "API: $base (docs at $base/docs); admin key in .run/admin-key"
+echo "API: $base (docs at $base/docs); console: $base/ui/analyses; admin key in .run/admin-key"
 echo "Stop: kill \$(cat .run/quarantine.pid)"

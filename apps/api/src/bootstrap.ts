@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { mountQueueBoard } from './console/queue-board.js';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -26,12 +27,15 @@ export async function createApiApp(config: AppConfig, parts: ApiParts = {}): Pro
   // Our own body parsers (size, depth and reserved-key limits, see body-parsing.ts), and an error handler right behind it so oversized or
   // malformed bodies get the same JSON error body as everything else.
   for (const parser of bodyParsers({ maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.apiLimits.maxJsonDepth })) app.use(parser);
+  // The web console's forms (flat key=value pairs only, small).
+  app.use('/ui', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   app.use((err: unknown, _req: unknown, res: express.Response, next: (e?: unknown) => void) => {
     if (!err) return next();
     if (res.headersSent) return res.end();
     const [status, body] = toBody(err);
     res.status(status).json(body);
   });
+  mountQueueBoard(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new DeadlineInterceptor());
   app.enableShutdownHooks();

@@ -4,12 +4,18 @@ import { DomainException, ErrorCode } from '#core/errors/domain.exception';
 import { ApiKeyRepository, type Principal, type Role } from '#core/storage/api-key.repository';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import { AuthThrottle } from './auth-throttle.js';
+import { CSRF_FIELD, csrfValid, sessionKey } from '../console/console-session.js';
 
 export interface AuthedRequest {
   headers: Record<string, string | string[] | undefined>;
   principal?: Principal;
   /** The client address as Express reads it under TRUST_PROXY. */
   ip?: string;
+  method?: string;
+  path?: string;
+  body?: unknown;
+  /** Set when the web console's session cookie authenticated the request (its CSRF token derives from it). */
+  consoleKey?: string;
   socket?: { remoteAddress?: string };
 }
 
@@ -32,6 +38,21 @@ export class ApiKeyGuard implements CanActivate {
     const address = req.ip ?? req.socket?.remoteAddress ?? '';
     await this.throttle.check(address);
     const header = req.headers.authorization;
+    // The web console (/ui) authenticates with its session cookie; a state change also needs the form's CSRF token.
+    const cookieKey = header === undefined && req.path?.startsWith('/ui') ? sessionKey(req.headers.cookie) : undefined;
+    if (cookieKey !== undefined) {
+      const principal = await this.keys.authenticate(cookieKey);
+      if (!principal) {
+        await this.throttle.failed(address);
+        throw new DomainException(ErrorCode.Unauthorized, 401, 'the console session is not valid any more: sign in again', [{ field: 'cookie', message: 'unknown key' }]);
+      }
+      const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET');
+      const token = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? req.headers['x-csrf-token'];
+      if (unsafe && !csrfValid(cookieKey, token)) throw new DomainException(ErrorCode.Forbidden, 403, 'missing or wrong CSRF token: reload the page and try again', [{ field: CSRF_FIELD, message: 'invalid' }]);
+      req.principal = principal;
+      req.consoleKey = cookieKey;
+      return true;
+    }
     const m = typeof header === 'string' && header.length <= 600 ? BEARER.exec(header) : null;
     if (!m) {
       await this.throttle.failed(address);

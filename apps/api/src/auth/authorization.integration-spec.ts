@@ -32,6 +32,17 @@ const SPEC: Record<string, Spec> = {
   'GET /healthz': { who: 'public', ok: 200 },
   'GET /readyz': { who: 'public', ok: 200 },
   'GET /metrics': { who: 'public', ok: 200 },
+  // The web console: the same policy through the same guards (a bearer key here; a session cookie in a browser).
+  'GET /ui': { who: 'public', ok: 302 },
+  'GET /ui/login': { who: 'public', ok: 200 },
+  'POST /ui/login': { who: 'public', ok: 401, body: { key: 'not-a-key' } },
+  'POST /ui/logout': { who: 'public', ok: 303 },
+  'GET /ui/analyses': { who: 'everyone', ok: 200 },
+  'POST /ui/analyses': { who: 'everyone', ok: 303, body: { image: 'quarantine-samples/hello:latest' } },
+  'GET /ui/analyses/:id': { who: 'everyone', ok: 200, target: 'analysis' },
+  'GET /ui/analyses/:id/report': { who: 'everyone', ok: 409, target: 'analysis' },
+  'GET /ui/watches': { who: 'everyone', ok: 200 },
+  'GET /ui/webhooks': { who: 'admin', ok: 200 },
   'POST /v1/analyses': { who: 'everyone', ok: 202, body: { image: 'quarantine-samples/hello:latest' } },
   'GET /v1/analyses': { who: 'everyone', ok: 200 },
   'GET /v1/analyses/:id': { who: 'everyone', ok: 200, target: 'analysis' },
@@ -188,7 +199,10 @@ it('answers every caller × route × owner with the expected status and the stab
         const want = expected(spec, caller, owner);
         cells++;
         if (res.status !== want) mismatches.push(`${caller} ${r.method} ${r.path} (owner ${owner ?? '-'}): ${res.status}, want ${want} ${JSON.stringify(res.body).slice(0, 160)}`);
-        if (res.status === 401 || res.status === 403) {
+        if ((res.status === 401 || res.status === 403) && r.path.startsWith('/ui')) {
+          // The console answers a person: the same status, as a page naming the error code.
+          if (!String(res.text).includes(res.status === 401 ? 'unauthorized' : 'forbidden')) mismatches.push(`${caller} ${r.key}: error page ${String(res.text).slice(0, 160)}`);
+        } else if (res.status === 401 || res.status === 403) {
           if (!(res.body?.code === (res.status === 401 ? 'unauthorized' : 'forbidden') && typeof res.body.message === 'string' && Array.isArray(res.body.details))) mismatches.push(`${caller} ${r.key}: error body ${JSON.stringify(res.body)}`);
         }
       }
