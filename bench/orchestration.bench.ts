@@ -70,11 +70,23 @@ async function main(): Promise<void> {
     }
     const quarantine: number[] = [];
     const manual: number[] = [];
+    const defaults: number[] = [];
+    const plain: number[] = [];
+    const plainRun = () => {
+      const t = performance.now();
+      return new Promise<number>((r) => spawn('docker', ['run', '--rm', '--network', 'none', IMAGE], { stdio: 'ignore' }).once('exit', () => r(performance.now() - t)));
+    };
+    await plainRun();
     for (let i = 0; i < RUNS; i++) {
       const { ms, done } = await submitAndWait(api, { image: IMAGE, profile: 'e2e' });
       quarantine.push(ms);
       if (done.verdict !== 'clean') throw new Error(`hello came out ${done.verdict}`);
       manual.push(await byHand(work, i));
+      // The default profile as shipped: ebpf from the first syscall, the simulated network, lures, stimulation.
+      const d = await submitAndWait(api, { image: IMAGE, profile: 'default' });
+      if (d.done.verdict !== 'clean') throw new Error(`hello came out ${d.done.verdict} under the default profile`);
+      defaults.push(d.ms);
+      plain.push(await plainRun());
     }
     const overhead = median(quarantine) / median(manual);
 
@@ -109,6 +121,10 @@ async function main(): Promise<void> {
         target: 1.3,
         quarantineMs: quarantine.map(Math.round),
         manualMs: manual.map(Math.round),
+        // Issue 17: POST → completed against plain `docker run --rm --network none` of the same image.
+        plainDockerRunMedianMs: Math.round(median(plain)),
+        strace: { profile: 'e2e (strace, network none)', medianMs: Math.round(median(quarantine)), ratioToPlainDockerRun: Number((median(quarantine) / median(plain)).toFixed(2)) },
+        default: { profile: 'default (ebpf, simulated network, lures, stimulation)', medianMs: Math.round(median(defaults)), ratioToPlainDockerRun: Number((median(defaults) / median(plain)).toFixed(2)) },
       },
       throughput: { submissions: THROUGHPUT_N, concurrency: 2, analysesPerMinute: Math.round(perMinute), target: 120, verdicts, plainDockerRunPerMinute: Math.round(plainPerMinute) },
     };
