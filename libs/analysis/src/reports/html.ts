@@ -72,7 +72,7 @@ export function reportToHtml(report: ReportDocument, opts: { generatedAt?: strin
   const findingsHtml = findings.slice(0, MAX_ROWS).map((f) => {
     const techniques = attackTechniques(f.tags).map((t) => `<a href="${e(attackUrl(t))}" rel="noreferrer noopener">${e(t)}</a>`).join(' ');
     const evidence = (f.evidence ?? []).slice(0, 20).map((ev) => evidenceLine(ev, t0)).join('');
-    return `<article class="finding p-${e((f.priority ?? '').toLowerCase())}"><h3>${e(f.rule)} <span class="n">${e(f.priority)} ×${e(f.count ?? 1)} · +${e(points.get(f.rule) ?? 0)} pts</span></h3><p>${e(f.output)}</p>${techniques ? `<p>ATT&amp;CK: ${techniques}</p>` : ''}${evidence ? `<details><summary>evidence</summary><ul class="ev">${evidence}</ul></details>` : ''}</article>`;
+    return `<article class="finding p-${e((f.priority ?? '').toLowerCase())}"><h3>${e(f.rule)} <span class="n">${e(f.priority)} ×${e(f.count ?? 1)} · +${e(points.get(f.rule) ?? 0)} pts</span></h3><p>${e(f.output)}</p>${techniques ? `<p>ATT&amp;CK: ${techniques}</p>` : ''}${evidence ? `<details open><summary>evidence</summary><ul class="ev">${evidence}</ul></details>` : ''}</article>`;
   }).join('');
 
   const timeline = findings
@@ -124,6 +124,12 @@ export function reportToHtml(report: ReportDocument, opts: { generatedAt?: strin
     ['run time', e(exit.runMs !== undefined ? `${exit.runMs} ms` : '')],
   ];
 
+  const d = report.drift;
+  const list = (xs: string[] | undefined) => (xs?.length ? `<ul>${xs.slice(0, MAX_ROWS).map((x) => `<li><code>${e(x)}</code></li>`).join('')}</ul>` : '<p class="none">none</p>');
+  const driftHtml = d
+    ? `<p>${d.changed ? '<span class="flag">behaviour changed</span>' : 'no change in behaviour'} since analysis <code>${e(d.previousAnalysisId)}</code>${d.digestChanged ? ' · <span class="flag">the tag now points at different content</span>' : ''} · verdict ${e(d.verdict?.previous)} → <b>${e(d.verdict?.current)}</b> · score ${e(d.score?.previous)} → <b>${e(d.score?.current)}</b> (${(d.score?.delta ?? 0) >= 0 ? '+' : ''}${e(d.score?.delta)})</p>
+<h3>findings added</h3>${list(d.findings?.added)}<h3>findings gone</h3>${list(d.findings?.removed)}<h3>new executables</h3>${list(d.newExecutables)}<h3>new files written</h3>${list(d.newFiles)}<h3>new destinations</h3>${list(d.newDestinations)}`
+    : '<p class="none">no previous run to compare with</p>';
   const budget = { left: MAX_TREE };
   const treeHtml = tree(report.processTree, budget, t0) || '<p class="none">none</p>';
   const title = `${verdict.toUpperCase()} · ${report.image ?? ''}`;
@@ -144,11 +150,12 @@ code{font:12px ui-monospace,monospace;word-break:break-all}.proc{color:#57606a;f
 .finding{border-left:4px solid #d0d7de;padding:.2rem .8rem;margin:.6rem 0}.finding h3{margin:.2rem 0;font-size:1rem}
 .p-critical,.p-alert,.p-emergency{border-color:#cf222e}.p-error{border-color:#e16f24}.p-warning{border-color:#bf8700}
 ul ul{padding-left:1.2rem;border-left:1px dotted #ccc}.none{color:#57606a}nav a{margin-right:.8rem}
+@media print{body{max-width:none;padding:0;font-size:11px}nav{display:none}.badge{border:1px solid #000;color:#000;background:none!important}section{break-inside:auto}h2{break-after:avoid}tr,.finding{break-inside:avoid}a{color:inherit;text-decoration:none}}
 </style></head><body>
 <header><h1><span class="badge v-${e(verdict)}">${e(verdict)}</span> ${e(report.image)}</h1>
 <p>score <b>${e(report.score)}</b>${report.scoring?.thresholds ? ` (suspicious ≥ ${e(report.scoring.thresholds.suspicious)}, malicious ≥ ${e(report.scoring.thresholds.malicious)})` : ''} · profile ${e(report.profile)} · probe ${e(probe.name)} · runtime ${e(report.runtime ?? report.sandbox?.runtime)}<br>
 digest <code>${e(report.digest)}</code><br>analysis <code>${e(report.analysisId)}</code> · ${e(report.startedAt)} → ${e(report.finishedAt)}${report.rescoredAt ? ` · rescored ${e(report.rescoredAt)}` : ''} · rules <code>${e((report.rulesVersion ?? '').slice(0, 12))}</code></p>
-<nav><a href="#why">why</a><a href="#findings">findings</a><a href="#processes">processes</a><a href="#timeline">timeline</a><a href="#files">files</a><a href="#network">network</a><a href="#probe">probe</a><a href="#limits">limits</a></nav></header>
+<nav><a href="#why">why</a><a href="#findings">findings</a><a href="#processes">processes</a><a href="#timeline">timeline</a><a href="#files">files</a><a href="#network">network</a><a href="#probe">probe</a><a href="#limits">limits</a><a href="#drift">drift</a></nav></header>
 ${section('why', 'Why this verdict', `${why}${reasons ? `<details><summary>scoring</summary><ul>${reasons}</ul></details>` : ''}`)}
 ${section('findings', 'Findings', findingsHtml || '<p class="none">none</p>', findings.length)}
 ${section('processes', 'Process tree', `${treeHtml}${(report.processesTruncated ?? 0) > 0 || budget.left < 0 ? `<p class="none">… more processes not shown</p>` : ''}`)}
@@ -157,6 +164,7 @@ ${section('files', 'Files written', filesHtml, files.length)}
 ${section('network', 'Network', netParts.join(''))}
 ${section('probe', 'Probe health and what it could not see', table(['', ''], probeRows))}
 ${section('limits', 'Sandbox limits and exit', table(['', ''], limitRows))}
+${section('drift', 'Drift against the previous run', driftHtml)}
 ${section('output', 'Output', `<details><summary>stdout${report.output?.stdoutTruncated ? ' (cut)' : ''}</summary><pre><code>${e(report.output?.stdout)}</code></pre></details><details><summary>stderr${report.output?.stderrTruncated ? ' (cut)' : ''}</summary><pre><code>${e(report.output?.stderr)}</code></pre></details>`)}
 <footer><p class="none">Quarantine report${opts.generatedAt ? `, rendered ${e(opts.generatedAt)}` : ''}. ATT&amp;CK® is a trademark of The MITRE Corporation.</p></footer>
 </body></html>

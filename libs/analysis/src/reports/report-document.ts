@@ -66,6 +66,18 @@ export interface ReportDocument {
   startedAt?: string;
   finishedAt?: string;
   rescoredAt?: string;
+  /** Against the previous run of the same watch or tag (libs/analysis/src/drift/drift.ts). */
+  drift?: {
+    previousAnalysisId?: string;
+    digestChanged?: boolean;
+    findings?: { added?: string[]; removed?: string[] };
+    newExecutables?: string[];
+    newFiles?: string[];
+    newDestinations?: string[];
+    score?: { previous?: number; current?: number; delta?: number };
+    verdict?: { previous?: string; current?: string; changed?: boolean };
+    changed?: boolean;
+  } | null;
 }
 
 /** ATT&CK technique ids among a finding's tags (`T1496`, `T1059.004`). */

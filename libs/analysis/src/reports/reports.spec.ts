@@ -146,6 +146,18 @@ describe('HTML', () => {
     expect(html).toMatch(/pids limit hits<\/td><td>2</);
   });
 
+  it('shows drift against the previous run, and prints without the navigation', () => {
+    const withDrift = reportToHtml(report({ drift: { previousAnalysisId: 'prev-1', changed: true, digestChanged: true, findings: { added: ['Stratum Mining Login'], removed: [] }, newExecutables: ['/tmp/xmrig'], newFiles: [], newDestinations: ['dns pool.example'], score: { previous: 0, current: 87, delta: 87 }, verdict: { previous: 'clean', current: 'malicious', changed: true } } }));
+    const drift = withDrift.slice(withDrift.indexOf('id="drift"'), withDrift.indexOf('id="output"'));
+    expect(drift).toContain('behaviour changed');
+    expect(drift).toContain('the tag now points at different content');
+    expect(drift).toMatch(/verdict clean → <b>malicious<\/b> · score 0 → <b>87<\/b> \(\+87\)/);
+    expect(drift).toMatch(/findings added<\/h3><ul><li><code>Stratum Mining Login<\/code>/);
+    expect(drift).toContain('<code>/tmp/xmrig</code>');
+    expect(html).toContain('no previous run to compare with');
+    expect(html).toMatch(/@media print\{body\{[^}]*\}nav\{display:none\}/);
+  });
+
   it('renders a report missing every optional part, and caps what a hostile report could blow up', () => {
     expect(reportToHtml({})).toContain('v-unknown');
     const many = Array.from({ length: 5000 }, (_, i) => ({ path: `/tmp/f${i}`, ops: ['write'], pid: 1, count: 1 }));
