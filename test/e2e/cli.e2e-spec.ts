@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { e2eProfilesDir } from '../support/profiles.js';
 import { freeLoopbackPort } from '../support/ports.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 // The real `quarantine` CLI (dist/apps/cli/src/main.js, the package's bin) against the real API and
@@ -155,11 +156,22 @@ describe('quarantine CLI', () => {
     const wid = added.stdout.split(' ')[0]!;
     expect((await cli(['watch', 'list'], env)).stdout).toContain(wid);
     expect((await cli(['watch', 'rm', wid], env)).code).toBe(0);
-    const hook = await cli(['webhook', 'add', 'http://127.0.0.1:9/hook', '--event', 'analysis.completed', '--min-verdict', 'suspicious'], env);
+    const receiver = new WebhookReceiver(await freeLoopbackPort());
+    await receiver.start();
+    const hook = await cli(['webhook', 'add', `${receiver.url}/hook`, '--event', 'analysis.completed', '--min-verdict', 'suspicious'], env);
     expect({ code: hook.code, stderr: hook.stderr }).toEqual({ code: 0, stderr: '' });
     const hid = hook.stdout.split('\n')[0]!;
     expect(hook.stdout).toMatch(/secret \(shown once\): whsec_/);
     expect((await cli(['webhook', 'list'], env)).stdout).toContain(hid);
+    // A signed test event now: the receiver verifies it with the secret shown at creation.
+    receiver.secrets = [hook.stdout.match(/whsec_\S+/)![0]];
+    const tested = await cli(['webhook', 'test', hid], env);
+    expect(tested).toMatchObject({ code: 0, stdout: expect.stringMatching(/^delivered: 200 in \d+ ms/) });
+    expect(receiver.at('/hook').map((r) => [r.json?.type, r.verifiedBy])).toEqual([['webhook.test', [0]]]);
+    await receiver.stop();
+    const down = await cli(['webhook', 'test', hid], env);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/^not delivered: request failed/);
     expect((await cli(['webhook', 'rm', hid], env)).code).toBe(0);
 
     const rules = join(home, 'r.yaml');

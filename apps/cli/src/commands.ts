@@ -218,6 +218,15 @@ export function registerCommands(program: Command, io: Io): void {
       out(io, table(r.body.items.map((w) => [w.id, w.enabled === false ? 'disabled' : 'enabled', w.format ?? '-', w.events.join(','), w.url]), ['ID', 'STATE', 'FORMAT', 'EVENTS', 'URL']));
     });
   webhook
+    .command('test')
+    .description('send a signed test event now and show how the receiver answered')
+    .argument('<id>', 'webhook id')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const r = await clientOf(cmd).request<{ delivered: boolean; statusCode: number | null; latencyMs: number; error?: string }>('POST', `/v1/webhooks/${encodeURIComponent(id)}/test`);
+      out(io, r.body.delivered ? `delivered: ${r.body.statusCode} in ${r.body.latencyMs} ms` : `not delivered: ${r.body.error ?? r.body.statusCode}`);
+      if (!r.body.delivered) io.exitCode = EXIT.failure;
+    });
+  webhook
     .command('rm')
     .argument('<id>', 'webhook id')
     .action(async (id: string, _o: unknown, cmd: Command) => {

@@ -34,6 +34,7 @@ const SPEC: Record<string, Spec> = {
   'GET /metrics': { who: 'public', ok: 200 },
   // The web console: the same policy through the same guards (a bearer key here; a session cookie in a browser).
   'GET /ui': { who: 'public', ok: 302 },
+  'POST /v1/webhooks/:id/test': { who: 'admin', ok: 200, target: 'webhook' },
   'GET /ui/login': { who: 'public', ok: 200 },
   'POST /ui/login': { who: 'public', ok: 401, body: { key: 'not-a-key' } },
   'POST /ui/logout': { who: 'public', ok: 303 },

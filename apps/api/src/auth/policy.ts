@@ -41,6 +41,7 @@ export const POLICY = {
   'webhook.delete': { roles: ADMIN, audited: true },
   'webhook.rotate-secret': { roles: ADMIN, audited: true },
   'webhook.enable': { roles: ADMIN, audited: true },
+  'webhook.test': { roles: ADMIN, audited: true },
   'webhook.redeliver': { roles: ADMIN, audited: true },
   'api-key.list': { roles: ADMIN },
   'api-key.create': { roles: ADMIN, audited: true },

@@ -63,6 +63,14 @@ export class WebhooksController {
     return this.webhooks.rotate(id, dto.secret);
   }
 
+  @Post(':id/test')
+  @Authorize('webhook.test')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a signed test event now and report how the receiver answered (generic and cloudevents formats)' })
+  test(@Param('id', uuid) id: string) {
+    return this.webhooks.test(id);
+  }
+
   @Post(':id/enable')
   @Authorize('webhook.enable')
   @HttpCode(200)

@@ -8,7 +8,8 @@ import { JobName } from '#core/queue/queue.constants';
 import type { Principal } from '#core/storage/api-key.repository';
 import { WebhookRepository } from '#core/storage/webhook.repository';
 import { SecretBoxError } from '#core/secrets/secret-box';
-import { SECRET_PREFIX, generateSecret } from '#core/webhooks/signing';
+import { sendTo } from '#core/webhooks/http-sender';
+import { SECRET_PREFIX, activeSecrets, generateSecret, signatureHeaders } from '#core/webhooks/signing';
 import { SsrfError, checkWebhookUrl } from '#core/webhooks/ssrf';
 import type { DeliveryRecord, WebhookSubscription } from '#core/webhooks/webhook.types';
 import type { CreateWebhookDto } from './dto/create-webhook.dto.js';
@@ -107,6 +108,31 @@ export class WebhooksService {
     await this.producer.enqueue({ name: JobName.DeliverWebhook, data: { deliveryId, round } }, { attempts: this.config.webhooks.maxAttempts });
     this.logger.log({ msg: 'redelivery queued', webhookId: id, deliveryId, round });
     return { deliveryId, status: 'pending' as const, round };
+  }
+
+  /**
+   * A signed `webhook.test` event sent now (not queued, no retry), through the same SSRF guard and
+   * signing as real deliveries; the answer says how the receiver responded. Ticket formats are
+   * refused: their endpoint would open a real ticket.
+   */
+  async test(id: string): Promise<{ delivered: boolean; statusCode: number | null; latencyMs: number; error?: string }> {
+    const sub = await this.load(id);
+    if (sub.format === 'jira' || sub.format === 'servicenow') {
+      throw DomainException.validation('format', `a test delivery would open a real ${sub.format} ticket; test generic or cloudevents webhooks`);
+    }
+    const msgId = `msg_test_${randomUUID().replace(/-/g, '')}`;
+    const body = JSON.stringify({ type: 'webhook.test', id: msgId, timestamp: new Date().toISOString(), data: { webhookId: sub.id, message: 'Quarantine test delivery' } });
+    const t0 = Date.now();
+    try {
+      const target = await checkWebhookUrl(sub.url, this.config.webhooks.allow);
+      const headers = { 'content-type': 'application/json', 'user-agent': 'Quarantine-Webhooks/1', ...signatureHeaders(activeSecrets(sub), msgId, Math.floor(Date.now() / 1000), body) };
+      // Within the request's own deadline.
+      const res = await sendTo(target, { method: 'POST', headers, body, timeoutMs: Math.max(500, Math.min(this.config.webhooks.timeoutMs, this.config.apiLimits.requestTimeoutMs - 1000)) });
+      const delivered = res.statusCode >= 200 && res.statusCode < 300;
+      return { delivered, statusCode: res.statusCode, latencyMs: res.latencyMs, ...(delivered ? {} : { error: `receiver answered ${res.statusCode}` }) };
+    } catch (e) {
+      return { delivered: false, statusCode: null, latencyMs: Date.now() - t0, error: e instanceof SsrfError ? `URL refused: ${e.message}` : `request failed: ${(e as Error).message}` };
+    }
   }
 
   private async load(id: string): Promise<WebhookSubscription> {

@@ -6,7 +6,7 @@ import { WebhookRepository } from '#core/storage/webhook.repository';
 import { parseRetryAfter } from '#core/webhooks/backoff';
 import { sendTo } from '#core/webhooks/http-sender';
 import { resolveTarget, ticketRefFromResponse } from '#core/webhooks/payloads';
-import { signatureHeaders } from '#core/webhooks/signing';
+import { activeSecrets, signatureHeaders } from '#core/webhooks/signing';
 import { SsrfError, checkWebhookUrl } from '#core/webhooks/ssrf';
 import type { DeliveryRecord, WebhookSubscription } from '#core/webhooks/webhook.types';
 
@@ -123,9 +123,4 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The current secret, and the previous one while its rotation grace period lasts. */
-export function activeSecrets(sub: WebhookSubscription, now = Date.now()): string[] {
-  const out = [sub.secret];
-  if (sub.previousSecret && sub.previousSecretExpiresAt && Date.parse(sub.previousSecretExpiresAt) > now) out.push(sub.previousSecret);
-  return out;
-}
+export { activeSecrets };

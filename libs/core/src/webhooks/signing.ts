@@ -5,6 +5,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * `${webhook-id}.${webhook-timestamp}.${body}`, HMAC-SHA256 with the secret's bytes, base64;
  * the header lists `v1,<sig>` entries separated by spaces (two during a secret rotation).
  */
+import type { WebhookSubscription } from './webhook.types.js';
+
 export const SECRET_PREFIX = 'whsec_';
 
 export class WebhookSecretError extends Error {}
@@ -52,4 +54,11 @@ export function verify(secret: string, headers: Record<string, string | undefine
     const got = Buffer.from(s.slice(3), 'base64');
     return got.length === expected.length && timingSafeEqual(got, expected);
   });
+}
+
+/** The current secret, and the previous one while its rotation grace period lasts. */
+export function activeSecrets(sub: Pick<WebhookSubscription, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, now = Date.now()): string[] {
+  const out = [sub.secret];
+  if (sub.previousSecret && sub.previousSecretExpiresAt && Date.parse(sub.previousSecretExpiresAt) > now) out.push(sub.previousSecret);
+  return out;
 }
