@@ -52,4 +52,10 @@ it('records a warn-mode admission of an unanalysed image, with the Kubernetes us
   expect(dry.json.response.allowed).toBe(true);
   await new Promise((r) => setTimeout(r, 200));
   expect(await overrides()).toHaveLength(1);
+
+  // The same reviews in the API's metrics: by decision and mode, with their latency.
+  const metrics = (await t.http.get('/metrics')).text;
+  expect(metrics).toMatch(/^quarantine_admission_reviews_total\{decision="allowed",mode="warn",process="api"\} 2$/m);
+  expect(metrics).toMatch(/^quarantine_admission_reviews_total\{decision="denied",mode="enforce",process="api"\} 1$/m);
+  expect(metrics).toMatch(/^quarantine_admission_review_seconds_count\{process="api",decision="allowed"\} 2$/m);
 });
