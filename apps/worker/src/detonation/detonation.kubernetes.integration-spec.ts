@@ -5,32 +5,17 @@
  * log, a real strace capture (libs/analysis/src/probes/__fixtures__/revshell.strace, captured on
  * this machine by the Docker flow, same strace flags as the sidecar's agent).
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { detonationService, detonationWorld } from './detonation.it-support.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { RegistryClient } from '#core/image/registry-client';
 import { SupplyChainGate } from '#core/image/supply-chain';
-import { ProfileRegistry } from '#core/profiles/profile.registry';
-import { AnalysisRepository } from '#core/storage/analysis.repository';
 import type { AnalysisRecord } from '#core/storage/analysis.types';
-import { ArtifactStore } from '#core/storage/artifact.store';
 import { KubernetesRuntime } from '#sandbox/kubernetes/kubernetes-runtime';
 import { AGENT_PREFIX } from '#sandbox/kubernetes/objects';
-import { StraceProbe } from '#sandbox/probes/strace.probe';
 import type { ResolvedImage, SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { FakeKubeClient, podWith, running, terminated } from '../../../../test/support/fake-kube-client.js';
-import { e2eProfilesDir } from '../../../../test/support/profiles.js';
-import { testRedisUrl } from '../../../../test/support/redis.js';
-import { loadConfig } from '#core/config/config';
-import { AdmissionVerdictService } from './admission-verdict.service.js';
-import { CancellationService } from './cancellation.service.js';
-import { DetonationService } from './detonation.service.js';
-import { RuleSetCache } from './rule-set.cache.js';
-import { RunAnalyzer } from './run-analyzer.js';
 
-const REDIS_URL = testRedisUrl(20);
 const fixture = readFileSync(join(process.cwd(), 'libs/analysis/src/probes/__fixtures__/revshell.strace'), 'utf8').split('\n').filter(Boolean);
 const image: ResolvedImage = {
   imageId: 'sha256:' + 'a'.repeat(64),
@@ -44,22 +29,7 @@ const image: ResolvedImage = {
   workingDir: '/',
 };
 
-let redis: Redis;
-let artifactsDir: string;
-let profilesDir: string;
-
-beforeAll(async () => {
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
-  await redis.flushdb();
-  artifactsDir = mkdtempSync(join(tmpdir(), 'q-k8s-art-'));
-  profilesDir = e2eProfilesDir('5s');
-});
-afterAll(async () => {
-  await redis.flushdb();
-  redis.disconnect();
-  rmSync(artifactsDir, { recursive: true, force: true });
-  rmSync(profilesDir, { recursive: true, force: true });
-});
+const world = detonationWorld(20, '5s');
 
 function record(id: string, profile: string): AnalysisRecord {
   return {
@@ -70,15 +40,12 @@ function record(id: string, profile: string): AnalysisRecord {
 }
 
 function service(client: FakeKubeClient, withKubernetes = true) {
-  const repo = new AnalysisRepository(redis);
-  const artifacts = new ArtifactStore(artifactsDir);
   const kubernetes = new KubernetesRuntime({ client, resolveImage: async () => image, probeImage: 'quarantine/probe:1', netsimImage: 'quarantine/netsim:1', workerServiceAccount: { namespace: 'quarantine', name: 'quarantine-worker' } });
   const docker = { kind: 'docker', reap: async () => [], resolveImage: async () => { throw new Error('docker must not be used'); }, create: async () => { throw new Error('docker must not be used'); }, ping: async () => true } as unknown as SandboxRuntime;
   // registry.local is not reachable here: the gate's registry answers with the image's digest (boundary fake).
   const registry = { resolve: async () => ({ digest: image.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' }) } as unknown as RegistryClient;
   const gate = new SupplyChainGate(['registry.local:5000'], registry);
-  const svc = new DetonationService(repo, new ProfileRegistry(profilesDir), artifacts, new CancellationService(redis), new RunAnalyzer(artifacts, new RuleSetCache()), docker, new Map([['strace', new StraceProbe()]]), gate, new AdmissionVerdictService(repo, new ProfileRegistry(profilesDir), loadConfig({})), withKubernetes ? kubernetes : null);
-  return { svc, repo, artifacts };
+  return detonationService(world, docker, withKubernetes ? kubernetes : null, gate);
 }
 
 const SIM_IP = '10.42.0.9';

@@ -7,51 +7,22 @@
  *  - a Kubernetes pod evicted for ephemeral storage gives the disk-limit finding and a verdict that
  *    is not clean (inconclusive: the eviction also kills the probe sidecar) (the API is a fake at the client boundary, as in detonation.kubernetes.integration-spec.ts).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { detonationService, detonationWorld } from './detonation.it-support.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import Docker from 'dockerode';
-import { Redis } from 'ioredis';
 import type { RegistryClient } from '#core/image/registry-client';
 import { SupplyChainGate } from '#core/image/supply-chain';
-import { ProfileRegistry } from '#core/profiles/profile.registry';
-import { AnalysisRepository } from '#core/storage/analysis.repository';
 import type { AnalysisRecord } from '#core/storage/analysis.types';
-import { ArtifactStore } from '#core/storage/artifact.store';
-import { loadConfig } from '#core/config/config';
 import { DockerRuntime } from '#sandbox/docker/docker-runtime';
 import { KubernetesRuntime } from '#sandbox/kubernetes/kubernetes-runtime';
 import { AGENT_PREFIX } from '#sandbox/kubernetes/objects';
-import { StraceProbe } from '#sandbox/probes/strace.probe';
 import type { ResolvedImage, SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { FakeKubeClient, playSimulatorPod, podWith, running, samplePodCreated, terminated } from '../../../../test/support/fake-kube-client.js';
-import { e2eProfilesDir } from '../../../../test/support/profiles.js';
-import { testRedisUrl } from '../../../../test/support/redis.js';
-import { AdmissionVerdictService } from './admission-verdict.service.js';
-import { CancellationService } from './cancellation.service.js';
-import { DetonationService } from './detonation.service.js';
-import { RuleSetCache } from './rule-set.cache.js';
-import { RunAnalyzer } from './run-analyzer.js';
 
-const REDIS_URL = testRedisUrl(28);
 const docker = new Docker();
-let redis: Redis;
-let artifactsDir: string;
-let profilesDir: string;
-
-beforeAll(async () => {
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
-  await redis.flushdb();
-  artifactsDir = mkdtempSync(join(tmpdir(), 'q-disk-art-'));
-  profilesDir = e2eProfilesDir('3s');
-});
-afterAll(async () => {
-  await redis.flushdb();
-  redis.disconnect();
-  rmSync(artifactsDir, { recursive: true, force: true });
-  rmSync(profilesDir, { recursive: true, force: true });
-});
+const world = detonationWorld(28, '3s');
 
 function record(id: string, image: string, profile: string, runtime: string): AnalysisRecord {
   return {
@@ -62,11 +33,7 @@ function record(id: string, image: string, profile: string, runtime: string): An
 }
 
 function service(runtime: SandboxRuntime, kubernetes: SandboxRuntime | null, gate = new SupplyChainGate([], {} as RegistryClient)) {
-  const repo = new AnalysisRepository(redis);
-  const artifacts = new ArtifactStore(artifactsDir);
-  const profiles = new ProfileRegistry(profilesDir);
-  const svc = new DetonationService(repo, profiles, artifacts, new CancellationService(redis), new RunAnalyzer(artifacts, new RuleSetCache()), runtime, new Map([['strace', new StraceProbe()]]), gate, new AdmissionVerdictService(repo, profiles, loadConfig({})), kubernetes);
-  return { svc, repo, artifacts };
+  return detonationService(world, runtime, kubernetes, gate);
 }
 
 describe('limits.disk through the DetonationService', () => {
@@ -135,6 +102,6 @@ describe('limits.disk through the DetonationService', () => {
     expect(report!.limits).toMatchObject({ diskLimitHits: 1, diskLimitBytes: 1024 ** 3 });
     const pod = client.created.find((o) => o.kind === 'Pod' && (o.metadata as { name: string }).name === 'sample') as unknown as { spec: { containers: { name: string; resources: { limits: Record<string, string> } }[] } };
     expect(pod.spec.containers.find((c) => c.name === 'sample')!.resources.limits['ephemeral-storage']).toBe(String(1024 ** 3));
-    expect(readFileSync(join(profilesDir, 'kubernetes.yaml'), 'utf8')).toMatch(/disk: 1g/);
+    expect(readFileSync(join(world.profilesDir, 'kubernetes.yaml'), 'utf8')).toMatch(/disk: 1g/);
   });
 });
