@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, httpsCall, selfSignedCert } from '../../../../test/support/admission.js';
 import { freeLoopbackPort } from '../../../../test/support/ports.js';
-import { ADMIN_KEY, type ApiApp, startApiApp } from '../auth/api-app.it-support.js';
+import { ADMIN_KEY, type ApiApp, startApiApp } from '../../../../test/support/api-app.js';
 
 let t: ApiApp;
 let port: number;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   const tls = selfSignedCert(dir);
   pem = tls.pem;
   port = await freeLoopbackPort();
-  t = await startApiApp(25, {}, { admission: loadAdmissionConfig({ ADMISSION_TLS_CERT: tls.cert, ADMISSION_TLS_KEY: tls.key, ADMISSION_PORT: String(port), ADMISSION_HOST: '127.0.0.1' }) });
+  t = await startApiApp({ db: 25, env: { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', AUTH_FAILURE_LIMIT: '100000' }, parts: { admission: loadAdmissionConfig({ ADMISSION_TLS_CERT: tls.cert, ADMISSION_TLS_KEY: tls.key, ADMISSION_PORT: String(port), ADMISSION_HOST: '127.0.0.1' }) } });
 }, 30_000);
 afterAll(async () => {
   await t?.close();

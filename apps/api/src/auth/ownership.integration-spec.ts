@@ -3,7 +3,7 @@
  * (real Redis, db 23; QUOTA_ANALYST_ACTIVE=5 so concurrency is cheap to provoke).
  */
 import { AuditRepository } from '#core/storage/audit.repository';
-import { ADMIN_KEY, type ApiApp, startApiApp } from './api-app.it-support.js';
+import { ADMIN_KEY, type ApiApp, startApiApp } from '../../../../test/support/api-app.js';
 
 let t: ApiApp;
 let a: { key: string; id: string };
@@ -11,7 +11,7 @@ let b: { key: string; id: string };
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
 beforeAll(async () => {
-  t = await startApiApp(23, { QUOTA_ANALYST_ACTIVE: '5', QUOTA_ADMIN_ACTIVE: '0' });
+  t = await startApiApp({ db: 23, env: { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', AUTH_FAILURE_LIMIT: '100000', QUOTA_ANALYST_ACTIVE: '5', QUOTA_ADMIN_ACTIVE: '0' } });
   a = await t.issue('analyst', 'A');
   b = await t.issue('analyst', 'B');
 }, 30_000);
