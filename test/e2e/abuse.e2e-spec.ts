@@ -1,16 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import Docker from 'dockerode';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { type Stack, client, startStack } from '../support/stack.js';
+import { type Stack, client, sandboxesLeft, startStack } from '../support/stack.js';
 
 /**
  * Issue 13's abuse suite: hostile samples (disk fill with a small limit, fork bomb, memory hog, output
  * flood, trace flood) detonate while hostile requests hit every surface, and throughout: no 5xx, the
  * API's health answers within 1 s, the worker finishes every analysis, nothing is left behind.
  */
-const docker = new Docker();
 let stack: Stack;
 let api: ReturnType<typeof client>;
 const statuses: { what: string; status: number }[] = [];
@@ -139,8 +137,6 @@ describe('abuse', () => {
     expect(statuses.filter((s) => s.status >= 500)).toEqual([]);
 
     // Nothing left behind: no sandbox of these analyses, no volume.
-    const ids = new Set(submitted.map((s) => s.json.id as string));
-    const left = (await docker.listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } })).filter((c) => ids.has(c.Labels['org.quarantine.analysis-id'] ?? ''));
-    expect(left).toEqual([]);
+    expect(await sandboxesLeft(submitted.map((s) => s.json.id as string))).toEqual([]);
   }, 240_000);
 });

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { type Stack, client, startStack } from '../support/stack.js';
+import { client, sandboxesLeft, type Stack, startStack } from '../support/stack.js';
 
 // Issue 12, through the whole stack (API → worker → real Docker sandbox → probe → tracker → the
 // shipped rules → scoring), under the default probe (ebpf) and strace:
@@ -15,7 +14,6 @@ import { type Stack, client, startStack } from '../support/stack.js';
 //    envsubst, update-ca-certificates, locale-gen, chown -R, apt cache cleanup, then a service with
 //    a ps/pgrep/top/lsmod healthcheck loop) stays clean: listing processes (ps opens every
 //    /proc/<pid>/environ) and modules is neither a memory read nor a module load.
-const docker = new Docker();
 let stack: Stack;
 let api: ReturnType<typeof client>;
 const ids: string[] = [];
@@ -55,8 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
-  const left = await docker.listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } });
-  expect(left.filter((c) => ids.includes(c.Labels['org.quarantine.analysis-id'] ?? ''))).toEqual([]);
+  expect(await sandboxesLeft(ids)).toEqual([]);
 });
 
 async function detonate(name: string, profile: string, probe: string) {

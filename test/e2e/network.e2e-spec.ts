@@ -7,7 +7,7 @@ import type { NetCapture } from '#analysis/network/capture';
 import { buildBusyboxImage } from '../support/busybox-image.js';
 import { orphanSimulators } from '../support/netsim.js';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { type Stack, client, startStack, waitFor } from '../support/stack.js';
+import { client, sandboxesLeft, type Stack, startStack, waitFor } from '../support/stack.js';
 
 // The simulated network (issue 11, docs/network.md), end to end: real Docker, the real simulator,
 // the real worker. Samples act on it (a dropper resolves, downloads and runs its payload; a miner
@@ -122,8 +122,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   // Only this suite's sandboxes: other suites may share the Docker engine.
-  const left = await docker.listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } });
-  expect(left.filter((c) => ids.has(c.Labels['org.quarantine.analysis-id'] ?? ''))).toEqual([]);
+  expect(await sandboxesLeft(ids)).toEqual([]);
   // No simulator (and so no namespace, no veth: they live and die with it), no new host interface.
   await waitFor(() => [...seenSimulators].every((p) => !isSimulator(p)) && orphanSimulators().length === 0, 5_000, () => 'simulators left behind');
   expect(hostLinks().filter((l) => !linksBefore.includes(l) && !l.startsWith('veth'))).toEqual([]);

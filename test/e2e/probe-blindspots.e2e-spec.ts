@@ -1,8 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { type Stack, client, startStack } from '../support/stack.js';
+import { client, sandboxesLeft, type Stack, startStack } from '../support/stack.js';
 
 // Probe-level blind spots (issue 12), through the whole stack under the default probe (ebpf,
 // libbpf engine) and strace, with samples written for them:
@@ -16,7 +15,6 @@ import { type Stack, client, startStack } from '../support/stack.js';
 // - a benign image under a profile of rules that need user.loginuid (test/fixtures/rules/
 //   loginuid-rules.yaml, or the three upstream Falco files when FALCO_RULES_DIR names them) clears:
 //   the sandbox supplies the login uid, so those rules are evaluated, not probe-blind.
-const docker = new Docker();
 let stack: Stack;
 let api: ReturnType<typeof client>;
 const ids: string[] = [];
@@ -42,8 +40,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
-  const left = await docker.listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } });
-  expect(left.filter((c) => ids.includes(c.Labels['org.quarantine.analysis-id'] ?? ''))).toEqual([]);
+  expect(await sandboxesLeft(ids)).toEqual([]);
 });
 
 async function detonate(image: string, probe: string, profile = 'e2e') {

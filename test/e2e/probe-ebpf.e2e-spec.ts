@@ -1,13 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import Docker from 'dockerode';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { type Stack, client, startStack } from '../support/stack.js';
+import { client, sandboxesLeft, type Stack, startStack } from '../support/stack.js';
 
 // The `ebpf` probe through the whole stack: API (probe override) → worker → held sample (runc) →
 // the tracer on the host (libbpf engine by default), scoped to the sandbox's cgroup → bpftrace
 // record parser → the same tracker and rules. Each malicious sample is also run under strace in the same stack: verdicts must agree.
-const docker = new Docker();
 let stack: Stack;
 let api: ReturnType<typeof client>;
 /** Analyses this suite submitted (other suites may run sandboxes on the same engine meanwhile). */
@@ -39,8 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
-  const left = await docker.listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } });
-  expect(left.filter((c) => ids.includes(c.Labels['org.quarantine.analysis-id'] ?? ''))).toEqual([]);
+  expect(await sandboxesLeft(ids)).toEqual([]);
   expect(ids.length).toBeGreaterThan(0);
 });
 

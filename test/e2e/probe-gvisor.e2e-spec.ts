@@ -1,13 +1,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { type Stack, client, startStack } from '../support/stack.js';
+import { client, sandboxesLeft, type Stack, startStack } from '../support/stack.js';
 
 // The `gvisor` probe through the whole stack: API (probe override) → worker → sample under gVisor
 // (Docker runtime runsc-trace, no hold) → the sentry's own syscall log → gVisor parser → the same
 // tracker and rules. Each sample is also run under strace in the same stack: verdicts must agree.
-const docker = new Docker();
 const LOG_DIR = '/var/log/quarantine/runsc';
 let stack: Stack;
 let api: ReturnType<typeof client>;
@@ -31,8 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   // Only this suite's sandboxes: other suites may share the Docker engine.
-  const left = await docker.listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } });
-  expect(left.filter((c) => ids.has(c.Labels['org.quarantine.analysis-id'] ?? ''))).toEqual([]);
+  expect(await sandboxesLeft(ids)).toEqual([]);
 });
 
 async function detonate(image: string, probe: 'gvisor' | 'strace') {

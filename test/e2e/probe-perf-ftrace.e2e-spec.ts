@@ -1,7 +1,6 @@
-import Docker from 'dockerode';
 import { existsSync, readdirSync } from 'node:fs';
 import { e2eProfilesDir } from '../support/profiles.js';
-import { type Stack, client, startStack } from '../support/stack.js';
+import { client, sandboxesLeft, type Stack, startStack } from '../support/stack.js';
 
 // The perf and ftrace probes through the real stack (API → BullMQ on Redis db 4 → worker → held
 // Docker sandbox → probe → parser → tracker → shipped rules → verdict). On this kernel both see
@@ -9,7 +8,6 @@ import { type Stack, client, startStack } from '../support/stack.js';
 // addresses or argv — so the rules needing those are listed as not evaluated, and the samples
 // whose only evidence is a path (shadow-reader, etc-writer, cron-persist) or an address
 // (miner-connect) are NOT asserted here: those verdicts these probes cannot support.
-const docker = new Docker();
 let stack: Stack;
 let api: ReturnType<typeof client>;
 const mine = new Set<string>();
@@ -20,8 +18,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
-  const left = await docker.listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } });
-  expect(left.filter((c) => mine.has(c.Labels['org.quarantine.analysis-id'] ?? ''))).toEqual([]);
+  expect(await sandboxesLeft(mine)).toEqual([]);
   const inst = existsSync('/sys/kernel/tracing/instances') ? readdirSync('/sys/kernel/tracing/instances').filter((n) => n.startsWith('quarantine-')) : [];
   expect(inst).toEqual([]);
 });

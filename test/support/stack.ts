@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { freeLoopbackPort } from './ports.js';
 import { testRedisUrl } from './redis.js';
@@ -129,4 +130,11 @@ export function client(stack: Stack, key = stack.adminKey) {
       return last;
     },
   };
+}
+
+/** Sandboxes of these analyses still in the Docker engine, by name (other suites' sandboxes are not counted: the engine is shared). */
+export async function sandboxesLeft(ids: Iterable<string>): Promise<string[]> {
+  const mine = new Set(ids);
+  const all = await new Docker().listContainers({ all: true, filters: { label: ['org.quarantine.managed=true'] } });
+  return all.filter((c) => mine.has(c.Labels['org.quarantine.analysis-id'] ?? '')).flatMap((c) => c.Names);
 }
