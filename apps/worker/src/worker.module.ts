@@ -6,6 +6,7 @@ import { CoreModule } from '#core/nest/core.module';
 import { QueueModule } from '#core/nest/queue.module';
 import { JobName, QUEUE_OF, QueueName } from '#core/queue/queue.constants';
 import { AdmissionVerdictService } from './detonation/admission-verdict.service.js';
+import { AttestationService } from './detonation/attestation.service.js';
 import { ANALYSIS_HANDLED, AnalysisProcessor, analysisWorkerOptions } from './detonation/analysis.processor.js';
 import { CancellationService } from './detonation/cancellation.service.js';
 import { DetonationService } from './detonation/detonation.service.js';
@@ -54,7 +55,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, 'worker'), QueueModule.forRoot(config)],
-      providers: [...sandboxProviders, RunMetrics, AdmissionVerdictService, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
+      providers: [...sandboxProviders, RunMetrics, AttestationService, AdmissionVerdictService, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
         NotifierService, RescanService, WatchesProcessor, EventsService, DeliveryService, WebhooksProcessor, SecretsMigrationService, RetentionService],
     };
   }

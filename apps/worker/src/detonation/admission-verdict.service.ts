@@ -5,6 +5,7 @@ import { type AdmissionEligibility, admissionEligibility } from '#core/profiles/
 import { ProfileRegistry } from '#core/profiles/profile.registry';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import type { AnalysisRecord, FindingSummary, Verdict } from '#core/storage/analysis.types';
+import { AttestationService } from './attestation.service.js';
 
 /** The three highest-scoring findings, for the verdict cache (admission denial messages). */
 export function topFindings(findings: { rule: string; priority: string; points: number }[]): { rule: string; priority: string }[] {
@@ -25,6 +26,7 @@ export class AdmissionVerdictService {
     private readonly repo: AnalysisRepository,
     private readonly profiles: ProfileRegistry,
     @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly attestations: AttestationService,
   ) {}
 
   /** Whether a completed analysis of `rec`'s profile and probe counts for admission. */
@@ -62,6 +64,8 @@ export class AdmissionVerdictService {
       if (!applied) this.logger.log({ msg: 'admission verdict kept: a later analysis holds it', analysisId: rec.id, digest: result.digest, heldBy: previous?.analysisId });
     }
     await this.repo.update(rec.id, { countsForAdmission: e.countsForAdmission, admissionReason: e.admissionReason, admissionUpdate: update }, { allowTerminal: true });
+    // Signed verdict attestation (docs/attestations.md): never throws, outcome recorded on the analysis.
+    if (e.countsForAdmission) await this.attestations.attest(rec.id, result, at, update?.applied === true);
     return update;
   }
 }

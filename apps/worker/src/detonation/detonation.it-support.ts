@@ -12,6 +12,7 @@ import type { SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { e2eProfilesDir } from '../../../../test/support/profiles.js';
 import { testRedisUrl } from '../../../../test/support/redis.js';
 import { AdmissionVerdictService } from './admission-verdict.service.js';
+import { AttestationService } from './attestation.service.js';
 import { CancellationService } from './cancellation.service.js';
 import { DetonationService } from './detonation.service.js';
 import { RuleSetCache } from './rule-set.cache.js';
@@ -47,6 +48,7 @@ export function detonationService(w: DetonationWorld, docker: SandboxRuntime, ku
   const repo = new AnalysisRepository(w.redis);
   const artifacts = new ArtifactStore(w.artifactsDir);
   const profiles = new ProfileRegistry(w.profilesDir);
-  const svc = new DetonationService(repo, profiles, artifacts, new CancellationService(w.redis), new RunAnalyzer(artifacts, new RuleSetCache()), docker, new Map([['strace', new StraceProbe()]]), gate, new AdmissionVerdictService(repo, profiles, loadConfig({})), kubernetes);
+  const config = loadConfig({});
+  const svc = new DetonationService(repo, profiles, artifacts, new CancellationService(w.redis), new RunAnalyzer(artifacts, new RuleSetCache()), docker, new Map([['strace', new StraceProbe()]]), gate, new AdmissionVerdictService(repo, profiles, config, new AttestationService(repo, artifacts, w.redis, config)), kubernetes);
   return { svc, repo, artifacts };
 }

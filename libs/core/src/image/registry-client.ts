@@ -119,6 +119,47 @@ export class RegistryClient {
     return body;
   }
 
+  // ---- push (attestations: docs/attestations.md). Anonymous, as the rest of this client. ----
+
+  /** Uploads a blob unless the repository has it already (HEAD), as POST + PUT (monolithic in two steps); returns its digest. */
+  async pushBlob(registry: string, repository: string, body: Buffer, signal?: AbortSignal): Promise<string> {
+    const digest = sha256Digest(body);
+    const base = this.baseUrl(registry);
+    const head = await this.request(`${base}/${repository}/blobs/${digest}`, { method: 'HEAD' }, signal);
+    if (head.ok) return digest;
+    const start = await this.request(`${base}/${repository}/blobs/uploads/`, { method: 'POST', headers: { 'content-length': '0' } }, signal);
+    await start.arrayBuffer().catch(() => undefined);
+    const location = start.headers.get('location');
+    if (start.status !== 202 || !location) throw new RegistryError(`registry ${registry} answered ${start.status} to a blob upload in ${repository}${start.status === 202 ? ' without a Location' : ''}`, start.status);
+    const url = new URL(location, `${base}/`);
+    if (url.origin !== new URL(base).origin) throw new RegistryError(`registry ${registry} sent the upload to another origin (${url.origin})`);
+    url.searchParams.set('digest', digest);
+    const put = await this.request(url.toString(), { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }, body }, signal);
+    await put.arrayBuffer().catch(() => undefined);
+    if (put.status !== 201) throw new RegistryError(`registry ${registry} answered ${put.status} to the upload of blob ${digest} in ${repository}`, put.status);
+    return digest;
+  }
+
+  /** PUTs a manifest under a tag or its digest; returns its digest (checked against the registry's Docker-Content-Digest). */
+  async putManifest(registry: string, repository: string, reference: string, mediaType: string, body: Buffer, signal?: AbortSignal): Promise<{ digest: string; subjectAccepted: boolean }> {
+    const digest = sha256Digest(body);
+    const res = await this.request(`${this.baseUrl(registry)}/${repository}/manifests/${encodeURIComponent(reference)}`, { method: 'PUT', headers: { 'content-type': mediaType }, body }, signal);
+    const text = await res.text().catch(() => '');
+    if (res.status !== 201) throw new RegistryError(`registry ${registry} answered ${res.status} to manifest ${repository}:${reference}: ${text.slice(0, 300)}`, res.status);
+    const header = res.headers.get('docker-content-digest');
+    if (header && header !== digest) throw new RegistryError(`registry ${registry} stored manifest ${repository}:${reference} as ${header}, not ${digest}`);
+    // OCI 1.1: a registry that processed the manifest's `subject` says so with OCI-Subject.
+    return { digest, subjectAccepted: res.headers.has('oci-subject') };
+  }
+
+  /** Whether the registry serves the OCI 1.1 referrers API for this repository (GET /v2/<name>/referrers/<digest> answers an image index). */
+  async hasReferrersApi(registry: string, repository: string, digest: string, signal?: AbortSignal): Promise<boolean> {
+    if (!DIGEST.test(digest)) throw new RegistryError(`digest "${digest}" is not sha256:<hex>`);
+    const res = await this.request(`${this.baseUrl(registry)}/${repository}/referrers/${digest}`, { headers: { accept: MEDIA_TYPES.ociIndex } }, signal);
+    await res.arrayBuffer().catch(() => undefined);
+    return res.ok && (res.headers.get('content-type') ?? '').startsWith(MEDIA_TYPES.ociIndex);
+  }
+
   /**
    * One request; a 401 with `WWW-Authenticate: Bearer realm=…,service=…,scope=…` gets an anonymous
    * token from the realm (the registry token flow Docker Hub, GHCR and distribution's token auth use)

@@ -66,6 +66,24 @@ export interface AnalysisRecord {
    * when it became it, with the admission verdict it replaced; false when a later analysis holds it.
    */
   admissionUpdate?: { applied: boolean; previousVerdict: Verdict | null; previousAnalysisId: string | null; at: string } | null;
+  /** The signed verdict attestation of this analysis (or its latest rescore): docs/attestations.md. */
+  attestation?: AttestationState | null;
+}
+
+/**
+ * `attached`: signed, stored, and pushed to the image's repository (`.att` tag); `signed`: signed
+ * and stored (downloadable) but not pushed (ATTESTATION_ATTACH=false, or a later analysis holds the
+ * digest's verdict); `not-applicable`: no attestation (e.g. a local-only image has no registry
+ * digest); `failed`: signing or pushing failed (`reason`), retried by the next rescan or rescore.
+ */
+export interface AttestationState {
+  status: 'attached' | 'signed' | 'not-applicable' | 'failed';
+  reason?: string;
+  keyid?: string;
+  predicateType?: string;
+  signedAt?: string;
+  expiresAt?: string;
+  registry?: { tag: string; manifestDigest: string; referrersApi: boolean } | null;
 }
 
 export interface VerdictCacheEntry {

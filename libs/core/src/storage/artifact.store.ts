@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, gunzipSync, gzipSync } from 'node:zlib';
 
-export type ArtifactName = 'trace.raw' | 'events.ndjson' | 'report.json' | 'stdout.txt' | 'stderr.txt' | 'network.ndjson';
+export type ArtifactName = 'trace.raw' | 'events.ndjson' | 'report.json' | 'stdout.txt' | 'stderr.txt' | 'network.ndjson' | 'attestation.json';
 
 /** Raw traces, events and reports as gzip files under ARTIFACT_DIR/<analysis id>/. */
 export class ArtifactStore {

@@ -5,6 +5,8 @@ export const Keys = {
   /** Sorted set of analysis ids scored by creation time (ms): newest-first listing. */
   analysesByTime: `${KEY_PREFIX}analyses`,
   verdict: (digest: string) => `${KEY_PREFIX}verdict:${digest}`,
+  /** The signed attestation (DSSE envelope JSON) of the digest's admission verdict; expires with it (docs/attestations.md). */
+  attestation: (digest: string) => `${KEY_PREFIX}attestation:${digest}`,
   apiKey: (hash: string) => `${KEY_PREFIX}apikey:${hash}`,
   apiKeyIndex: `${KEY_PREFIX}apikeys`,
   cancelChannel: `${KEY_PREFIX}cancel`,
