@@ -35,6 +35,9 @@ have mkfs.btrfs || need_pkgs+=(btrfs-progs)
 # its namespace and veth pair, iptables for its TPROXY catch-all.
 [ -x /usr/bin/python3 ] || need_pkgs+=(python3)
 have ip || need_pkgs+=(iproute2)
+# The independent verifier of signed verdict attestations (test/support/verify_dsse.py, docs/attestations.md):
+# Debian's securesystemslib checks the ECDSA P-256 signatures (with python3-cryptography).
+/usr/bin/python3 -c 'import securesystemslib.signer' 2>/dev/null || need_pkgs+=(python3-securesystemslib python3-cryptography)
 have iptables-restore || need_pkgs+=(iptables)
 # The ebpf probe's libbpf engine (libs/sandbox/src/probes/ebpf-native.ts): clang builds the kernel
 # program, cc + libbpf-dev the loader (kernel uapi headers come with libc6-dev's linux-libc-dev).
