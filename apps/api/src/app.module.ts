@@ -9,6 +9,8 @@ import { AdmissionModule } from './admission/admission.module.js';
 import { AnalysesController } from './analyses/analyses.controller.js';
 import { AnalysesService } from './analyses/analyses.service.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
+import { AttestationsController } from './attestations/attestations.controller.js';
+import { AttestationsService } from './attestations/attestations.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
@@ -39,9 +41,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config, { failFast: true }), AdmissionModule.forRoot(parts.admission ?? loadAdmissionConfig({})), RulesModule.forRoot(parts.rulesValidation ?? loadRulesValidationConfig({}))],
-      controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, MetricsController, ConsoleController, WatchesController, WebhooksController, AuditController],
+      controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, MetricsController, ConsoleController, WatchesController, WebhooksController, AuditController, AttestationsController],
       // Authentication (with the failed-auth throttle) first, then the route's policy (roles, ownership).
-      providers: [AnalysesService, WatchesService, WebhooksService, AuthThrottle, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: PolicyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      providers: [AnalysesService, WatchesService, WebhooksService, AttestationsService, AuthThrottle, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: PolicyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }
 }

@@ -35,6 +35,8 @@ export interface AdmissionConfig {
   /** Base URL the initContainer asks (this HTTPS server, as seen from the pods). */
   verdictUrl?: string;
   maxBodyBytes: number;
+  /** ADMISSION_REQUIRE_ATTESTATION: a clean verdict admits only with a valid, unexpired signed attestation (docs/attestations.md). */
+  requireAttestation: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -96,5 +98,6 @@ export function loadAdmissionConfig(env: Env): AdmissionConfig {
     initImage: env.ADMISSION_INIT_IMAGE?.trim() || 'quarantine:latest',
     verdictUrl,
     maxBodyBytes: int(env, 'ADMISSION_MAX_BODY_BYTES', 3 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    requireAttestation: bool(env, 'ADMISSION_REQUIRE_ATTESTATION', false),
   };
 }

@@ -15,6 +15,7 @@ export type Assessment =
   | { image: string; state: 'clean'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'malicious' | 'suspicious'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'not-cleared'; digest: string; entry: VerdictCacheEntry }
+  | { image: string; state: 'unattested'; digest: string; entry: VerdictCacheEntry; reason: string }
   | { image: string; state: 'unknown' | 'stale'; digest: string; entry?: VerdictCacheEntry; enqueued: boolean; analysis?: PendingAnalysis }
   | { image: string; state: 'unresolved'; reason: string };
 
@@ -26,6 +27,11 @@ export interface PendingAnalysis {
 }
 
 /** Submits analyses (deduplicated). The API's AnalysesService in production. */
+/** ADMISSION_REQUIRE_ATTESTATION: null when the digest's clean verdict has a valid attestation, else why not (#core/attestations/attestation-checker). */
+export interface AttestationRequirement {
+  check(digest: string, entry: VerdictCacheEntry): Promise<string | null>;
+}
+
 export interface AnalysisSubmitter {
   submit(image: string, profile: string): Promise<{ id: string }>;
 }
@@ -51,6 +57,7 @@ export class AdmissionService {
     private readonly redis: Redis,
     private readonly submitter: AnalysisSubmitter,
     private readonly trustedRegistries: readonly string[],
+    private readonly attestations?: AttestationRequirement,
   ) {}
 
   stats(): { verdictCacheEntries: number; verdictSubscription: boolean } {
@@ -105,7 +112,13 @@ export class AdmissionService {
     if (Date.now() - Date.parse(entry.at) > this.config.maxAgeMs) {
       return { image, state: 'stale', digest, entry, enqueued: this.requestAnalysis(ref, digest, dryRun), analysis: await this.pending(digest) };
     }
-    if (entry.verdict === 'clean') return { image, state: 'clean', digest, entry };
+    if (entry.verdict === 'clean') {
+      if (this.config.requireAttestation) {
+        const why = this.attestations ? await this.attestations.check(digest, entry) : 'no attestation checker is configured';
+        if (why) return { image, state: 'unattested', digest, entry, reason: why };
+      }
+      return { image, state: 'clean', digest, entry };
+    }
     if (entry.verdict === 'malicious' || entry.verdict === 'suspicious') return { image, state: entry.verdict, digest, entry };
     return { image, state: 'not-cleared', digest, entry };
   }
@@ -216,6 +229,10 @@ export class AdmissionService {
     const entry = await this.verdicts.get(digest);
     if (!entry) return { digest, allowed: false, verdict: null, reason: 'never analysed' };
     const stale = Date.now() - Date.parse(entry.at) > this.config.maxAgeMs;
+    if (entry.verdict === 'clean' && !stale && this.config.requireAttestation) {
+      const why = this.attestations ? await this.attestations.check(digest, entry) : 'no attestation checker is configured';
+      if (why) return { digest, allowed: false, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: `clean, but ${why}` };
+    }
     const allowed = entry.verdict === 'clean' && !stale;
     return { digest, allowed, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: stale ? `verdict from ${entry.at} is stale` : allowed ? 'clean' : `verdict ${entry.verdict}` };
   }
@@ -256,6 +273,9 @@ export function decide(uid: string, review: ParsedReview, assessments: Assessmen
         break;
       case 'not-cleared':
         pending.push(`image ${a.image} (${a.digest}) is not cleared: its analysis ${a.entry.analysisId} ended ${a.entry.verdict}`);
+        break;
+      case 'unattested':
+        pending.push(`image ${a.image} (${a.digest}) is clean (analysis ${a.entry.analysisId}) but ADMISSION_REQUIRE_ATTESTATION is on and ${a.reason}`);
         break;
       case 'unknown':
         pending.push(`image ${a.image} (${a.digest}) has not been analysed${progress(a.analysis, a.enqueued, 'an analysis was queued')}`);

@@ -1,7 +1,9 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Metrics } from '#core/metrics/metrics';
 import { Redis } from 'ioredis';
-import { type AppConfig } from '#core/config/config';
+import { type AppConfig, ConfigError } from '#core/config/config';
+import { AttestationChecker } from '#core/attestations/attestation-checker';
+import { acceptedKeys } from '#core/attestations/attestation-config';
 import { RegistryClient } from '#core/image/registry-client';
 import { CONFIG } from '#core/nest/tokens';
 import { AuditRepository } from '#core/storage/audit.repository';
@@ -51,6 +53,9 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.admission.enabled) return;
+    if (this.admission.requireAttestation && acceptedKeys(this.config.attestation).length === 0) {
+      throw new ConfigError('ADMISSION_REQUIRE_ATTESTATION', 'needs the attestation public key: set ATTESTATION_KEY (docs/attestations.md)');
+    }
     const redis = admissionRedis(this.config.redisUrl, 'quarantine-admission', this.admission.budgetMs);
     const subscriber = admissionRedis(this.config.redisUrl, 'quarantine-admission-sub');
     this.conns.push(redis, subscriber);
@@ -61,7 +66,8 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     const submitter = {
       submit: (image: string, profile: string) => this.analyses.submit({ image, profile } as CreateAnalysisDto, { keyId: 'system:admission', name: 'admission webhook', role: 'analyst' }),
     };
-    const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000 }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries);
+    const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000 }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries,
+      new AttestationChecker(redis, () => acceptedKeys(this.config.attestation)));
     // Overrides go to the audit log after the answer is sent: best effort, never delaying or changing an admission decision.
     const logger = new Logger('AdmissionAudit');
     this.server = new AdmissionServer(this.admission, service, (review, out, address, mode) => {

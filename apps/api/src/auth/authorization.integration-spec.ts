@@ -72,6 +72,9 @@ const SPEC: Record<string, Spec> = {
   // No such delivery: the admin passes the policy and gets the handler's 404.
   'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': { who: 'admin', ok: 404, target: 'webhook' },
   'GET /v1/audit': { who: 'admin', ok: 200 },
+  // No ATTESTATION_KEY in this app: the key route says so (404), the attestation route explains (409).
+  'GET /v1/attestations/public-key': { who: 'public', ok: 404 },
+  'GET /v1/analyses/:id/attestation': { who: 'everyone', ok: 409, target: 'analysis' },
 };
 
 type Caller = 'none' | 'bad' | 'analystA' | 'analystB' | 'admin' | 'admin2';

@@ -49,6 +49,8 @@ export const POLICY = {
   'audit.read': { roles: ADMIN },
   'profile.list': { roles: EVERYONE },
   'rules.validate': { roles: EVERYONE },
+  // Signed verdict attestations are part of an analysis's results: readable like them.
+  'attestation.read': { roles: EVERYONE },
 } as const satisfies Record<string, PolicyRule>;
 
 export type PolicyAction = keyof typeof POLICY;

@@ -2,8 +2,8 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import { ConfigError } from '../config/config.js';
 import { acceptedKeys, loadAttestationConfig } from './attestation-config.js';
 import { attestationTag } from './cosign-attach.js';
@@ -15,7 +15,7 @@ const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const newKey = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const schema = JSON.parse(readFileSync(join(process.cwd(), 'deploy/attestations/verdict-predicate.schema.json'), 'utf8')) as object;
 const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
+(ajvFormats as unknown as (a: Ajv) => Ajv)(ajv); // CommonJS default export
 const validatePredicate = ajv.compile(schema);
 
 function input(over: Partial<StatementInput> = {}): StatementInput {
