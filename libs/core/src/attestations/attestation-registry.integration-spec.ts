@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { pushSyntheticImage } from '../../../../test/support/oci-image.js';
 import { REGISTRY, registryUp } from '../../../../test/support/registry.js';
-import { MEDIA_TYPES, RegistryClient, sha256Digest } from '../image/registry-client.js';
+import { MEDIA_TYPES, RegistryClient } from '../image/registry-client.js';
 import { DSSE_LAYER_MEDIA_TYPE, PREDICATE_TYPE_ANNOTATION, attachAttestation, attestationTag, fetchAttestations } from './cosign-attach.js';
 import { type DsseEnvelope, keyIdOf, signEnvelope } from './dsse.js';
 import { type StatementInput, VERDICT_PREDICATE_TYPE, buildVerdictStatement, statementBytes } from './statement.js';
@@ -29,17 +30,7 @@ const wrongPub = pemFile('wrong.pub', wrongKey);
 let digest: string;
 let otherDigest: string;
 
-/** A small image pushed through the client's own push methods (config + one layer + manifest). */
-async function pushImage(tag: string, content: string): Promise<string> {
-  const layer = Buffer.from(content);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256Digest(layer)] }, config: {} }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: config.length, digest: await client.pushBlob(REGISTRY, repository, config) },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', size: layer.length, digest: await client.pushBlob(REGISTRY, repository, layer) }],
-  }));
-  return (await client.putManifest(REGISTRY, repository, tag, MEDIA_TYPES.ociManifest, manifest)).digest;
-}
+const pushImage = (tag: string, content: string) => pushSyntheticImage(client, REGISTRY, repository, tag, content);
 
 function statementFor(d: string, over: Partial<StatementInput> = {}) {
   return buildVerdictStatement({
