@@ -1,4 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { promisify } from 'node:util';
+import { fetchAttestations } from '#core/attestations/cosign-attach';
+import { VERDICT_PREDICATE_TYPE } from '#core/attestations/statement';
+import { RegistryClient } from '#core/image/registry-client';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { e2eProfilesDir } from '../support/profiles.js';
@@ -16,6 +21,7 @@ describe('supply-chain gate: the first step of every analysis', () => {
   let api: ReturnType<typeof client>;
   let profiles: string;
   let helloDigest: string;
+  let signedId: string;
   const pushed: string[] = [];
   let receiver: WebhookReceiver;
   const secret = 'whsec_' + Buffer.from('supply-chain-e2e-secret-0123456789').toString('base64');
@@ -31,8 +37,10 @@ describe('supply-chain gate: the first step of every analysis', () => {
     writeFileSync(join(profiles, 'cosign.pub'), key.publicKeyPem);
     const base = ['limits:', '  memory: 64m', '  pids: 32', '  window: 3s', 'rules:', `  - ${join(process.cwd(), 'sandbox-profiles/rules/*.yaml')}`];
     writeFileSync(join(profiles, 'signed.yaml'), ['name: signed', ...base, 'supplyChain:', `  registries: ["${REGISTRY}/${run}"]`, '  allowLocal: false', '  signature:', '    publicKey: cosign.pub', ''].join('\n'));
+    // Signed verdict attestations (docs/attestations.md): the registry analyses count for admission and are signed.
+    writeFileSync(join(profiles, 'attestation.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
     // Loopback passes the webhooks' SSRF guard only because WEBHOOK_ALLOW_HOSTS allows it here.
-    stack = await startStack({ db: 19, env: { PROFILES_DIR: profiles, TRUSTED_REGISTRIES: REGISTRY, WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32' } });
+    stack = await startStack({ db: 19, env: { PROFILES_DIR: profiles, TRUSTED_REGISTRIES: REGISTRY, WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', ATTESTATION_KEY: join(profiles, 'attestation.pem'), ADMISSION_PROFILES: 'default,signed,e2e' } });
     api = client(stack);
     receiver = new WebhookReceiver(await freeLoopbackPort(), [secret]);
     await receiver.start();
@@ -57,13 +65,48 @@ describe('supply-chain gate: the first step of every analysis', () => {
     const local = JSON.parse(execFileSync('docker', ['image', 'inspect', done.imageId, '--format', '{{json .RepoDigests}}'], { encoding: 'utf8' })) as string[];
     expect(local).toContain(`${REGISTRY}/${run}/hello@${helloDigest}`);
     pushed.push(`${REGISTRY}/${run}/hello@${helloDigest}`);
+    signedId = sub.json.id;
   }, 60_000);
+
+  it('that analysis signed its verdict: the attestation is attached to the image (.att) and served by the API, and verifies independently', async () => {
+    let rec: { attestation?: { status: string; signedAt?: string; registry?: { tag: string } } } = {};
+    await waitFor(async () => {
+      rec = (await api.call('GET', `/v1/analyses/${signedId}`)).json as typeof rec;
+      return rec.attestation !== undefined;
+    }, 15_000, () => `no attestation recorded: ${JSON.stringify(rec)}`);
+    expect(rec.attestation).toMatchObject({ status: 'attached', registry: { tag: `${helloDigest.replace(':', '-')}.att` } });
+    const served = await api.call('GET', `/v1/analyses/${signedId}/attestation`);
+    expect(served.status).toBe(200);
+    const attached = await fetchAttestations(new RegistryClient(), { registry: REGISTRY, repository: `${run}/hello`, digest: helloDigest }, VERDICT_PREDICATE_TYPE);
+    expect(attached.map((b) => JSON.parse(b.toString()) as unknown)).toEqual([served.json]);
+    const pem = await fetch(`${stack.base}/v1/attestations/public-key`).then((r) => r.text());
+    writeFileSync(join(profiles, 'served.pub'), pem);
+    writeFileSync(join(profiles, 'envelope.json'), attached[0]);
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', ['test/support/verify_dsse.py', join(profiles, 'envelope.json'), join(profiles, 'served.pub'), helloDigest]);
+    expect(JSON.parse(stdout)).toEqual({ ok: true, verdict: 'clean', subject: `${REGISTRY}/${run}/hello`, analysis: signedId });
+
+    // A rescore signs anew and replaces the attached attestation (one layer of our predicate type on the tag).
+    const signedAt = rec.attestation?.signedAt;
+    expect((await api.call('POST', `/v1/analyses/${signedId}/rescore`)).status).toBe(202);
+    await waitFor(async () => {
+      rec = (await api.call('GET', `/v1/analyses/${signedId}`)).json as typeof rec;
+      return rec.attestation?.signedAt !== signedAt;
+    }, 15_000, () => `attestation not re-signed: ${JSON.stringify(rec)}`);
+    const after = await fetchAttestations(new RegistryClient(), { registry: REGISTRY, repository: `${run}/hello`, digest: helloDigest }, VERDICT_PREDICATE_TYPE);
+    expect(after).toHaveLength(1);
+    const statement = JSON.parse(Buffer.from((JSON.parse(after[0].toString()) as { payload: string }).payload, 'base64').toString()) as { predicate: { analysis: { rescoredAt: string | null } } };
+    expect(statement.predicate.analysis.rescoredAt).not.toBeNull();
+  }, 30_000);
 
   it('a local-only image (no registry) is analysed as before where the profile allows it', async () => {
     const sub = await api.submit({ image: 'quarantine-samples/hello:latest', profile: 'e2e' });
     const done = await api.waitDone(sub.json.id);
     expect(done).toMatchObject({ status: 'completed', verdict: 'clean', supplyChain: { source: 'local', signature: 'not-required' } });
     expect(done.digest).toBe(done.imageId);
+    // Counts for admission here, but a local-only image has no registry digest: no attestation, and the API says why.
+    await waitFor(async () => ((await api.call('GET', `/v1/analyses/${sub.json.id}`)).json as { attestation?: unknown }).attestation !== undefined, 15_000);
+    const att = await api.call('GET', `/v1/analyses/${sub.json.id}/attestation`);
+    expect([att.status, (att.json as { message: string }).message]).toEqual([409, expect.stringMatching(/local-only image/)]);
   }, 60_000);
 
   it('an unsigned image ends rejected with the reason; nothing ran and nothing was retried', async () => {
