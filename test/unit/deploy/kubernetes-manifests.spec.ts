@@ -15,8 +15,8 @@ import { validateK8sObject } from '../../support/k8s-schema.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const root = join(process.cwd(), 'deploy');
-/** Custom resources (no schema in kubernetes-models): only cert-manager's, in the optional component. */
-const CRD_GROUPS = ['cert-manager.io/'];
+/** Custom resources (no schema in kubernetes-models): cert-manager's (optional component); Kyverno's and policy-controller's (deploy/attestations, checked against their own schemas in attestation-policies.spec.ts). */
+const CRD_GROUPS = ['cert-manager.io/', 'kyverno.io/', 'policy.sigstore.dev/'];
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((e) => {
