@@ -32,6 +32,8 @@ echo "== API hardening (authenticated latency with the failed-auth throttle, 401
 npx tsx bench/api-hardening.bench.ts
 echo "== admission webhook (latency p50/p99 and throughput, warm cache; Redis hung and killed)"
 npx tsx bench/admission.bench.ts
+echo "== signed verdict attestations (sign; sign + attach to the local registry per analysis, median; verify; admission check)"
+npx tsx bench/attestation.bench.ts
 echo "== ownership (quota reservation, audit append and query, minimum-interval check)"
 npx tsx bench/ownership.bench.ts
 echo "== retention (Redis bytes and artifact bytes per analysis and per event; sweep rate)"
