@@ -1,5 +1,6 @@
 import { COSIGN } from '../image/cosign.js';
-import { MEDIA_TYPES, type Manifest, type RegistryClient, RegistryError } from '../image/registry-client.js';
+import { MEDIA_TYPES, type Manifest, type RegistryClient, RegistryError, sha256Digest } from '../image/registry-client.js';
+import { MAX_ENVELOPE_BYTES } from './dsse.js';
 
 /**
  * Attaches a DSSE attestation to an image the way `cosign attest` does (cosign's
@@ -42,19 +43,20 @@ export async function attachAttestation(
 ): Promise<AttachResult> {
   const { registry, repository, digest } = target;
   const tag = attestationTag(digest);
-  const image = await client.manifest(registry, repository, digest, signal);
-  let kept: Layer[] = [];
-  try {
-    const existing = await client.manifest(registry, repository, tag, signal);
-    kept = (existing.json.layers ?? []).filter((l) => !(l.mediaType === DSSE_LAYER_MEDIA_TYPE && l.annotations?.[PREDICATE_TYPE_ANNOTATION] === predicateType)).slice(-MAX_KEPT_LAYERS);
-  } catch (e) {
-    if (!(e instanceof RegistryError && e.status === 404)) throw e;
-  }
-  const layerDigest = await client.pushBlob(registry, repository, envelope, signal);
+  // The image's manifest (for the subject descriptor), the tag's current layers and the envelope's upload are independent.
+  const [image, existing] = await Promise.all([
+    client.manifest(registry, repository, digest, signal),
+    client.manifest(registry, repository, tag, signal).catch((e: unknown) => {
+      if (e instanceof RegistryError && e.status === 404) return null;
+      throw e;
+    }),
+    client.pushBlob(registry, repository, envelope, signal),
+  ]);
+  const kept = (existing?.json.layers ?? []).filter((l) => !(l.mediaType === DSSE_LAYER_MEDIA_TYPE && l.annotations?.[PREDICATE_TYPE_ANNOTATION] === predicateType)).slice(-MAX_KEPT_LAYERS);
   const layer: Layer = {
     mediaType: DSSE_LAYER_MEDIA_TYPE,
     size: envelope.length,
-    digest: layerDigest,
+    digest: sha256Digest(envelope),
     annotations: { [COSIGN.signatureAnnotation]: '', [PREDICATE_TYPE_ANNOTATION]: predicateType },
   };
   const layers = [...kept, layer];
@@ -76,13 +78,24 @@ export async function attachAttestation(
     subject: { mediaType: image.mediaType.split(';')[0] || MEDIA_TYPES.ociManifest, size: image.body.length, digest },
   }));
   const put = await client.putManifest(registry, repository, tag, MEDIA_TYPES.ociManifest, manifest, signal);
-  const referrersApi = put.subjectAccepted || (await client.hasReferrersApi(registry, repository, digest, signal).catch(() => false));
+  const referrersApi = put.subjectAccepted || (await referrersSupport(client, registry, repository, digest, signal));
   return { tag, manifestDigest: put.digest, layers: layers.length, referrersApi };
+}
+
+const referrersCache = new Map<string, { supported: boolean; until: number }>();
+
+/** Whether a registry has the referrers API, asked once per registry every 10 minutes (not per attestation). */
+async function referrersSupport(client: RegistryClient, registry: string, repository: string, digest: string, signal?: AbortSignal): Promise<boolean> {
+  const hit = referrersCache.get(registry);
+  if (hit && hit.until > Date.now()) return hit.supported;
+  const supported = await client.hasReferrersApi(registry, repository, digest, signal).catch(() => false);
+  referrersCache.set(registry, { supported, until: Date.now() + 600_000 });
+  return supported;
 }
 
 /** Reads the attestation layers of a predicate type back from the `.att` tag (tests, and anyone checking what was attached). */
 export async function fetchAttestations(client: RegistryClient, target: { registry: string; repository: string; digest: string }, predicateType: string): Promise<Buffer[]> {
   const m = await client.manifest(target.registry, target.repository, attestationTag(target.digest));
   const layers = (m.json.layers ?? []).filter((l) => l.mediaType === DSSE_LAYER_MEDIA_TYPE && l.annotations?.[PREDICATE_TYPE_ANNOTATION] === predicateType);
-  return Promise.all(layers.map((l) => client.blob(target.registry, target.repository, l.digest, 256 * 1024)));
+  return Promise.all(layers.map((l) => client.blob(target.registry, target.repository, l.digest, MAX_ENVELOPE_BYTES)));
 }

@@ -36,7 +36,7 @@ export function signEnvelope(payload: Buffer, key: KeyObject, keyid = keyIdOf(ke
 }
 
 /** Upper bound on an envelope we read back (ours are a few KiB; findings are capped). */
-export const MAX_ENVELOPE_BYTES = 256 * 1024;
+export const MAX_ENVELOPE_BYTES = 512 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export type EnvelopeParse = { ok: true; envelope: DsseEnvelope; payload: Buffer } | { ok: false; reason: string };

@@ -87,8 +87,8 @@ export function buildVerdictStatement(i: StatementInput): VerdictStatement {
       findings: sorted.slice(0, MAX_PREDICATE_FINDINGS).map((f) => ({
         rule: f.rule.slice(0, 256),
         priority: f.priority,
-        attack: attackTags(f.tags).slice(0, 32),
-        tags: f.tags.slice(0, 32).map((t) => t.slice(0, 64)),
+        attack: attackTags(f.tags).slice(0, 16),
+        tags: f.tags.slice(0, 16).map((t) => t.slice(0, 64)),
         count: f.count,
       })),
       findingsTotal: i.findings.length,

@@ -127,14 +127,14 @@ export class RegistryClient {
     const base = this.baseUrl(registry);
     const head = await this.request(`${base}/${repository}/blobs/${digest}`, { method: 'HEAD' }, signal);
     if (head.ok) return digest;
-    const start = await this.request(`${base}/${repository}/blobs/uploads/`, { method: 'POST', headers: { 'content-length': '0' } }, signal);
+    const start = await this.request(`${base}/${repository}/blobs/uploads/`, { method: 'POST' }, signal);
     await start.arrayBuffer().catch(() => undefined);
     const location = start.headers.get('location');
     if (start.status !== 202 || !location) throw new RegistryError(`registry ${registry} answered ${start.status} to a blob upload in ${repository}${start.status === 202 ? ' without a Location' : ''}`, start.status);
     const url = new URL(location, `${base}/`);
     if (url.origin !== new URL(base).origin) throw new RegistryError(`registry ${registry} sent the upload to another origin (${url.origin})`);
     url.searchParams.set('digest', digest);
-    const put = await this.request(url.toString(), { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }, body }, signal);
+    const put = await this.request(url.toString(), { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body }, signal);
     await put.arrayBuffer().catch(() => undefined);
     if (put.status !== 201) throw new RegistryError(`registry ${registry} answered ${put.status} to the upload of blob ${digest} in ${repository}`, put.status);
     return digest;
