@@ -90,7 +90,7 @@ export class AttestationService {
       findings: result.findings,
       profile: rec.profile,
       probe: rec.probe,
-      probeHealth: { complete: p.complete === true, lost: typeof p.lost === 'number' ? p.lost : 0, budgetExceeded: p.budgetExceeded === true, error: p.startError ?? p.stopError ?? null },
+      probeHealth: { complete: p.complete === true, lost: typeof p.lost === 'number' ? p.lost : 0, budgetExceeded: p.budgetExceeded === true, error: typeof (p.startError ?? p.stopError) === 'string' ? String(p.startError ?? p.stopError).slice(0, 500) : null },
       rulesVersion: result.rulesVersion,
       publicUrl: this.config.webhooks.publicUrl,
       startedAt: rec.startedAt ?? report?.startedAt ?? null,
