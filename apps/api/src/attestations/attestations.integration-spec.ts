@@ -12,6 +12,7 @@ import { fetchAttestations } from '#core/attestations/cosign-attach';
 import { type DsseEnvelope, keyIdOf } from '#core/attestations/dsse';
 import { VERDICT_PREDICATE_TYPE } from '#core/attestations/statement';
 import { verifyAttestation } from '#core/attestations/verify-attestation';
+import { loadConfig } from '#core/config/config';
 import { RegistryClient } from '#core/image/registry-client';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import type { AnalysisRecord, FindingSummary } from '#core/storage/analysis.types';
@@ -22,6 +23,7 @@ import { pushSyntheticImage } from '../../../../test/support/oci-image.js';
 import { testRedisUrl } from '../../../../test/support/redis.js';
 import { REGISTRY, registryUp } from '../../../../test/support/registry.js';
 import { AttestationService } from '../../../worker/src/detonation/attestation.service.js';
+import { createApiApp } from '../bootstrap.js';
 
 // The worker's AttestationService over real Redis, artifacts and the real local registry; the API
 // in-process (real HTTP through the Nest app); admission's AdmissionService with the real verdict
@@ -104,7 +106,7 @@ describe('signed verdict attestations: worker → registry → API → admission
     expect(bad.body.details[0].field).toBe('format');
   });
 
-  it('GET /v1/attestations/public-key: the PEM without a key, and ?format=json with the previous key until it expires', async () => {
+  it('GET /v1/attestations/public-key: the PEM with no API key needed, and ?format=json with the previous key until it expires', async () => {
     const pem = await t.http.get('/v1/attestations/public-key');
     expect(pem.status).toBe(200);
     expect(pem.headers['content-type']).toMatch(/application\/x-pem-file/);
@@ -167,5 +169,13 @@ describe('signed verdict attestations: worker → registry → API → admission
     } finally {
       sub.disconnect();
     }
+  });
+
+  it('the webhook refuses to start with ADMISSION_REQUIRE_ATTESTATION but no attestation key, naming the variable', async () => {
+    const config = loadConfig({ REDIS_URL: testRedisUrl(DB), QUARANTINE_ADMIN_KEY: ADMIN_KEY, PROFILES_DIR: t.config.profilesDir, LOG_FORMAT: 'json' });
+    const app = await createApiApp(config, { admission: loadAdmissionConfig({ ADMISSION_TLS_CERT: join(dir, 'none.crt'), ADMISSION_TLS_KEY: join(dir, 'none.key'), ADMISSION_REQUIRE_ATTESTATION: 'true' }) });
+    app.useLogger(false);
+    await expect(app.init()).rejects.toThrow(/ADMISSION_REQUIRE_ATTESTATION needs the attestation public key: set ATTESTATION_KEY/);
+    await app.close();
   });
 });
