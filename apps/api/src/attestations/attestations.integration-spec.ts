@@ -14,6 +14,7 @@ import { VERDICT_PREDICATE_TYPE } from '#core/attestations/statement';
 import { verifyAttestation } from '#core/attestations/verify-attestation';
 import { loadConfig } from '#core/config/config';
 import { RegistryClient } from '#core/image/registry-client';
+import { Metrics } from '#core/metrics/metrics';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import type { AnalysisRecord, FindingSummary } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
@@ -42,6 +43,7 @@ const findings: FindingSummary[] = [{ rule: 'Shell in container', priority: 'NOT
 
 let t: ApiApp;
 let worker: AttestationService;
+const metrics = new Metrics('worker');
 let repo: AnalysisRepository;
 let artifacts: ArtifactStore;
 let digest: string;
@@ -68,7 +70,7 @@ beforeAll(async () => {
   } });
   repo = new AnalysisRepository(t.redis);
   artifacts = new ArtifactStore(t.config.artifactDir);
-  worker = new AttestationService(repo, artifacts, t.redis, t.config);
+  worker = new AttestationService(repo, artifacts, t.redis, t.config, metrics);
 }, 30_000);
 afterAll(async () => {
   await t?.close();
@@ -133,6 +135,9 @@ describe('signed verdict attestations: worker → registry → API → admission
     expect(await attest(older, new Date().toISOString(), false)).toMatchObject({ status: 'signed', reason: expect.stringMatching(/later analysis holds/) });
     const queued = await completed({ status: 'queued', countsForAdmission: undefined });
     expect((await t.http.get(`/v1/analyses/${queued}/attestation`).set(auth)).body.message).toMatch(/only completed analyses are attested/);
+    const text = await metrics.render();
+    for (const status of ['attached', 'not-applicable', 'failed', 'signed']) expect(text).toContain(`quarantine_attestations_total{status="${status}",process="worker"} 1`);
+    expect(text).toContain('quarantine_attestation_seconds_count{process="worker",status="attached"} 1');
   }, 30_000);
 
   it('admission with ADMISSION_REQUIRE_ATTESTATION admits the clean digest only with its valid attestation', async () => {

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Metrics } from '#core/metrics/metrics';
 import { Redis } from 'ioredis';
 import { AttestationStore } from '#core/attestations/attestation.store';
 import { attachAttestation } from '#core/attestations/cosign-attach';
@@ -42,6 +43,7 @@ export class AttestationService {
     private readonly artifacts: ArtifactStore,
     @Inject(REDIS) redis: Redis,
     @Inject(CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly metrics?: Metrics,
   ) {
     this.store = new AttestationStore(redis, artifacts);
     this.keyid = config.attestation.signingKey ? keyIdOf(config.attestation.signingKey) : null;
@@ -57,6 +59,7 @@ export class AttestationService {
    */
   async attest(analysisId: string, result: { verdict: Exclude<Verdict, 'error'>; score: number; findings: readonly FindingSummary[]; rulesVersion: string }, at: string, holdsVerdict: boolean): Promise<AttestationState | null> {
     if (!this.enabled) return null;
+    const t0 = performance.now();
     let state: AttestationState;
     try {
       state = await this.signAndAttach(analysisId, result, at, holdsVerdict);
@@ -64,6 +67,8 @@ export class AttestationService {
       state = { status: 'failed', reason: `attestation failed: ${(e as Error).message}`.slice(0, 1000), predicateType: VERDICT_PREDICATE_TYPE };
       this.logger.error({ msg: 'attestation failed (the verdict stands)', analysisId, error: (e as Error).message });
     }
+    this.metrics?.attestations.inc({ status: state.status });
+    this.metrics?.attestationSeconds.observe({ status: state.status }, (performance.now() - t0) / 1000);
     await this.repo.update(analysisId, { attestation: state }, { allowTerminal: true }).catch((e: Error) => this.logger.error({ msg: 'could not record the attestation state', analysisId, error: e.message }));
     return state;
   }

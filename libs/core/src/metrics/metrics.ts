@@ -17,6 +17,8 @@ export class Metrics {
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly webhookDeliverySeconds: Histogram<'outcome'>;
   readonly admissionReviews: Counter<'decision' | 'mode'>;
+  readonly attestations: Counter<'status'>;
+  readonly attestationSeconds: Histogram<'status'>;
   readonly admissionReviewSeconds: Histogram<'decision'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly dependencyUp: Gauge<'dependency'>;
@@ -35,6 +37,8 @@ export class Metrics {
     this.webhookDeliverySeconds = new Histogram({ name: 'quarantine_webhook_delivery_seconds', help: 'Latency of webhook delivery attempts', labelNames: ['outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r });
     this.admissionReviews = new Counter({ name: 'quarantine_admission_reviews_total', help: 'Admission reviews answered, by decision (allowed, denied, error) and mode', labelNames: ['decision', 'mode'], registers: r });
     this.admissionReviewSeconds = new Histogram({ name: 'quarantine_admission_review_seconds', help: 'Time to answer an admission review', labelNames: ['decision'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5], registers: r });
+    this.attestations = new Counter({ name: 'quarantine_attestations_total', help: 'Verdict attestations by outcome (attached, signed, not-applicable, failed): docs/attestations.md', labelNames: ['status'], registers: r });
+    this.attestationSeconds = new Histogram({ name: 'quarantine_attestation_seconds', help: 'Time to sign, store and attach one verdict attestation', labelNames: ['status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r });
     this.queueJobs = new Gauge({ name: 'quarantine_queue_jobs', help: 'Jobs in each queue by state (read when scraped)', labelNames: ['queue', 'state'], registers: r });
     this.dependencyUp = new Gauge({ name: 'quarantine_dependency_up', help: 'Whether a dependency answered when scraped (1) or not (0): redis, docker', labelNames: ['dependency'], registers: r });
   }
