@@ -26,12 +26,12 @@ export interface PendingAnalysis {
   error?: string | null;
 }
 
-/** Submits analyses (deduplicated). The API's AnalysesService in production. */
 /** ADMISSION_REQUIRE_ATTESTATION: null when the digest's clean verdict has a valid attestation, else why not (#core/attestations/attestation-checker). */
 export interface AttestationRequirement {
   check(digest: string, entry: VerdictCacheEntry): Promise<string | null>;
 }
 
+/** Submits analyses (deduplicated). The API's AnalysesService in production. */
 export interface AnalysisSubmitter {
   submit(image: string, profile: string): Promise<{ id: string }>;
 }
