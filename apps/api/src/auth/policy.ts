@@ -49,6 +49,9 @@ export const POLICY = {
   'audit.read': { roles: ADMIN },
   'profile.list': { roles: EVERYONE },
   'rules.validate': { roles: EVERYONE },
+  // Vulnerability reports are about an image digest, owned by nobody: every key reads and uploads (the latest per scanner wins), audited since they can deny admission.
+  'vulnerability-report.read': { roles: EVERYONE },
+  'vulnerability-report.create': { roles: EVERYONE, audited: true },
 } as const satisfies Record<string, PolicyRule>;
 
 export type PolicyAction = keyof typeof POLICY;
