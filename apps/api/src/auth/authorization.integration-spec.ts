@@ -72,6 +72,8 @@ const SPEC: Record<string, Spec> = {
   // No such delivery: the admin passes the policy and gets the handler's 404.
   'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': { who: 'admin', ok: 404, target: 'webhook' },
   'GET /v1/audit': { who: 'admin', ok: 200 },
+  'POST /v1/images/:digest/vulnerability-reports': { who: 'everyone', ok: 201, body: { SchemaVersion: 2, Results: [] } },
+  'GET /v1/images/:digest/vulnerability-reports': { who: 'everyone', ok: 200 },
 };
 
 type Caller = 'none' | 'bad' | 'analystA' | 'analystB' | 'admin' | 'admin2';
@@ -196,7 +198,7 @@ it('answers every caller × route × owner with the expected status and the stab
     for (const owner of owners) {
       for (const caller of CALLERS) {
         const id = spec.target ? await makeTarget(spec.target, owner!) : '';
-        const path = r.path.replace(':deliveryId', `msg_${'0'.repeat(32)}`).replace(':id', id);
+        const path = r.path.replace(':deliveryId', `msg_${'0'.repeat(32)}`).replace(':digest', `sha256:${'0'.repeat(64)}`).replace(':id', id);
         const res = await call(caller, r.method, path, spec);
         const want = expected(spec, caller, owner);
         cells++;
