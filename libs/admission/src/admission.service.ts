@@ -9,12 +9,15 @@ import { type ImageUse, type ParsedReview, type ReviewResponse, reviewResponse }
 import type { NamespaceModes } from './namespace-mode.cache.js';
 import type { TagResolver } from './tag.cache.js';
 import type { VerdictCache } from './verdict.cache.js';
+import { type VulnerabilityPolicySource, vulnerabilityVerdict } from './vulnerability-policy.js';
 
 /** What admission knows about one image, from the caches only. */
 export type Assessment =
   | { image: string; state: 'clean'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'malicious' | 'suspicious'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'not-cleared'; digest: string; entry: VerdictCacheEntry }
+  /** Clean behaviour, but the vulnerability policy (ADMISSION_MAX_SEVERITY / ADMISSION_REQUIRE_VULNERABILITY_REPORT) does not clear it. */
+  | { image: string; state: 'vulnerable'; digest: string; entry: VerdictCacheEntry; reason: string }
   | { image: string; state: 'unknown' | 'stale'; digest: string; entry?: VerdictCacheEntry; enqueued: boolean; analysis?: PendingAnalysis }
   | { image: string; state: 'unresolved'; reason: string };
 
@@ -51,6 +54,7 @@ export class AdmissionService {
     private readonly redis: Redis,
     private readonly submitter: AnalysisSubmitter,
     private readonly trustedRegistries: readonly string[],
+    private readonly vulnerabilities?: VulnerabilityPolicySource,
   ) {}
 
   stats(): { verdictCacheEntries: number; verdictSubscription: boolean } {
@@ -105,7 +109,10 @@ export class AdmissionService {
     if (Date.now() - Date.parse(entry.at) > this.config.maxAgeMs) {
       return { image, state: 'stale', digest, entry, enqueued: this.requestAnalysis(ref, digest, dryRun), analysis: await this.pending(digest) };
     }
-    if (entry.verdict === 'clean') return { image, state: 'clean', digest, entry };
+    if (entry.verdict === 'clean') {
+      const reason = await vulnerabilityVerdict(this.config, this.vulnerabilities, digest);
+      return reason ? { image, state: 'vulnerable', digest, entry, reason } : { image, state: 'clean', digest, entry };
+    }
     if (entry.verdict === 'malicious' || entry.verdict === 'suspicious') return { image, state: entry.verdict, digest, entry };
     return { image, state: 'not-cleared', digest, entry };
   }
@@ -216,8 +223,9 @@ export class AdmissionService {
     const entry = await this.verdicts.get(digest);
     if (!entry) return { digest, allowed: false, verdict: null, reason: 'never analysed' };
     const stale = Date.now() - Date.parse(entry.at) > this.config.maxAgeMs;
-    const allowed = entry.verdict === 'clean' && !stale;
-    return { digest, allowed, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: stale ? `verdict from ${entry.at} is stale` : allowed ? 'clean' : `verdict ${entry.verdict}` };
+    const vulnerable = entry.verdict === 'clean' && !stale ? await vulnerabilityVerdict(this.config, this.vulnerabilities, digest) : null;
+    const allowed = entry.verdict === 'clean' && !stale && !vulnerable;
+    return { digest, allowed, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: stale ? `verdict from ${entry.at} is stale` : vulnerable ? `clean, but ${vulnerable}` : allowed ? 'clean' : `verdict ${entry.verdict}` };
   }
 
   /** The answer when the budget runs out: deny (fail closed) unless fail-open or warn mode. */
@@ -253,6 +261,9 @@ export function decide(uid: string, review: ParsedReview, assessments: Assessmen
       case 'malicious':
       case 'suspicious':
         denials.push(`image ${a.image} (${a.digest}) is ${a.state} (score ${a.entry.score}; ${describeFindings(a.entry)}; analysis ${a.entry.analysisId})`);
+        break;
+      case 'vulnerable':
+        pending.push(`image ${a.image} is not cleared: ${a.reason} (behaviour clean, analysis ${a.entry.analysisId})`);
         break;
       case 'not-cleared':
         pending.push(`image ${a.image} (${a.digest}) is not cleared: its analysis ${a.entry.analysisId} ended ${a.entry.verdict}`);
