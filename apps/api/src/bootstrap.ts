@@ -12,6 +12,7 @@ import { bodyParsers } from './common/body-parsing.js';
 import { toBody } from './common/http-exception.filter.js';
 import { DeadlineInterceptor, requestDeadline } from './common/request-deadline.js';
 import { createValidationPipe } from './common/validation.js';
+import { sendHarborError } from './harbor/harbor-error.js';
 import { loadVulnerabilityReportsConfig } from './vulnerability-reports/vulnerability-reports.config.js';
 import { vulnerabilityReportBodyParser } from './vulnerability-reports/vulnerability-report-body.js';
 
@@ -33,10 +34,12 @@ export async function createApiApp(config: AppConfig, parts: ApiParts = {}): Pro
   for (const parser of bodyParsers({ maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.apiLimits.maxJsonDepth })) app.use(parser);
   // The web console's forms (flat key=value pairs only, small).
   app.use('/ui', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
-  app.use((err: unknown, _req: unknown, res: express.Response, next: (e?: unknown) => void) => {
+  app.use((err: unknown, _req: express.Request, res: express.Response, next: (e?: unknown) => void) => {
     if (!err) return next();
     if (res.headersSent) return res.end();
     const [status, body] = toBody(err);
+    // The Harbor scanner adapter's routes answer in its spec's ErrorResponse shape (harbor/harbor-error.ts).
+    if (_req.path.startsWith('/api/v1/')) return sendHarborError(res, status, body.message);
     res.status(status).json(body);
   });
   mountQueueBoard(app);
