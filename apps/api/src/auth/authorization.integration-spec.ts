@@ -74,6 +74,10 @@ const SPEC: Record<string, Spec> = {
   'GET /v1/audit': { who: 'admin', ok: 200 },
   'POST /v1/images/:digest/vulnerability-reports': { who: 'everyone', ok: 201, body: { SchemaVersion: 2, Results: [] } },
   'GET /v1/images/:digest/vulnerability-reports': { who: 'everyone', ok: 200 },
+  // The Harbor scanner adapter: its own token instead of API keys (harbor.integration-spec.ts); off here (no HARBOR_ADAPTER_TOKEN), so 404 for everyone.
+  'GET /api/v1/metadata': { who: 'public', ok: 404 },
+  'POST /api/v1/scan': { who: 'public', ok: 404, body: { registry: { url: 'http://127.0.0.1:5000' }, artifact: { repository: 'a', digest: `sha256:${'0'.repeat(64)}` } } },
+  'GET /api/v1/scan/:id/report': { who: 'public', ok: 404 },
 };
 
 type Caller = 'none' | 'bad' | 'analystA' | 'analystB' | 'admin' | 'admin2';
