@@ -30,7 +30,7 @@ export async function createApiApp(config: AppConfig, parts: ApiParts = {}): Pro
   // Our own body parsers (size, depth and reserved-key limits, see body-parsing.ts), and an error handler right behind it so oversized or
   // malformed bodies get the same JSON error body as everything else.
   // Scanners' reports: the same parsing with their own, larger size limit (VULN_REPORT_MAX_BYTES), before the general parsers.
-  for (const parser of vulnerabilityReportBodyParser({ maxBodyBytes: (parts.vulnerabilityReports ?? loadVulnerabilityReportsConfig({})).maxBodyBytes, maxJsonDepth: config.apiLimits.maxJsonDepth })) app.use(parser);
+  for (const parser of vulnerabilityReportBodyParser({ maxBodyBytes: (parts.vulnerabilityReports ?? loadVulnerabilityReportsConfig({})).maxBodyBytes })) app.use(parser);
   for (const parser of bodyParsers({ maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.apiLimits.maxJsonDepth })) app.use(parser);
   // The web console's forms (flat key=value pairs only, small).
   app.use('/ui', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
