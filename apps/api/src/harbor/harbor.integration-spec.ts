@@ -8,8 +8,6 @@
  */
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
-import ajvFormats from 'ajv-formats';
 import { analyzeTrace } from '#analysis/pipeline/analyze-trace';
 import { parserFor } from '#analysis/probes/parsers';
 import { readLines } from '#analysis/probes/trace-parser';
@@ -20,34 +18,26 @@ import type { AnalysisRecord } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { Keys } from '#core/storage/redis-keys';
 import { ADMIN_KEY, type ApiApp, startApiApp } from '../../../../test/support/api-app.js';
+import { HARBOR_ERROR_MIME, type HarborSchema, harborBody, harborValid } from '../../../../test/support/harbor.js';
 import { loadHarborAdapterConfig } from './harbor.config.js';
 
 const TOKEN = 'harbor-test-token-0123456789abcdef';
 const PUBLIC = 'https://quarantine.example.test';
 const D = (c: string) => `sha256:${c.repeat(64)}`;
-const schema = JSON.parse(readFileSync(join(process.cwd(), 'test/fixtures/harbor/scanner-adapter-v1.2.schema.json'), 'utf8')) as { $id: string };
-const ajv = new Ajv({ allErrors: true, strict: false });
-(ajvFormats as unknown as (a: Ajv) => Ajv)(ajv);
-ajv.addSchema(schema);
-const ref = (name: string) => ajv.getSchema(`${schema.$id}#/definitions/${name}`)!;
-
 /** What Harbor does: send its token, check each answer's status, media type and body against the spec. */
 function harborClient(t: ApiApp, token: string | null = TOKEN) {
   const auth = <R extends { set(k: string, v: string): R }>(r: R) => (token === null ? r : r.set('authorization', `Bearer ${token}`));
-  const check = (res: { status: number; headers: Record<string, string>; text: string }, schemaName: string, mime: RegExp) => {
+  const check = (res: { status: number; headers: Record<string, string>; text: string }, schemaName: HarborSchema, mime: RegExp) => {
     expect(res.headers['content-type']).toMatch(mime);
-    const body = JSON.parse(res.text) as unknown;
-    const validate = ref(schemaName);
-    if (!validate(body)) throw new Error(`${schemaName} invalid: ${ajv.errorsText(validate.errors)} in ${res.text.slice(0, 500)}`);
-    return body as Record<string, any>;
+    return harborBody(schemaName, res.text);
   };
-  const error = (res: { status: number; headers: Record<string, string>; text: string }) => check(res, 'ErrorResponse', /^application\/vnd\.scanner\.adapter\.error\+json; version=1\.0/).error as { message: string };
+  const error = (res: { status: number; headers: Record<string, string>; text: string }) => check(res, 'ErrorResponse', HARBOR_ERROR_MIME).error as { message: string };
   return {
     check,
     error,
     metadata: async () => auth(t.http.get('/api/v1/metadata')),
     scan: async (body: unknown, raw?: string) => {
-      if (raw === undefined && !ref('ScanRequest')(body)) throw new Error('the test sent a ScanRequest the spec would not accept');
+      if (raw === undefined && !harborValid('ScanRequest', body)) throw new Error('the test sent a ScanRequest the spec would not accept');
       const r = auth(t.http.post('/api/v1/scan')).set('content-type', 'application/vnd.scanner.adapter.scan.request+json; version=1.1');
       return r.send(raw ?? JSON.stringify(body));
     },
