@@ -38,3 +38,5 @@ echo "== ownership (quota reservation, audit append and query, minimum-interval 
 npx tsx bench/ownership.bench.ts
 echo "== retention (Redis bytes and artifact bytes per analysis and per event; sweep rate)"
 npx tsx bench/retention.bench.ts
+echo "== vulnerability reports (parse + normalize of 20,000-finding Trivy/Grype/Clair reports, stored bytes) and the Harbor report"
+npx tsx bench/vulnerability-reports.bench.ts

@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { e2eProfilesDir } from '../support/profiles.js';
 import { cosignKeyPair, cosignSign, pushImage, REGISTRY, registryUp, removeLocalTags, removeTestCopies } from '../support/registry.js';
+import { HARBOR_ERROR_MIME, harborBody } from '../support/harbor.js';
 import { client, type Stack, startStack, waitFor } from '../support/stack.js';
 import { WebhookReceiver, freeLoopbackPort } from '../support/webhook-receiver.js';
 
@@ -22,6 +23,8 @@ describe('supply-chain gate: the first step of every analysis', () => {
   let profiles: string;
   let helloDigest: string;
   let signedId: string;
+  let sleeperDigest: string;
+  const harborToken = 'harbor-e2e-token-0123456789abcdef';
   const pushed: string[] = [];
   let receiver: WebhookReceiver;
   const secret = 'whsec_' + Buffer.from('supply-chain-e2e-secret-0123456789').toString('base64');
@@ -30,7 +33,7 @@ describe('supply-chain gate: the first step of every analysis', () => {
     if (!(await registryUp())) throw new Error(`no registry on ${REGISTRY}: run scripts/host-deps.sh`);
     helloDigest = pushImage('quarantine-samples/hello:latest', `${run}/hello`, 'v1');
     await cosignSign(key, `${run}/hello`, helloDigest);
-    pushImage('quarantine-samples/sleeper:latest', `${run}/sleeper`, 'v1');
+    sleeperDigest = pushImage('quarantine-samples/sleeper:latest', `${run}/sleeper`, 'v1');
     // Drop the local registry tags: the worker must pull by digest.
     removeLocalTags([`${REGISTRY}/${run}/hello:v1`, `${REGISTRY}/${run}/sleeper:v1`]);
     profiles = e2eProfilesDir('3s');
@@ -40,7 +43,7 @@ describe('supply-chain gate: the first step of every analysis', () => {
     // Signed verdict attestations (docs/attestations.md): the registry analyses count for admission and are signed.
     writeFileSync(join(profiles, 'attestation.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
     // Loopback passes the webhooks' SSRF guard only because WEBHOOK_ALLOW_HOSTS allows it here.
-    stack = await startStack({ db: 19, env: { PROFILES_DIR: profiles, TRUSTED_REGISTRIES: REGISTRY, WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', ATTESTATION_KEY: join(profiles, 'attestation.pem'), ADMISSION_PROFILES: 'default,signed,e2e' } });
+    stack = await startStack({ db: 19, env: { PROFILES_DIR: profiles, TRUSTED_REGISTRIES: REGISTRY, WEBHOOK_ALLOW_HOSTS: '127.0.0.1/32', ATTESTATION_KEY: join(profiles, 'attestation.pem'), ADMISSION_PROFILES: 'default,signed,e2e', HARBOR_ADAPTER_TOKEN: harborToken, HARBOR_ADAPTER_PROFILE: 'signed', HARBOR_ADAPTER_REFRESH_AFTER: '1' } });
     api = client(stack);
     receiver = new WebhookReceiver(await freeLoopbackPort(), [secret]);
     await receiver.start();
@@ -135,5 +138,41 @@ describe('supply-chain gate: the first step of every analysis', () => {
     expect(f.error).toContain('registry.example.com is not in TRUSTED_REGISTRIES');
     const localOnly = await api.submit({ image: 'quarantine-samples/hello:latest', profile: 'signed' });
     expect(await api.waitDone(localOnly.json.id, 30_000)).toMatchObject({ status: 'rejected', rejection: { code: 'local-not-allowed' } });
+  }, 60_000);
+
+  // Harbor's scanner adapter through the real API and worker and the real local registry, the way a
+  // Harbor would call it (Harbor itself cannot run here): each answer checked against the spec's schemas.
+  it('Harbor adapter: a scan request becomes a gated analysis, polled (302 Refresh-After) to a report; an unsigned image is the spec’s 500 with the reason', async () => {
+    const harbor = (method: string, path: string, body?: unknown) =>
+      fetch(`${stack.base}/api/v1${path}`, { method, redirect: 'manual', headers: { authorization: `Bearer ${harborToken}`, accept: 'application/vnd.security.vulnerability.report; version=1.1', ...(body ? { 'content-type': 'application/vnd.scanner.adapter.scan.request+json; version=1.1' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const scan = async (repository: string, digest: string) => {
+      const res = await harbor('POST', '/scan', { registry: { url: `http://${REGISTRY}`, authorization: 'Basic cm9ib3Q6c2VjcmV0' }, artifact: { repository, digest, tag: 'v1', mime_type: 'application/vnd.docker.distribution.manifest.v2+json' } });
+      expect(res.status).toBe(202);
+      return harborBody('ScanResponse', await res.text()).id as string;
+    };
+    const report = async (id: string) => {
+      let res: Response;
+      let polls = 0;
+      for (;;) {
+        res = await harbor('GET', `/scan/${id}/report`);
+        if (res.status !== 302) break;
+        expect(res.headers.get('refresh-after')).toBe('1');
+        polls++;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return { res, text: await res.text(), polls };
+    };
+    const hello = await scan(`${run}/hello`, helloDigest);
+    const sleeper = await scan(`${run}/sleeper`, sleeperDigest);
+    const ok = await report(hello);
+    expect(ok.res.status).toBe(200);
+    expect(ok.polls).toBeGreaterThan(0);
+    const body = harborBody('HarborVulnerabilityReport', ok.text);
+    expect(body).toMatchObject({ artifact: { repository: `${run}/hello`, digest: helloDigest, tag: 'v1' }, scanner: { name: 'Quarantine' }, vulnerabilities: [] });
+    expect((await api.get(hello)).json).toMatchObject({ status: 'completed', verdict: 'clean', profile: 'signed', supplyChain: { signature: 'verified', digest: helloDigest } });
+    const bad = await report(sleeper);
+    expect(bad.res.status).toBe(500);
+    expect(bad.res.headers.get('content-type')).toMatch(HARBOR_ERROR_MIME);
+    expect(harborBody('ErrorResponse', bad.text).error.message).toMatch(/rejected: .*no signature/);
   }, 60_000);
 });

@@ -71,6 +71,9 @@ describe('deliveries', () => {
   it('retries while the receiver is down and delivers every event once it is up (signed, stable webhook-id)', async () => {
     generic = (await api.call('POST', '/v1/webhooks', { url: `${receiver.url}/generic`, events: ['analysis.completed', 'analysis.failed'], secret: secretA })).json.id;
     cloud = (await api.call('POST', '/v1/webhooks', { url: `${receiver.url}/cloud`, events: ['analysis.failed'], format: 'cloudevents', secret: secretB })).json.id;
+    // A vulnerability report for hello's digest (its image id: built locally) travels in its analysis.completed event (docs/vulnerability-reports.md).
+    const helloId = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', 'quarantine-samples/hello:latest'], { encoding: 'utf8' }).trim();
+    expect((await api.call('POST', `/v1/images/${helloId}/vulnerability-reports`, { matches: [{ vulnerability: { id: 'CVE-2024-0001', severity: 'High' }, artifact: { name: 'busybox', version: '1.36.1' } }] })).status).toBe(201);
     const ok = (await api.submit({ image: 'quarantine-samples/hello:latest', profile: 'quick' })).json.id;
     const bad = (await api.submit({ image: absent, profile: 'quick' })).json.id;
     // Receiver down: attempts fail with a connection error and are retried.
@@ -84,6 +87,8 @@ describe('deliveries', () => {
     expect(got.map((r) => r.json.type).sort()).toEqual(['analysis.completed', 'analysis.failed']);
     expect(got.every((r) => r.verifiedBy.includes(0))).toBe(true);
     expect(got.find((r) => r.json.type === 'analysis.completed')!.json.data).toMatchObject({ analysisId: ok, verdict: expect.any(String), reportUrl: expect.stringContaining(`/v1/analyses/${ok}/report`) });
+    expect(got.find((r) => r.json.type === 'analysis.completed')!.json.data.vulnerabilities).toMatchObject({ digest: helloId, highest: 'high', reports: [{ scanner: 'grype', counts: { high: 1 } }] });
+    expect(got.find((r) => r.json.type === 'analysis.failed')!.json.data.vulnerabilities).toBeNull();
     expect(got.find((r) => r.json.type === 'analysis.failed')!.json.data).toMatchObject({ analysisId: bad, status: 'failed', verdict: 'error' });
     const ce = receiver.at('/cloud')[0];
     expect(ce.headers['content-type']).toContain('application/cloudevents+json');

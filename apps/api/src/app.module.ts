@@ -28,11 +28,17 @@ import { WatchesController } from './watches/watches.controller.js';
 import { WatchesService } from './watches/watches.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { WebhooksService } from './webhooks/webhooks.service.js';
+import { type VulnerabilityReportsConfig, loadVulnerabilityReportsConfig } from './vulnerability-reports/vulnerability-reports.config.js';
+import { VulnerabilityReportsModule } from './vulnerability-reports/vulnerability-reports.module.js';
+import { type HarborAdapterConfig, loadHarborAdapterConfig } from './harbor/harbor.config.js';
+import { HarborModule } from './harbor/harbor.module.js';
 
 /** The API's settings beyond the shared config, loaded from the environment by the entry point (defaults when absent). */
 export interface ApiParts {
   admission?: AdmissionConfig;
   rulesValidation?: RulesValidationPoolOptions;
+  vulnerabilityReports?: VulnerabilityReportsConfig;
+  harbor?: HarborAdapterConfig;
 }
 
 @Module({})
@@ -40,7 +46,7 @@ export class AppModule {
   static forRoot(config: AppConfig, parts: ApiParts = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config, { failFast: true }), AdmissionModule.forRoot(parts.admission ?? loadAdmissionConfig({})), RulesModule.forRoot(parts.rulesValidation ?? loadRulesValidationConfig({}))],
+      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config, { failFast: true }), AdmissionModule.forRoot(parts.admission ?? loadAdmissionConfig({})), RulesModule.forRoot(parts.rulesValidation ?? loadRulesValidationConfig({})), VulnerabilityReportsModule.forRoot(parts.vulnerabilityReports ?? loadVulnerabilityReportsConfig({})), HarborModule.forRoot(parts.harbor ?? loadHarborAdapterConfig({}))],
       controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, MetricsController, ConsoleController, WatchesController, WebhooksController, AuditController, AttestationsController],
       // Authentication (with the failed-auth throttle) first, then the route's policy (roles, ownership).
       providers: [AnalysesService, WatchesService, WebhooksService, AttestationsService, AuthThrottle, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: PolicyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],

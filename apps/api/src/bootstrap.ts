@@ -12,6 +12,9 @@ import { bodyParsers } from './common/body-parsing.js';
 import { toBody } from './common/http-exception.filter.js';
 import { DeadlineInterceptor, requestDeadline } from './common/request-deadline.js';
 import { createValidationPipe } from './common/validation.js';
+import { sendHarborError } from './harbor/harbor-error.js';
+import { loadVulnerabilityReportsConfig } from './vulnerability-reports/vulnerability-reports.config.js';
+import { vulnerabilityReportBodyParser } from './vulnerability-reports/vulnerability-report-body.js';
 
 /** Builds the API app (used by main.ts and by the e2e tests). */
 export async function createApiApp(config: AppConfig, parts: ApiParts = {}): Promise<INestApplication> {
@@ -26,13 +29,17 @@ export async function createApiApp(config: AppConfig, parts: ApiParts = {}): Pro
   app.use(requestDeadline(config.apiLimits.requestTimeoutMs));
   // Our own body parsers (size, depth and reserved-key limits, see body-parsing.ts), and an error handler right behind it so oversized or
   // malformed bodies get the same JSON error body as everything else.
+  // Scanners' reports: the same parsing with their own, larger size limit (VULN_REPORT_MAX_BYTES), before the general parsers.
+  for (const parser of vulnerabilityReportBodyParser({ maxBodyBytes: (parts.vulnerabilityReports ?? loadVulnerabilityReportsConfig({})).maxBodyBytes })) app.use(parser);
   for (const parser of bodyParsers({ maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.apiLimits.maxJsonDepth })) app.use(parser);
   // The web console's forms (flat key=value pairs only, small).
   app.use('/ui', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
-  app.use((err: unknown, _req: unknown, res: express.Response, next: (e?: unknown) => void) => {
+  app.use((err: unknown, _req: express.Request, res: express.Response, next: (e?: unknown) => void) => {
     if (!err) return next();
     if (res.headersSent) return res.end();
     const [status, body] = toBody(err);
+    // The Harbor scanner adapter's routes answer in its spec's ErrorResponse shape (harbor/harbor-error.ts).
+    if (_req.path.startsWith('/api/v1/')) return sendHarborError(res, status, body.message);
     res.status(status).json(body);
   });
   mountQueueBoard(app);

@@ -37,7 +37,17 @@ export interface AdmissionConfig {
   maxBodyBytes: number;
   /** ADMISSION_REQUIRE_ATTESTATION: a clean verdict admits only with a valid, unexpired signed attestation (docs/attestations.md). */
   requireAttestation: boolean;
+  /**
+   * ADMISSION_MAX_SEVERITY: deny (enforce) / warn (warn mode) when a stored vulnerability report of the
+   * digest lists a vulnerability at or above this severity (docs/vulnerability-reports.md). Off when unset.
+   */
+  maxSeverity?: AdmissionSeverity;
+  /** ADMISSION_REQUIRE_VULNERABILITY_REPORT: a digest with no stored report is not cleared (default false: absence does not deny). */
+  requireVulnerabilityReport: boolean;
 }
+
+export const ADMISSION_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type AdmissionSeverity = (typeof ADMISSION_SEVERITIES)[number];
 
 type Env = Record<string, string | undefined>;
 
@@ -80,6 +90,10 @@ export function loadAdmissionConfig(env: Env): AdmissionConfig {
   }
   if (injectInit && !verdictUrl) throw new ConfigError('ADMISSION_VERDICT_URL', 'is required when ADMISSION_INJECT_INIT=true (the URL the initContainer asks)');
   const budgetMs = int(env, 'ADMISSION_BUDGET_MS', 200, 10, 10_000);
+  const maxSeverity = env.ADMISSION_MAX_SEVERITY?.trim().toLowerCase() || undefined;
+  if (maxSeverity !== undefined && !(ADMISSION_SEVERITIES as readonly string[]).includes(maxSeverity)) {
+    throw new ConfigError('ADMISSION_MAX_SEVERITY', `must be one of ${ADMISSION_SEVERITIES.join(', ')}, got "${env.ADMISSION_MAX_SEVERITY}"`);
+  }
   return {
     enabled: !!cert,
     port: int(env, 'ADMISSION_PORT', 8443, 1, 65535),
@@ -99,5 +113,7 @@ export function loadAdmissionConfig(env: Env): AdmissionConfig {
     verdictUrl,
     maxBodyBytes: int(env, 'ADMISSION_MAX_BODY_BYTES', 3 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     requireAttestation: bool(env, 'ADMISSION_REQUIRE_ATTESTATION', false),
+    ...(maxSeverity ? { maxSeverity: maxSeverity as AdmissionSeverity } : {}),
+    requireVulnerabilityReport: bool(env, 'ADMISSION_REQUIRE_VULNERABILITY_REPORT', false),
   };
 }

@@ -9,6 +9,7 @@ import { type ImageUse, type ParsedReview, type ReviewResponse, reviewResponse }
 import type { NamespaceModes } from './namespace-mode.cache.js';
 import type { TagResolver } from './tag.cache.js';
 import type { VerdictCache } from './verdict.cache.js';
+import { type VulnerabilityPolicySource, vulnerabilityVerdict } from './vulnerability-policy.js';
 
 /** What admission knows about one image, from the caches only. */
 export type Assessment =
@@ -16,6 +17,8 @@ export type Assessment =
   | { image: string; state: 'malicious' | 'suspicious'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'not-cleared'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'unattested'; digest: string; entry: VerdictCacheEntry; reason: string }
+  /** Clean behaviour, but the vulnerability policy (ADMISSION_MAX_SEVERITY / ADMISSION_REQUIRE_VULNERABILITY_REPORT) does not clear it. */
+  | { image: string; state: 'vulnerable'; digest: string; entry: VerdictCacheEntry; reason: string }
   | { image: string; state: 'unknown' | 'stale'; digest: string; entry?: VerdictCacheEntry; enqueued: boolean; analysis?: PendingAnalysis }
   | { image: string; state: 'unresolved'; reason: string };
 
@@ -58,6 +61,7 @@ export class AdmissionService {
     private readonly submitter: AnalysisSubmitter,
     private readonly trustedRegistries: readonly string[],
     private readonly attestations?: AttestationRequirement,
+    private readonly vulnerabilities?: VulnerabilityPolicySource,
   ) {}
 
   stats(): { verdictCacheEntries: number; verdictSubscription: boolean } {
@@ -117,7 +121,8 @@ export class AdmissionService {
         const why = this.attestations ? await this.attestations.check(digest, entry) : 'no attestation checker is configured';
         if (why) return { image, state: 'unattested', digest, entry, reason: why };
       }
-      return { image, state: 'clean', digest, entry };
+      const reason = await vulnerabilityVerdict(this.config, this.vulnerabilities, digest);
+      return reason ? { image, state: 'vulnerable', digest, entry, reason } : { image, state: 'clean', digest, entry };
     }
     if (entry.verdict === 'malicious' || entry.verdict === 'suspicious') return { image, state: entry.verdict, digest, entry };
     return { image, state: 'not-cleared', digest, entry };
@@ -233,8 +238,9 @@ export class AdmissionService {
       const why = this.attestations ? await this.attestations.check(digest, entry) : 'no attestation checker is configured';
       if (why) return { digest, allowed: false, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: `clean, but ${why}` };
     }
-    const allowed = entry.verdict === 'clean' && !stale;
-    return { digest, allowed, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: stale ? `verdict from ${entry.at} is stale` : allowed ? 'clean' : `verdict ${entry.verdict}` };
+    const vulnerable = entry.verdict === 'clean' && !stale ? await vulnerabilityVerdict(this.config, this.vulnerabilities, digest) : null;
+    const allowed = entry.verdict === 'clean' && !stale && !vulnerable;
+    return { digest, allowed, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: stale ? `verdict from ${entry.at} is stale` : vulnerable ? `clean, but ${vulnerable}` : allowed ? 'clean' : `verdict ${entry.verdict}` };
   }
 
   /** The answer when the budget runs out: deny (fail closed) unless fail-open or warn mode. */
@@ -270,6 +276,9 @@ export function decide(uid: string, review: ParsedReview, assessments: Assessmen
       case 'malicious':
       case 'suspicious':
         denials.push(`image ${a.image} (${a.digest}) is ${a.state} (score ${a.entry.score}; ${describeFindings(a.entry)}; analysis ${a.entry.analysisId})`);
+        break;
+      case 'vulnerable':
+        pending.push(`image ${a.image} is not cleared: ${a.reason} (behaviour clean, analysis ${a.entry.analysisId})`);
         break;
       case 'not-cleared':
         pending.push(`image ${a.image} (${a.digest}) is not cleared: its analysis ${a.entry.analysisId} ended ${a.entry.verdict}`);

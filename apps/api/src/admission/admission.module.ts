@@ -7,6 +7,7 @@ import { acceptedKeys } from '#core/attestations/attestation-config';
 import { RegistryClient } from '#core/image/registry-client';
 import { CONFIG } from '#core/nest/tokens';
 import { AuditRepository } from '#core/storage/audit.repository';
+import { VulnerabilityReportRepository } from '#core/storage/vulnerability-report.repository';
 import { admissionOverride } from '../audit/admission-audit.js';
 import { AnalysesService } from '../analyses/analyses.service.js';
 import type { CreateAnalysisDto } from '../analyses/dto/create-analysis.dto.js';
@@ -67,7 +68,7 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       submit: (image: string, profile: string) => this.analyses.submit({ image, profile } as CreateAnalysisDto, { keyId: 'system:admission', name: 'admission webhook', role: 'analyst' }),
     };
     const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000 }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries,
-      new AttestationChecker(redis, () => acceptedKeys(this.config.attestation)));
+      new AttestationChecker(redis, () => acceptedKeys(this.config.attestation)), new VulnerabilityReportRepository(redis));
     // Overrides go to the audit log after the answer is sent: best effort, never delaying or changing an admission decision.
     const logger = new Logger('AdmissionAudit');
     this.server = new AdmissionServer(this.admission, service, (review, out, address, mode) => {

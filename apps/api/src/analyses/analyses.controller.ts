@@ -44,7 +44,7 @@ export class AnalysesController {
   @Get(':id')
   @Authorize('analysis.read')
   get(@Param('id', uuid) id: string) {
-    return this.analyses.get(id);
+    return this.analyses.read(id);
   }
 
   @Get(':id/events')

@@ -19,6 +19,8 @@ import type { Principal } from '#core/storage/api-key.repository';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import { QuotaRepository, quotaExceeded } from '#core/storage/quota.repository';
 import { Keys } from '#core/storage/redis-keys';
+import { VulnerabilityReportRepository } from '#core/storage/vulnerability-report.repository';
+import type { VulnerabilitySummary } from '#analysis/vulnerabilities/types';
 import { QUARANTINE_VERSION } from '#core/version';
 import type { ReportDocument } from '#analysis/reports/report-document';
 import { reportToHtml } from '#analysis/reports/html';
@@ -40,6 +42,7 @@ export class AnalysesService {
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly quota: QuotaRepository,
     @Optional() private readonly metrics?: Metrics,
+    @Optional() private readonly vulnerabilities?: VulnerabilityReportRepository,
   ) {}
 
   /** `countsForAdmission` and its reason: as recorded when the analysis finished, else as it stands (docs/run-integrity.md). */
@@ -115,6 +118,12 @@ export class AnalysesService {
     return this.withAdmission(rec);
   }
 
+  /** GET /v1/analyses/:id: the record, with the counts by severity of the vulnerability reports stored for its digest (null when none). */
+  async read(id: string): Promise<AnalysisRecord & { vulnerabilities: VulnerabilitySummary | null }> {
+    const rec = await this.get(id);
+    return { ...rec, vulnerabilities: (await this.vulnerabilities?.summary(rec.digest)) ?? null };
+  }
+
   async list(q: ListAnalysesDto): Promise<Page<AnalysisRecord>> {
     const page = await this.repo.list({ image: q.image, digest: q.digest, verdict: q.verdict, status: q.status }, q.limit ?? 20, q.cursor);
     return { ...page, items: page.items.map((r) => this.withAdmission(r)) };
@@ -131,6 +140,8 @@ export class AnalysesService {
     const rec = await this.get(id);
     const report = await this.artifacts.readJson(id, 'report.json');
     if (!report) throw new DomainException(ErrorCode.Conflict, 409, `analysis ${id} has no report yet (status ${rec.status})`);
+    // The scanners' counts for the digest, as they stand now (uploads come and go independently of the run).
+    Object.assign(report as ReportDocument, { vulnerabilities: (await this.vulnerabilities?.summary(rec.digest ?? (report as ReportDocument).digest)) ?? null });
     if (format === 'html') return reportToHtml(report as ReportDocument, { generatedAt: new Date().toISOString() });
     if (format === 'sarif') return reportToSarif(report as ReportDocument, { toolVersion: QUARANTINE_VERSION, reportUrl: `/v1/analyses/${id}/report` });
     return report;

@@ -75,6 +75,12 @@ const SPEC: Record<string, Spec> = {
   // No ATTESTATION_KEY in this app: the key route says so (404), the attestation route explains (409).
   'GET /v1/attestations/public-key': { who: 'public', ok: 404 },
   'GET /v1/analyses/:id/attestation': { who: 'everyone', ok: 409, target: 'analysis' },
+  'POST /v1/images/:digest/vulnerability-reports': { who: 'everyone', ok: 201, body: { SchemaVersion: 2, Results: [] } },
+  'GET /v1/images/:digest/vulnerability-reports': { who: 'everyone', ok: 200 },
+  // The Harbor scanner adapter: its own token instead of API keys (harbor.integration-spec.ts); off here (no HARBOR_ADAPTER_TOKEN), so 404 for everyone.
+  'GET /api/v1/metadata': { who: 'public', ok: 404 },
+  'POST /api/v1/scan': { who: 'public', ok: 404, body: { registry: { url: 'http://127.0.0.1:5000' }, artifact: { repository: 'a', digest: `sha256:${'0'.repeat(64)}` } } },
+  'GET /api/v1/scan/:id/report': { who: 'public', ok: 404 },
 };
 
 type Caller = 'none' | 'bad' | 'analystA' | 'analystB' | 'admin' | 'admin2';
@@ -199,7 +205,7 @@ it('answers every caller × route × owner with the expected status and the stab
     for (const owner of owners) {
       for (const caller of CALLERS) {
         const id = spec.target ? await makeTarget(spec.target, owner!) : '';
-        const path = r.path.replace(':deliveryId', `msg_${'0'.repeat(32)}`).replace(':id', id);
+        const path = r.path.replace(':deliveryId', `msg_${'0'.repeat(32)}`).replace(':digest', `sha256:${'0'.repeat(64)}`).replace(':id', id);
         const res = await call(caller, r.method, path, spec);
         const want = expected(spec, caller, owner);
         cells++;

@@ -51,6 +51,9 @@ export const POLICY = {
   'rules.validate': { roles: EVERYONE },
   // Signed verdict attestations are part of an analysis's results: readable like them.
   'attestation.read': { roles: EVERYONE },
+  // Vulnerability reports are about an image digest, owned by nobody: every key reads and uploads (the latest per scanner wins), audited since they can deny admission.
+  'vulnerability-report.read': { roles: EVERYONE },
+  'vulnerability-report.create': { roles: EVERYONE, audited: true },
 } as const satisfies Record<string, PolicyRule>;
 
 export type PolicyAction = keyof typeof POLICY;

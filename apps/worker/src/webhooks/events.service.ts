@@ -8,6 +8,7 @@ import { JobName } from '#core/queue/queue.constants';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import type { AnalysisRecord, Verdict } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
+import { VulnerabilityReportRepository } from '#core/storage/vulnerability-report.repository';
 import { WatchRepository } from '#core/storage/watch.repository';
 import { WebhookRepository } from '#core/storage/webhook.repository';
 import {
@@ -50,6 +51,7 @@ export class EventsService {
     private readonly webhooks: WebhookRepository,
     private readonly producer: JobProducer,
     @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly vulnerabilities: VulnerabilityReportRepository,
   ) {}
 
   /**
@@ -118,6 +120,8 @@ export class EventsService {
       ...(previous ? { previousVerdict: previous.verdict as Verdict | null, previousAnalysisId: previous.id } : {}),
       ...(rec.watchId ? { watchId: rec.watchId } : {}),
       ...(drift ? { drift } : {}),
+      // Best effort: a payload without the scanners' counts beats no delivery.
+      vulnerabilities: await this.vulnerabilities.summary(rec.digest).catch(() => null),
     };
 
     const deliveries: string[] = [];

@@ -53,6 +53,15 @@ function tree(nodes: readonly ReportProcess[] | undefined, budget: { left: numbe
   return `<ul>${items.join('')}</ul>`;
 }
 
+/** The scanners' counts by severity (uploaded Trivy, Grype, Clair reports), beside the behaviour. */
+function vulnerabilitiesHtml(v: ReportDocument['vulnerabilities']): string {
+  if (!v || !Array.isArray(v.reports) || v.reports.length === 0) return '<p class="none">no vulnerability report uploaded for this digest (POST /v1/images/:digest/vulnerability-reports)</p>';
+  const rows = v.reports.slice(0, 10).map((r) => [e(r.scanner) + (r.scannerVersion ? ` <span class="proc">${e(r.scannerVersion)}</span>` : ''), ...SEVERITY_COLUMNS.map((s) => (r.counts?.[s] ? `<b>${e(r.counts[s])}</b>` : '0')), e(r.total), e(r.fixable), e(r.receivedAt)]);
+  return `<p>highest severity: <b>${e(v.highest ?? 'none')}</b></p>${table(['scanner', ...SEVERITY_COLUMNS, 'total', 'fixable', 'uploaded'], rows)}`;
+}
+
+const SEVERITY_COLUMNS = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const;
+
 export function reportToHtml(report: ReportDocument, opts: { generatedAt?: string } = {}): string {
   const verdict = report.verdict ?? 'unknown';
   const findings = [...(report.findings ?? [])];
@@ -131,6 +140,7 @@ export function reportToHtml(report: ReportDocument, opts: { generatedAt?: strin
 <h3>findings added</h3>${list(d.findings?.added)}<h3>findings gone</h3>${list(d.findings?.removed)}<h3>new executables</h3>${list(d.newExecutables)}<h3>new files written</h3>${list(d.newFiles)}<h3>new destinations</h3>${list(d.newDestinations)}`
     : '<p class="none">no previous run to compare with</p>';
   const budget = { left: MAX_TREE };
+  const vulnsHtml = vulnerabilitiesHtml(report.vulnerabilities);
   const treeHtml = tree(report.processTree, budget, t0) || '<p class="none">none</p>';
   const title = `${verdict.toUpperCase()} · ${report.image ?? ''}`;
   return `<!doctype html>
@@ -155,7 +165,7 @@ ul ul{padding-left:1.2rem;border-left:1px dotted #ccc}.none{color:#57606a}nav a{
 <header><h1><span class="badge v-${e(verdict)}">${e(verdict)}</span> ${e(report.image)}</h1>
 <p>score <b>${e(report.score)}</b>${report.scoring?.thresholds ? ` (suspicious ≥ ${e(report.scoring.thresholds.suspicious)}, malicious ≥ ${e(report.scoring.thresholds.malicious)})` : ''} · profile ${e(report.profile)} · probe ${e(probe.name)} · runtime ${e(report.runtime ?? report.sandbox?.runtime)}<br>
 digest <code>${e(report.digest)}</code><br>analysis <code>${e(report.analysisId)}</code> · ${e(report.startedAt)} → ${e(report.finishedAt)}${report.rescoredAt ? ` · rescored ${e(report.rescoredAt)}` : ''} · rules <code>${e((report.rulesVersion ?? '').slice(0, 12))}</code></p>
-<nav><a href="#why">why</a><a href="#findings">findings</a><a href="#processes">processes</a><a href="#timeline">timeline</a><a href="#files">files</a><a href="#network">network</a><a href="#probe">probe</a><a href="#limits">limits</a><a href="#drift">drift</a></nav></header>
+<nav><a href="#why">why</a><a href="#findings">findings</a><a href="#processes">processes</a><a href="#timeline">timeline</a><a href="#files">files</a><a href="#network">network</a><a href="#probe">probe</a><a href="#limits">limits</a><a href="#drift">drift</a><a href="#vulnerabilities">vulnerabilities</a></nav></header>
 ${section('why', 'Why this verdict', `${why}${reasons ? `<details><summary>scoring</summary><ul>${reasons}</ul></details>` : ''}`)}
 ${section('findings', 'Findings', findingsHtml || '<p class="none">none</p>', findings.length)}
 ${section('processes', 'Process tree', `${treeHtml}${(report.processesTruncated ?? 0) > 0 || budget.left < 0 ? `<p class="none">… more processes not shown</p>` : ''}`)}
@@ -165,6 +175,7 @@ ${section('network', 'Network', netParts.join(''))}
 ${section('probe', 'Probe health and what it could not see', table(['', ''], probeRows))}
 ${section('limits', 'Sandbox limits and exit', table(['', ''], limitRows))}
 ${section('drift', 'Drift against the previous run', driftHtml)}
+${section('vulnerabilities', 'Vulnerability reports for this digest', vulnsHtml)}
 ${section('output', 'Output', `<details><summary>stdout${report.output?.stdoutTruncated ? ' (cut)' : ''}</summary><pre><code>${e(report.output?.stdout)}</code></pre></details><details><summary>stderr${report.output?.stderrTruncated ? ' (cut)' : ''}</summary><pre><code>${e(report.output?.stderr)}</code></pre></details>`)}
 <footer><p class="none">Quarantine report${opts.generatedAt ? `, rendered ${e(opts.generatedAt)}` : ''}. ATT&amp;CK® is a trademark of The MITRE Corporation.</p></footer>
 </body></html>

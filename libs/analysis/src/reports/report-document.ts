@@ -1,3 +1,5 @@
+import type { VulnerabilitySummary } from '../vulnerabilities/types.js';
+
 /**
  * The parts of a stored analysis report (report.json, written by the worker's RunAnalyzer) that the
  * renderers read. Every field is optional here: reports of older versions, rescored reports and
@@ -78,6 +80,11 @@ export interface ReportDocument {
     verdict?: { previous?: string; current?: string; changed?: boolean };
     changed?: boolean;
   } | null;
+  /**
+   * Not stored in report.json: the vulnerability reports stored for the digest (Trivy, Grype, Clair),
+   * added by the API when it serves the report (docs/vulnerability-reports.md).
+   */
+  vulnerabilities?: VulnerabilitySummary | null;
 }
 
 /** ATT&CK technique ids among a finding's tags (`T1496`, `T1059.004`). */

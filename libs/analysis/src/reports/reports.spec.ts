@@ -175,3 +175,17 @@ describe('HTML', () => {
     expect(big).toContain('… 4500 more not shown');
   });
 });
+
+describe('vulnerability counts beside the verdict', () => {
+  const vulnerabilities = { digest: 'sha256:x', highest: 'critical' as const, reports: [{ scanner: 'grype' as const, scannerVersion: '0.84.0', total: 4, fixable: 2, counts: { critical: 1, high: 0, medium: 1, low: 0, negligible: 2, unknown: 0 }, highest: 'critical' as const, receivedAt: '2026-12-06T10:00:00.000Z' }] };
+  it('HTML shows each scanner\'s counts by severity, or says none was uploaded', () => {
+    const html = reportToHtml({ verdict: 'clean', vulnerabilities });
+    expect(html).toMatch(/<section id="vulnerabilities">.*highest severity: <b>critical<\/b>.*<td>grype <span class="proc">0\.84\.0<\/span><\/td><td><b>1<\/b><\/td><td>0<\/td><td><b>1<\/b><\/td>/s);
+    expect(reportToHtml({ verdict: 'clean' })).toContain('no vulnerability report uploaded');
+  });
+  it('SARIF carries the counts as run properties, not as results', () => {
+    const sarif = reportToSarif({ verdict: 'clean', vulnerabilities }, { toolVersion: '0' }) as { runs: { results?: unknown[]; properties: Record<string, unknown> }[] };
+    expect(sarif.runs[0].properties.vulnerabilities).toEqual({ highest: 'critical', reports: [{ scanner: 'grype', counts: vulnerabilities.reports[0].counts, total: 4 }] });
+    expect(sarif.runs[0].results ?? []).toHaveLength(0);
+  });
+});

@@ -75,7 +75,9 @@ export function reportToSarif(report: ReportDocument, opts: SarifOptions): Log {
       properties: { verdict: report.verdict ?? null, score: report.score ?? null, profile: report.profile ?? null, probe: report.probe?.name ?? null, probeComplete: report.probe?.complete ?? null },
     },
   ];
-  run.run.properties = { image, digest: report.digest ?? null, verdict: report.verdict ?? null, score: report.score ?? null, rulesVersion: report.rulesVersion ?? report.rules?.version ?? null };
+  run.run.properties = { image, digest: report.digest ?? null, verdict: report.verdict ?? null, score: report.score ?? null, rulesVersion: report.rulesVersion ?? report.rules?.version ?? null,
+    // Counts only: the scanners' own SARIF carries their vulnerabilities as results; repeating them here would report each twice.
+    ...(report.vulnerabilities ? { vulnerabilities: { highest: report.vulnerabilities.highest, reports: report.vulnerabilities.reports.map((r) => ({ scanner: r.scanner, counts: r.counts, total: r.total })) } } : {}) };
   builder.addRun(run);
   // The OASIS schema location (what GitHub code scanning and the SARIF validator expect).
   return { ...builder.buildSarifOutput(), $schema: SARIF_SCHEMA };

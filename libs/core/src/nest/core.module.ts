@@ -10,6 +10,7 @@ import { AofCompactor } from '../storage/aof-compactor.js';
 import { ArtifactStore } from '../storage/artifact.store.js';
 import { AuditRepository } from '../storage/audit.repository.js';
 import { QuotaRepository } from '../storage/quota.repository.js';
+import { VulnerabilityReportRepository } from '../storage/vulnerability-report.repository.js';
 import { WatchRepository } from '../storage/watch.repository.js';
 import { WebhookRepository } from '../storage/webhook.repository.js';
 import { CONFIG, REDIS } from './tokens.js';
@@ -80,9 +81,10 @@ export class CoreModule {
         { provide: WebhookRepository, useFactory: (r: Redis, box: SecretBox, aof: AofCompactor) => new WebhookRepository(r, box, () => aof.request()), inject: [REDIS, SecretBox, AofCompactor] },
         { provide: AuditRepository, useFactory: (r: Redis) => new AuditRepository(r, config.ownership.auditRetentionDays), inject: [REDIS] },
         { provide: QuotaRepository, useFactory: (r: Redis) => new QuotaRepository(r), inject: [REDIS] },
+        { provide: VulnerabilityReportRepository, useFactory: (r: Redis) => new VulnerabilityReportRepository(r), inject: [REDIS] },
         RedisCloser,
       ],
-      exports: [CONFIG, Metrics, REDIS, SecretBox, AofCompactor, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository, AuditRepository, QuotaRepository],
+      exports: [CONFIG, Metrics, REDIS, SecretBox, AofCompactor, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository, AuditRepository, QuotaRepository, VulnerabilityReportRepository],
     };
   }
 }

@@ -45,4 +45,8 @@ export const Keys = {
   /** Retention: the sweep's lock (one runner across workers) and its last run's summary (JSON). */
   retentionLock: `${KEY_PREFIX}retention:lock`,
   retentionLast: `${KEY_PREFIX}retention:last`,
+  /** Vulnerability reports of a digest: hash scanner (trivy|grype|clair) → normalized report (JSON), with a TTL. */
+  vulnerabilityReports: (digest: string) => `${KEY_PREFIX}vulns:${digest}`,
+  /** Sorted set of digests with vulnerability reports, by last upload (ms): trimmed to a maximum, oldest first. */
+  vulnerabilityDigests: `${KEY_PREFIX}vulns`,
 } as const;

@@ -24,6 +24,7 @@ export function eventData(ctx: EventContext) {
     ...(ctx.previousVerdict !== undefined ? { previousVerdict: ctx.previousVerdict, previousAnalysisId: ctx.previousAnalysisId ?? null } : {}),
     ...(ctx.watchId ? { watchId: ctx.watchId } : {}),
     ...(ctx.drift !== undefined ? { drift: ctx.drift } : {}),
+    ...(ctx.vulnerabilities !== undefined ? { vulnerabilities: ctx.vulnerabilities } : {}),
   };
 }
 
@@ -67,6 +68,12 @@ function findingLines(ctx: EventContext): string[] {
   return ctx.analysis.findings.map((f) => `- [${f.priority}] ${f.rule} (x${f.count})${f.tags.length ? ` ${f.tags.join(', ')}` : ''}`);
 }
 
+function vulnerabilityLines(ctx: EventContext): string[] {
+  const v = ctx.vulnerabilities;
+  if (!v) return [];
+  return ['', 'Vulnerability reports (uploaded):', ...v.reports.map((r) => `- ${r.scanner}: ${Object.entries(r.counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}`)];
+}
+
 function summary(ctx: EventContext): string {
   const a = ctx.analysis;
   return `Quarantine: ${a.verdict ?? a.status} behaviour in ${ticketRepository(a.image)} (score ${a.score ?? 0})`.slice(0, 254);
@@ -81,6 +88,7 @@ function description(ctx: EventContext): string {
     '',
     'Findings:',
     ...(findingLines(ctx).length ? findingLines(ctx) : ['- none']),
+    ...vulnerabilityLines(ctx),
     '',
     `Report: ${ctx.reportUrl}`,
   ].join('\n');

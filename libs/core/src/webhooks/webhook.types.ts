@@ -1,3 +1,4 @@
+import type { VulnerabilitySummary } from '#analysis/vulnerabilities/types';
 import type { Verdict } from '../storage/analysis.types.js';
 import { imageGlobMatch } from '../text/glob.js';
 
@@ -71,6 +72,8 @@ export interface EventContext {
   previousAnalysisId?: string | null;
   watchId?: string | null;
   drift?: unknown;
+  /** Counts by severity of the vulnerability reports stored for the digest (docs/vulnerability-reports.md); null when none. */
+  vulnerabilities?: VulnerabilitySummary | null;
 }
 
 export type TicketAction = 'create' | 'resolve';

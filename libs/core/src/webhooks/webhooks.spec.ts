@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { backoffDelay, backoffSpanMs, parseRetryAfter } from './backoff.js';
-import { findingSetKey, jiraCreateBody, resolveTarget, servicenowCreateBody, ticketRefFromResponse, ticketRepository } from './payloads.js';
+import { findingSetKey, genericPayload, jiraCreateBody, resolveTarget, servicenowCreateBody, ticketRefFromResponse, ticketRepository } from './payloads.js';
 import { generateSecret, secretKey, sign, signatureHeaders, verify } from './signing.js';
 import { blockedReason, checkWebhookUrl, parseAllowList } from './ssrf.js';
 import { type EventContext, globMatch, passesFilter } from './webhook.types.js';
@@ -154,5 +154,15 @@ describe('filters and ticket payloads', () => {
     expect(ticketRefFromResponse('jira', 'oops')).toBeNull();
     expect(resolveTarget('jira', 'http://j/rest/api/2/issue/', 'OPS-7')).toEqual({ url: 'http://j/rest/api/2/issue/OPS-7/transitions', method: 'POST' });
     expect(resolveTarget('servicenow', 'http://s/api/now/table/incident', 'abc')).toEqual({ url: 'http://s/api/now/table/incident/abc', method: 'PATCH' });
+  });
+});
+
+describe('vulnerability counts in payloads', () => {
+  it('generic payloads and tickets carry the stored reports\' counts for the digest', () => {
+    const counts = { critical: 2, high: 1, medium: 0, low: 0, negligible: 0, unknown: 0 };
+    const ctx = { event: 'analysis.completed' as const, occurredAt: 't', reportUrl: 'u', analysis: { id: 'a', image: 'r/i:1', digest: 'sha256:x', profile: 'default', status: 'completed', verdict: 'clean' as const, score: 0, findings: [], error: null, finishedAt: 't' }, vulnerabilities: { digest: 'sha256:x', highest: 'critical' as const, reports: [{ scanner: 'trivy' as const, scannerVersion: null, total: 3, fixable: 1, counts, highest: 'critical' as const, receivedAt: 't' }] } };
+    expect(JSON.parse(genericPayload(ctx)).data.vulnerabilities.reports[0].counts).toEqual(counts);
+    expect(JSON.parse(jiraCreateBody(ctx)).fields.description).toContain('- trivy: critical 2, high 1');
+    expect(JSON.parse(genericPayload({ ...ctx, vulnerabilities: undefined })).data).not.toHaveProperty('vulnerabilities');
   });
 });
