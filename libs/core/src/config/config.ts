@@ -4,6 +4,7 @@ import { KeyMaterial, parseKey } from '../secrets/secret-box.js';
 import { type ApiLimitsConfig, loadApiLimitsConfig } from './api-limits-config.js';
 import { type MetricsConfig, loadMetricsConfig } from '../metrics/metrics-config.js';
 import { type WebhookConfig, loadWebhookConfig } from './webhook-config.js';
+import { type RegistryConfig, loadRegistryConfig } from './registry-config.js';
 
 /** Typed, validated configuration. Loaded once at boot; an invalid value stops the process naming the variable. */
 export interface AppConfig {
@@ -53,6 +54,8 @@ export interface AppConfig {
   apiLimits: ApiLimitsConfig;
   /** Prometheus metrics: the worker's listener, the scrape token (docs/metrics.md). */
   metrics: MetricsConfig;
+  /** Private registry credentials and registry push triggers (registry-config.ts, docs/registries.md). */
+  registries: RegistryConfig;
 }
 
 export interface KubernetesConfig {
@@ -142,6 +145,7 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     retentionDays: envInt(env, 'RETENTION_DAYS', 90, 1, 36_500),
     apiLimits: loadApiLimitsConfig(env, envInt, (v, m) => new ConfigError(v, m)),
     metrics: loadMetricsConfig(env, envInt, (v, m) => new ConfigError(v, m)),
+    registries: loadRegistryConfig(env, envInt, (v, m) => new ConfigError(v, m), root),
   };
 }
 

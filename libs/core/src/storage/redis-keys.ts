@@ -43,4 +43,10 @@ export const Keys = {
   /** Retention: the sweep's lock (one runner across workers) and its last run's summary (JSON). */
   retentionLock: `${KEY_PREFIX}retention:lock`,
   retentionLast: `${KEY_PREFIX}retention:last`,
+  /** A private registry's credential (JSON, secret fields as envelopes), by host[:port] (registry-credential.repository.ts). */
+  registryCredential: (host: string) => `${KEY_PREFIX}registry-cred:${host}`,
+  /** Sorted set of hosts with a stored credential, scored by last update (ms). */
+  registryCredentials: `${KEY_PREFIX}registry-creds`,
+  /** Registry push triggers: SET NX of registry/repository@digest → analysis id (one analysis per pushed digest). */
+  registryEventSeen: (registry: string, repository: string, digest: string) => `${KEY_PREFIX}registry-event:${registry}/${repository}@${digest}`,
 } as const;

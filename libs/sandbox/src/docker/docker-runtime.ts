@@ -41,6 +41,8 @@ export interface DockerRuntimeOptions {
   reapGraceSeconds?: number;
   /** The network simulator's assets, for `network: simulated` (docs/network.md). */
   netsim?: NetworkSimulatorOptions;
+  /** Credentials for pulls from private registries (Docker Engine AuthConfig), by registry host; anonymous when undefined. */
+  registryAuth?: (registry: string) => Promise<object | undefined>;
 }
 
 function isNotFound(e: unknown): boolean {
@@ -81,7 +83,7 @@ export class DockerRuntime implements SandboxRuntime {
       if (byId && (byId.RepoTags ?? []).some((t) => t.startsWith(`${ref.name}:`))) info = byId;
     }
     if (!info && ref.registry && (this.opts.trustedRegistries ?? []).includes(ref.registry)) {
-      await this.pull(dockerRef(ref));
+      await this.pull(dockerRef(ref), await this.opts.registryAuth?.(ref.registry));
       info = await this.inspectImage(dockerRef(ref));
     }
     if (!info) {
@@ -266,8 +268,8 @@ export class DockerRuntime implements SandboxRuntime {
     }
   }
 
-  private async pull(name: string): Promise<void> {
-    const stream = await this.docker.pull(name);
+  private async pull(name: string, authconfig?: object): Promise<void> {
+    const stream = await this.docker.pull(name, authconfig ? { authconfig } : {});
     await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
   }
 
