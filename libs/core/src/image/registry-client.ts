@@ -65,6 +65,8 @@ export interface RegistryClientOptions {
   plainHttpRegistries?: readonly string[];
   /** Credentials of private registries (REGISTRY_AUTH_FILE, API-managed entries); anonymous without. */
   credentials?: CredentialSource;
+  /** Most bearer tokens kept (default MAX_CACHED_TOKENS). */
+  maxCachedTokens?: number;
 }
 
 /** Most bearer tokens kept (per registry, scope and user); the oldest go first. */
@@ -83,11 +85,13 @@ export class RegistryClient {
   private readonly timeoutMs: number;
   private readonly plainHttp: ReadonlySet<string>;
   private readonly credentials?: CredentialSource;
+  private readonly maxTokens: number;
 
   constructor(opts: RegistryClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.plainHttp = new Set(opts.plainHttpRegistries ?? []);
     this.credentials = opts.credentials;
+    this.maxTokens = Math.max(1, opts.maxCachedTokens ?? MAX_CACHED_TOKENS);
   }
 
   baseUrl(registry: string): string {
@@ -197,10 +201,10 @@ export class RegistryClient {
 
   private cacheToken(key: string, token: string, until: number): void {
     this.tokens.delete(key);
-    if (this.tokens.size >= MAX_CACHED_TOKENS) {
+    if (this.tokens.size >= this.maxTokens) {
       const now = Date.now();
       for (const [k, v] of this.tokens) if (v.until <= now) this.tokens.delete(k);
-      while (this.tokens.size >= MAX_CACHED_TOKENS) this.tokens.delete(this.tokens.keys().next().value!);
+      while (this.tokens.size >= this.maxTokens) this.tokens.delete(this.tokens.keys().next().value!);
     }
     this.tokens.set(key, { token, until });
   }
