@@ -3,6 +3,8 @@ import { Metrics } from '#core/metrics/metrics';
 import { Redis } from 'ioredis';
 import { type AppConfig } from '#core/config/config';
 import { RegistryClient } from '#core/image/registry-client';
+import { ChainedCredentials } from '#core/image/registry-credentials';
+import { RegistryCredentialRepository } from '#core/storage/registry-credential.repository';
 import { CONFIG } from '#core/nest/tokens';
 import { AuditRepository } from '#core/storage/audit.repository';
 import { admissionOverride } from '../audit/admission-audit.js';
@@ -47,6 +49,7 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly analyses: AnalysesService,
     private readonly audit: AuditRepository,
     private readonly metrics: Metrics,
+    private readonly credentials: RegistryCredentialRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -61,7 +64,7 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     const submitter = {
       submit: (image: string, profile: string) => this.analyses.submit({ image, profile } as CreateAnalysisDto, { keyId: 'system:admission', name: 'admission webhook', role: 'analyst' }),
     };
-    const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000 }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries);
+    const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000, credentials: new ChainedCredentials([this.credentials, this.config.registries.fileCredentials]) }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries);
     // Overrides go to the audit log after the answer is sent: best effort, never delaying or changing an admission decision.
     const logger = new Logger('AdmissionAudit');
     this.server = new AdmissionServer(this.admission, service, (review, out, address, mode) => {
