@@ -3,6 +3,7 @@
  * (AES-GCM envelope bound to the host and field), shown as username + hint only — never in a
  * response, an error body or the audit log — and re-encrypted on key rotation.
  */
+import { inspect } from 'node:util';
 import { parseKey, SecretBox } from '#core/secrets/secret-box';
 import { RegistryCredentialRepository } from '#core/storage/registry-credential.repository';
 import { ADMIN_KEY, type ApiApp, startApiApp } from '../../../../test/support/api-app.js';
@@ -12,9 +13,17 @@ const PASSWORD = 'pr1vate-Registry-Passw0rd-xyz';
 let t: ApiApp;
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 
+const logged: string[] = [];
+const capture = (...a: unknown[]) => void logged.push(inspect(a, { depth: 8 }));
+
 beforeAll(async () => {
   t = await startApiApp({ db: 8 });
+  t.app.useLogger({ log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture });
 }, 30_000);
+afterAll(() => {
+  // Nothing any logger wrote during the suite (requests, audit, errors) holds the secret.
+  expect(logged.join('\n')).not.toContain(PASSWORD);
+});
 afterAll(async () => t?.close());
 
 describe('registry credentials API', () => {

@@ -10,6 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { signatureTag } from '#core/image/cosign';
 import { parseImageRef } from '#core/image/image-ref';
@@ -34,6 +36,9 @@ let basicReg: TestRegistry;
 let tokenReg: TestRegistry;
 let digest: string;
 const pulled: string[] = [];
+/** Everything the Nest loggers wrote during the suite (checked for secrets at the end). */
+const logged: string[] = [];
+const capture = (...a: unknown[]) => void logged.push(inspect(a, { depth: 8 }));
 
 function creds(entries: Record<string, { user: string; password: string }>): StaticCredentials {
   return new StaticCredentials(new Map(Object.entries(entries).map(([h, c]) => [h, new RegistryCredential(h, { username: c.user, password: c.password }, 'file')])));
@@ -59,6 +64,7 @@ async function rejection(p: Promise<unknown>): Promise<SupplyChainRejection> {
 }
 
 beforeAll(async () => {
+  Logger.overrideLogger({ log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture });
   if (!(await registryUp())) throw new Error(`no registry on ${REGISTRY}: run scripts/host-deps.sh`);
   digest = pushImage('quarantine-samples/hello:latest', `${run}/hello`, 'v1');
   [basicReg, tokenReg] = await Promise.all([startRegistry({ htpasswd: { alice: SECRET } }), startRegistry({ token: { users: { alice: SECRET } } })]);
@@ -156,8 +162,9 @@ describe('private registries: whole analyses through the DetonationService', () 
       expect(done).toMatchObject({ status: 'rejected', verdict: null, rejection: { code: 'registry-auth' } });
       expect(done!.rejection!.reason).toContain(`registry ${basicReg.host} ${expected}`);
       const report = JSON.stringify(await artifacts.readJson(rec.id, 'report.json'));
+      expect(logged.join('\n')).toContain('image rejected by the supply-chain gate');
       expect(report).toContain('registry-auth');
-      for (const text of [JSON.stringify(done), report]) {
+      for (const text of [JSON.stringify(done), report, logged.join('\n')]) {
         expect(text).not.toContain(WRONG);
         expect(text).not.toContain(SECRET);
       }
