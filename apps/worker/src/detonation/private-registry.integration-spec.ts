@@ -148,6 +148,23 @@ describe('private registries: whole analyses through the DetonationService', () 
     expect(execFileSync('docker', ['image', 'inspect', `${tokenReg.host}/team/hello@${digest}`, '--format', '{{json .RepoDigests}}'], { encoding: 'utf8' })).toContain(digest);
   }, 60_000);
 
+  it('credentials the gate accepts but the pull does not (changed meanwhile): the pull is a registry-auth rejection too, not a retry', async () => {
+    const good = creds({ [basicReg.host]: { user: 'alice', password: SECRET } });
+    const bad = creds({ [basicReg.host]: { user: 'alice', password: WRONG } });
+    const runtime = new DockerRuntime({ holdTarPath: join(process.cwd(), 'dist/assets/hold.tar'), trustedRegistries: [basicReg.host], registryAuth: async (r) => (await bad.get(r))?.dockerAuthConfig() });
+    const { svc, repo } = detonationService(world, runtime, null, new SupplyChainGate([basicReg.host], new RegistryClient({ credentials: good })));
+    // A repository this engine never pulled from, so the pull has to reach the registry.
+    await copyImage(REGISTRY, `${run}/hello`, 'v1', basicReg, 'team/fresh', 'v1', { user: 'alice', password: SECRET });
+    const rec = record(`${basicReg.host}/team/fresh:v1`);
+    await repo.create(rec);
+    pulled.push(`${basicReg.host}/team/fresh@${digest}`);
+    expect(await svc.run(rec.id).then(() => undefined, (e: unknown) => e)).toBeInstanceOf(UnrecoverableError);
+    const done = await repo.get(rec.id);
+    expect(done).toMatchObject({ status: 'rejected', rejection: { code: 'registry-auth' } });
+    expect(done!.rejection!.reason).toContain(`registry ${basicReg.host} refused the configured credentials`);
+    expect(JSON.stringify(done)).not.toContain(WRONG);
+  });
+
   it('wrong or missing credentials: rejected (registry-auth) at once, naming the registry; no retry; the secret nowhere in record or report', async () => {
     for (const [credentials, expected] of [
       [creds({ [basicReg.host]: { user: 'alice', password: WRONG } }), 'refused the configured credentials'],

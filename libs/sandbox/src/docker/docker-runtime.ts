@@ -28,6 +28,7 @@ import { prepareFileLures } from './lure-planter.js';
 import { CappedCollector } from './output-collector.js';
 import { concatTars, sandboxNetworkFiles, tarFiles } from './tar-files.js';
 import { WindowKeeper } from './window-keeper.js';
+import { pullError } from './pull-auth.js';
 
 export const HOLD_PATH = '/.quarantine/hold';
 
@@ -83,7 +84,7 @@ export class DockerRuntime implements SandboxRuntime {
       if (byId && (byId.RepoTags ?? []).some((t) => t.startsWith(`${ref.name}:`))) info = byId;
     }
     if (!info && ref.registry && (this.opts.trustedRegistries ?? []).includes(ref.registry)) {
-      await this.pull(dockerRef(ref), await this.opts.registryAuth?.(ref.registry));
+      await this.pull(dockerRef(ref), ref.registry, await this.opts.registryAuth?.(ref.registry));
       info = await this.inspectImage(dockerRef(ref));
     }
     if (!info) {
@@ -268,9 +269,13 @@ export class DockerRuntime implements SandboxRuntime {
     }
   }
 
-  private async pull(name: string, authconfig?: object): Promise<void> {
-    const stream = await this.docker.pull(name, authconfig ? { authconfig } : {});
-    await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+  private async pull(name: string, registry: string, authconfig?: object): Promise<void> {
+    try {
+      const stream = await this.docker.pull(name, authconfig ? { authconfig } : {});
+      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+    } catch (e) {
+      throw pullError(e, name, registry, authconfig !== undefined);
+    }
   }
 
   private async holdArchive(): Promise<Buffer> {
