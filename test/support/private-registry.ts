@@ -148,3 +148,24 @@ export async function copyImage(fromHost: string, fromRepo: string, ref: string,
   if (put.status !== 201) throw new Error(`manifest push on ${toHost}: ${put.status} ${await put.text()}`);
   return put.headers.get('docker-content-digest')!;
 }
+
+/**
+ * Pushes a minimal image (a config blob made from `seed`, no layers) straight to `to`: a distinct
+ * manifest digest per seed without Docker, for tests that need pushes but never run the image.
+ * The same seed gives the same bytes, so the same digest (a re-tag).
+ */
+export async function pushTinyImage(to: TestRegistry | string, repository: string, tag: string, seed: string): Promise<string> {
+  const host = typeof to === 'string' ? to : to.host;
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { seed } }, rootfs: { type: 'layers', diff_ids: [] } }));
+  const configDigest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+  const start = await fetch(`http://${host}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+  if (start.status !== 202) throw new Error(`blob upload start on ${host}: ${start.status}`);
+  const loc = new URL(start.headers.get('location')!, `http://${host}`);
+  loc.searchParams.set('digest', configDigest);
+  const put = await fetch(loc, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: config });
+  if (put.status !== 201) throw new Error(`blob upload on ${host}: ${put.status}`);
+  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: configDigest }, layers: [] });
+  const res = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: manifest });
+  if (res.status !== 201) throw new Error(`manifest push on ${host}: ${res.status} ${await res.text()}`);
+  return res.headers.get('docker-content-digest')!;
+}

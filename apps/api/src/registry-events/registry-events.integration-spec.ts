@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { signatureTag } from '#core/image/cosign';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import { ADMIN_KEY, type ApiApp, startApiApp } from '../../../../test/support/api-app.js';
-import { type TestRegistry, copyImage, startRegistry } from '../../../../test/support/private-registry.js';
-import { REGISTRY, cosignKeyPair, cosignSign, pushImage, registryUp, removeLocalTags, removeTestCopies } from '../../../../test/support/registry.js';
+import { type TestRegistry, copyImage, pushTinyImage, startRegistry } from '../../../../test/support/private-registry.js';
+import { REGISTRY, cosignKeyPair, cosignSign, registryUp } from '../../../../test/support/registry.js';
 
 const TOKEN = 'registry-events-token-5b1e0c';
 const HMAC = 'registry-events-hmac-key-77aa';
@@ -22,8 +22,7 @@ const harbor = JSON.parse(readFileSync(fileURLToPath(new URL('./__fixtures__/har
 let t: ApiApp;
 let listener: Server;
 let reg: TestRegistry;
-let helloDigest: string;
-let sleeperDigest: string;
+const seed = `${run}-${Math.random()}`;
 
 async function analysesOf(image: string): Promise<string[]> {
   const page = await new AnalysisRepository(t.redis).list({}, 200);
@@ -57,8 +56,6 @@ function pushEvent(over: { action?: string; mediaType?: string; repository?: str
 
 beforeAll(async () => {
   if (!(await registryUp())) throw new Error(`no registry on ${REGISTRY}: run scripts/host-deps.sh`);
-  helloDigest = pushImage('quarantine-samples/hello:latest', `${run}/hello`, 'v1');
-  sleeperDigest = pushImage('quarantine-samples/sleeper:latest', `${run}/sleeper`, 'v1');
   // The API listens first (the registry's config needs its URL); the registry's host is trusted once known.
   let app: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   listener = createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
@@ -82,14 +79,13 @@ afterAll(async () => {
   await reg?.stop();
   await new Promise((r) => listener?.close(() => r(undefined)));
   await t?.close();
-  removeLocalTags([`${REGISTRY}/${run}/hello:v1`, `${REGISTRY}/${run}/sleeper:v1`]);
-  removeTestCopies();
 });
 
 describe('registry push triggers with a real registry notifying the API', () => {
   it('a push queues one analysis of the pushed digest; the same digest under another tag, its signature and a filtered repository queue none', async () => {
-    await copyImage(REGISTRY, `${run}/hello`, 'v1', reg, 'team/app', 'v1');
-    const image = `${reg.host}/team/app@${helloDigest}`;
+    // Images pushed straight to the registry over its API (nothing here runs them): a distinct digest per seed.
+    const digest = await pushTinyImage(reg, 'team/app', 'v1', `${seed}-app`);
+    const image = `${reg.host}/team/app@${digest}`;
     const [first] = await until('the analysis of the push', async () => {
       const ids = await analysesOf(image);
       return ids.length > 0 && ids;
@@ -98,18 +94,18 @@ describe('registry push triggers with a real registry notifying the API', () => 
     expect(rec).toMatchObject({ status: 'queued', profile: 'default', owner: 'system:registry-events', labels: { 'registry-event': 'distribution', 'registry-event.tag': 'v1' } });
     expect(rec!.submittedBy).toBe('registry push trigger');
     // Same digest, another tag; a cosign signature of it; a repository outside REGISTRY_EVENTS_REPOSITORIES.
-    await copyImage(REGISTRY, `${run}/hello`, 'v1', reg, 'team/app', 'v2');
-    await cosignSign(cosignKeyPair(), `${run}/hello`, helloDigest);
-    await copyImage(REGISTRY, `${run}/hello`, signatureTag(helloDigest), reg, 'team/app', signatureTag(helloDigest));
-    await copyImage(REGISTRY, `${run}/sleeper`, 'v1', reg, 'elsewhere/app', 'v1');
+    expect(await pushTinyImage(reg, 'team/app', 'v2', `${seed}-app`)).toBe(digest);
+    await cosignSign(cosignKeyPair(), `${run}/app`, digest);
+    await copyImage(REGISTRY, `${run}/app`, signatureTag(digest), reg, 'team/app', signatureTag(digest));
+    const other = await pushTinyImage(reg, 'elsewhere/app', 'v1', `${seed}-other`);
     // A barrier: the registry delivers to one endpoint in order, so once this push's analysis exists, the ones above were handled.
-    await copyImage(REGISTRY, `${run}/sleeper`, 'v1', reg, 'team/barrier', 'v1');
-    await until('the barrier analysis', async () => (await analysesOf(`${reg.host}/team/barrier@${sleeperDigest}`)).length > 0);
+    const barrier = await pushTinyImage(reg, 'team/barrier', 'v1', `${seed}-barrier`);
+    await until('the barrier analysis', async () => (await analysesOf(`${reg.host}/team/barrier@${barrier}`)).length > 0);
     expect(await analysesOf(image)).toEqual([first]);
-    expect(await analysesOf(`${reg.host}/elsewhere/app@${sleeperDigest}`)).toEqual([]);
+    expect(await analysesOf(`${reg.host}/elsewhere/app@${other}`)).toEqual([]);
     const all = await new AnalysisRepository(t.redis).list({}, 200);
     expect(all.items.filter((a) => a.image.includes('.sig') || a.image.includes('sha256-'))).toEqual([]);
-    expect(await t.redis.get(`q:registry-event:${reg.host}/team/app@${helloDigest}`)).toBe(first);
+    expect(await t.redis.get(`q:registry-event:${reg.host}/team/app@${digest}`)).toBe(first);
   }, 45_000);
 });
 
