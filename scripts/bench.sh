@@ -36,3 +36,5 @@ echo "== ownership (quota reservation, audit append and query, minimum-interval 
 npx tsx bench/ownership.bench.ts
 echo "== retention (Redis bytes and artifact bytes per analysis and per event; sweep rate)"
 npx tsx bench/retention.bench.ts
+echo "== registries (push → analysis queued through Distribution notifications; registry-events throughput; tag resolution anonymous / Basic / Bearer)"
+npx tsx bench/registries.bench.ts

@@ -34,6 +34,9 @@ export interface EventsAnswer {
   events: EventOutcome[];
 }
 
+/** Events of one request handled at once. */
+const EVENT_CONCURRENCY = 8;
+
 /** SET NX placeholder while the analysis is being created. */
 const PENDING = 'pending';
 
@@ -88,8 +91,31 @@ export class RegistryEventsService {
     }
     const profile = this.profiles.get(ev.profile);
     if (!profile) throw new DomainException(ErrorCode.UnknownProfile, 503, `REGISTRY_EVENTS_PROFILE names profile "${ev.profile}", which does not exist`, [{ field: 'REGISTRY_EVENTS_PROFILE', message: 'unknown profile' }]);
-    const out: EventOutcome[] = [];
-    for (const e of parsed.events) out.push(await this.handle(e, profile.supplyChain?.registries, parsed.source));
+    // The same digest twice in one request (two tags pushed together): only the first is handled, the
+    // others are its duplicates. The rest run a few at a time (each is a handful of Redis round trips),
+    // so a 100-event envelope answers in a few round-trip times, not a hundred; the answer keeps the order.
+    const keyOf = (e: ParsedEvent) => (e.kind === 'push' ? `${e.registry}/${e.repository}@${e.digest}` : null);
+    const first = new Map<string, number>();
+    const primary = parsed.events.filter((e) => {
+      const k = keyOf(e);
+      if (k === null) return true;
+      if (first.has(k)) return false;
+      first.set(k, e.index);
+      return true;
+    });
+    const byIndex = new Map<number, EventOutcome>();
+    for (let i = 0; i < primary.length; i += EVENT_CONCURRENCY) {
+      const chunk = primary.slice(i, i + EVENT_CONCURRENCY);
+      for (const o of await Promise.all(chunk.map((e) => this.handle(e, profile.supplyChain?.registries, parsed.source)))) byIndex.set(o.index, o);
+    }
+    const out = parsed.events.map((e): EventOutcome => {
+      const mine = byIndex.get(e.index);
+      if (mine) return mine;
+      const firstOutcome = byIndex.get(first.get(keyOf(e)!)!)!;
+      const tag = e.tag ? { tag: e.tag } : {};
+      if (firstOutcome.outcome === 'ignored') return { ...firstOutcome, index: e.index, ...tag };
+      return { index: e.index, outcome: 'duplicate', reason: 'this digest was already analysed for this repository', image: firstOutcome.image, ...tag, ...(firstOutcome.analysisId ? { analysisId: firstOutcome.analysisId } : {}) };
+    });
     const count = (o: EventOutcome['outcome']) => out.filter((x) => x.outcome === o).length;
     const answer: EventsAnswer = { source: parsed.source, received: out.length, queued: count('queued'), duplicates: count('duplicate'), ignored: count('ignored'), events: out };
     if (answer.queued > 0 || answer.duplicates > 0) {
