@@ -98,6 +98,26 @@ describe('registry client authentication', () => {
     expect(client.cachedTokens).toBe(16);
   });
 
+  it('a blob redirected to another origin (object storage) gets no credentials', async () => {
+    const blob = Buffer.from('layer bytes');
+    let storageAuth: string | undefined = 'unset';
+    const storage = createServer((req, res) => {
+      storageAuth = req.headers.authorization;
+      res.end(blob);
+    });
+    await new Promise<void>((r) => storage.listen(0, '127.0.0.1', () => r()));
+    const reg = createServer((req, res) => {
+      if (req.headers.authorization !== `Basic ${Buffer.from('alice:pw').toString('base64')}`) return res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+      res.writeHead(307, { location: `http://127.0.0.1:${(storage.address() as { port: number }).port}/blob` }).end();
+    });
+    await new Promise<void>((r) => reg.listen(0, '127.0.0.1', () => r()));
+    const h = `127.0.0.1:${(reg.address() as { port: number }).port}`;
+    const client = new RegistryClient({ credentials: new StaticCredentials(new Map([[h, new RegistryCredential(h, { username: 'alice', password: 'pw' }, 'file')]])) });
+    expect(await client.blob(h, 'a/b', sha256Digest(blob))).toEqual(blob);
+    await Promise.all([new Promise((r) => storage.close(r)), new Promise((r) => reg.close(r))]);
+    expect(storageAuth).toBeUndefined();
+  });
+
   it('never sends credentials to a plain-HTTP realm off loopback', async () => {
     const off = createServer((req, res) => res.writeHead(401, { 'www-authenticate': 'Bearer realm="http://auth.example.com/token",service="s"' }).end());
     await new Promise<void>((r) => off.listen(0, '127.0.0.1', () => r()));
