@@ -40,3 +40,5 @@ echo "== retention (Redis bytes and artifact bytes per analysis and per event; s
 npx tsx bench/retention.bench.ts
 echo "== vulnerability reports (parse + normalize of 20,000-finding Trivy/Grype/Clair reports, stored bytes) and the Harbor report"
 npx tsx bench/vulnerability-reports.bench.ts
+echo "== registries (push → analysis queued through Distribution notifications; registry-events throughput; tag resolution anonymous / Basic / Bearer)"
+npx tsx bench/registries.bench.ts

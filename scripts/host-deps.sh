@@ -3,7 +3,7 @@
 # redis-server (AOF on, noeviction), docker.io (dockerd running, runsc and runsc-trace registered),
 # strace, bpftrace, linux-perf, clang + libbpf-dev (probes; the ebpf probe compiles its tracer on first use),
 # busybox-static + gcc (sample images), debootstrap (Debian-based real-world sample images),
-# docker-registry (a local registry on loopback for the supply-chain gate's tests).
+# docker-registry (a local registry on loopback for the supply-chain gate's tests), apache2-utils (htpasswd).
 # Safe to run again: every step checks before it acts.
 set -euo pipefail
 
@@ -24,6 +24,9 @@ have perf || need_pkgs+=(linux-perf)
 have taskset || need_pkgs+=(util-linux)
 have debootstrap || need_pkgs+=(debootstrap)
 have docker-registry || need_pkgs+=(docker-registry)
+# htpasswd (bcrypt) for the private-registry tests, which start their own docker-registry instances with
+# htpasswd and token auth on free loopback ports (test/support/private-registry.ts; docs/registries.md).
+have htpasswd || need_pkgs+=(apache2-utils)
 have openssl || need_pkgs+=(openssl)
 # Per-sandbox disk quota (profile `limits.disk`, docs/sandbox.md): Docker enforces `--storage-opt size`
 # with overlay2 only on XFS with project quotas (this kind's kernel has no XFS quota support) and with

@@ -26,8 +26,9 @@ export interface Stack {
 }
 
 
-export async function startStack(opts: { db: number; env?: NodeJS.ProcessEnv; workers?: number }): Promise<Stack> {
-  const port = await freeLoopbackPort();
+export async function startStack(opts: { db: number; env?: NodeJS.ProcessEnv; workers?: number; port?: number }): Promise<Stack> {
+  // `port`: when something must know the API's URL before it starts (a registry configured to notify it).
+  const port = opts.port ?? (await freeLoopbackPort());
   const artifactDir = mkdtempSync(join(tmpdir(), 'q-e2e-'));
   const adminKey = 'e2e-admin-key-0123456789abcdef';
   const redisUrl = testRedisUrl(opts.db);

@@ -6,6 +6,10 @@ import { QueueModule } from '#core/nest/queue.module';
 import { type AdmissionConfig, loadAdmissionConfig } from '#admission/admission.config';
 import type { RulesValidationPoolOptions } from '#analysis/rules/validate-pool';
 import { AdmissionModule } from './admission/admission.module.js';
+import { RegistriesController } from './registries/registries.controller.js';
+import { RegistriesService } from './registries/registries.service.js';
+import { RegistryEventsController } from './registry-events/registry-events.controller.js';
+import { RegistryEventsService } from './registry-events/registry-events.service.js';
 import { AnalysesController } from './analyses/analyses.controller.js';
 import { AnalysesService } from './analyses/analyses.service.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
@@ -47,9 +51,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config, { failFast: true }), AdmissionModule.forRoot(parts.admission ?? loadAdmissionConfig({})), RulesModule.forRoot(parts.rulesValidation ?? loadRulesValidationConfig({})), VulnerabilityReportsModule.forRoot(parts.vulnerabilityReports ?? loadVulnerabilityReportsConfig({})), HarborModule.forRoot(parts.harbor ?? loadHarborAdapterConfig({}))],
-      controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, MetricsController, ConsoleController, WatchesController, WebhooksController, AuditController, AttestationsController],
+      controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, MetricsController, ConsoleController, WatchesController, WebhooksController, AuditController, AttestationsController, RegistriesController, RegistryEventsController],
       // Authentication (with the failed-auth throttle) first, then the route's policy (roles, ownership).
-      providers: [AnalysesService, WatchesService, WebhooksService, AttestationsService, AuthThrottle, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: PolicyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      providers: [AnalysesService, WatchesService, WebhooksService, AttestationsService, RegistriesService, RegistryEventsService, AuthThrottle, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: PolicyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }
 }

@@ -5,6 +5,8 @@ import { type AppConfig, ConfigError } from '#core/config/config';
 import { AttestationChecker } from '#core/attestations/attestation-checker';
 import { acceptedKeys } from '#core/attestations/attestation-config';
 import { RegistryClient } from '#core/image/registry-client';
+import { ChainedCredentials } from '#core/image/registry-credentials';
+import { RegistryCredentialRepository } from '#core/storage/registry-credential.repository';
 import { CONFIG } from '#core/nest/tokens';
 import { AuditRepository } from '#core/storage/audit.repository';
 import { VulnerabilityReportRepository } from '#core/storage/vulnerability-report.repository';
@@ -50,6 +52,7 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly analyses: AnalysesService,
     private readonly audit: AuditRepository,
     private readonly metrics: Metrics,
+    private readonly credentials: RegistryCredentialRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -67,7 +70,7 @@ class AdmissionLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     const submitter = {
       submit: (image: string, profile: string) => this.analyses.submit({ image, profile } as CreateAnalysisDto, { keyId: 'system:admission', name: 'admission webhook', role: 'analyst' }),
     };
-    const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000 }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries,
+    const service = new AdmissionService(this.admission, verdicts, new TagResolver(new RegistryClient({ timeoutMs: 5000, credentials: new ChainedCredentials([this.credentials, this.config.registries.fileCredentials]) }), this.admission.tagTtlMs), namespaces, redis, submitter, this.config.trustedRegistries,
       new AttestationChecker(redis, () => acceptedKeys(this.config.attestation)), new VulnerabilityReportRepository(redis));
     // Overrides go to the audit log after the answer is sent: best effort, never delaying or changing an admission decision.
     const logger = new Logger('AdmissionAudit');

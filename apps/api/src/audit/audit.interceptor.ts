@@ -32,7 +32,7 @@ export class AuditInterceptor implements NestInterceptor {
     const base: Omit<AuditEntry, 'result' | 'at'> = {
       actor: actorOf(req),
       action,
-      resource: { type: resourceOf(action), id: req.params?.id ?? null },
+      resource: { type: resourceOf(action), id: req.params?.id ?? req.params?.host ?? null },
       requestId: requestIdOf(req),
     };
     try {

@@ -26,6 +26,8 @@ interface Spec {
   target?: Target;
   body?: unknown;
   yaml?: string;
+  /** The registry host put in place of `:host`. */
+  host?: string;
 }
 
 const SPEC: Record<string, Spec> = {
@@ -81,6 +83,13 @@ const SPEC: Record<string, Spec> = {
   'GET /api/v1/metadata': { who: 'public', ok: 404 },
   'POST /api/v1/scan': { who: 'public', ok: 404, body: { registry: { url: 'http://127.0.0.1:5000' }, artifact: { repository: 'a', digest: `sha256:${'0'.repeat(64)}` } } },
   'GET /api/v1/scan/:id/report': { who: 'public', ok: 404 },
+  // Registry credentials: admins only; nothing stored for absent.example.com, so GET and DELETE pass the policy and get the handler's 404.
+  'GET /v1/registries/credentials': { who: 'admin', ok: 200 },
+  'PUT /v1/registries/:host/credentials': { who: 'admin', ok: 200, host: 'registry.example.com', body: { username: 'matrix', password: 'matrix-password-1' } },
+  'GET /v1/registries/:host/credentials': { who: 'admin', ok: 404, host: 'absent.example.com' },
+  'DELETE /v1/registries/:host/credentials': { who: 'admin', ok: 404, host: 'absent.example.com' },
+  // Registry push notifications carry their own token (REGISTRY_EVENTS_TOKEN), not an API key: unset here, so 503 for every caller.
+  'POST /v1/registry-events': { who: 'public', ok: 503, body: { events: [] } },
 };
 
 type Caller = 'none' | 'bad' | 'analystA' | 'analystB' | 'admin' | 'admin2';
@@ -176,7 +185,7 @@ async function makeTarget(target: Target, owner: Owner): Promise<string> {
 }
 
 async function call(caller: Caller, method: string, path: string, spec: Spec) {
-  let req = t.http[method.toLowerCase() as 'get' | 'post' | 'delete'](path);
+  let req = t.http[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](path);
   if (caller !== 'none') req = req.set('authorization', `Bearer ${keys[caller].key}`);
   if (spec.yaml) req = req.set('content-type', 'application/yaml').send(spec.yaml);
   else if (spec.body !== undefined) req = req.send(spec.body as object);
@@ -205,7 +214,7 @@ it('answers every caller × route × owner with the expected status and the stab
     for (const owner of owners) {
       for (const caller of CALLERS) {
         const id = spec.target ? await makeTarget(spec.target, owner!) : '';
-        const path = r.path.replace(':deliveryId', `msg_${'0'.repeat(32)}`).replace(':digest', `sha256:${'0'.repeat(64)}`).replace(':id', id);
+        const path = r.path.replace(':deliveryId', `msg_${'0'.repeat(32)}`).replace(':digest', `sha256:${'0'.repeat(64)}`).replace(':id', id).replace(':host', spec.host ?? '');
         const res = await call(caller, r.method, path, spec);
         const want = expected(spec, caller, owner);
         cells++;

@@ -47,6 +47,11 @@ export const POLICY = {
   'api-key.create': { roles: ADMIN, audited: true },
   'api-key.revoke': { roles: ADMIN, audited: true },
   'audit.read': { roles: ADMIN },
+  // Registry credentials are secrets for reaching private registries: admins only, changes audited.
+  'registry.list': { roles: ADMIN },
+  'registry.read': { roles: ADMIN },
+  'registry.set-credentials': { roles: ADMIN, audited: true },
+  'registry.delete-credentials': { roles: ADMIN, audited: true },
   'profile.list': { roles: EVERYONE },
   'rules.validate': { roles: EVERYONE },
   // Signed verdict attestations are part of an analysis's results: readable like them.

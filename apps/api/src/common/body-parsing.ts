@@ -96,6 +96,8 @@ export function bodyParsers(opts: { maxBodyBytes: number; maxJsonDepth: number }
   const parseJson = (req: Request, _res: Response, next: NextFunction) => {
     if (typeof req.body !== 'string' || !req.is(JSON_TYPES)) return next();
     try {
+      // The exact text, for routes that check a signature over the body (registry events' HMAC).
+      (req as Request & { rawBody?: string }).rawBody = req.body;
       req.body = parseJsonBody(req.body, opts.maxJsonDepth);
       next();
     } catch (e) {

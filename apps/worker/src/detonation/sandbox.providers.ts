@@ -3,6 +3,8 @@ import type { Provider } from '@nestjs/common';
 import type { AppConfig } from '#core/config/config';
 import { RegistryClient } from '#core/image/registry-client';
 import { SupplyChainGate } from '#core/image/supply-chain';
+import { ChainedCredentials, type CredentialSource } from '#core/image/registry-credentials';
+import { RegistryCredentialRepository } from '#core/storage/registry-credential.repository';
 import { CONFIG } from '#core/nest/tokens';
 import { DockerRuntime } from '#sandbox/docker/docker-runtime';
 import type { Probe } from '#sandbox/probes/probe';
@@ -20,6 +22,8 @@ import type { SandboxRuntime } from '#sandbox/sandbox-runtime';
 
 export const SANDBOX_RUNTIME = Symbol('SANDBOX_RUNTIME');
 export const PROBES = Symbol('PROBES');
+/** Registry credentials (API-managed, then REGISTRY_AUTH_FILE) for the gate's registry client and the pull. */
+export const REGISTRY_CREDENTIALS = Symbol('REGISTRY_CREDENTIALS');
 /** The Kubernetes runtime for `runtime: kubernetes` profiles, or null when K8S_RUNTIME is off. */
 export const KUBERNETES_RUNTIME = Symbol('KUBERNETES_RUNTIME');
 
@@ -47,19 +51,26 @@ export type ProbeRegistry = ReadonlyMap<string, Probe>;
 export const sandboxProviders: Provider[] = [
   {
     provide: SANDBOX_RUNTIME,
-    inject: [CONFIG],
-    useFactory: (config: AppConfig) =>
+    inject: [CONFIG, REGISTRY_CREDENTIALS],
+    useFactory: (config: AppConfig, credentials: CredentialSource) =>
       new DockerRuntime({
         holdTarPath: join(config.holdBinary, '..', 'hold.tar'),
         netsim: { assetsDir: join(config.holdBinary, '..', 'netsim') },
         trustedRegistries: config.trustedRegistries,
+        registryAuth: async (registry) => (await credentials.get(registry))?.dockerAuthConfig(),
       }),
   },
   { provide: KUBERNETES_RUNTIME, inject: [CONFIG], useFactory: kubernetesRuntime },
   {
+    provide: REGISTRY_CREDENTIALS,
+    inject: [CONFIG, RegistryCredentialRepository],
+    // API-managed entries first, then REGISTRY_AUTH_FILE (docs/registries.md).
+    useFactory: (config: AppConfig, stored: RegistryCredentialRepository): CredentialSource => new ChainedCredentials([stored, config.registries.fileCredentials]),
+  },
+  {
     provide: SupplyChainGate,
-    inject: [CONFIG],
-    useFactory: (config: AppConfig) => new SupplyChainGate(config.trustedRegistries, new RegistryClient()),
+    inject: [CONFIG, REGISTRY_CREDENTIALS],
+    useFactory: (config: AppConfig, credentials: CredentialSource) => new SupplyChainGate(config.trustedRegistries, new RegistryClient({ credentials })),
   },
   {
     provide: PROBES,

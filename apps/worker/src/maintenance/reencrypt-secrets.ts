@@ -8,6 +8,7 @@ import { createRedis } from '#core/nest/core.module';
 import { SecretBox } from '#core/secrets/secret-box';
 import { AofCompactor } from '#core/storage/aof-compactor';
 import { WebhookRepository } from '#core/storage/webhook.repository';
+import { RegistryCredentialRepository } from '#core/storage/registry-credential.repository';
 
 const config = loadConfig(process.env);
 if (!config.secretKey) {
@@ -19,6 +20,10 @@ const aof = new AofCompactor(redis, { debounceMs: 0 });
 try {
   const repo = new WebhookRepository(redis, new SecretBox(config.secretKey, config.previousSecretKeys), () => aof.request());
   const summary = await repo.reencryptAll();
+  const creds = await new RegistryCredentialRepository(redis, new SecretBox(config.secretKey, config.previousSecretKeys), () => aof.request()).reencryptAll();
+  summary.scanned += creds.scanned;
+  summary.reencrypted += creds.reencrypted;
+  summary.failed.push(...creds.failed.map((f) => ({ id: `registry:${f.id}`, error: f.error })));
   if (summary.reencrypted > 0) {
     aof.request();
     await aof.settled();

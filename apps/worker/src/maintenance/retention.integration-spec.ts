@@ -26,6 +26,7 @@ import { SANDBOX_RUNTIME } from '../detonation/sandbox.providers.js';
 import { MaintenanceProcessor } from './maintenance.processor.js';
 import { RetentionService } from './retention.service.js';
 import { SecretsMigrationService } from './secrets-migration.service.js';
+import { RegistryCredentialRepository } from '#core/storage/registry-credential.repository';
 
 describe('retention-sweep job in the worker', () => {
   const redis = new Redis(testRedisUrl(28), { maxRetriesPerRequest: 3 });
@@ -58,6 +59,7 @@ describe('retention-sweep job in the worker', () => {
         { provide: SecretBox, useValue: box },
         { provide: AofCompactor, useValue: new AofCompactor(redis) },
         { provide: WebhookRepository, useValue: new WebhookRepository(redis, box) },
+        { provide: RegistryCredentialRepository, useValue: new RegistryCredentialRepository(redis, box) },
         RetentionService,
         SecretsMigrationService,
         MaintenanceProcessor,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { SecretBox } from '#core/secrets/secret-box';
 import { AofCompactor } from '#core/storage/aof-compactor';
 import { type ReencryptSummary, WebhookRepository } from '#core/storage/webhook.repository';
+import { RegistryCredentialRepository } from '#core/storage/registry-credential.repository';
 
 /**
  * At worker start: every stored secret is brought to QUARANTINE_SECRET_KEY (plain text left by a
@@ -15,6 +16,7 @@ export class SecretsMigrationService implements OnApplicationBootstrap {
 
   constructor(
     private readonly webhooks: WebhookRepository,
+    private readonly registryCredentials: RegistryCredentialRepository,
     @Inject(SecretBox) private readonly box: SecretBox,
     @Inject(AofCompactor) private readonly aof: AofCompactor,
   ) {}
@@ -31,6 +33,11 @@ export class SecretsMigrationService implements OnApplicationBootstrap {
   async run(): Promise<ReencryptSummary | { skipped: 'QUARANTINE_SECRET_KEY is not set' }> {
     if (!this.box.canEncrypt) return { skipped: 'QUARANTINE_SECRET_KEY is not set' };
     const s = await this.webhooks.reencryptAll();
+    // Registry credentials (docs/registries.md) ride along: counted in the same summary.
+    const r = await this.registryCredentials.reencryptAll();
+    s.scanned += r.scanned;
+    s.reencrypted += r.reencrypted;
+    s.failed.push(...r.failed.map((f) => ({ id: `registry:${f.id}`, error: f.error })));
     if (s.reencrypted > 0) this.aof.request();
     const log = { msg: 'secrets re-encrypted', keyId: this.box.currentKeyId, scanned: s.scanned, reencrypted: s.reencrypted, plaintext: s.plaintext, expiredDropped: s.expiredDropped, failed: s.failed.length };
     if (s.failed.length) this.logger.error({ ...log, failures: s.failed.slice(0, 20) });

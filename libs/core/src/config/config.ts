@@ -5,6 +5,7 @@ import { type ApiLimitsConfig, loadApiLimitsConfig } from './api-limits-config.j
 import { type MetricsConfig, loadMetricsConfig } from '../metrics/metrics-config.js';
 import { type WebhookConfig, loadWebhookConfig } from './webhook-config.js';
 import { type AttestationConfig, loadAttestationConfig } from '../attestations/attestation-config.js';
+import { type RegistryConfig, loadRegistryConfig } from './registry-config.js';
 
 /** Typed, validated configuration. Loaded once at boot; an invalid value stops the process naming the variable. */
 export interface AppConfig {
@@ -56,6 +57,8 @@ export interface AppConfig {
   metrics: MetricsConfig;
   /** Signed verdict attestations: ATTESTATION_KEY, previous public keys, attaching (docs/attestations.md). */
   attestation: AttestationConfig;
+  /** Private registry credentials and registry push triggers (registry-config.ts, docs/registries.md). */
+  registries: RegistryConfig;
 }
 
 export interface KubernetesConfig {
@@ -146,6 +149,7 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     apiLimits: loadApiLimitsConfig(env, envInt, (v, m) => new ConfigError(v, m)),
     metrics: loadMetricsConfig(env, envInt, (v, m) => new ConfigError(v, m)),
     attestation: loadAttestationConfig(env, (v, m) => new ConfigError(v, m)),
+    registries: loadRegistryConfig(env, envInt, (v, m) => new ConfigError(v, m), root),
   };
 }
 

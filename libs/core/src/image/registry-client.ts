@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { CredentialSource, RegistryCredential } from './registry-credentials.js';
 
 /**
- * A minimal Docker Registry HTTP API v2 client (anonymous): resolve a tag to its manifest digest,
+ * A minimal Docker Registry HTTP API v2 client (anonymous, or with a registry's credentials): resolve a tag to its manifest digest,
  * fetch manifests and blobs, and check that what came back hashes to the digest asked for.
  * Plain HTTP for loopback registries (as Docker does for 127.0.0.0/8 and localhost), HTTPS otherwise.
  */
@@ -29,6 +30,22 @@ export class RegistryError extends Error {
   }
 }
 
+/**
+ * The registry refused us: 401/403 after the credentials we have (or with none configured), or its
+ * token realm did. Not retryable; the supply-chain gate turns it into a `registry-auth` rejection.
+ * The message names the registry and the username, never a secret.
+ */
+export class RegistryAuthError extends RegistryError {
+  constructor(
+    message: string,
+    status: number,
+    readonly registry: string,
+  ) {
+    super(message, status);
+    this.name = 'RegistryAuthError';
+  }
+}
+
 export interface Manifest {
   digest: string;
   mediaType: string;
@@ -46,7 +63,14 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
   /** Registries spoken to over plain HTTP (a cluster-local registry); loopback ones always are. */
   plainHttpRegistries?: readonly string[];
+  /** Credentials of private registries (REGISTRY_AUTH_FILE, API-managed entries); anonymous without. */
+  credentials?: CredentialSource;
+  /** Most bearer tokens kept (default MAX_CACHED_TOKENS). */
+  maxCachedTokens?: number;
 }
+
+/** Most bearer tokens kept (per registry, scope and user); the oldest go first. */
+export const MAX_CACHED_TOKENS = 512;
 
 export function sha256Digest(body: Buffer | string): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
@@ -60,10 +84,14 @@ export function isLoopbackRegistry(host: string): boolean {
 export class RegistryClient {
   private readonly timeoutMs: number;
   private readonly plainHttp: ReadonlySet<string>;
+  private readonly credentials?: CredentialSource;
+  private readonly maxTokens: number;
 
   constructor(opts: RegistryClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.plainHttp = new Set(opts.plainHttpRegistries ?? []);
+    this.credentials = opts.credentials;
+    this.maxTokens = Math.max(1, opts.maxCachedTokens ?? MAX_CACHED_TOKENS);
   }
 
   baseUrl(registry: string): string {
@@ -161,41 +189,106 @@ export class RegistryClient {
   }
 
   /**
-   * One request; a 401 with `WWW-Authenticate: Bearer realm=…,service=…,scope=…` gets an anonymous
-   * token from the realm (the registry token flow Docker Hub, GHCR and distribution's token auth use)
-   * and is retried once with it. Tokens are cached per registry and scope until they expire.
+   * One request. A 401 with `WWW-Authenticate: Bearer realm=…,service=…,scope=…` gets a token from
+   * the realm (the registry token flow Docker Hub, GHCR and distribution's token auth use):
+   * anonymous, or with the registry's credentials (basic auth at the realm, or an identity token
+   * exchanged as an OAuth2 refresh token), and the request is retried once with it. Tokens are
+   * cached per registry, scope and user until they expire (at most MAX_CACHED_TOKENS). A 401 with
+   * `Basic` is retried with the credentials. A final 401/403 throws RegistryAuthError.
    */
   private async request(url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
     const host = new URL(url).host;
-    const cached = this.tokenFor(host, scopeOf(url));
-    const first = await this.send(url, withAuth(init, cached), signal);
-    if (first.status !== 401) return first;
-    const challenge = parseBearerChallenge(first.headers.get('www-authenticate'));
-    if (!challenge) return first;
+    const cred = await this.credentials?.get(host);
+    const cacheKey = `${host}|${scopeOf(url) ?? ''}|${cred?.username ?? (cred ? 'token' : '')}`;
+    const cached = this.tokenFor(cacheKey);
+    const first = await this.send(url, withAuth(init, cached ? `Bearer ${cached}` : this.basicHosts.has(host) ? cred?.basicAuthorization() : undefined), signal);
+    if (first.status !== 401 && first.status !== 403) return first;
     await first.arrayBuffer().catch(() => undefined);
-    const token = await this.fetchToken(host, challenge, signal);
-    return this.send(url, withAuth(init, token), signal);
+    const header = first.headers.get('www-authenticate');
+    const challenge = parseBearerChallenge(header);
+    let second: Response;
+    if (first.status === 401 && challenge) {
+      const token = await this.fetchToken(host, challenge, cred, cacheKey, signal);
+      second = await this.send(url, withAuth(init, `Bearer ${token}`), signal);
+    } else if (first.status === 401 && /^basic\b/i.test(header ?? '') && cred?.basicAuthorization()) {
+      second = await this.send(url, withAuth(init, cred.basicAuthorization()), signal);
+      if (second.ok) this.rememberBasic(host);
+    } else {
+      throw authError(host, first.status, cred);
+    }
+    if (second.status === 401 || second.status === 403) {
+      await second.arrayBuffer().catch(() => undefined);
+      this.basicHosts.delete(host);
+      this.tokens.delete(cacheKey);
+      throw authError(host, second.status, cred);
+    }
+    return second;
   }
 
   private readonly tokens = new Map<string, { token: string; until: number }>();
+  /** Registries that answered a Basic challenge (the credentials go with the first request next time). */
+  private readonly basicHosts = new Set<string>();
 
-  private tokenFor(host: string, scope: string | undefined): string | undefined {
-    const t = this.tokens.get(`${host}|${scope ?? ''}`);
+  private rememberBasic(host: string): void {
+    if (this.basicHosts.size >= 256) this.basicHosts.clear();
+    this.basicHosts.add(host);
+  }
+
+  private tokenFor(key: string): string | undefined {
+    const t = this.tokens.get(key);
+    if (t && t.until <= Date.now()) this.tokens.delete(key);
     return t && t.until > Date.now() ? t.token : undefined;
   }
 
-  private async fetchToken(host: string, c: BearerChallenge, signal?: AbortSignal): Promise<string> {
+  private cacheToken(key: string, token: string, until: number): void {
+    this.tokens.delete(key);
+    if (this.tokens.size >= this.maxTokens) {
+      const now = Date.now();
+      for (const [k, v] of this.tokens) if (v.until <= now) this.tokens.delete(k);
+      while (this.tokens.size >= this.maxTokens) this.tokens.delete(this.tokens.keys().next().value!);
+    }
+    this.tokens.set(key, { token, until });
+  }
+
+  /** Number of cached tokens (tests: the cache stays bounded). */
+  get cachedTokens(): number {
+    return this.tokens.size;
+  }
+
+  private async fetchToken(host: string, c: BearerChallenge, cred: RegistryCredential | undefined, cacheKey: string, signal?: AbortSignal): Promise<string> {
     const realm = new URL(c.realm);
     if (realm.protocol !== 'https:' && !isLoopbackRegistry(realm.host)) throw new RegistryError(`registry ${host}: token realm ${c.realm} is not HTTPS`);
-    if (c.service) realm.searchParams.set('service', c.service);
-    if (c.scope) realm.searchParams.set('scope', c.scope);
-    const res = await this.send(realm.toString(), { headers: { accept: 'application/json' } }, signal);
+    let res: Response;
+    if (cred?.identityToken) {
+      // docker's identity token: an OAuth2 refresh token, exchanged with a form POST at the realm.
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.identityToken, client_id: 'quarantine' });
+      if (c.service) form.set('service', c.service);
+      if (c.scope) form.set('scope', c.scope);
+      res = await this.send(realm.toString(), { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }, signal);
+    } else {
+      if (c.service) realm.searchParams.set('service', c.service);
+      if (c.scope) realm.searchParams.set('scope', c.scope);
+      if (cred?.username) realm.searchParams.set('account', cred.username);
+      const basic = cred?.basicAuthorization();
+      res = await this.send(realm.toString(), { headers: { accept: 'application/json', ...(basic ? { authorization: basic } : {}) } }, signal);
+    }
+    if (res.status === 401 || res.status === 403) {
+      await res.arrayBuffer().catch(() => undefined);
+      throw authError(host, res.status, cred, 'its token realm');
+    }
     if (!res.ok) throw new RegistryError(`registry ${host}: token endpoint answered ${res.status}`, res.status === 404 ? 502 : res.status);
-    const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string; expires_in?: number };
-    const token = body.token ?? body.access_token;
-    if (!token) throw new RegistryError(`registry ${host}: token endpoint returned no token`);
-    const ttl = Math.max(10, Math.min(body.expires_in ?? 60, 3600)) * 1000;
-    this.tokens.set(`${host}|${c.scope ?? ''}`, { token, until: Date.now() + ttl - 5000 });
+    const text = await res.text().catch(() => '');
+    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown } = {};
+    try {
+      if (text.length <= 64 * 1024) body = JSON.parse(text) as typeof body;
+    } catch {
+      body = {};
+    }
+    const token = typeof body.token === 'string' && body.token ? body.token : typeof body.access_token === 'string' ? body.access_token : '';
+    if (!token || token.length > 16 * 1024 || /[\s\x00-\x1f]/.test(token)) throw new RegistryError(`registry ${host}: token endpoint returned no usable token`);
+    const expires = typeof body.expires_in === 'number' && Number.isFinite(body.expires_in) ? body.expires_in : 60;
+    const ttl = Math.max(10, Math.min(expires, 3600)) * 1000;
+    this.cacheToken(cacheKey, token, Date.now() + ttl - 5000);
     return token;
   }
 
@@ -231,7 +324,14 @@ function scopeOf(url: string): string | undefined {
   return m ? `repository:${m[1]}:pull` : undefined;
 }
 
-function withAuth(init: RequestInit, token: string | undefined): RequestInit {
-  if (!token) return init;
-  return { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } };
+function withAuth(init: RequestInit, authorization: string | undefined): RequestInit {
+  if (!authorization) return init;
+  return { ...init, headers: { ...(init.headers as Record<string, string>), authorization } };
+}
+
+function authError(host: string, status: number, cred: RegistryCredential | undefined, who = 'it'): RegistryAuthError {
+  const what = !cred
+    ? `registry ${host} requires authentication (${status} from ${who}) and no credentials are configured for it`
+    : `registry ${host} refused the configured credentials${cred.username ? ` of user "${cred.username}"` : ' (identity token)'} (${status} from ${who})`;
+  return new RegistryAuthError(what, status, host);
 }

@@ -1,10 +1,10 @@
 import type { SupplyChainPolicy } from '../profiles/profile.js';
 import { loadCosignPublicKey, verifyCosignSignature } from './cosign.js';
 import type { ImageRef } from './image-ref.js';
-import { type RegistryClient, RegistryError } from './registry-client.js';
+import { type RegistryClient, RegistryAuthError, RegistryError } from './registry-client.js';
 
 /** Why the gate refused an image: the analysis ends `rejected`, nothing runs, no retry. */
-export type RejectionCode = 'untrusted-registry' | 'local-not-allowed' | 'unsigned' | 'invalid-signature';
+export type RejectionCode = 'untrusted-registry' | 'local-not-allowed' | 'unsigned' | 'invalid-signature' | 'registry-auth';
 
 export class SupplyChainRejection extends Error {
   constructor(
@@ -65,6 +65,16 @@ export class SupplyChainGate {
   ) {}
 
   async check(ref: ImageRef, policy: SupplyChainPolicy): Promise<SupplyChainResult> {
+    try {
+      return await this.checkOnce(ref, policy);
+    } catch (e) {
+      // Wrong or missing credentials: retrying cannot help, so the analysis ends `rejected` naming the registry.
+      if (e instanceof RegistryAuthError) throw new SupplyChainRejection('registry-auth', `image ${ref.raw}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  private async checkOnce(ref: ImageRef, policy: SupplyChainPolicy): Promise<SupplyChainResult> {
     if (!ref.registry) {
       if (!policy.allowLocal) {
         throw new SupplyChainRejection('local-not-allowed', `image ${ref.raw} names no registry and the profile does not allow local-only images`);

@@ -13,6 +13,7 @@ import { QuotaRepository } from '../storage/quota.repository.js';
 import { VulnerabilityReportRepository } from '../storage/vulnerability-report.repository.js';
 import { WatchRepository } from '../storage/watch.repository.js';
 import { WebhookRepository } from '../storage/webhook.repository.js';
+import { RegistryCredentialRepository } from '../storage/registry-credential.repository.js';
 import { CONFIG, REDIS } from './tokens.js';
 
 /**
@@ -79,12 +80,13 @@ export class CoreModule {
         { provide: SecretBox, useFactory: () => new SecretBox(config.secretKey, config.previousSecretKeys) },
         { provide: AofCompactor, useFactory: (r: Redis) => new AofCompactor(r), inject: [REDIS] },
         { provide: WebhookRepository, useFactory: (r: Redis, box: SecretBox, aof: AofCompactor) => new WebhookRepository(r, box, () => aof.request()), inject: [REDIS, SecretBox, AofCompactor] },
+        { provide: RegistryCredentialRepository, useFactory: (r: Redis, box: SecretBox, aof: AofCompactor) => new RegistryCredentialRepository(r, box, () => aof.request()), inject: [REDIS, SecretBox, AofCompactor] },
         { provide: AuditRepository, useFactory: (r: Redis) => new AuditRepository(r, config.ownership.auditRetentionDays), inject: [REDIS] },
         { provide: QuotaRepository, useFactory: (r: Redis) => new QuotaRepository(r), inject: [REDIS] },
         { provide: VulnerabilityReportRepository, useFactory: (r: Redis) => new VulnerabilityReportRepository(r), inject: [REDIS] },
         RedisCloser,
       ],
-      exports: [CONFIG, Metrics, REDIS, SecretBox, AofCompactor, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository, AuditRepository, QuotaRepository, VulnerabilityReportRepository],
+      exports: [CONFIG, Metrics, REDIS, SecretBox, AofCompactor, AnalysisRepository, ApiKeyRepository, ArtifactStore, ProfileRegistry, WatchRepository, WebhookRepository, AuditRepository, RegistryCredentialRepository, QuotaRepository, VulnerabilityReportRepository],
     };
   }
 }

@@ -49,4 +49,10 @@ export const Keys = {
   vulnerabilityReports: (digest: string) => `${KEY_PREFIX}vulns:${digest}`,
   /** Sorted set of digests with vulnerability reports, by last upload (ms): trimmed to a maximum, oldest first. */
   vulnerabilityDigests: `${KEY_PREFIX}vulns`,
+  /** A private registry's credential (JSON, secret fields as envelopes), by host[:port] (registry-credential.repository.ts). */
+  registryCredential: (host: string) => `${KEY_PREFIX}registry-cred:${host}`,
+  /** Sorted set of hosts with a stored credential, scored by last update (ms). */
+  registryCredentials: `${KEY_PREFIX}registry-creds`,
+  /** Registry push triggers: SET NX of registry/repository@digest → analysis id (one analysis per pushed digest). */
+  registryEventSeen: (registry: string, repository: string, digest: string) => `${KEY_PREFIX}registry-event:${registry}/${repository}@${digest}`,
 } as const;

@@ -28,6 +28,7 @@ import { prepareFileLures } from './lure-planter.js';
 import { CappedCollector } from './output-collector.js';
 import { concatTars, sandboxNetworkFiles, tarFiles } from './tar-files.js';
 import { WindowKeeper } from './window-keeper.js';
+import { pullError } from './pull-auth.js';
 
 export const HOLD_PATH = '/.quarantine/hold';
 
@@ -41,6 +42,8 @@ export interface DockerRuntimeOptions {
   reapGraceSeconds?: number;
   /** The network simulator's assets, for `network: simulated` (docs/network.md). */
   netsim?: NetworkSimulatorOptions;
+  /** Credentials for pulls from private registries (Docker Engine AuthConfig), by registry host; anonymous when undefined. */
+  registryAuth?: (registry: string) => Promise<object | undefined>;
 }
 
 function isNotFound(e: unknown): boolean {
@@ -81,7 +84,7 @@ export class DockerRuntime implements SandboxRuntime {
       if (byId && (byId.RepoTags ?? []).some((t) => t.startsWith(`${ref.name}:`))) info = byId;
     }
     if (!info && ref.registry && (this.opts.trustedRegistries ?? []).includes(ref.registry)) {
-      await this.pull(dockerRef(ref));
+      await this.pull(dockerRef(ref), ref.registry, await this.opts.registryAuth?.(ref.registry));
       info = await this.inspectImage(dockerRef(ref));
     }
     if (!info) {
@@ -266,9 +269,13 @@ export class DockerRuntime implements SandboxRuntime {
     }
   }
 
-  private async pull(name: string): Promise<void> {
-    const stream = await this.docker.pull(name);
-    await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+  private async pull(name: string, registry: string, authconfig?: object): Promise<void> {
+    try {
+      const stream = await this.docker.pull(name, authconfig ? { authconfig } : {});
+      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+    } catch (e) {
+      throw pullError(e, name, registry, authconfig !== undefined);
+    }
   }
 
   private async holdArchive(): Promise<Buffer> {
