@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError, envInt as int } from '#core/config/config';
 
 import type { AdmissionMode } from './contract.js';
+import { parseDenyStatic } from './static-policy.js';
 
 export { ADMISSION_LABELS, type AdmissionMode } from './contract.js';
 
@@ -35,6 +36,8 @@ export interface AdmissionConfig {
   /** Base URL the initContainer asks (this HTTPS server, as seen from the pods). */
   verdictUrl?: string;
   maxBodyBytes: number;
+  /** ADMISSION_DENY_STATIC: static check ids that keep an otherwise clean image from being cleared (static-policy.ts). */
+  denyStatic: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -96,5 +99,6 @@ export function loadAdmissionConfig(env: Env): AdmissionConfig {
     initImage: env.ADMISSION_INIT_IMAGE?.trim() || 'quarantine:latest',
     verdictUrl,
     maxBodyBytes: int(env, 'ADMISSION_MAX_BODY_BYTES', 3 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    denyStatic: parseDenyStatic(env.ADMISSION_DENY_STATIC),
   };
 }

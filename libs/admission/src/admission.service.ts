@@ -9,12 +9,14 @@ import { type ImageUse, type ParsedReview, type ReviewResponse, reviewResponse }
 import type { NamespaceModes } from './namespace-mode.cache.js';
 import type { TagResolver } from './tag.cache.js';
 import type { VerdictCache } from './verdict.cache.js';
+import { deniedStatic } from './static-policy.js';
 
 /** What admission knows about one image, from the caches only. */
 export type Assessment =
   | { image: string; state: 'clean'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'malicious' | 'suspicious'; digest: string; entry: VerdictCacheEntry }
   | { image: string; state: 'not-cleared'; digest: string; entry: VerdictCacheEntry }
+  | { image: string; state: 'static-policy'; digest: string; entry: VerdictCacheEntry; checks: string[] }
   | { image: string; state: 'unknown' | 'stale'; digest: string; entry?: VerdictCacheEntry; enqueued: boolean; analysis?: PendingAnalysis }
   | { image: string; state: 'unresolved'; reason: string };
 
@@ -105,7 +107,10 @@ export class AdmissionService {
     if (Date.now() - Date.parse(entry.at) > this.config.maxAgeMs) {
       return { image, state: 'stale', digest, entry, enqueued: this.requestAnalysis(ref, digest, dryRun), analysis: await this.pending(digest) };
     }
-    if (entry.verdict === 'clean') return { image, state: 'clean', digest, entry };
+    if (entry.verdict === 'clean') {
+      const checks = deniedStatic(entry, this.config.denyStatic ?? []);
+      return checks.length ? { image, state: 'static-policy', digest, entry, checks } : { image, state: 'clean', digest, entry };
+    }
     if (entry.verdict === 'malicious' || entry.verdict === 'suspicious') return { image, state: entry.verdict, digest, entry };
     return { image, state: 'not-cleared', digest, entry };
   }
@@ -216,8 +221,10 @@ export class AdmissionService {
     const entry = await this.verdicts.get(digest);
     if (!entry) return { digest, allowed: false, verdict: null, reason: 'never analysed' };
     const stale = Date.now() - Date.parse(entry.at) > this.config.maxAgeMs;
-    const allowed = entry.verdict === 'clean' && !stale;
-    return { digest, allowed, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: stale ? `verdict from ${entry.at} is stale` : allowed ? 'clean' : `verdict ${entry.verdict}` };
+    const checks = deniedStatic(entry, this.config.denyStatic ?? []);
+    const allowed = entry.verdict === 'clean' && !stale && checks.length === 0;
+    const reason = stale ? `verdict from ${entry.at} is stale` : allowed ? 'clean' : entry.verdict === 'clean' ? `static checks denied by policy (ADMISSION_DENY_STATIC): ${checks.join(', ')}` : `verdict ${entry.verdict}`;
+    return { digest, allowed, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason };
   }
 
   /** The answer when the budget runs out: deny (fail closed) unless fail-open or warn mode. */
@@ -253,6 +260,9 @@ export function decide(uid: string, review: ParsedReview, assessments: Assessmen
       case 'malicious':
       case 'suspicious':
         denials.push(`image ${a.image} (${a.digest}) is ${a.state} (score ${a.entry.score}; ${describeFindings(a.entry)}; analysis ${a.entry.analysisId})`);
+        break;
+      case 'static-policy':
+        pending.push(`image ${a.image} (${a.digest}) is clean but fails the static policy (ADMISSION_DENY_STATIC): ${a.checks.join(', ')} (analysis ${a.entry.analysisId})`);
         break;
       case 'not-cleared':
         pending.push(`image ${a.image} (${a.digest}) is not cleared: its analysis ${a.entry.analysisId} ended ${a.entry.verdict}`);

@@ -15,6 +15,7 @@ import { AdmissionVerdictService } from './admission-verdict.service.js';
 import { CancellationService } from './cancellation.service.js';
 import { RunAnalyzer } from './run-analyzer.js';
 import type { RunFacts } from './run-facts.js';
+import { StaticChecksService } from './static-checks.service.js';
 import { KUBERNETES_RUNTIME, PROBES, type ProbeRegistry, SANDBOX_RUNTIME } from './sandbox.providers.js';
 
 export interface DetonateOutcome {
@@ -44,6 +45,7 @@ export class DetonationService {
     private readonly supplyChain: SupplyChainGate,
     private readonly admission: AdmissionVerdictService,
     @Optional() @Inject(KUBERNETES_RUNTIME) private readonly kubernetes: SandboxRuntime | null = null,
+    @Optional() private readonly staticChecks: StaticChecksService | null = null,
   ) {}
 
   /** The runtime a profile asks for: Docker (runc / runsc) or Kubernetes (when K8S_RUNTIME=on). */
@@ -88,6 +90,8 @@ export class DetonationService {
       // Registry images are pulled by digest; the runtime checks the local image's RepoDigests include it.
       const image = await rt.resolveImage(gate.ref);
       const resolveMs = Date.now() - t0;
+      // Static image checks, before anything runs (docs/static-checks.md); never throw, never fail the analysis.
+      const staticScan = await this.staticChecks?.scan({ analysisId, imageId: image.imageId, settings: profile.static, local: !onKubernetes });
       await this.repo.update(analysisId, { digest: image.digest, imageId: image.imageId, phase: 'starting' });
       // A previous attempt (a worker that died) may have left its sandbox behind.
       await rt.reap({ analysisId });
@@ -152,6 +156,7 @@ export class DetonationService {
         lures: sandbox.lures,
         stimulation,
         network,
+        ...(staticScan ? { static: staticScan } : {}),
       };
       const eligibility = this.admission.eligibility(rec);
       const result = await this.analyzer.analyze(facts, probe, { from: 'run', keep: { admission: eligibility } });
