@@ -85,6 +85,20 @@ function isUuid(s: string): boolean {
   return true;
 }
 
+/** How many of upper-case, lower-case and digits occur. */
+function alnumClasses(s: string): number {
+  let u = 0;
+  let l = 0;
+  let d = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isUpper(c)) u = 1;
+    else if (isLower(c)) l = 1;
+    else if (isDigit(c)) d = 1;
+  }
+  return u + l + d;
+}
+
 function charClasses(s: string): number {
   let u = 0;
   let l = 0;
@@ -104,8 +118,8 @@ function charClasses(s: string): number {
 export function looksRandom(v: string, minLength = 16, minEntropy = 3.5): boolean {
   if (v.length < minLength) return false;
   if (isHex(v) || isUuid(v)) return false;
-  // Word-like values (lower-case letters with separators, like `quarantine-sample`) are chosen, not generated.
-  if (charClasses(v) < 2) return false;
+  // Word-like values (one case of letters with separators, like `quarantine-sample`) are chosen, not generated.
+  if (alnumClasses(v) < 2) return false;
   let letters = 0;
   let digits = 0;
   for (let i = 0; i < v.length; i++) {
@@ -241,6 +255,11 @@ function urlPassword(t: string): string | undefined {
 function assignment(name: string, rawValue: string, where: string, out: SecretHit[]): boolean {
   const value = strip(rawValue);
   if (!isSecretName(name) || notASecretValue(value)) return false;
+  const known = knownTokenKind(value);
+  if (known) {
+    out.push({ level: 'secret', where, kind: known, redacted: redact(value) });
+    return true;
+  }
   const aws = name.toUpperCase().includes('AWS') && name.toUpperCase().includes('SECRET') && value.length === 40;
   if (aws || looksRandom(value)) out.push({ level: 'secret', where, kind: aws ? 'AWS secret access key' : `random-looking value of ${name}`, redacted: redact(value) });
   else out.push({ level: 'possible-secret', where, kind: `password-like assignment to ${name}`, redacted: redact(value) });
@@ -281,7 +300,8 @@ export function scanText(text: string, where: string, out: SecretHit[], opts: { 
       }
     }
     if (t === 'Bearer' && ts[i + 1] !== undefined && ts[i + 1].length >= 16 && !notASecretValue(ts[i + 1])) {
-      out.push({ level: looksRandom(ts[i + 1]) ? 'secret' : 'possible-secret', where, kind: 'bearer token', redacted: redact(ts[i + 1]) });
+      const k = knownTokenKind(ts[i + 1]);
+      out.push({ level: k || looksRandom(ts[i + 1]) ? 'secret' : 'possible-secret', where, kind: k ?? 'bearer token', redacted: redact(ts[i + 1]) });
       i++;
       continue;
     }

@@ -26,7 +26,7 @@ export function entryPath(name: string): string {
   while (p.startsWith('./')) p = p.slice(2);
   while (p.startsWith('/')) p = p.slice(1);
   while (p.endsWith('/')) p = p.slice(0, -1);
-  return `/${p}`;
+  return p === '.' ? '/' : `/${p}`;
 }
 
 /**
