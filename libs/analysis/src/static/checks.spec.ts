@@ -148,7 +148,7 @@ describe('static checks', () => {
 });
 
 describe('static scoring (bounded)', () => {
-  const f = (priority: 'error' | 'warning' | 'notice' | 'informational', check = priority) =>
+  const f = (priority: 'error' | 'warning' | 'notice' | 'informational', check: string = priority) =>
     staticFindings([{ check, cis: '4.1', title: `Static ${check}`, priority, count: 1, items: [], detail: '' }], 0)[0];
   const dyn = (points: 'error' | 'notice') => ({ rule: `dyn ${points}`, priority: points, tags: [], count: 1, firstSeq: 1, firstTs: 0, output: '', evidence: [] });
 

@@ -8,7 +8,9 @@ function tarOf(entries: Entry[]): Readable {
   const p = pack();
   for (const e of entries) {
     const content = e.content ?? '';
-    p.entry({ name: e.name, type: e.type ?? 'file', mode: e.mode ?? 0o644, linkname: e.linkname, uid: 0, gid: 0, size: e.type && e.type !== 'file' ? 0 : Buffer.byteLength(content) }, e.type && e.type !== 'file' ? undefined : content);
+    const header = { name: e.name, type: e.type ?? 'file', mode: e.mode ?? 0o644, linkname: e.linkname, uid: 0, gid: 0, size: e.type && e.type !== 'file' ? 0 : Buffer.byteLength(content) };
+    if (e.type && e.type !== 'file') p.entry(header, '');
+    else p.entry(header, content);
   }
   p.finalize();
   return Readable.from(p as unknown as AsyncIterable<Buffer>);
