@@ -14,6 +14,8 @@ export function buildBusyboxImage(
 ): string {
   const root = mkdtempSync(join(tmpdir(), 'q-bb-'));
   try {
+    // mkdtemp makes the directory 0700: as the image's / it would lock a non-root USER out.
+    chmodSync(root, 0o755);
     for (const d of ['bin', 'etc', 'tmp', 'root']) mkdirSync(join(root, d));
     chmodSync(join(root, 'tmp'), 0o1777);
     copyFileSync('/bin/busybox', join(root, 'bin/busybox'));

@@ -45,7 +45,7 @@ export class DetonationService {
     private readonly supplyChain: SupplyChainGate,
     private readonly admission: AdmissionVerdictService,
     @Optional() @Inject(KUBERNETES_RUNTIME) private readonly kubernetes: SandboxRuntime | null = null,
-    @Optional() private readonly staticChecks: StaticChecksService | null = null,
+    @Optional() @Inject(StaticChecksService) private readonly staticChecks: StaticChecksService | null = null,
   ) {}
 
   /** The runtime a profile asks for: Docker (runc / runsc) or Kubernetes (when K8S_RUNTIME=on). */
