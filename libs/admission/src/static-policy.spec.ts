@@ -1,3 +1,4 @@
+import type { VerdictCacheEntry } from '#core/storage/analysis.types';
 import { fixture } from '../../../test/support/admission.js';
 import { parseReview } from './admission-review.js';
 import { type Assessment, decide } from './admission.service.js';
@@ -21,8 +22,8 @@ describe('ADMISSION_DENY_STATIC (opt-in admission policy on static checks)', () 
 
   it('a clean image failing the static policy: denied in enforce mode, a warning in warn mode', () => {
     const review = parseReview(fixture('pod', { app: '127.0.0.1:5000/app@sha256:' + 'a'.repeat(64) }));
-    const entry = { digest: 'sha256:1', verdict: 'clean', score: 2, rulesVersion: 'r', analysisId: 'an-1', image: 'x', at: new Date().toISOString(), staticChecks: ['root-user'] } as const;
-    const a: Assessment = { image: 'app', state: 'static-policy', digest: 'sha256:1', entry: { ...entry }, checks: ['root-user'] };
+    const entry: VerdictCacheEntry = { digest: 'sha256:1', verdict: 'clean', score: 2, rulesVersion: 'r', analysisId: 'an-1', image: 'x', at: new Date().toISOString(), staticChecks: ['root-user'] };
+    const a: Assessment = { image: 'app', state: 'static-policy', digest: 'sha256:1', entry, checks: ['root-user'] };
     const enforce = decide('u', review, [a], 'enforce', 1000).response;
     expect(enforce.allowed).toBe(false);
     expect(enforce.status?.message).toMatch(/clean but fails the static policy \(ADMISSION_DENY_STATIC\): root-user \(analysis an-1\)/);
