@@ -1,7 +1,7 @@
 import type { VerdictCacheEntry } from '#core/storage/analysis.types';
 import { fixture } from '../../../test/support/admission.js';
 import { parseReview } from './admission-review.js';
-import { type Assessment, decide } from './admission.service.js';
+import { AdmissionService, type Assessment, decide } from './admission.service.js';
 import { loadAdmissionConfig } from './admission.config.js';
 import { deniedStatic, parseDenyStatic } from './static-policy.js';
 
@@ -30,5 +30,17 @@ describe('ADMISSION_DENY_STATIC (opt-in admission policy on static checks)', () 
     const warn = decide('u', review, [a], 'warn', 1000).response;
     expect(warn.allowed).toBe(true);
     expect(warn.warnings?.join(' ')).toMatch(/root-user/);
+  });
+
+  it('assess and the initContainer\'s verdict check apply it to clean verdicts from the cache', async () => {
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const entry: VerdictCacheEntry = { digest, verdict: 'clean', score: 2, rulesVersion: 'r', analysisId: 'an-2', image: 'x', at: new Date().toISOString(), staticChecks: ['root-user', 'no-healthcheck'] };
+    const cache = { get: async (d: string) => (d === digest ? entry : null) };
+    const svc = (deny: string) => new AdmissionService(loadAdmissionConfig({ ADMISSION_DENY_STATIC: deny }), cache as never, null as never, null as never, null as never, null as never, []);
+    expect(await svc('root-user').assess(`127.0.0.1:5000/app@${digest}`)).toMatchObject({ state: 'static-policy', checks: ['root-user'] });
+    expect(await svc('secret').assess(`127.0.0.1:5000/app@${digest}`)).toMatchObject({ state: 'clean' });
+    expect(await svc('').assess(`127.0.0.1:5000/app@${digest}`)).toMatchObject({ state: 'clean' });
+    expect(await svc('root-user').verdictOf(digest)).toMatchObject({ allowed: false, verdict: 'clean', reason: 'static checks denied by policy (ADMISSION_DENY_STATIC): root-user' });
+    expect(await svc('secret').verdictOf(digest)).toMatchObject({ allowed: true, reason: 'clean' });
   });
 });
