@@ -267,7 +267,11 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
   }
   if ((health.notEvaluated ?? 0) > 0) reasons.push(`${health.notEvaluated} rule(s) could not be evaluated with this probe`);
   if (verdict === 'clean') {
-    const decisive = (health.blindRules ?? []).filter((r) => !allow.has(r.rule) && (policy.ruleWeights?.[r.rule] ?? policy.weights[r.priority] ?? 0) + score >= policy.thresholds.suspicious);
+    // Static points without an error-level static finding stop short of suspicious beside any behaviour
+    // score below it (boundStatic), so an unseen rule is judged against the behaviour alone then.
+    const severeStatic = statics.some((c) => PRIORITY_ORDER.indexOf(c.priority) <= PRIORITY_ORDER.indexOf('error') && c.points > 0);
+    const base = severeStatic ? score : score - statics.reduce((n, c) => n + c.points, 0);
+    const decisive = (health.blindRules ?? []).filter((r) => !allow.has(r.rule) && (policy.ruleWeights?.[r.rule] ?? policy.weights[r.priority] ?? 0) + base >= policy.thresholds.suspicious);
     if (decisive.length) {
       const names = decisive.map((r) => r.rule).sort();
       reasons.push(

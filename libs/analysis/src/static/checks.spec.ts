@@ -171,3 +171,13 @@ describe('static scoring (bounded)', () => {
     expect(scoreFindings([dyn('notice'), f('notice')], DEFAULT_SCORING_POLICY).score).toBe(12);
   });
 });
+
+describe('static points and rules the probe could not evaluate', () => {
+  const f = (priority: 'error' | 'notice' | 'warning', check: string) => staticFindings([{ check, cis: '4.1', title: `Static ${check}`, priority, count: 1, items: [], detail: '' }], 0)[0];
+  it('non-error static points do not make a blind notice rule decisive (the run stays clean)', () => {
+    const blind = [{ rule: 'Unseen', priority: 'notice' as const }];
+    expect(scoreFindings([f('warning', 'os-eol'), f('warning', 'possible-secret'), f('warning', 'world-writable-dir')], DEFAULT_SCORING_POLICY, { blindRules: blind })).toMatchObject({ verdict: 'clean', score: 15 });
+    // With an error-level one the run is already suspicious.
+    expect(scoreFindings([f('error', 'secret')], DEFAULT_SCORING_POLICY, { blindRules: blind }).verdict).toBe('suspicious');
+  });
+});
