@@ -125,8 +125,8 @@ function toStringList(v: unknown): string[] | undefined {
  * Describes an image for the static checks through the Docker engine, without running anything:
  * `image inspect` (User, Env, Labels, Healthcheck, size, layers), `image history` (created_by),
  * and the filesystem from `docker export` of a container that is created and never started
- * (labelled like a sandbox, so the reaper removes it if the worker dies mid-scan; removed here
- * in `finally`). A filesystem that cannot be read leaves `files` undefined with `filesError`.
+ * (labelled managed with a deadline, so the periodic reaper removes it if the worker dies
+ * mid-scan; removed here in `finally`). A filesystem that cannot be read leaves `files` undefined with `filesError`.
  */
 export class DockerImageReader {
   constructor(
@@ -171,8 +171,10 @@ export class DockerImageReader {
       Cmd: [],
       NetworkDisabled: true,
       Labels: {
+        // Not labelled with the analysis id: the detonation's own reap (by analysis id) runs while
+        // this scan may still be reading; the periodic reaper removes it after its deadline.
         [SANDBOX_LABELS.managed]: 'true',
-        ...(analysisId ? { [SANDBOX_LABELS.analysisId]: analysisId } : {}),
+        ...(analysisId ? { 'org.quarantine.static-scan-for': analysisId } : {}),
         [SANDBOX_LABELS.createdAt]: new Date(now).toISOString(),
         [SANDBOX_LABELS.deadline]: new Date(now + this.limits.timeoutMs + 60_000).toISOString(),
         'org.quarantine.role': 'static-scan',
