@@ -114,3 +114,15 @@ describe('secret detection (CIS 4.10)', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 });
+
+describe('secret scan bounds', () => {
+  it('examines at most MAX_TOTAL_CHARS over all strings, and cuts long key names', () => {
+    const big = `X=${'a'.repeat(60_000)}`;
+    const t0 = Date.now();
+    const hits = findSecrets({ env: [...Array.from({ length: 1000 }, () => big), `AWS_ACCESS_KEY_ID=${['AKIA', 'Q3ZT7WJ2LMNR5XVB'].join('')}`], labels: {}, history: [] });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(hits).toEqual([]); // the key sits past the budget: not examined
+    const [long] = findSecrets({ env: [], labels: {}, history: [{ createdBy: `${'A'.repeat(5000)}_PASSWORD=hunter22` }] });
+    expect(long.kind.length).toBeLessThan(120);
+  });
+});

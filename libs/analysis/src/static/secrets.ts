@@ -19,6 +19,8 @@
 export const MAX_SCAN_CHARS = 64 * 1024;
 /** Strings examined per image (env + labels + history). */
 export const MAX_STRINGS = 2000;
+/** Characters examined per image, all strings together (bounds the worker's CPU on a hostile config). */
+export const MAX_TOTAL_CHARS = 4 * 1024 * 1024;
 
 export type SecretLevel = 'secret' | 'possible-secret';
 
@@ -261,8 +263,9 @@ function assignment(name: string, rawValue: string, where: string, out: SecretHi
     return true;
   }
   const aws = name.toUpperCase().includes('AWS') && name.toUpperCase().includes('SECRET') && value.length === 40;
-  if (aws || looksRandom(value)) out.push({ level: 'secret', where, kind: aws ? 'AWS secret access key' : `random-looking value of ${name}`, redacted: redact(value) });
-  else out.push({ level: 'possible-secret', where, kind: `password-like assignment to ${name}`, redacted: redact(value) });
+  const shown = name.slice(0, 80);
+  if (aws || looksRandom(value)) out.push({ level: 'secret', where, kind: aws ? 'AWS secret access key' : `random-looking value of ${shown}`, redacted: redact(value) });
+  else out.push({ level: 'possible-secret', where, kind: `password-like assignment to ${shown}`, redacted: redact(value) });
   return true;
 }
 
@@ -329,8 +332,14 @@ function hashLabel(key: string): boolean {
 export function findSecrets(input: { env: readonly string[]; labels: Readonly<Record<string, string>>; history: readonly { createdBy: string }[] }): SecretHit[] {
   const out: SecretHit[] = [];
   let budget = MAX_STRINGS;
+  let chars = MAX_TOTAL_CHARS;
+  const spend = (s: string): boolean => {
+    if (budget-- <= 0 || chars <= 0) return false;
+    chars -= Math.min(s.length, MAX_SCAN_CHARS);
+    return true;
+  };
   for (const e of input.env) {
-    if (budget-- <= 0) break;
+    if (!spend(e)) break;
     const eq = e.indexOf('=');
     const name = eq < 0 ? e : e.slice(0, eq);
     const value = eq < 0 ? '' : e.slice(eq + 1);
@@ -352,14 +361,14 @@ export function findSecrets(input: { env: readonly string[]; labels: Readonly<Re
     if (out.length === before) scanText(v, where, out);
   }
   for (const [k, v] of Object.entries(input.labels)) {
-    if (budget-- <= 0) break;
+    if (!spend(v)) break;
     if (hashLabel(k)) continue;
     const where = `LABEL ${k.slice(0, 80)}`;
     if (isSecretName(k) && assignment(k, v, where, out)) continue;
     scanText(v, where, out);
   }
   input.history.forEach((h, i) => {
-    if (budget-- <= 0) return;
+    if (!spend(h.createdBy)) return;
     // `ADD file:<sha> in /` and `COPY dir:<sha>` are checksums, and #(nop) lines are metadata; both are scanned for named secrets only.
     scanText(h.createdBy, `history[${i}]`, out, { namedOnly: false });
   });
