@@ -18,6 +18,8 @@ if [ -f bench/rules.bench.ts ]; then
   echo "== rule engine"
   node --max-old-space-size=4096 --import tsx bench/rules.bench.ts
 fi
+echo "== static image checks (per image before the sandbox: inspect + history + export scan, median)"
+npx tsx bench/static.bench.ts
 echo "== state tracker (events/s through StateTracker.push, captured traces)"
 node --import tsx bench/state-tracker.bench.ts
 echo "== network analysis (captures/s: read, correlate, lure search, rules)"

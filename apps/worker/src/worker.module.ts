@@ -14,6 +14,7 @@ import { RuleSetCache } from './detonation/rule-set.cache.js';
 import { RescoreService } from './detonation/rescore.service.js';
 import { RunAnalyzer } from './detonation/run-analyzer.js';
 import { sandboxProviders } from './detonation/sandbox.providers.js';
+import { StaticChecksService } from './detonation/static-checks.service.js';
 import { MAINTENANCE_HANDLED, MaintenanceProcessor } from './maintenance/maintenance.processor.js';
 import { RetentionService } from './maintenance/retention.service.js';
 import { SecretsMigrationService } from './maintenance/secrets-migration.service.js';
@@ -55,7 +56,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, 'worker'), QueueModule.forRoot(config)],
-      providers: [...sandboxProviders, RunMetrics, AttestationService, AdmissionVerdictService, CancellationService, RuleSetCache, RunAnalyzer, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
+      providers: [...sandboxProviders, RunMetrics, AttestationService, AdmissionVerdictService, CancellationService, RuleSetCache, RunAnalyzer, StaticChecksService, DetonationService, RescoreService, AnalysisProcessor, MaintenanceProcessor,
         NotifierService, RescanService, WatchesProcessor, EventsService, DeliveryService, WebhooksProcessor, SecretsMigrationService, RetentionService],
     };
   }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError, envInt as int } from '#core/config/config';
 
 import type { AdmissionMode } from './contract.js';
+import { parseDenyStatic } from './static-policy.js';
 
 export { ADMISSION_LABELS, type AdmissionMode } from './contract.js';
 
@@ -44,6 +45,8 @@ export interface AdmissionConfig {
   maxSeverity?: AdmissionSeverity;
   /** ADMISSION_REQUIRE_VULNERABILITY_REPORT: a digest with no stored report is not cleared (default false: absence does not deny). */
   requireVulnerabilityReport: boolean;
+  /** ADMISSION_DENY_STATIC: static check ids that keep an otherwise clean image from being cleared (static-policy.ts). */
+  denyStatic: string[];
 }
 
 export const ADMISSION_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
@@ -115,5 +118,6 @@ export function loadAdmissionConfig(env: Env): AdmissionConfig {
     requireAttestation: bool(env, 'ADMISSION_REQUIRE_ATTESTATION', false),
     ...(maxSeverity ? { maxSeverity: maxSeverity as AdmissionSeverity } : {}),
     requireVulnerabilityReport: bool(env, 'ADMISSION_REQUIRE_VULNERABILITY_REPORT', false),
+    denyStatic: parseDenyStatic(env.ADMISSION_DENY_STATIC),
   };
 }

@@ -10,6 +10,7 @@ import type { NamespaceModes } from './namespace-mode.cache.js';
 import type { TagResolver } from './tag.cache.js';
 import type { VerdictCache } from './verdict.cache.js';
 import { type VulnerabilityPolicySource, vulnerabilityVerdict } from './vulnerability-policy.js';
+import { deniedStatic } from './static-policy.js';
 
 /** What admission knows about one image, from the caches only. */
 export type Assessment =
@@ -19,6 +20,7 @@ export type Assessment =
   | { image: string; state: 'unattested'; digest: string; entry: VerdictCacheEntry; reason: string }
   /** Clean behaviour, but the vulnerability policy (ADMISSION_MAX_SEVERITY / ADMISSION_REQUIRE_VULNERABILITY_REPORT) does not clear it. */
   | { image: string; state: 'vulnerable'; digest: string; entry: VerdictCacheEntry; reason: string }
+  | { image: string; state: 'static-policy'; digest: string; entry: VerdictCacheEntry; checks: string[] }
   | { image: string; state: 'unknown' | 'stale'; digest: string; entry?: VerdictCacheEntry; enqueued: boolean; analysis?: PendingAnalysis }
   | { image: string; state: 'unresolved'; reason: string };
 
@@ -117,6 +119,8 @@ export class AdmissionService {
       return { image, state: 'stale', digest, entry, enqueued: this.requestAnalysis(ref, digest, dryRun), analysis: await this.pending(digest) };
     }
     if (entry.verdict === 'clean') {
+      const checks = deniedStatic(entry, this.config.denyStatic ?? []);
+      if (checks.length) return { image, state: 'static-policy', digest, entry, checks };
       if (this.config.requireAttestation) {
         const why = this.attestations ? await this.attestations.check(digest, entry) : 'no attestation checker is configured';
         if (why) return { image, state: 'unattested', digest, entry, reason: why };
@@ -234,6 +238,8 @@ export class AdmissionService {
     const entry = await this.verdicts.get(digest);
     if (!entry) return { digest, allowed: false, verdict: null, reason: 'never analysed' };
     const stale = Date.now() - Date.parse(entry.at) > this.config.maxAgeMs;
+    const checks = entry.verdict === 'clean' && !stale ? deniedStatic(entry, this.config.denyStatic ?? []) : [];
+    if (checks.length) return { digest, allowed: false, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: `static checks denied by policy (ADMISSION_DENY_STATIC): ${checks.join(', ')}` };
     if (entry.verdict === 'clean' && !stale && this.config.requireAttestation) {
       const why = this.attestations ? await this.attestations.check(digest, entry) : 'no attestation checker is configured';
       if (why) return { digest, allowed: false, verdict: entry.verdict, analysisId: entry.analysisId, at: entry.at, reason: `clean, but ${why}` };
@@ -279,6 +285,9 @@ export function decide(uid: string, review: ParsedReview, assessments: Assessmen
         break;
       case 'vulnerable':
         pending.push(`image ${a.image} is not cleared: ${a.reason} (behaviour clean, analysis ${a.entry.analysisId})`);
+        break;
+      case 'static-policy':
+        pending.push(`image ${a.image} (${a.digest}) is clean but fails the static policy (ADMISSION_DENY_STATIC): ${a.checks.join(', ')} (analysis ${a.entry.analysisId})`);
         break;
       case 'not-cleared':
         pending.push(`image ${a.image} (${a.digest}) is not cleared: its analysis ${a.entry.analysisId} ended ${a.entry.verdict}`);

@@ -59,6 +59,7 @@ export class AdmissionVerdictService {
         profile: rec.profile,
         probe: rec.probe,
         topFindings: topFindings(result.findings),
+        staticChecks: result.findings.filter((f) => f.source === 'static' && f.check).map((f) => f.check!),
       });
       update = { applied, previousVerdict: previous?.verdict ?? null, previousAnalysisId: previous?.analysisId ?? null, at };
       if (!applied) this.logger.log({ msg: 'admission verdict kept: a later analysis holds it', analysisId: rec.id, digest: result.digest, heldBy: previous?.analysisId });

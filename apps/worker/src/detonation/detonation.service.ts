@@ -15,6 +15,7 @@ import { AdmissionVerdictService } from './admission-verdict.service.js';
 import { CancellationService } from './cancellation.service.js';
 import { RunAnalyzer } from './run-analyzer.js';
 import type { RunFacts } from './run-facts.js';
+import { StaticChecksService } from './static-checks.service.js';
 import { KUBERNETES_RUNTIME, PROBES, type ProbeRegistry, SANDBOX_RUNTIME } from './sandbox.providers.js';
 
 export interface DetonateOutcome {
@@ -44,6 +45,7 @@ export class DetonationService {
     private readonly supplyChain: SupplyChainGate,
     private readonly admission: AdmissionVerdictService,
     @Optional() @Inject(KUBERNETES_RUNTIME) private readonly kubernetes: SandboxRuntime | null = null,
+    @Optional() @Inject(StaticChecksService) private readonly staticChecks: StaticChecksService | null = null,
   ) {}
 
   /** The runtime a profile asks for: Docker (runc / runsc) or Kubernetes (when K8S_RUNTIME=on). */
@@ -88,6 +90,8 @@ export class DetonationService {
       // Registry images are pulled by digest; the runtime checks the local image's RepoDigests include it.
       const image = await rt.resolveImage(gate.ref);
       const resolveMs = Date.now() - t0;
+      // Static image checks (docs/static-checks.md): read while the sandbox is created, finished before it starts; they never throw.
+      const staticPending = this.staticChecks?.scan({ analysisId, imageId: image.imageId, settings: profile.static, local: !onKubernetes });
       await this.repo.update(analysisId, { digest: image.digest, imageId: image.imageId, phase: 'starting' });
       // A previous attempt (a worker that died) may have left its sandbox behind.
       await rt.reap({ analysisId });
@@ -111,6 +115,8 @@ export class DetonationService {
         network: profile.network === 'simulated' && (onKubernetes || runtime === 'runc') ? { mode: 'simulated', capturePath: join(dir, 'network.ndjson') } : undefined,
       });
       const t2 = Date.now();
+      const staticScan = await staticPending;
+      const tStatic = Date.now();
       const target = await sandbox.start();
       const t3 = Date.now();
       // A sandbox that runs its probe itself (Kubernetes sidecar or cluster sensor) hands its session back.
@@ -147,11 +153,12 @@ export class DetonationService {
         limitHits,
         probe: probeStats,
         output,
-        timings: { resolveMs, createMs: t2 - t1, startMs: t3 - t2, attachMs: t4 - t3, runMs: t5 - t4, collectMs: t6 - t5 },
+        timings: { resolveMs, createMs: t2 - t1, startMs: t3 - tStatic, attachMs: t4 - t3, runMs: t5 - t4, collectMs: t6 - t5 },
         startedAt,
         lures: sandbox.lures,
         stimulation,
         network,
+        ...(staticScan ? { static: staticScan } : {}),
       };
       const eligibility = this.admission.eligibility(rec);
       const result = await this.analyzer.analyze(facts, probe, { from: 'run', keep: { admission: eligibility } });

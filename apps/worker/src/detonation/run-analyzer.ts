@@ -5,6 +5,7 @@ import {
   type ProbeVisibility,
   type Contribution,
   DEFAULT_SCORING_POLICY,
+  DEFAULT_STATIC_WEIGHTS,
   DOCKER_DEFAULT_CAPS,
   type Finding,
   type ProcessSummary,
@@ -16,6 +17,7 @@ import {
   scoreFindings,
 } from '#analysis';
 import { lureIndex } from '#analysis/lures/lure-index';
+import { staticFindings, staticCheckOf, STATIC_TAG } from '#analysis/static/findings';
 import { parseImageRef } from '#core/image/image-ref';
 import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary } from '#core/storage/analysis.types';
@@ -51,6 +53,8 @@ export function policyFor(profile: SandboxProfile): ScoringPolicy {
       malicious: profile.scoring.thresholds?.malicious ?? DEFAULT_SCORING_POLICY.thresholds.malicious,
     },
     allow: [...DEFAULT_SCORING_POLICY.allow, ...profile.allow],
+    // Static image findings: their own weights and cap (docs/static-checks.md).
+    static: { tag: STATIC_TAG, weights: { ...DEFAULT_STATIC_WEIGHTS, ...profile.static?.weights }, cap: profile.static?.cap ?? DEFAULT_SCORING_POLICY.static!.cap },
   };
 }
 
@@ -132,6 +136,7 @@ export class RunAnalyzer {
       },
       rules,
       observations,
+      staticResults: facts.static?.results,
       eventsOut: events.stream,
       ...(net.input ? { network: net.input } : {}),
     });
@@ -148,7 +153,8 @@ export class RunAnalyzer {
     const policy = policyFor(profile);
     const notEvaluated = [...rules.notEvaluated, ...truncationNotEvaluated(result.truncationBlind)];
     const probeFailed = !probe.complete && !probe.budgetExceeded;
-    const score = scoreFindings(result.findings, policy, {
+    const statics = staticFindings(facts.static?.results ?? [], nowNs);
+    const score = scoreFindings([...result.findings, ...statics], policy, {
       probeFailed,
       eventsLost: probe.lost + result.parser.lost,
       sampleStarted: result.summary.entrypoint.started,
@@ -158,16 +164,21 @@ export class RunAnalyzer {
       ...integrityHealth(exit, probe, result.parser.detail),
     });
     const byRule = new Map<string, Contribution>(score.contributions.map((c) => [c.rule, c]));
-    const findings: FindingSummary[] = result.findings.map((f: Finding) => ({
-      rule: f.rule,
-      priority: f.priority,
-      tags: f.tags,
-      count: f.count,
-      points: byRule.get(f.rule)?.points ?? 0,
-      share: byRule.get(f.rule)?.share ?? 0,
-      output: f.output,
-      firstSeq: f.firstSeq,
-    }));
+    const findings: FindingSummary[] = [...result.findings, ...statics].map((f: Finding) => {
+      const check = staticCheckOf(f.tags);
+      const r = check === undefined ? undefined : facts.static?.results.find((x) => x.check === check);
+      return {
+        rule: f.rule,
+        priority: f.priority,
+        tags: f.tags,
+        count: f.count,
+        points: byRule.get(f.rule)?.points ?? 0,
+        share: byRule.get(f.rule)?.share ?? 0,
+        output: f.output,
+        firstSeq: f.firstSeq,
+        ...(r ? { source: 'static' as const, check: r.check, cis: r.cis } : {}),
+      };
+    });
     const analyzeMs = Date.now() - t0;
     const report = {
       analysisId,
@@ -216,6 +227,8 @@ export class RunAnalyzer {
       sandbox: { ...facts.sandbox, capabilities: profile.capabilities, network: profile.network },
       // Lure values are fakes unique to this run, worthless elsewhere: shown to report readers (docs/lures.md).
       lures: facts.lures ?? [],
+      // Static image checks (docs/static-checks.md): their own section; findings carry points from the scoring.
+      static: facts.static ? { ...facts.static, results: facts.static.results.map((r) => ({ ...r, rule: statics.find((f) => staticCheckOf(f.tags) === r.check)?.rule, points: byRule.get(statics.find((f) => staticCheckOf(f.tags) === r.check)?.rule ?? '')?.points ?? 0 })) } : null,
       stimulation: facts.stimulation ?? null,
       timings: { ...facts.timings, analyzeMs, totalMs: Date.now() - Date.parse(facts.startedAt) },
       startedAt: facts.startedAt,

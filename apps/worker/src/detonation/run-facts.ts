@@ -1,4 +1,5 @@
 import type { Lure } from '#analysis/lures/lure';
+import type { StaticScan } from '#analysis/static/types';
 import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary, Verdict } from '#core/storage/analysis.types';
 import type { ProbeStats } from '#sandbox/probes/probe';
@@ -26,6 +27,8 @@ export interface RunFacts {
   stimulation?: StimulationRecord;
   /** The sandbox's network: none, or the simulated network and where its capture (NetCapture lines) was written. */
   network?: { mode: 'none' | 'simulated'; capturePath?: string; simulatorHealthy?: boolean; simulatorError?: string };
+  /** Static image checks run before the sandbox started (docs/static-checks.md): kept with the run, so a rescore re-scores them. */
+  static?: StaticScan;
 }
 
 export interface RunResult {

@@ -10,7 +10,13 @@ export const EVENT_VERSION = 1 as const;
  * Where an event came from. `sandbox` marks events the orchestrator itself observed (OOM, pids limit,
  * window kill); `network` an exchange the network simulator recorded (dns_query, http_request, …).
  */
-export type EventSource = 'strace' | 'gvisor' | 'ebpf' | 'perf' | 'ftrace' | 'falco' | 'tracee' | 'sandbox' | 'network';
+export type EventSource = 'strace' | 'gvisor' | 'ebpf' | 'perf' | 'ftrace' | 'falco' | 'tracee' | 'sandbox' | 'network' | 'static';
+
+/**
+ * `source: static`, `type: static`: one event per static image check that found something
+ * (docs/static-checks.md), args `{check, cis, priority, count, detail}`; rules read them as `static.*`.
+ */
+export const STATIC_EVENT_TYPE = 'static';
 
 export type FdType = 'file' | 'directory' | 'ipv4' | 'ipv6' | 'unix' | 'netlink' | 'packet' | 'memfd' | 'pipe' | 'event' | 'signalfd' | 'timerfd' | 'inotify' | 'bpf' | 'unknown';
 

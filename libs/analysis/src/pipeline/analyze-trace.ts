@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { RawEvent, SandboxObservationType } from '../events/event.js';
+import { type RawEvent, type SandboxObservationType, STATIC_EVENT_TYPE } from '../events/event.js';
 import type { NetView } from '../network/view.js';
 import type { ProcessState } from '../state/context.js';
 import { NetworkAnalysis, type NetworkAnalysisInput, type NetworkReport } from '../network/network-analysis.js';
@@ -26,6 +26,8 @@ export interface AnalyzeTraceInput {
   tracker: StateTrackerOptions;
   rules: CompiledRuleSet;
   observations?: readonly SandboxObservation[];
+  /** Static image check results (docs/static-checks.md), shown to the rules as `source: static` events after the trace. */
+  staticResults?: readonly { check: string; cis: string; priority: string; count: number; detail: string }[];
   /** Normalized events are written here as NDJSON, respecting back-pressure. */
   eventsOut?: Writable;
   maxEvidence?: number;
@@ -133,6 +135,9 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
       args: { count: o.count ?? 1, ...(o.detail ? { detail: o.detail } : {}) },
     };
     onRaw(raw);
+  }
+  for (const r of input.staticResults ?? []) {
+    onRaw({ ts: lastTs, source: 'static', type: STATIC_EVENT_TYPE, res: 0, rawres: 0, pid: entryPid, tid: entryPid, args: { check: r.check, cis: r.cis, priority: r.priority, count: r.count, detail: r.detail } });
   }
   if (out?.writableNeedDrain) await once(out, 'drain');
   const truncationBlind = [...blind.values()].map(({ t, mask }) => ({ ...t, parts: truncatedParts(mask) }));

@@ -62,6 +62,25 @@ function vulnerabilitiesHtml(v: ReportDocument['vulnerabilities']): string {
 
 const SEVERITY_COLUMNS = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const;
 
+/** The static checks section: what the image is, then one row per check that found something (values redacted by the checks). */
+function staticHtml(report: ReportDocument): string {
+  const s = report.static;
+  if (!s) return '<p class="none">not run</p>';
+  const img = s.image ?? {};
+  const facts = [
+    `status <b>${e(s.status)}</b>${s.reason ? ` (${e(s.reason)})` : ''}`,
+    `user <code>${e(img.user || '(none: root)')}</code>`,
+    img.sizeBytes !== undefined ? `${e((img.sizeBytes / 1024 ** 2).toFixed(1))} MiB, ${e(img.layers)} layer(s)` : '',
+    s.os ? `base OS ${e(s.os.name ?? s.os.id)} — end of life ${e(s.os.eol ?? 'unknown')} (${e(s.os.eolStatus)}, checked ${e(s.checkedOn)})` : 'no os-release',
+    img.entries !== undefined ? `${e(img.entries)} files read in ${e(s.ms)} ms` : '',
+  ].filter(Boolean);
+  const rows = (s.results ?? []).slice(0, MAX_ROWS).map((r) => [
+    e(r.cis), `${e(r.title ?? r.check)}<br><code>${e(r.check)}</code>`, e(r.priority), e(r.points ?? 0),
+    `${e(r.detail)}${r.items?.length ? `<ul>${r.items.slice(0, 20).map((i) => `<li><code>${e(i)}</code></li>`).join('')}</ul>` : ''}`,
+  ]);
+  return `<p>${facts.join(' · ')}</p>${rows.length ? table(['CIS', 'check', 'priority', 'points', 'found'], rows) : '<p class="none">no static findings</p>'}`;
+}
+
 export function reportToHtml(report: ReportDocument, opts: { generatedAt?: string } = {}): string {
   const verdict = report.verdict ?? 'unknown';
   const findings = [...(report.findings ?? [])];
@@ -165,9 +184,10 @@ ul ul{padding-left:1.2rem;border-left:1px dotted #ccc}.none{color:#57606a}nav a{
 <header><h1><span class="badge v-${e(verdict)}">${e(verdict)}</span> ${e(report.image)}</h1>
 <p>score <b>${e(report.score)}</b>${report.scoring?.thresholds ? ` (suspicious ≥ ${e(report.scoring.thresholds.suspicious)}, malicious ≥ ${e(report.scoring.thresholds.malicious)})` : ''} · profile ${e(report.profile)} · probe ${e(probe.name)} · runtime ${e(report.runtime ?? report.sandbox?.runtime)}<br>
 digest <code>${e(report.digest)}</code><br>analysis <code>${e(report.analysisId)}</code> · ${e(report.startedAt)} → ${e(report.finishedAt)}${report.rescoredAt ? ` · rescored ${e(report.rescoredAt)}` : ''} · rules <code>${e((report.rulesVersion ?? '').slice(0, 12))}</code></p>
-<nav><a href="#why">why</a><a href="#findings">findings</a><a href="#processes">processes</a><a href="#timeline">timeline</a><a href="#files">files</a><a href="#network">network</a><a href="#probe">probe</a><a href="#limits">limits</a><a href="#drift">drift</a><a href="#vulnerabilities">vulnerabilities</a></nav></header>
+<nav><a href="#why">why</a><a href="#findings">findings</a><a href="#static">static</a><a href="#processes">processes</a><a href="#timeline">timeline</a><a href="#files">files</a><a href="#network">network</a><a href="#probe">probe</a><a href="#limits">limits</a><a href="#drift">drift</a><a href="#vulnerabilities">vulnerabilities</a></nav></header>
 ${section('why', 'Why this verdict', `${why}${reasons ? `<details><summary>scoring</summary><ul>${reasons}</ul></details>` : ''}`)}
 ${section('findings', 'Findings', findingsHtml || '<p class="none">none</p>', findings.length)}
+${section('static', 'Static image checks', staticHtml(report), report.static?.results?.length)}
 ${section('processes', 'Process tree', `${treeHtml}${(report.processesTruncated ?? 0) > 0 || budget.left < 0 ? `<p class="none">… more processes not shown</p>` : ''}`)}
 ${section('timeline', 'Timeline of evidence', table(['time', 'rule', 'event', 'target', 'process'], timeline))}
 ${section('files', 'Files written', filesHtml, files.length)}

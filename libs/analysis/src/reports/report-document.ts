@@ -36,6 +36,28 @@ export interface ReportProcess {
   children?: ReportProcess[];
 }
 
+export interface ReportStaticResult {
+  check: string;
+  cis?: string;
+  title?: string;
+  rule?: string;
+  priority?: string;
+  count?: number;
+  items?: string[];
+  detail?: string;
+  points?: number;
+}
+
+export interface ReportStatic {
+  status?: string;
+  reason?: string;
+  results?: ReportStaticResult[];
+  os?: { id?: string; versionId?: string; name?: string; eol?: string; eolStatus?: string };
+  image?: { sizeBytes?: number; layers?: number; user?: string; entries?: number; bytes?: number };
+  ms?: number;
+  checkedOn?: string;
+}
+
 export interface ReportDocument {
   analysisId?: string;
   image?: string;
@@ -65,6 +87,8 @@ export interface ReportDocument {
   probe?: { name?: string; events?: number; lost?: number; unparsed?: number; complete?: boolean; budgetExceeded?: boolean; startError?: string | null; unavailableFields?: string[]; truncatedEvents?: number };
   rules?: { version?: string; loaded?: number; notEvaluated?: unknown[] };
   sandbox?: { runtime?: string; network?: string; capabilities?: string };
+  /** Static image checks (docs/static-checks.md): their own section. */
+  static?: ReportStatic | null;
   startedAt?: string;
   finishedAt?: string;
   rescoredAt?: string;

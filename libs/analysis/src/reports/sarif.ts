@@ -67,6 +67,23 @@ export function reportToSarif(report: ReportDocument, opts: SarifOptions): Log {
     };
     run.addResult(result);
   }
+  // Static image checks: one result per check that found something, under rules `quarantine/static/<check>`.
+  for (const r of report.static?.results ?? []) {
+    const id = `quarantine/static/${r.check.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+    const priority = (r.priority ?? 'notice').toLowerCase();
+    if (!seen.has(id)) {
+      seen.add(id);
+      const rule = new SarifRuleBuilder().initSimple({ ruleId: id, shortDescriptionText: r.title ?? r.check, fullDescriptionText: `${r.title ?? r.check}${r.cis ? ` (${r.cis.startsWith('Q.') ? 'Quarantine' : 'CIS Docker Benchmark'} ${r.cis})` : ''}` });
+      rule.rule.name = (r.title ?? r.check).replace(/[^A-Za-z0-9]+/g, '');
+      rule.rule.defaultConfiguration = { level: LEVEL[priority] ?? 'warning' };
+      rule.rule.properties = { tags: ['security', 'static', ...(r.cis ? [`cis:${r.cis}`] : [])], precision: 'medium', 'security-severity': SEVERITY[priority] ?? '5.0', priority };
+      run.addRule(rule);
+    }
+    const result = new SarifResultBuilder().initSimple({ level: LEVEL[priority] ?? 'warning', messageText: r.detail ?? r.title ?? r.check, ruleId: id, fileUri: image, startLine: 1 });
+    result.result.partialFingerprints = { 'quarantine/v1': `${report.digest ?? image}:${id}` };
+    result.result.properties = { count: r.count ?? 1, priority, cis: r.cis ?? null, items: (r.items ?? []).slice(0, 20), source: 'static', ...(report.analysisId ? { analysisId: report.analysisId } : {}), ...(opts.reportUrl ? { report: opts.reportUrl } : {}) };
+    run.addResult(result);
+  }
   run.run.invocations = [
     {
       executionSuccessful: report.verdict !== 'error',

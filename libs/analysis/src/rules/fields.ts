@@ -13,6 +13,7 @@ import { appletOf } from '../state/applet.js';
 import type { FieldDef, FieldRegistry, FieldType, FieldValue } from './field.js';
 import { compileGlob } from './matchers.js';
 import { networkFields } from './network-fields.js';
+import { staticFields } from './static-fields.js';
 
 type Getter = (ctx: EvalContext) => FieldValue;
 
@@ -905,6 +906,7 @@ function buildFields(): FieldDef[] {
     simple('k8s.pod.name', 'string', (c) => c.sandbox.k8sPod),
   );
   add(...networkFields());
+  add(...staticFields());
   return fields;
 }
 

@@ -2,7 +2,7 @@
  * Falco-compatible rule engine: load rule files, compile conditions to closures indexed by
  * event type, evaluate every matching rule for each EvalContext.
  */
-import { SANDBOX_OBSERVATION_TYPES } from '../events/event.js';
+import { SANDBOX_OBSERVATION_TYPES, STATIC_EVENT_TYPE } from '../events/event.js';
 import { NETWORK_EVENT_TYPES } from '../network/view.js';
 import { createHash } from 'node:crypto';
 import type { EvalContext } from '../state/context.js';
@@ -80,7 +80,7 @@ export interface ProbeVisibility {
 }
 
 /** Observations the worker adds to every run whatever the probe, and the network simulator's exchanges. */
-const RUNTIME_EVENT_TYPES: readonly string[] = [...SANDBOX_OBSERVATION_TYPES, ...NETWORK_EVENT_TYPES];
+const RUNTIME_EVENT_TYPES: readonly string[] = [...SANDBOX_OBSERVATION_TYPES, ...NETWORK_EVENT_TYPES, STATIC_EVENT_TYPE];
 
 export interface CompileOptions {
   fields?: FieldRegistry;

@@ -1,5 +1,6 @@
 export {
   DEFAULT_SCORING_POLICY,
+  DEFAULT_STATIC_WEIGHTS,
   FindingCollector,
   PRIORITY_ORDER,
   scoreFindings,

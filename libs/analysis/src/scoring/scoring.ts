@@ -85,7 +85,16 @@ export interface ScoringPolicy {
    * total, and always less than the suspicious threshold. Absent: no cap.
    */
   context?: { tag: string; cap: number };
+  /**
+   * Static image findings (tag `static`, docs/static-checks.md): points from their own weights (no
+   * repeat bonus), `cap` points together at most; without an error-or-worse static finding they stop
+   * one point short of suspicious, and they never lift a score to malicious on their own.
+   */
+  static?: { tag: string; weights: Record<Priority, number>; cap: number };
 }
+
+/** Default points of static findings by priority: an error-level one (a secret) alone reaches suspicious (20). */
+export const DEFAULT_STATIC_WEIGHTS: Record<Priority, number> = { emergency: 20, alert: 20, critical: 20, error: 20, warning: 5, notice: 2, informational: 0, debug: 0 };
 
 export const DEFAULT_SCORING_POLICY: ScoringPolicy = {
   weights: { emergency: 100, alert: 80, critical: 60, error: 40, warning: 25, notice: 10, informational: 3, debug: 0 },
@@ -93,6 +102,7 @@ export const DEFAULT_SCORING_POLICY: ScoringPolicy = {
   thresholds: { suspicious: 20, malicious: 60 },
   allow: [],
   context: { tag: 'context', cap: 9 },
+  static: { tag: 'static', weights: DEFAULT_STATIC_WEIGHTS, cap: 20 },
 };
 
 export interface TraceHealth {
@@ -144,24 +154,57 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Bounds static findings' points (in place): at most `static.cap` together; below the suspicious
+ * threshold, without an error-or-worse static finding, one point short of it; never past
+ * `malicious − 1` on their own. Trims the largest first (then by name). Returns a note when it trimmed.
+ */
+function boundStatic(statics: Contribution[], all: readonly Contribution[], policy: ScoringPolicy): string | undefined {
+  const s = policy.static!;
+  const full = statics.reduce((n, c) => n + c.points, 0);
+  const rest = all.reduce((n, c) => n + c.points, 0) - full;
+  const severe = statics.some((c) => PRIORITY_ORDER.indexOf(c.priority) <= PRIORITY_ORDER.indexOf('error') && c.points > 0);
+  let cap = s.cap;
+  if (!severe && rest < policy.thresholds.suspicious) cap = Math.min(cap, policy.thresholds.suspicious - 1 - rest);
+  if (rest < policy.thresholds.malicious) cap = Math.min(cap, policy.thresholds.malicious - 1 - rest);
+  cap = Math.max(0, cap);
+  if (full <= cap) return undefined;
+  statics.sort((a, b) => b.points - a.points || cmp(a.rule, b.rule));
+  let left = cap;
+  for (const c of statics) {
+    const kept = Math.min(c.points, left);
+    c.points = kept;
+    left -= kept;
+  }
+  return `static image findings capped at ${cap} points together (were ${full}): static findings alone make a run suspicious only with an error-level one, and never malicious`;
+}
+
 export function scoreFindings(findings: readonly Finding[], policy: ScoringPolicy = DEFAULT_SCORING_POLICY, health: TraceHealth = {}): ScoreResult {
   const allow = new Set(policy.allow);
   const reasons: string[] = [];
   const contributions: Contribution[] = [];
   // Merge duplicates defensively (findings from several collectors).
-  const merged = new Map<string, { rule: string; priority: Priority; count: number; context: boolean }>();
+  const merged = new Map<string, { rule: string; priority: Priority; count: number; context: boolean; static: boolean }>();
   const contextTag = policy.context?.tag;
+  const staticTag = policy.static?.tag;
   for (const f of findings) {
     const m = merged.get(f.rule);
     if (m) m.count += f.count;
-    else merged.set(f.rule, { rule: f.rule, priority: f.priority, count: f.count, context: contextTag !== undefined && (f.tags ?? []).includes(contextTag) });
+    else merged.set(f.rule, { rule: f.rule, priority: f.priority, count: f.count, context: contextTag !== undefined && (f.tags ?? []).includes(contextTag), static: staticTag !== undefined && (f.tags ?? []).includes(staticTag) });
   }
   const contextual: Contribution[] = [];
+  const statics: Contribution[] = [];
   const allowed: string[] = [];
   for (const f of merged.values()) {
     if (f.count <= 0) continue;
     if (allow.has(f.rule)) {
       allowed.push(`${f.rule} (${f.count})`);
+      continue;
+    }
+    if (f.static && policy.static) {
+      const c: Contribution = { rule: f.rule, priority: f.priority, count: f.count, points: policy.ruleWeights?.[f.rule] ?? policy.static.weights[f.priority] ?? 0, share: 0 };
+      contributions.push(c);
+      statics.push(c);
       continue;
     }
     const base = policy.ruleWeights?.[f.rule] ?? policy.weights[f.priority] ?? 0;
@@ -170,6 +213,7 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
     contributions.push(c);
     if (f.context) contextual.push(c);
   }
+  const staticNote = policy.static && statics.length ? boundStatic(statics, contributions, policy) : undefined;
   let contextNote: string | undefined;
   if (policy.context && contextual.length) {
     const full = contextual.reduce((s, c) => s + c.points, 0);
@@ -200,6 +244,7 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
   );
   if (allowed.length) reasons.push(`allow-listed, not scored: ${allowed.sort().join(', ')}`);
   if (contextNote) reasons.push(contextNote);
+  if (staticNote) reasons.push(staticNote);
   for (const c of contributions.slice(0, 5)) reasons.push(`${c.rule} [${c.priority}] ×${c.count}: ${c.points} points (${(c.share * 100).toFixed(1)}%)`);
 
   let verdict: Verdict = score >= policy.thresholds.malicious ? 'malicious' : score >= policy.thresholds.suspicious ? 'suspicious' : 'clean';
@@ -222,7 +267,11 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
   }
   if ((health.notEvaluated ?? 0) > 0) reasons.push(`${health.notEvaluated} rule(s) could not be evaluated with this probe`);
   if (verdict === 'clean') {
-    const decisive = (health.blindRules ?? []).filter((r) => !allow.has(r.rule) && (policy.ruleWeights?.[r.rule] ?? policy.weights[r.priority] ?? 0) + score >= policy.thresholds.suspicious);
+    // Static points without an error-level static finding stop short of suspicious beside any behaviour
+    // score below it (boundStatic), so an unseen rule is judged against the behaviour alone then.
+    const severeStatic = statics.some((c) => PRIORITY_ORDER.indexOf(c.priority) <= PRIORITY_ORDER.indexOf('error') && c.points > 0);
+    const base = severeStatic ? score : score - statics.reduce((n, c) => n + c.points, 0);
+    const decisive = (health.blindRules ?? []).filter((r) => !allow.has(r.rule) && (policy.ruleWeights?.[r.rule] ?? policy.weights[r.priority] ?? 0) + base >= policy.thresholds.suspicious);
     if (decisive.length) {
       const names = decisive.map((r) => r.rule).sort();
       reasons.push(

@@ -5,6 +5,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import { loadCosignPublicKey } from '../image/cosign.js';
 import { KUBERNETES_PROBES, PROBE_RUNTIME, PROBES, type ProbeName, RUNTIMES, type RuntimeName } from './probes.js';
 import { wildcardMatch } from '../text/glob.js';
+import type { StaticSettings } from '#analysis/static/types';
+import { parseStaticSettings } from './profile-static.js';
 
 export type { ProbeName, RuntimeName };
 export const PRIORITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'] as const;
@@ -58,6 +60,8 @@ export interface SandboxProfile {
     thresholds?: { suspicious?: number; malicious?: number };
   };
   supplyChain: SupplyChainPolicy;
+  /** Static image checks before the sandbox starts (docs/static-checks.md; profile-static.ts). */
+  static: StaticSettings;
   /** Only with `runtime: kubernetes`. */
   kubernetes?: KubernetesProfile;
 }
@@ -88,7 +92,7 @@ export class ProfileError extends Error {
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?$/i;
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
-const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'lures', 'stimulate', 'limits', 'rules', 'allow', 'scoring', 'supplyChain', 'kubernetes']);
+const KNOWN_TOP = new Set(['name', 'description', 'runtime', 'probe', 'capabilities', 'network', 'lures', 'stimulate', 'limits', 'rules', 'allow', 'scoring', 'supplyChain', 'kubernetes', 'static']);
 const KNOWN_SUPPLY_CHAIN = new Set(['registries', 'allowLocal', 'signature']);
 const REGISTRY_PREFIX = /^[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/?$/;
 const KNOWN_LIMITS = new Set(['memory', 'pids', 'cpus', 'window', 'maxWindow', 'output', 'trace', 'disk']);
@@ -221,6 +225,9 @@ export function parseProfile(file: string, text: string, profilesDir: string): S
     allow: stringList(short, 'allow', o.allow),
     scoring: { weights, thresholds },
     supplyChain: parseSupplyChain(short, o.supplyChain, profilesDir),
+    static: parseStaticSettings(o.static, (field, message) => {
+      throw new ProfileError(short, field, message);
+    }),
     ...(kubernetes ? { kubernetes } : {}),
   };
 }

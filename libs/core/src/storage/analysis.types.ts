@@ -14,6 +14,10 @@ export interface FindingSummary {
   share: number;
   output: string;
   firstSeq?: number;
+  /** `static`: a static image check (docs/static-checks.md), with its check id and CIS id. */
+  source?: 'static';
+  check?: string;
+  cis?: string;
 }
 
 export interface AnalysisRecord {
@@ -100,4 +104,6 @@ export interface VerdictCacheEntry {
   probe?: string;
   /** The highest-scoring findings (rule and priority), for admission denial messages. */
   topFindings?: { rule: string; priority: string }[];
+  /** Static checks that found something (ids, e.g. `root-user`), for ADMISSION_DENY_STATIC (docs/static-checks.md). */
+  staticChecks?: string[];
 }
