@@ -7,9 +7,9 @@ import { NETWORK_EVENT_TYPES } from '../network/view.js';
 import { createHash } from 'node:crypto';
 import type { EvalContext } from '../state/context.js';
 import type { FieldRegistry } from './field.js';
-import { nodeSize, toPred, type Pred } from './compiler.js';
+import { nodeSize, type RNode } from './compiler.js';
 import { itemField, RULE_LIMITS, type RuleLimitViolation } from './limits.js';
-import { compileBucket, compilePredicate } from './codegen.js';
+import { compileBucket, foldsToFalse } from './codegen.js';
 import { defaultFields } from './fields.js';
 import { RulesLoader, type CompiledRule } from './loader.js';
 import type { OutputFormatter } from './output.js';
@@ -96,7 +96,7 @@ export interface CompileOptions {
 }
 
 interface Bucketed {
-  pred: Pred;
+  node: RNode;
   name: string;
   priority: Priority;
   tags: string[];
@@ -175,40 +175,40 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   }
   const byType = new Map<string, Bucketed[]>();
   const fallback: Bucketed[] = [];
-  const entry = (r: CompiledRule, pred: Pred): Bucketed => ({ pred, name: r.name, priority: r.priority, tags: r.tags, output: r.output });
+  const entry = (r: CompiledRule): Bucketed => ({ node: r.node, name: r.name, priority: r.priority, tags: r.tags, output: r.output });
   const masks = new Map<string, number>(active.map((r) => [r.name, truncationMaskOfFields(r.fields)]));
   for (const t of [...knownTypes].sort()) byType.set(t, []);
   for (const r of active) {
     if (!r.types.neg) {
       for (const t of r.types.set) {
-        const g = compilePredicate(r.node, t, `${r.name}__${t}`);
-        if (g === false) continue;
-        byType.get(t)!.push(entry(r, toPred(g)));
+        if (foldsToFalse(r.node, t)) continue;
+        byType.get(t)!.push(entry(r));
       }
     } else {
-      const g = compilePredicate(r.node, undefined, r.name);
-      if (g !== false) fallback.push(entry(r, toPred(g)));
+      if (!foldsToFalse(r.node, undefined)) fallback.push(entry(r));
       for (const t of knownTypes) {
         if (r.types.set.has(t)) continue;
-        const gt = compilePredicate(r.node, t, `${r.name}__${t}`);
-        if (gt === false) continue;
-        byType.get(t)!.push(entry(r, toPred(gt)));
+        if (foldsToFalse(r.node, t)) continue;
+        byType.get(t)!.push(entry(r));
       }
     }
   }
   // Buckets were filled rule by rule, so each is already in load order. Each becomes one
-  // generated dispatcher with a call site per rule (see codegen.ts).
+  // generated dispatcher evaluating its rules inline, sharing field reads, sub-conditions and
+  // string-pattern scans between them (see codegen.ts).
   type Dispatch = (ctx: EvalContext, out: RuleMatch[]) => void;
-  const toDispatch = (list: Bucketed[]): Dispatch =>
+  const toDispatch = (list: Bucketed[], type: string | undefined): Dispatch =>
     compileBucket<RuleMatch>(
       list.map((b) => ({
-        pred: b.pred,
+        node: b.node,
+        label: type === undefined ? b.name : `${b.name}__${type}`,
         emit: (ctx: EvalContext): RuleMatch => ({ rule: b.name, priority: b.priority, tags: b.tags, output: b.output(ctx) }),
       })),
+      type,
     );
   const dispatch = new Map<string, Dispatch>();
-  for (const [t, list] of byType) dispatch.set(t, toDispatch(list));
-  const fallbackDispatch = toDispatch(fallback);
+  for (const [t, list] of byType) dispatch.set(t, toDispatch(list, t));
+  const fallbackDispatch = toDispatch(fallback, undefined);
 
   // Per bucket, the rules that read a truncatable part (for blindOnTruncated; rarely used).
   type Readers = { rule: string; priority: Priority; mask: number }[];

@@ -1,0 +1,178 @@
+/**
+ * Many `startswith` / `endswith` / `contains` tests on one string, answered by one left-to-right
+ * pass (Aho–Corasick, built as a complete DFA). The value is read as BEGIN · chars · END, two
+ * virtual symbols no character can equal, so that
+ *   prefix p   = the sequence BEGIN·p occurs,
+ *   suffix s   = s·END occurs,
+ *   contains c = c occurs,
+ *   exact e    = BEGIN·e·END occurs,
+ * and a single automaton over all of them finds every pattern that occurs.
+ *
+ * `scan(value)` is linear in the value: one table step per character, and each automaton state
+ * is marked at most once per scan (marks follow dictionary-suffix links and stop at a state
+ * already marked). It allocates nothing. Results are read as `hits[id] === scan's return`, with
+ * `id = idOf(pattern index)`: no result object per value.
+ *
+ * The automaton's size is bounded (`MAX_TABLE_ENTRIES`); `build` returns undefined past it and the
+ * caller keeps testing pattern by pattern (also linear), so a hostile rule set cannot make it big.
+ */
+
+export type PatternKind = 'prefix' | 'suffix' | 'contains' | 'exact';
+
+export interface Pattern {
+  kind: PatternKind;
+  text: string;
+}
+
+/** States × symbol classes of the transition table, at most (4 bytes each). */
+export const MAX_TABLE_ENTRIES = 1 << 20;
+
+/** Generation counters restart before they could overflow an Int32. */
+const GEN_LIMIT = 0x3fffffff;
+
+export class MultiPatternMatcher {
+  /** hits[state] === generation of the scan that reached it (a pattern's id is its final state). */
+  readonly hits: Int32Array;
+  private gen = 0;
+
+  private constructor(
+    /** Symbol class of each ASCII code (0: a character no pattern contains). */
+    private readonly ascii: Int32Array,
+    /** Symbol class of other characters that occur in patterns. */
+    private readonly wide: Map<number, number>,
+    /** Number of symbol classes: 0 = other, 1..k characters, k+1 = BEGIN, k+2 = END. */
+    private readonly width: number,
+    /** delta[state * width + class]: the next state (a complete DFA). */
+    private readonly delta: Int32Array,
+    /** The state itself ends a pattern (1) or not (0). */
+    private readonly terminal: Uint8Array,
+    /** Nearest proper suffix state that ends a pattern, or -1. */
+    private readonly dict: Int32Array,
+    /** Pattern index → its final state. */
+    private readonly finals: Int32Array,
+  ) {
+    this.hits = new Int32Array(terminal.length);
+  }
+
+  /** Builds the automaton for `patterns`; undefined when it would exceed MAX_TABLE_ENTRIES. */
+  static build(patterns: readonly Pattern[], maxEntries = MAX_TABLE_ENTRIES): MultiPatternMatcher | undefined {
+    // Symbol classes: one per distinct character used by a pattern.
+    const ascii = new Int32Array(128);
+    const wide = new Map<number, number>();
+    let classes = 1;
+    let totalChars = 0;
+    for (const p of patterns) {
+      totalChars += p.text.length + 2;
+      for (let i = 0; i < p.text.length; i++) {
+        const ch = p.text.charCodeAt(i);
+        if (ch < 128) {
+          if (ascii[ch] === 0) ascii[ch] = classes++;
+        } else if (!wide.has(ch)) wide.set(ch, classes++);
+      }
+    }
+    const BEGIN = classes;
+    const END = classes + 1;
+    const width = classes + 2;
+    // The trie has at most totalChars + 1 states: refuse before building if the table could be too big.
+    if ((totalChars + 1) * width > maxEntries) return undefined;
+    const classOf = (ch: number) => (ch < 128 ? ascii[ch]! : wide.get(ch)!);
+
+    // Trie (goto function), children kept sparse while building.
+    const children: Map<number, number>[] = [new Map()];
+    const terminalList: number[] = [0];
+    const finals = new Int32Array(patterns.length);
+    patterns.forEach((p, idx) => {
+      const syms: number[] = [];
+      if (p.kind === 'prefix' || p.kind === 'exact') syms.push(BEGIN);
+      for (let i = 0; i < p.text.length; i++) syms.push(classOf(p.text.charCodeAt(i)));
+      if (p.kind === 'suffix' || p.kind === 'exact') syms.push(END);
+      let s = 0;
+      for (const sym of syms) {
+        let next = children[s]!.get(sym);
+        if (next === undefined) {
+          next = children.length;
+          children.push(new Map());
+          terminalList.push(0);
+          children[s]!.set(sym, next);
+        }
+        s = next;
+      }
+      terminalList[s] = 1;
+      finals[idx] = s;
+    });
+    const states = children.length;
+    const delta = new Int32Array(states * width);
+    const fail = new Int32Array(states);
+    const dict = new Int32Array(states).fill(-1);
+    const terminal = Uint8Array.from(terminalList);
+    // Breadth-first: failure links, dictionary links and the complete transition table.
+    const queue: number[] = [];
+    for (let c = 0; c < width; c++) {
+      const t = children[0]!.get(c);
+      if (t !== undefined) {
+        delta[c] = t;
+        fail[t] = 0;
+        queue.push(t);
+      } else delta[c] = 0;
+    }
+    for (let qi = 0; qi < queue.length; qi++) {
+      const s = queue[qi]!;
+      const f = fail[s]!;
+      dict[s] = terminal[f] === 1 && f !== 0 ? f : dict[f]!;
+      const row = s * width;
+      const frow = f * width;
+      for (let c = 0; c < width; c++) {
+        const t = children[s]!.get(c);
+        if (t !== undefined) {
+          delta[row + c] = t;
+          fail[t] = delta[frow + c]!;
+          queue.push(t);
+        } else delta[row + c] = delta[frow + c]!;
+      }
+    }
+    return new MultiPatternMatcher(ascii, wide, width, delta, terminal, dict, finals);
+  }
+
+  /** The id to compare in `hits` for pattern `index` (its position in the list given to build). */
+  idOf(index: number): number {
+    return this.finals[index]!;
+  }
+
+  /** Scans `value`; returns this scan's generation: pattern `id` occurred iff `hits[id] === gen`. */
+  scan(value: string): number {
+    let gen = this.gen + 1;
+    if (gen > GEN_LIMIT) {
+      this.hits.fill(0);
+      gen = 1;
+    }
+    this.gen = gen;
+    const { delta, width, ascii, hits } = this;
+    hits[0] = gen; // the root: the empty pattern (`contains ""`) occurs in every string
+    let s = delta[width - 2]!; // BEGIN from the root
+    this.mark(s, gen);
+    for (let i = 0; i < value.length; i++) {
+      const ch = value.charCodeAt(i);
+      const cls = ch < 128 ? ascii[ch]! : (this.wide.get(ch) ?? 0);
+      s = delta[s * width + cls]!;
+      if (this.terminal[s] === 1 || this.dict[s] !== -1) this.mark(s, gen);
+    }
+    s = delta[s * width + width - 1]!; // END
+    this.mark(s, gen);
+    return gen;
+  }
+
+  /** Marks `s` (if it ends a pattern) and the pattern states on its dictionary-suffix chain, once each per scan. */
+  private mark(s: number, gen: number): void {
+    const { hits, dict, terminal } = this;
+    let t = terminal[s] === 1 ? s : dict[s]!;
+    while (t > 0 && hits[t] !== gen) {
+      hits[t] = gen;
+      t = dict[t]!;
+    }
+  }
+
+  /** Whether pattern `index` occurs in `value` (for tests and one-off use; allocation-free). */
+  test(value: string, index: number): boolean {
+    return this.hits[this.idOf(index)] === this.scan(value);
+  }
+}
