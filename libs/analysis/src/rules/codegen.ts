@@ -386,7 +386,7 @@ export function compileBucket<T>(entries: readonly BucketEntry[], knownType?: st
   let lines: string[] = [];
   const flush = () => {
     if (lines.length === 0) return;
-    chunks.push(buildChunk<T>(e, lines, chunks.length));
+    chunks.push(buildChunk<T>(e, lines, `bucket_${fnName(knownType ?? 'any')}_${chunks.length}`));
     e = new Emitter(plan);
     lines = [];
   };
@@ -406,8 +406,8 @@ export function compileBucket<T>(entries: readonly BucketEntry[], knownType?: st
   };
 }
 
-function buildChunk<T>(e: Emitter, lines: string[], n: number): (ctx: EvalContext, out: T[]) => void {
-  const src = `"use strict"; return function bucket${n}(c, out) {\n${e.locals()}\n${lines.join('\n')}\n};`;
+function buildChunk<T>(e: Emitter, lines: string[], name: string): (ctx: EvalContext, out: T[]) => void {
+  const src = `"use strict"; return function ${name}(c, out) {\n${e.locals()}\n${lines.join('\n')}\n};`;
   const factory = new Function(...e.names, src) as (...a: unknown[]) => (ctx: EvalContext, out: T[]) => void;
   return factory(...e.values);
 }

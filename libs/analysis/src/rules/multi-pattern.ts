@@ -44,14 +44,14 @@ export class MultiPatternMatcher {
     private readonly width: number,
     /** delta[state * width + class]: the next state (a complete DFA). */
     private readonly delta: Int32Array,
-    /** The state itself ends a pattern (1) or not (0). */
-    private readonly terminal: Uint8Array,
-    /** Nearest proper suffix state that ends a pattern, or -1. */
+    /** The first state to mark on reaching a state: itself if it ends a pattern, else its dictionary link (0: none). */
+    private readonly out: Int32Array,
+    /** Nearest proper suffix state that ends a pattern (0: none; the root is no pattern's final state but the empty one's). */
     private readonly dict: Int32Array,
     /** Pattern index → its final state. */
     private readonly finals: Int32Array,
   ) {
-    this.hits = new Int32Array(terminal.length);
+    this.hits = new Int32Array(out.length);
   }
 
   /** Builds the automaton for `patterns`; undefined when it would exceed MAX_TABLE_ENTRIES. */
@@ -103,8 +103,9 @@ export class MultiPatternMatcher {
     const states = children.length;
     const delta = new Int32Array(states * width);
     const fail = new Int32Array(states);
-    const dict = new Int32Array(states).fill(-1);
+    const dict = new Int32Array(states);
     const terminal = Uint8Array.from(terminalList);
+    const out = new Int32Array(states);
     // Breadth-first: failure links, dictionary links and the complete transition table.
     const queue: number[] = [];
     for (let c = 0; c < width; c++) {
@@ -119,6 +120,7 @@ export class MultiPatternMatcher {
       const s = queue[qi]!;
       const f = fail[s]!;
       dict[s] = terminal[f] === 1 && f !== 0 ? f : dict[f]!;
+      out[s] = terminal[s] === 1 ? s : dict[s]!;
       const row = s * width;
       const frow = f * width;
       for (let c = 0; c < width; c++) {
@@ -130,7 +132,7 @@ export class MultiPatternMatcher {
         } else delta[row + c] = delta[frow + c]!;
       }
     }
-    return new MultiPatternMatcher(ascii, wide, width, delta, terminal, dict, finals);
+    return new MultiPatternMatcher(ascii, wide, width, delta, out, dict, finals);
   }
 
   /** The id to compare in `hits` for pattern `index` (its position in the list given to build). */
@@ -146,29 +148,28 @@ export class MultiPatternMatcher {
       gen = 1;
     }
     this.gen = gen;
-    const { delta, width, ascii, hits } = this;
+    const delta = this.delta;
+    const width = this.width;
+    const ascii = this.ascii;
+    const hits = this.hits;
+    const out = this.out;
+    const dict = this.dict;
     hits[0] = gen; // the root: the empty pattern (`contains ""`) occurs in every string
     let s = delta[width - 2]!; // BEGIN from the root
-    this.mark(s, gen);
-    for (let i = 0; i < value.length; i++) {
+    for (let t = out[s]!; t !== 0 && hits[t] !== gen; t = dict[t]!) hits[t] = gen;
+    const n = value.length;
+    for (let i = 0; i < n; i++) {
       const ch = value.charCodeAt(i);
-      const cls = ch < 128 ? ascii[ch]! : (this.wide.get(ch) ?? 0);
-      s = delta[s * width + cls]!;
-      if (this.terminal[s] === 1 || this.dict[s] !== -1) this.mark(s, gen);
+      s = delta[s * width + (ch < 128 ? ascii[ch]! : this.wideClass(ch))]!;
+      for (let t = out[s]!; t !== 0 && hits[t] !== gen; t = dict[t]!) hits[t] = gen;
     }
     s = delta[s * width + width - 1]!; // END
-    this.mark(s, gen);
+    for (let t = out[s]!; t !== 0 && hits[t] !== gen; t = dict[t]!) hits[t] = gen;
     return gen;
   }
 
-  /** Marks `s` (if it ends a pattern) and the pattern states on its dictionary-suffix chain, once each per scan. */
-  private mark(s: number, gen: number): void {
-    const { hits, dict, terminal } = this;
-    let t = terminal[s] === 1 ? s : dict[s]!;
-    while (t > 0 && hits[t] !== gen) {
-      hits[t] = gen;
-      t = dict[t]!;
-    }
+  private wideClass(ch: number): number {
+    return this.wide.get(ch) ?? 0;
   }
 
   /** Whether pattern `index` occurs in `value` (for tests and one-off use; allocation-free). */
