@@ -15,10 +15,8 @@
  * Fails (exit 1) if the matches differ from the pinned count for the shipped rules, from the reference
  * evaluator (rules/reference.ts) on the first events, or from the baseline.
  *
- * Run: npx tsc --ignoreConfig
- *        --target es2023 --strict --skipLibCheck --types node bench/rules.bench.ts
- *      echo '{"type":"module"}' > /tmp/qbuild/package.json; ln -sfn "$PWD/node_modules" /tmp/qbuild/node_modules
- *      node /tmp/qbuild/bench/rules.bench.js [--events N] [--rules FILE.yaml ...]
+ * Run (as `npm run bench` does): node --max-old-space-size=4096 --import tsx bench/rules.bench.ts [options]
+ * Profile: add --cpu-prof --cpu-prof-dir=DIR before --import.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
