@@ -171,13 +171,19 @@ describe('optimised rule engine = reference evaluator', () => {
     expect(r.rulesFired).toBeGreaterThan(40);
   });
 
-  it('on random conditions: many patterns per field, shared macros, negations, empty and non-ASCII literals', () => {
+  it('on random conditions: many patterns per field, shared macros, negations, globs, empty and non-ASCII literals', () => {
     const rand = rng(99);
     const lits = ['/etc/', '/etc/pam.d/', '.conf', '/.ssh/', 'id_rsa', '/tmp/', '', 'é/ü', '/proc/1/root', 'x', '/x', 'a', 'aa', 'aaa', '/dev/sd', '.so', '/var/run/secrets/', 'shadow', '/etc/shadow'];
     const fields = ['fd.name', 'proc.exepath', 'evt.arg.name', 'fd.filename', 'proc.cmdline', 'tolower(fd.name)'];
     const ops = ['startswith', 'endswith', 'contains', '=', '!=', 'startswith', 'endswith', 'contains'];
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
-    const atom = (): string => (rand() < 0.1 ? `fd.name in (${pick(lits) || 'z'}, ${pick(lits) || 'z'})` : `${pick(fields)} ${pick(ops)} ${JSON.stringify(pick(lits))}`);
+    const globs = ['/proc/[0-9]*/exe', '/tmp/*', '*.so', '/etc/*/x?', '/etc/[ps]*', '*', 'a*a', '/.ssh/*id_rsa', '[x', '/dev/sd?'];
+    const atom = (): string => {
+      const r = rand();
+      if (r < 0.1) return `fd.name in (${pick(lits) || 'z'}, ${pick(lits) || 'z'})`;
+      if (r < 0.25) return `${pick(fields.slice(0, 4))} glob ${JSON.stringify(pick(globs))}`;
+      return `${pick(fields)} ${pick(ops)} ${JSON.stringify(pick(lits))}`;
+    };
     // Macros m0..m3; a condition may use the macros defined before it (no cycles).
     const expr = (depth: number, macros: number): string => {
       if (depth === 0 || rand() < 0.3) return macros > 0 && rand() < 0.25 ? `m${Math.floor(rand() * macros)}` : atom();
@@ -191,7 +197,7 @@ describe('optimised rule engine = reference evaluator', () => {
       const type = pick(['evt.type = openat and ', 'evt.type in (openat, execve) and ', 'evt.type != connect and ', '']);
       text += `- rule: R${r}\n  desc: d\n  condition: ${JSON.stringify(type + expr(3, 4))}\n  output: "%fd.name"\n  priority: WARNING\n`;
     }
-    const r = compare([{ name: 'random.yaml', text }], 10_000, 5, lits);
+    const r = compare([{ name: 'random.yaml', text }], 10_000, 5, [...lits, '/proc/12/exe', '/tmp/x', '/etc/a/xy', '/etc/p', '/dev/sda']);
     expect(r.rules).toBe(60);
     expect(r.matches).toBeGreaterThan(1_000);
   });

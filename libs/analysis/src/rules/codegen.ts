@@ -35,6 +35,31 @@ interface Scanner {
   matcher: MultiPatternMatcher;
   /** Check node → the automaton's id for its pattern. */
   ids: Map<Check, number>;
+  /** Glob check → ids of the literal head and tail every match starts and ends with (a cheap pre-test). */
+  gates: Map<Check, number[]>;
+}
+
+function globbable(n: RNode): n is Check {
+  return n.k === 'check' && n.op === 'glob' && !n.field.multi && !n.rhs && n.field.type === 'string' && n.literal !== undefined && n.field.def.name !== 'evt.type';
+}
+
+/**
+ * The literal text a value must start and end with to match glob `g` (`/proc/[0-9]*\/exe`: `/proc/`
+ * and `/exe`): what comes before the first and after the last wildcard or bracket character.
+ * Necessary, not sufficient: the glob itself still decides.
+ */
+export function globLiterals(g: string): { head: string; tail: string } {
+  const first = g.search(/[*?[\]]/);
+  if (first < 0) return { head: g, tail: g };
+  let last = -1;
+  for (let i = g.length - 1; i >= 0; i--) {
+    const ch = g[i];
+    if (ch === '*' || ch === '?' || ch === '[' || ch === ']') {
+      last = i;
+      break;
+    }
+  }
+  return { head: g.slice(0, first), tail: g.slice(last + 1) };
 }
 
 /** What a whole bucket shares: sub-conditions used more than once, and per-field automatons. */
@@ -65,7 +90,7 @@ function planBucket(roots: readonly RNode[]): Plan {
     count.set(n, 1);
     if (n.k === 'and' || n.k === 'or') for (const i of n.items) visit(i);
     else if (n.k === 'not') visit(n.item);
-    else if (scannable(n)) {
+    else if (scannable(n) || globbable(n)) {
       const l = byField.get(n.field.get);
       if (l) l.push(n);
       else byField.set(n.field.get, [n]);
@@ -78,24 +103,35 @@ function planBucket(roots: readonly RNode[]): Plan {
   for (const [get, checks] of byField) {
     const patterns: Pattern[] = [];
     const index = new Map<string, number>();
-    const of = new Map<Check, number>();
-    for (const c of checks) {
-      const kind = SCAN_OPS[c.op]!;
-      const key = `${kind}\u0000${c.literal!}`;
+    const add = (kind: PatternKind, text: string): number => {
+      const key = `${kind}\u0000${text}`;
       let i = index.get(key);
       if (i === undefined) {
         i = patterns.length;
         index.set(key, i);
-        patterns.push({ kind, text: c.literal! });
+        patterns.push({ kind, text });
       }
-      of.set(c, i);
+      return i;
+    };
+    const of = new Map<Check, number>();
+    const gateOf = new Map<Check, number[]>();
+    for (const c of checks) {
+      if (c.op === 'glob') {
+        const { head, tail } = globLiterals(c.literal!);
+        const g: number[] = [];
+        if (head !== '') g.push(add('prefix', head));
+        if (tail !== '') g.push(add('suffix', tail));
+        if (g.length) gateOf.set(c, g);
+      } else of.set(c, add(SCAN_OPS[c.op]!, c.literal!));
     }
     if (patterns.length < MIN_SCAN_PATTERNS) continue;
     const matcher = MultiPatternMatcher.build(patterns);
     if (matcher === undefined) continue; // over the automaton size bound: plain tests
     const ids = new Map<Check, number>();
     for (const [c, i] of of) ids.set(c, matcher.idOf(i));
-    scanners.set(get, { matcher, ids });
+    const gates = new Map<Check, number[]>();
+    for (const [c, g] of gateOf) gates.set(c, g.map((i) => matcher.idOf(i)));
+    scanners.set(get, { matcher, ids, gates });
   }
   return { shared, scanners };
 }
@@ -330,7 +366,12 @@ function emitCheck(n: Check, e: Emitter, knownType: string | undefined): string 
   // Everything else (multi-valued fields, val(), globs, regexes, IPs, pmatch…) uses the closure.
   const p = generate(n);
   if (typeof p === 'boolean') return p;
-  return `${e.param(p, 'p')}(c)`;
+  const call = `${e.param(p, 'p')}(c)`;
+  // A glob on a scanned field runs only on values with its literal head and tail (from the scan).
+  const scanner = n.op === 'glob' ? e.plan.scanners.get(n.field.get) : undefined;
+  const gate = scanner?.gates.get(n);
+  if (scanner !== undefined && gate !== undefined) return `${e.scanned(scanner, n.field.get, gate, true)} && ${call}`;
+  return call;
 }
 
 /** Whether the condition is constant false for `knownType` (the rule then stays out of that bucket). */
