@@ -85,13 +85,20 @@ function ancestorValues<T>(p: ProcessState, pick: (q: ProcessState) => T): T[] {
 let lastCmdArgs: string[] | undefined;
 let lastCmdName: string | undefined;
 let lastCmdline = '';
-/** Falco proc.cmdline: name followed by argv[1..]. Single-entry memo keyed on the args array. */
+/** Per argv array (a process keeps its array until its next exec): the name it was built with and the line. */
+const cmdlines = new WeakMap<string[], { name: string; line: string }>();
+/** Falco proc.cmdline: name followed by argv[1..]. Memoised on the args array (one entry, then per process). */
 function cmdline(p: ProcessState): string {
   if (p.args === lastCmdArgs && p.name === lastCmdName) return lastCmdline;
+  let m = cmdlines.get(p.args);
+  if (m === undefined || m.name !== p.name) {
+    m = { name: p.name, line: p.args.length > 1 ? p.name + ' ' + p.args.slice(1).join(' ') : p.name };
+    cmdlines.set(p.args, m);
+  }
   lastCmdArgs = p.args;
   lastCmdName = p.name;
-  lastCmdline = p.args.length > 1 ? p.name + ' ' + p.args.slice(1).join(' ') : p.name;
-  return lastCmdline;
+  lastCmdline = m.line;
+  return m.line;
 }
 
 let lastArgsArr: string[] | undefined;
@@ -135,12 +142,27 @@ function envString(env: string[]): string {
   return lastEnvStr;
 }
 
-// One-entry cache for fd.filename (as dirname has): most open rules ask for it on the same event.
+// fd.filename and fd.directory: a one-entry cache (most open rules ask on the same event), then a
+// bounded map (the same paths come back event after event: shared libraries, configs, /proc files);
+// cleared when full, and only short paths are kept, so a hostile trace cannot grow it.
+const PATH_CACHE_MAX = 4096;
+const PATH_CACHE_CHARS = 512;
 let lastBaseIn: string | undefined;
 let lastBaseOut = '';
+const baseCache = new Map<string, string>();
 function fdBasename(n: string): string {
-  if (n !== lastBaseIn) { lastBaseIn = n; lastBaseOut = basename(n); }
-  return lastBaseOut;
+  if (n === lastBaseIn) return lastBaseOut;
+  let b = baseCache.get(n);
+  if (b === undefined) {
+    b = basename(n);
+    if (n.length <= PATH_CACHE_CHARS) {
+      if (baseCache.size >= PATH_CACHE_MAX) baseCache.clear();
+      baseCache.set(n, b);
+    }
+  }
+  lastBaseIn = n;
+  lastBaseOut = b;
+  return b;
 }
 
 function basename(p: string): string {
@@ -151,11 +173,20 @@ function basename(p: string): string {
 
 let lastDirIn: string | undefined;
 let lastDirOut = '';
+const dirCache = new Map<string, string>();
 function dirname(p: string): string {
   if (p === lastDirIn) return lastDirOut;
+  let d = dirCache.get(p);
+  if (d === undefined) {
+    d = dirnameUncached(p);
+    if (p.length <= PATH_CACHE_CHARS) {
+      if (dirCache.size >= PATH_CACHE_MAX) dirCache.clear();
+      dirCache.set(p, d);
+    }
+  }
   lastDirIn = p;
-  lastDirOut = dirnameUncached(p);
-  return lastDirOut;
+  lastDirOut = d;
+  return d;
 }
 function dirnameUncached(p: string): string {
   const i = p.lastIndexOf('/');

@@ -46,7 +46,10 @@ export interface CompiledRuleSet {
   /** Loaded and enabled (and evaluated) rules. */
   ruleNames: string[];
   notEvaluated: NotEvaluated[];
-  /** Every matching rule, in load order. A fresh array per call. */
+  /**
+   * Every matching rule, in load order: a fresh array per call when something matched, else one
+   * shared frozen empty array (read-only, like every result should be treated).
+   */
   evaluate(ctx: EvalContext): RuleMatch[];
   /** Metadata of the evaluated rules (for reports and docs). */
   rules: RuleInfo[];
@@ -102,6 +105,8 @@ interface Bucketed {
   tags: string[];
   output: OutputFormatter;
 }
+
+const NO_MATCHES: RuleMatch[] = Object.freeze([]) as unknown as RuleMatch[];
 
 export function rulesVersion(sources: readonly RuleSource[]): string {
   const h = createHash('sha256');
@@ -228,9 +233,14 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
     return out;
   };
 
+  // Most events match nothing: they get the one frozen empty array, and the dispatcher pushes into
+  // a reused scratch array, copied only when something matched (no allocation per quiet event).
+  const scratch: RuleMatch[] = [];
   const evaluate = (ctx: EvalContext): RuleMatch[] => {
-    const out: RuleMatch[] = [];
-    (dispatch.get(ctx.event.type) ?? fallbackDispatch)(ctx, out);
+    (dispatch.get(ctx.event.type) ?? fallbackDispatch)(ctx, scratch);
+    if (scratch.length === 0) return NO_MATCHES;
+    const out = scratch.slice();
+    scratch.length = 0;
     return out;
   };
 
