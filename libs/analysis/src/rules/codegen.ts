@@ -403,7 +403,7 @@ export interface BucketEntry {
 }
 
 /** Generated source per dispatcher function: past this, the bucket is split (V8 optimises small functions). */
-const CHUNK_SOURCE_CHARS = 24 * 1024;
+const CHUNK_SOURCE_CHARS = 64 * 1024;
 
 /**
  * One dispatcher per event type. Every rule of the bucket is emitted inline, in load order, into

@@ -103,11 +103,18 @@ function cmdline(p: ProcessState): string {
 
 let lastArgsArr: string[] | undefined;
 let lastArgsStr = '';
+const argLines = new WeakMap<string[], string>();
+/** Falco proc.args: argv[1..] joined. Memoised on the args array (one entry, then per process). */
 function procArgs(p: ProcessState): string {
   if (p.args === lastArgsArr) return lastArgsStr;
+  let line = argLines.get(p.args);
+  if (line === undefined) {
+    line = p.args.length > 1 ? p.args.slice(1).join(' ') : '';
+    argLines.set(p.args, line);
+  }
   lastArgsArr = p.args;
-  lastArgsStr = p.args.length > 1 ? p.args.slice(1).join(' ') : '';
-  return lastArgsStr;
+  lastArgsStr = line;
+  return line;
 }
 
 let lastCapArr: string[] | undefined;
