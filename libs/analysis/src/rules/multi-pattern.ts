@@ -174,6 +174,7 @@ export class MultiPatternMatcher {
 
   /** Whether pattern `index` occurs in `value` (for tests and one-off use; allocation-free). */
   test(value: string, index: number): boolean {
-    return this.hits[this.idOf(index)] === this.scan(value);
+    const gen = this.scan(value); // before reading hits
+    return this.hits[this.idOf(index)] === gen;
   }
 }
