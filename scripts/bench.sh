@@ -18,6 +18,8 @@ if [ -f bench/rules.bench.ts ]; then
   echo "== rule engine"
   node --max-old-space-size=4096 --import tsx bench/rules.bench.ts
 fi
+echo "== probe-output parsing (events/s out of the strace and gVisor parsers, captured traces)"
+node --import tsx bench/trace-parse.bench.ts
 echo "== state tracker (events/s through StateTracker.push, captured traces)"
 node --import tsx bench/state-tracker.bench.ts
 echo "== network analysis (captures/s: read, correlate, lure search, rules)"
