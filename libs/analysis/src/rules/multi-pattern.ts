@@ -43,7 +43,7 @@ export class MultiPatternMatcher {
     /** Number of symbol classes: 0 = other, 1..k characters, k+1 = BEGIN, k+2 = END. */
     private readonly width: number,
     /** delta[state * width + class]: the next state (a complete DFA). */
-    private readonly delta: Int32Array,
+    private readonly delta: Int32Array | Uint16Array,
     /** The first state to mark on reaching a state: itself if it ends a pattern, else its dictionary link (0: none). */
     private readonly out: Int32Array,
     /** Nearest proper suffix state that ends a pattern (0: none; the root is no pattern's final state but the empty one's). */
@@ -101,7 +101,8 @@ export class MultiPatternMatcher {
       finals[idx] = s;
     });
     const states = children.length;
-    const delta = new Int32Array(states * width);
+    // 16-bit states when they fit (all but huge pattern sets): half the table, more of it in cache.
+    const delta = states <= 0xffff ? new Uint16Array(states * width) : new Int32Array(states * width);
     const fail = new Int32Array(states);
     const dict = new Int32Array(states);
     const terminal = Uint8Array.from(terminalList);
