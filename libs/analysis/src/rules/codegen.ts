@@ -10,7 +10,7 @@
  */
 import type { EvalContext } from '../state/context.js';
 import { generate, parseNumber, type Pred, type RNode } from './compiler.js';
-import { MultiPatternMatcher, type Pattern, type PatternKind } from './multi-pattern.js';
+import { MAX_TABLE_ENTRIES, MultiPatternMatcher, type Pattern, type PatternKind } from './multi-pattern.js';
 
 type Check = RNode & { k: 'check' };
 
@@ -78,7 +78,7 @@ function scannable(n: RNode): n is Check {
  * Walk the rules of a bucket once (a DAG: a node reached again is counted, not walked again):
  * nodes reached twice or more are shared; literal string tests are grouped by field.
  */
-function planBucket(roots: readonly RNode[]): Plan {
+function planBucket(roots: readonly RNode[], budget: ScanBudget): Plan {
   const count = new Map<RNode, number>();
   const byField = new Map<unknown, Check[]>();
   const visit = (n: RNode): void => {
@@ -125,8 +125,9 @@ function planBucket(roots: readonly RNode[]): Plan {
       } else of.set(c, add(SCAN_OPS[c.op]!, c.literal!));
     }
     if (patterns.length < MIN_SCAN_PATTERNS) continue;
-    const matcher = MultiPatternMatcher.build(patterns);
-    if (matcher === undefined) continue; // over the automaton size bound: plain tests
+    const matcher = MultiPatternMatcher.build(patterns, Math.min(MAX_TABLE_ENTRIES, budget.entries));
+    if (matcher === undefined) continue; // over the automaton size bound or the set's budget: plain tests
+    budget.entries -= matcher.tableEntries;
     const ids = new Map<Check, number>();
     for (const [c, i] of of) ids.set(c, matcher.idOf(i));
     const gates = new Map<Check, number[]>();
@@ -393,6 +394,20 @@ export function compilePredicate(n: RNode, knownType?: string, label = 'rule'): 
   }
 }
 
+/**
+ * Automaton table entries one rule set may build over all its buckets (a rule indexed under many
+ * event types gets an automaton per type): 4 Mi entries, at most 16 MiB. Past it, plain tests.
+ */
+export const MAX_RULESET_TABLE_ENTRIES = 4 << 20;
+
+export interface ScanBudget {
+  entries: number;
+}
+
+export function newScanBudget(entries = MAX_RULESET_TABLE_ENTRIES): ScanBudget {
+  return { entries };
+}
+
 export interface BucketEntry {
   /** The rule's resolved condition (with exceptions). */
   node: RNode;
@@ -419,9 +434,9 @@ const CHUNK_SOURCE_CHARS = 64 * 1024;
  * The rules' semantics are those of the per-rule predicates (`compilePredicate`); a test
  * compares both over random events (test/unit/rules/engine-equivalence.spec.ts).
  */
-export function compileBucket<T>(entries: readonly BucketEntry[], knownType?: string): (ctx: EvalContext, out: T[]) => void {
+export function compileBucket<T>(entries: readonly BucketEntry[], knownType?: string, budget: ScanBudget = newScanBudget()): (ctx: EvalContext, out: T[]) => void {
   if (entries.length === 0) return () => {};
-  const plan = planBucket(entries.map((e) => e.node));
+  const plan = planBucket(entries.map((e) => e.node), budget);
   const chunks: ((ctx: EvalContext, out: T[]) => void)[] = [];
   let e = new Emitter(plan);
   let lines: string[] = [];

@@ -9,7 +9,7 @@ import type { EvalContext } from '../state/context.js';
 import type { FieldRegistry } from './field.js';
 import { nodeSize, type RNode } from './compiler.js';
 import { itemField, RULE_LIMITS, type RuleLimitViolation } from './limits.js';
-import { compileBucket, foldsToFalse } from './codegen.js';
+import { compileBucket, foldsToFalse, newScanBudget } from './codegen.js';
 import { defaultFields } from './fields.js';
 import { RulesLoader, type CompiledRule } from './loader.js';
 import type { OutputFormatter } from './output.js';
@@ -202,6 +202,7 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   // generated dispatcher evaluating its rules inline, sharing field reads, sub-conditions and
   // string-pattern scans between them (see codegen.ts).
   type Dispatch = (ctx: EvalContext, out: RuleMatch[]) => void;
+  const scanBudget = newScanBudget();
   const toDispatch = (list: Bucketed[], type: string | undefined): Dispatch =>
     compileBucket<RuleMatch>(
       list.map((b) => ({
@@ -210,6 +211,7 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
         emit: (ctx: EvalContext): RuleMatch => ({ rule: b.name, priority: b.priority, tags: b.tags, output: b.output(ctx) }),
       })),
       type,
+      scanBudget,
     );
   const dispatch = new Map<string, Dispatch>();
   for (const [t, list] of byType) dispatch.set(t, toDispatch(list, t));

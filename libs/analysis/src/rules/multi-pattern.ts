@@ -34,6 +34,8 @@ export class MultiPatternMatcher {
   /** hits[state] === generation of the scan that reached it (a pattern's id is its final state). */
   readonly hits: Int32Array;
   private gen = 0;
+  /** Entries of the transition table (what a rule set's automaton budget is charged). */
+  readonly tableEntries: number;
 
   private constructor(
     /** Symbol class of each ASCII code (0: a character no pattern contains). */
@@ -52,6 +54,7 @@ export class MultiPatternMatcher {
     private readonly finals: Int32Array,
   ) {
     this.hits = new Int32Array(out.length);
+    this.tableEntries = delta.length;
   }
 
   /** Builds the automaton for `patterns`; undefined when it would exceed MAX_TABLE_ENTRIES. */
