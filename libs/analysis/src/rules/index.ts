@@ -239,6 +239,7 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   // a reused scratch array, copied only when something matched (no allocation per quiet event).
   const scratch: RuleMatch[] = [];
   const evaluate = (ctx: EvalContext): RuleMatch[] => {
+    scratch.length = 0; // also after a call that threw half-way
     (dispatch.get(ctx.event.type) ?? fallbackDispatch)(ctx, scratch);
     if (scratch.length === 0) return NO_MATCHES;
     const out = scratch.slice();
