@@ -34,6 +34,7 @@ export class MultiPatternMatcher {
   /** hits[state] === generation of the scan that reached it (a pattern's id is its final state). */
   readonly hits: Int32Array;
   private gen = 0;
+  private last: string | undefined;
   /** Entries of the transition table (what a rule set's automaton budget is charged). */
   readonly tableEntries: number;
 
@@ -146,6 +147,9 @@ export class MultiPatternMatcher {
 
   /** Scans `value`; returns this scan's generation: pattern `id` occurred iff `hits[id] === gen`. */
   scan(value: string): number {
+    // The same value as the last scan (a process's command line, event after event): its hits stand.
+    if (value === this.last) return this.gen;
+    this.last = value;
     let gen = this.gen + 1;
     if (gen > GEN_LIMIT) {
       this.hits.fill(0);
