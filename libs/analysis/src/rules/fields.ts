@@ -410,6 +410,20 @@ function openFlagsOf(ctx: EvalContext): OpenFlags | undefined {
   return lastOpenResult;
 }
 
+/**
+ * `evt.arg.NAME` as a load of a constant property (`c.event.args.flags`): the argument objects of
+ * different syscalls have different shapes, and a keyed load with the name in a variable goes the
+ * slow megamorphic way. Only plain identifiers reach the generated source; others use the closure.
+ */
+function namedArgGetter(a: string): ((c: EvalContext) => FieldValue) | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(a)) return undefined;
+  try {
+    return new Function('c', `"use strict"; const v = c.event.args[${JSON.stringify(a)}]; return v === undefined ? undefined : typeof v === "string" ? v : String(v);`) as (c: EvalContext) => FieldValue;
+  } catch {
+    return undefined;
+  }
+}
+
 // fs.path.* ---------------------------------------------------------------------
 
 /** Opens answer fs.path.name from the fd the tracker resolved (cwd or dirfd); creat is our extension. */
@@ -590,10 +604,10 @@ function buildFields(): FieldDef[] {
           return v === undefined ? undefined : String(v);
         };
       }
-      return (c) => {
+      return namedArgGetter(a) ?? ((c) => {
         const v = c.event.args[a];
         return v === undefined ? undefined : typeof v === 'string' ? v : String(v);
-      };
+      });
     }, { approximation: 'Values compare as strings; relational operators compare numerically when the right side is a number.' }),
     witharg('evt.rawarg', 'string', 'required', (arg) => {
       const a = arg ?? '';
