@@ -9,16 +9,22 @@
  * Rule set: sandbox-profiles/rules/*.yaml if present, else the upstream Falco files in /tmp
  * (falco_rules.yaml, falco-incubating_rules.yaml, falco-sandbox_rules.yaml), else a built-in set.
  *
- * Run: npx tsc --ignoreConfig --outDir /tmp/qbuild --rootDir . --module nodenext --moduleResolution nodenext \
- *        --target es2023 --strict --skipLibCheck --types node bench/rules.bench.ts
- *      echo '{"type":"module"}' > /tmp/qbuild/package.json; ln -sfn "$PWD/node_modules" /tmp/qbuild/node_modules
- *      node /tmp/qbuild/bench/rules.bench.js [--events N] [--rules FILE.yaml ...]
+ * Options: --events N, --passes N (default 5), --rules FILE.yaml ..., --reference-events N (default 100,000),
+ *   --baseline DIR (another checkout's engine timed in the same run, passes interleaved; e.g.
+ *   `mkdir /tmp/base && git archive <commit> libs | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/`).
+ * Fails (exit 1) if the matches differ from the pinned count for the shipped rules, from the reference
+ * evaluator (rules/reference.ts) on the first events, or from the baseline.
+ *
+ * Run (as `npm run bench` does): node --max-old-space-size=4096 --import tsx bench/rules.bench.ts [options]
+ * Profile: add --cpu-prof --cpu-prof-dir=DIR before --import.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PerformanceObserver } from 'node:perf_hooks';
 import os from 'node:os';
 import { compileRules, type RuleSource } from '../libs/analysis/src/rules/index.js';
+import { referenceRuleSet } from '../libs/analysis/src/rules/reference.js';
 import type { EvalContext, FdState, ProcessState, SandboxMetadata } from '../libs/analysis/src/state/context.js';
 import type { FdType, NormalizedEvent } from '../libs/analysis/src/events/event.js';
 
@@ -320,6 +326,13 @@ function buildContexts(n: number): EvalContext[] {
 
 // ------------------------------------------------------------------ run
 
+/**
+ * The shipped rule set this dataset was last measured with, and its matches per pass: the bench
+ * fails if the engine finds a different number (same rules, same events → same matches). When the
+ * shipped rules change (their version differs) the reference evaluator's count is the check.
+ */
+const PINNED = { rulesVersion: 'fcf275a3b5d9ea9514a28750cfef04fda1a999439818f10d8d1e81af80e0fc4c', events: 1_000_000, matchesPerPass: 81_910 };
+
 const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
 const { label, sources } = loadRuleSources();
 const t0 = process.hrtime.bigint();
@@ -328,36 +341,103 @@ const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const rulesLoaded = set.report.filter((r) => r.kind === 'rule' && r.status === 'loaded').length;
 const rulesTotal = set.report.filter((r) => r.kind === 'rule').length;
 
+// --baseline DIR: another checkout's engine (e.g. `git archive <commit> libs | tar -x -C DIR`), timed
+// in the same run, its passes interleaved with ours, so machine load hits both alike.
+const baselineDir = argValue('--baseline');
+type Engine = { evaluate(ctx: EvalContext): unknown[] };
+const baseline: Engine | undefined = baselineDir
+  ? ((await import(pathToFileURL(resolve(baselineDir, 'libs/analysis/src/rules/index.ts')).href)) as { compileRules: (s: RuleSource[]) => Engine }).compileRules(sources)
+  : undefined;
+
 const heapBeforeData = process.memoryUsage().heapUsed;
 const tb = process.hrtime.bigint();
 const ctxs = buildContexts(N);
 const buildMs = Number(process.hrtime.bigint() - tb) / 1e6;
 global.gc?.();
 const heapAfterData = process.memoryUsage().heapUsed;
+const rssAfterData = process.memoryUsage().rss;
+
+// Garbage collection during the timed passes (the engine's allocations show up here).
+let gcMs = 0;
+let gcCount = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    gcCount++;
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 
 // Wall time is what the worker sees; on a shared, loaded machine the process's own CPU time
 // (user + system) is the steadier figure, so both are reported.
-const evaluatePass = (): { ms: number; cpuMs: number; matches: number } => {
+let peakHeapDuringEval = 0;
+const evaluatePass = (engine: Engine): { ms: number; cpuMs: number; matches: number } => {
   let matches = 0;
   const s = process.hrtime.bigint();
   const c = process.cpuUsage();
-  for (let i = 0; i < ctxs.length; i++) matches += set.evaluate(ctxs[i]!).length;
+  for (let i = 0; i < ctxs.length; i++) {
+    matches += engine.evaluate(ctxs[i]!).length;
+    if ((i & 0xffff) === 0) peakHeapDuringEval = Math.max(peakHeapDuringEval, process.memoryUsage().heapUsed);
+  }
   const cpu = process.cpuUsage(c);
   return { ms: Number(process.hrtime.bigint() - s) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, matches };
 };
 
-// Warm-up on a slice (JIT), then timed full passes.
-for (let i = 0; i < Math.min(200_000, ctxs.length); i++) set.evaluate(ctxs[i]!);
-const passes = [evaluatePass(), evaluatePass(), evaluatePass()];
+// Warm-up on a slice (JIT), then timed full passes (alternating with the baseline's, if any).
+for (let i = 0; i < Math.min(200_000, ctxs.length); i++) {
+  set.evaluate(ctxs[i]!);
+  baseline?.evaluate(ctxs[i]!);
+}
+const PASSES = Math.max(1, Number(argValue('--passes') ?? 5));
+const passes: ReturnType<typeof evaluatePass>[] = [];
+const basePasses: ReturnType<typeof evaluatePass>[] = [];
+let gcOurs = { ms: 0, count: 0 };
+// GC entries reach the observer from the event loop: yield after each pass to collect them.
+const settle = () => new Promise((r) => setTimeout(r, 5));
+for (let p = 0; p < PASSES; p++) {
+  await settle();
+  const g0 = { ms: gcMs, count: gcCount };
+  passes.push(evaluatePass(set));
+  await settle();
+  gcOurs = { ms: gcOurs.ms + gcMs - g0.ms, count: gcOurs.count + gcCount - g0.count };
+  if (baseline) basePasses.push(evaluatePass(baseline));
+}
+gcObserver.disconnect();
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const best = passes.reduce((a, b) => (b.ms < a.ms ? b : a));
-const median = [...passes].sort((a, b) => a.ms - b.ms)[1]!;
+const median = [...passes].sort((a, b) => a.ms - b.ms)[PASSES >> 1]!;
 const perRule = new Map<string, number>();
 for (let i = 0; i < ctxs.length; i++) for (const m of set.evaluate(ctxs[i]!)) perRule.set(m.rule, (perRule.get(m.rule) ?? 0) + 1);
 
+// ------------------------------------------------------------------ same matches
+
+const failures: string[] = [];
+if (new Set(passes.map((p) => p.matches)).size !== 1) failures.push(`matches differ between passes: ${passes.map((p) => p.matches).join(', ')}`);
+if (baseline && basePasses.some((p) => p.matches !== best.matches)) failures.push(`baseline engine found ${basePasses[0]!.matches} matches per pass, this engine ${best.matches}`);
+const pinnedApplies = set.version === PINNED.rulesVersion && ctxs.length === PINNED.events;
+if (pinnedApplies && best.matches !== PINNED.matchesPerPass) failures.push(`expected ${PINNED.matchesPerPass} matches per pass (pinned for this rule set and dataset), got ${best.matches}`);
+// The reference evaluator (slow tree walk, every rule on every event) on a sample of the events:
+// rule by rule, the same matches.
+const REF_EVENTS = Math.min(ctxs.length, Number(argValue('--reference-events') ?? 100_000));
+const ref = referenceRuleSet(sources);
+const evaluated = new Set(set.ruleNames);
+let refMatches = 0;
+const tr = process.hrtime.bigint();
+for (let i = 0; i < REF_EVENTS; i++) {
+  const ctx = ctxs[i]!;
+  const want = ref.evaluate(ctx).filter((r) => evaluated.has(r));
+  const got = set.evaluate(ctx).map((m) => m.rule);
+  refMatches += want.length;
+  if (want.join('\n') !== got.join('\n') && failures.length < 10) failures.push(`event ${i} (${ctx.event.type}): engine ${JSON.stringify(got)}, reference ${JSON.stringify(want)}`);
+}
+const refMs = Number(process.hrtime.bigint() - tr) / 1e6;
+
+const cpuMedian = med(passes.map((p) => p.cpuMs));
 const result = {
   date: new Date().toISOString(),
   node: process.version,
   cpu: os.cpus()[0]?.model ?? 'unknown',
+  loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
   ruleSet: label,
   ruleFiles: sources.map((s) => s.name),
   rulesVersion: set.version,
@@ -368,30 +448,62 @@ const result = {
   buildContextsMs: Math.round(buildMs),
   passesMs: passes.map((p) => Math.round(p.ms)),
   passesCpuMs: passes.map((p) => Math.round(p.cpuMs)),
-  eventsPerCpuSecondMedian: Math.round(ctxs.length / ([...passes].sort((a, b) => a.cpuMs - b.cpuMs)[1]!.cpuMs / 1000)),
+  eventsPerCpuSecondMedian: Math.round(ctxs.length / (cpuMedian / 1000)),
   eventsPerSecondBest: Math.round(ctxs.length / (best.ms / 1000)),
   eventsPerSecondMedian: Math.round(ctxs.length / (median.ms / 1000)),
   nsPerEventMedian: Math.round((median.ms * 1e6) / ctxs.length),
   matchesPerPass: best.matches,
+  matchCheck: {
+    pinned: pinnedApplies ? `${PINNED.matchesPerPass} per pass (rules version ${PINNED.rulesVersion.slice(0, 12)})` : 'not applicable (other rules or dataset size)',
+    referenceEvents: REF_EVENTS,
+    referenceMatches: refMatches,
+    referenceMs: Math.round(refMs),
+    failures,
+  },
+  baseline: baseline
+    ? {
+        dir: baselineDir,
+        passesMs: basePasses.map((p) => Math.round(p.ms)),
+        passesCpuMs: basePasses.map((p) => Math.round(p.cpuMs)),
+        eventsPerCpuSecondMedian: Math.round(ctxs.length / (med(basePasses.map((p) => p.cpuMs)) / 1000)),
+        speedupCpu: Math.round((med(basePasses.map((p) => p.cpuMs)) / cpuMedian) * 100) / 100,
+        /** Median over passes of (baseline pass CPU time / the pass before it): steadier when the load changes during the run. */
+        speedupCpuPaired: Math.round(med(basePasses.map((b, i) => b.cpuMs / passes[i]!.cpuMs)) * 100) / 100,
+        eventsPerCpuSecondBest: Math.round(ctxs.length / (Math.min(...basePasses.map((p) => p.cpuMs)) / 1000)),
+      }
+    : undefined,
   matchesByRule: Object.fromEntries([...perRule].sort((a, b) => b[1] - a[1])),
   eventMix: Object.fromEntries(MIX.map((k) => [k.type, k.weight])),
   memory: {
     peakRssMB: mb(process.resourceUsage().maxRSS * 1024),
+    rssAfterDatasetMB: mb(rssAfterData),
     heapUsedMB: mb(process.memoryUsage().heapUsed),
     datasetHeapMB: mb(heapAfterData - heapBeforeData),
+    /** Heap above the dataset at its highest during the timed passes, per million events evaluated (garbage not yet collected included). */
+    evalHeapAboveDatasetMBPerMillionEvents: mb(((peakHeapDuringEval - heapAfterData) * 1e6) / ctxs.length),
+    /** Peak RSS minus RSS once the dataset was built, per million events. */
+    peakRssAboveDatasetMBPerMillionEvents: mb(((process.resourceUsage().maxRSS * 1024 - rssAfterData) * 1e6) / ctxs.length),
+    gcPerPass: { ms: Math.round(gcOurs.ms / PASSES), collections: Math.round(gcOurs.count / PASSES) },
   },
   oneCore: 'single-threaded evaluation loop in one Node process',
 };
 
 const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'rules.json'), JSON.stringify(result, null, 2) + '\n');
+if (!baseline) writeFileSync(join(outDir, 'rules.json'), JSON.stringify(result, null, 2) + '\n');
 console.log(
   `rules: ${label} (${result.rulesLoaded} loaded, ${result.rulesEvaluated} evaluated, compiled in ${result.compileMs} ms)\n` +
-    `events: ${result.events} built in ${result.buildContextsMs} ms, passes ${result.passesMs.join(' / ')} ms\n` +
+    `events: ${result.events} built in ${result.buildContextsMs} ms, passes ${result.passesMs.join(' / ')} ms (CPU ${result.passesCpuMs.join(' / ')} ms); load average ${result.loadAverage.join(' ')}\n` +
     `throughput: ${result.eventsPerSecondMedian.toLocaleString('en')} events/s median (${result.eventsPerSecondBest.toLocaleString('en')} best), ${result.nsPerEventMedian} ns/event; ` +
     `${result.eventsPerCpuSecondMedian.toLocaleString('en')} events per CPU-second (median)\n` +
-    `matches per pass: ${result.matchesPerPass}\n` +
-    `memory: peak RSS ${result.memory.peakRssMB} MB (dataset ≈ ${result.memory.datasetHeapMB} MB of heap)\n` +
-    `written: ${join(outDir, 'rules.json')}`,
+    (result.baseline
+      ? `baseline ${baselineDir}: passes ${result.baseline.passesMs.join(' / ')} ms (CPU ${result.baseline.passesCpuMs.join(' / ')} ms), ${result.baseline.eventsPerCpuSecondMedian.toLocaleString('en')} events per CPU-second; speed-up ×${result.baseline.speedupCpu} (CPU time; ×${result.baseline.speedupCpuPaired} median of pass-by-pass ratios; best passes ${Math.round(ctxs.length / (Math.min(...passes.map((p) => p.cpuMs)) / 1000)).toLocaleString('en')} vs ${result.baseline.eventsPerCpuSecondBest.toLocaleString('en')} events per CPU-second)\n`
+      : '') +
+    `matches per pass: ${result.matchesPerPass} (pinned: ${result.matchCheck.pinned}; reference evaluator on ${REF_EVENTS} events: ${refMatches} matches, ${failures.length ? 'DIFFERENT' : 'same'})\n` +
+    `memory: peak RSS ${result.memory.peakRssMB} MB (dataset ≈ ${result.memory.datasetHeapMB} MB of heap); during evaluation ${result.memory.evalHeapAboveDatasetMBPerMillionEvents} MB heap and ${result.memory.peakRssAboveDatasetMBPerMillionEvents} MB RSS above the dataset per million events; GC ${result.memory.gcPerPass.ms} ms in ${result.memory.gcPerPass.collections} collections per pass\n` +
+    (baseline ? '(with --baseline, results are not written)' : `written: ${join(outDir, 'rules.json')}`),
 );
+if (failures.length) {
+  console.error(`rule engine bench: MATCHES DIFFER\n${failures.join('\n')}`);
+  process.exitCode = 1;
+}

@@ -20,6 +20,8 @@ if [ -f bench/rules.bench.ts ]; then
 fi
 echo "== static image checks (per image before the sandbox: inspect + history + export scan, median)"
 npx tsx bench/static.bench.ts
+echo "== probe-output parsing (events/s out of the strace and gVisor parsers, captured traces)"
+node --import tsx bench/trace-parse.bench.ts
 echo "== state tracker (events/s through StateTracker.push, captured traces)"
 node --import tsx bench/state-tracker.bench.ts
 echo "== network analysis (captures/s: read, correlate, lure search, rules)"

@@ -1,9 +1,9 @@
 import { compileRules } from '../../../libs/analysis/src/rules/index.js';
 import { open } from './rule-cases.js';
 
-// The code generator evaluates `f endswith a or f contains b or f = c …` on one field with one
-// getter call (libs/analysis/src/rules/codegen.ts, groupStringTests). Each test of the group, the
-// tests around it and a negation must keep their meaning.
+// The code generator reads a field once per event and answers `f endswith a or f contains b or …`
+// from one multi-pattern scan of its value (libs/analysis/src/rules/codegen.ts, multi-pattern.ts).
+// Each test of the group, the tests around it and a negation must keep their meaning.
 const rule = (condition: string) =>
   compileRules([{ name: 't.yaml', text: `- rule: T\n  desc: t\n  condition: ${JSON.stringify(condition)}\n  output: "%fd.name"\n  priority: WARNING\n` }]);
 const fires = (condition: string, path: string, procName = 'cat') =>

@@ -86,22 +86,36 @@ function ancestorValues<T>(p: ProcessState, pick: (q: ProcessState) => T): T[] {
 let lastCmdArgs: string[] | undefined;
 let lastCmdName: string | undefined;
 let lastCmdline = '';
-/** Falco proc.cmdline: name followed by argv[1..]. Single-entry memo keyed on the args array. */
+/** Per argv array (a process keeps its array until its next exec): the name it was built with and the line. */
+const cmdlines = new WeakMap<string[], { name: string; line: string }>();
+/** Falco proc.cmdline: name followed by argv[1..]. Memoised on the args array (one entry, then per process). */
 function cmdline(p: ProcessState): string {
   if (p.args === lastCmdArgs && p.name === lastCmdName) return lastCmdline;
+  let m = cmdlines.get(p.args);
+  if (m === undefined || m.name !== p.name) {
+    m = { name: p.name, line: p.args.length > 1 ? p.name + ' ' + p.args.slice(1).join(' ') : p.name };
+    cmdlines.set(p.args, m);
+  }
   lastCmdArgs = p.args;
   lastCmdName = p.name;
-  lastCmdline = p.args.length > 1 ? p.name + ' ' + p.args.slice(1).join(' ') : p.name;
-  return lastCmdline;
+  lastCmdline = m.line;
+  return m.line;
 }
 
 let lastArgsArr: string[] | undefined;
 let lastArgsStr = '';
+const argLines = new WeakMap<string[], string>();
+/** Falco proc.args: argv[1..] joined. Memoised on the args array (one entry, then per process). */
 function procArgs(p: ProcessState): string {
   if (p.args === lastArgsArr) return lastArgsStr;
+  let line = argLines.get(p.args);
+  if (line === undefined) {
+    line = p.args.length > 1 ? p.args.slice(1).join(' ') : '';
+    argLines.set(p.args, line);
+  }
   lastArgsArr = p.args;
-  lastArgsStr = p.args.length > 1 ? p.args.slice(1).join(' ') : '';
-  return lastArgsStr;
+  lastArgsStr = line;
+  return line;
 }
 
 let lastCapArr: string[] | undefined;
@@ -136,12 +150,27 @@ function envString(env: string[]): string {
   return lastEnvStr;
 }
 
-// One-entry cache for fd.filename (as dirname has): most open rules ask for it on the same event.
+// fd.filename and fd.directory: a one-entry cache (most open rules ask on the same event), then a
+// bounded map (the same paths come back event after event: shared libraries, configs, /proc files);
+// cleared when full, and only short paths are kept, so a hostile trace cannot grow it.
+const PATH_CACHE_MAX = 4096;
+const PATH_CACHE_CHARS = 512;
 let lastBaseIn: string | undefined;
 let lastBaseOut = '';
+const baseCache = new Map<string, string>();
 function fdBasename(n: string): string {
-  if (n !== lastBaseIn) { lastBaseIn = n; lastBaseOut = basename(n); }
-  return lastBaseOut;
+  if (n === lastBaseIn) return lastBaseOut;
+  let b = baseCache.get(n);
+  if (b === undefined) {
+    b = basename(n);
+    if (n.length <= PATH_CACHE_CHARS) {
+      if (baseCache.size >= PATH_CACHE_MAX) baseCache.clear();
+      baseCache.set(n, b);
+    }
+  }
+  lastBaseIn = n;
+  lastBaseOut = b;
+  return b;
 }
 
 function basename(p: string): string {
@@ -152,11 +181,20 @@ function basename(p: string): string {
 
 let lastDirIn: string | undefined;
 let lastDirOut = '';
+const dirCache = new Map<string, string>();
 function dirname(p: string): string {
   if (p === lastDirIn) return lastDirOut;
+  let d = dirCache.get(p);
+  if (d === undefined) {
+    d = dirnameUncached(p);
+    if (p.length <= PATH_CACHE_CHARS) {
+      if (dirCache.size >= PATH_CACHE_MAX) dirCache.clear();
+      dirCache.set(p, d);
+    }
+  }
   lastDirIn = p;
-  lastDirOut = dirnameUncached(p);
-  return lastDirOut;
+  lastDirOut = d;
+  return d;
 }
 function dirnameUncached(p: string): string {
   const i = p.lastIndexOf('/');
@@ -216,6 +254,8 @@ const TYPECHAR: Record<FdType, string> = {
   bpf: 'b',
   unknown: 'o',
 };
+/** The same as a Map: one lookup per event on the hot path (a keyed load on the record goes megamorphic). */
+const TYPECHAR_OF = new Map<FdType | string, string>(Object.entries(TYPECHAR));
 
 const SOCKET_TYPES = new Set<FdType>(['ipv4', 'ipv6', 'unix', 'netlink', 'packet']);
 const IP_TYPES = new Set<FdType>(['ipv4', 'ipv6']);
@@ -369,6 +409,20 @@ function openFlagsOf(ctx: EvalContext): OpenFlags | undefined {
   lastOpenFlagsArg = f;
   lastOpenResult = !OPEN_TYPES.has(t) ? undefined : t === 'creat' ? CREAT_FLAGS : parseFlags(f);
   return lastOpenResult;
+}
+
+/**
+ * `evt.arg.NAME` as a load of a constant property (`c.event.args.flags`): the argument objects of
+ * different syscalls have different shapes, and a keyed load with the name in a variable goes the
+ * slow megamorphic way. Only plain identifiers reach the generated source; others use the closure.
+ */
+function namedArgGetter(a: string): ((c: EvalContext) => FieldValue) | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(a)) return undefined;
+  try {
+    return new Function('c', `"use strict"; const v = c.event.args[${JSON.stringify(a)}]; return v === undefined ? undefined : typeof v === "string" ? v : String(v);`) as (c: EvalContext) => FieldValue;
+  } catch {
+    return undefined;
+  }
 }
 
 // fs.path.* ---------------------------------------------------------------------
@@ -551,10 +605,10 @@ function buildFields(): FieldDef[] {
           return v === undefined ? undefined : String(v);
         };
       }
-      return (c) => {
+      return namedArgGetter(a) ?? ((c) => {
         const v = c.event.args[a];
         return v === undefined ? undefined : typeof v === 'string' ? v : String(v);
-      };
+      });
     }, { approximation: 'Values compare as strings; relational operators compare numerically when the right side is a number.' }),
     witharg('evt.rawarg', 'string', 'required', (arg) => {
       const a = arg ?? '';
@@ -798,7 +852,7 @@ function buildFields(): FieldDef[] {
     simple('fd.type', 'string', fdType),
     simple('fd.typechar', 'string', (c) => {
       const t = fdType(c);
-      return t === undefined ? undefined : TYPECHAR[t];
+      return t === undefined ? undefined : TYPECHAR_OF.get(t);
     }),
     simple('fd.directory', 'string', (c) => {
       const t = fdType(c);

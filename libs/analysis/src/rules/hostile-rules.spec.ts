@@ -160,4 +160,24 @@ describe('hostile rule files', () => {
     expect(set.limits).toEqual([]);
     expect(set.report.filter((r) => r.status === 'error')).toEqual([]);
   });
+
+  it('many long patterns on a rule indexed under 300 event types: automatons stay within the set budget, matches unchanged', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+    const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-';
+    const lits = Array.from({ length: 140 }, () => Array.from({ length: 100 }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''));
+    const types = Array.from({ length: 300 }, (_, i) => `t${i}`);
+    const cond = `evt.type in (${types.join(', ')}) and (${lits.map((l) => `fd.name contains "${l}"`).join(' or ')})`;
+    const heap0 = process.memoryUsage().heapUsed;
+    const { set, ms } = timed(rule('R', cond));
+    expect(set.ruleNames).toEqual(['R']);
+    expect(ms).toBeLessThan(15_000);
+    // 300 automatons of ~1 M entries each would be over a gigabyte; the set's budget is 4 Mi entries.
+    expect(process.memoryUsage().heapUsed - heap0).toBeLessThan(300_000_000);
+    const ctx = (type: string, name: string) => makeContext({ event: { type }, fd: { name } });
+    for (const t of ['t0', 't150', 't299']) {
+      expect(set.evaluate(ctx(t, `/x/${lits[7]}/y`))).toHaveLength(1);
+      expect(set.evaluate(ctx(t, `/x/${lits[7]!.slice(1)}`))).toHaveLength(0);
+    }
+  });
 });

@@ -7,9 +7,9 @@ import { NETWORK_EVENT_TYPES } from '../network/view.js';
 import { createHash } from 'node:crypto';
 import type { EvalContext } from '../state/context.js';
 import type { FieldRegistry } from './field.js';
-import { nodeSize, toPred, type Pred } from './compiler.js';
+import { nodeSize, type RNode } from './compiler.js';
 import { itemField, RULE_LIMITS, type RuleLimitViolation } from './limits.js';
-import { compileBucket, compilePredicate } from './codegen.js';
+import { compileBucket, foldsToFalse, newScanBudget } from './codegen.js';
 import { defaultFields } from './fields.js';
 import { RulesLoader, type CompiledRule } from './loader.js';
 import type { OutputFormatter } from './output.js';
@@ -46,7 +46,10 @@ export interface CompiledRuleSet {
   /** Loaded and enabled (and evaluated) rules. */
   ruleNames: string[];
   notEvaluated: NotEvaluated[];
-  /** Every matching rule, in load order. A fresh array per call. */
+  /**
+   * Every matching rule, in load order: a fresh array per call when something matched, else one
+   * shared frozen empty array (read-only, like every result should be treated).
+   */
   evaluate(ctx: EvalContext): RuleMatch[];
   /** Metadata of the evaluated rules (for reports and docs). */
   rules: RuleInfo[];
@@ -96,12 +99,14 @@ export interface CompileOptions {
 }
 
 interface Bucketed {
-  pred: Pred;
+  node: RNode;
   name: string;
   priority: Priority;
   tags: string[];
   output: OutputFormatter;
 }
+
+const NO_MATCHES: RuleMatch[] = Object.freeze([]) as unknown as RuleMatch[];
 
 export function rulesVersion(sources: readonly RuleSource[]): string {
   const h = createHash('sha256');
@@ -175,40 +180,42 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
   }
   const byType = new Map<string, Bucketed[]>();
   const fallback: Bucketed[] = [];
-  const entry = (r: CompiledRule, pred: Pred): Bucketed => ({ pred, name: r.name, priority: r.priority, tags: r.tags, output: r.output });
+  const entry = (r: CompiledRule): Bucketed => ({ node: r.node, name: r.name, priority: r.priority, tags: r.tags, output: r.output });
   const masks = new Map<string, number>(active.map((r) => [r.name, truncationMaskOfFields(r.fields)]));
   for (const t of [...knownTypes].sort()) byType.set(t, []);
   for (const r of active) {
     if (!r.types.neg) {
       for (const t of r.types.set) {
-        const g = compilePredicate(r.node, t, `${r.name}__${t}`);
-        if (g === false) continue;
-        byType.get(t)!.push(entry(r, toPred(g)));
+        if (foldsToFalse(r.node, t)) continue;
+        byType.get(t)!.push(entry(r));
       }
     } else {
-      const g = compilePredicate(r.node, undefined, r.name);
-      if (g !== false) fallback.push(entry(r, toPred(g)));
+      if (!foldsToFalse(r.node, undefined)) fallback.push(entry(r));
       for (const t of knownTypes) {
         if (r.types.set.has(t)) continue;
-        const gt = compilePredicate(r.node, t, `${r.name}__${t}`);
-        if (gt === false) continue;
-        byType.get(t)!.push(entry(r, toPred(gt)));
+        if (foldsToFalse(r.node, t)) continue;
+        byType.get(t)!.push(entry(r));
       }
     }
   }
   // Buckets were filled rule by rule, so each is already in load order. Each becomes one
-  // generated dispatcher with a call site per rule (see codegen.ts).
+  // generated dispatcher evaluating its rules inline, sharing field reads, sub-conditions and
+  // string-pattern scans between them (see codegen.ts).
   type Dispatch = (ctx: EvalContext, out: RuleMatch[]) => void;
-  const toDispatch = (list: Bucketed[]): Dispatch =>
+  const scanBudget = newScanBudget();
+  const toDispatch = (list: Bucketed[], type: string | undefined): Dispatch =>
     compileBucket<RuleMatch>(
       list.map((b) => ({
-        pred: b.pred,
+        node: b.node,
+        label: type === undefined ? b.name : `${b.name}__${type}`,
         emit: (ctx: EvalContext): RuleMatch => ({ rule: b.name, priority: b.priority, tags: b.tags, output: b.output(ctx) }),
       })),
+      type,
+      scanBudget,
     );
   const dispatch = new Map<string, Dispatch>();
-  for (const [t, list] of byType) dispatch.set(t, toDispatch(list));
-  const fallbackDispatch = toDispatch(fallback);
+  for (const [t, list] of byType) dispatch.set(t, toDispatch(list, t));
+  const fallbackDispatch = toDispatch(fallback, undefined);
 
   // Per bucket, the rules that read a truncatable part (for blindOnTruncated; rarely used).
   type Readers = { rule: string; priority: Priority; mask: number }[];
@@ -228,9 +235,15 @@ export function compileRules(sources: RuleSource[], opts: CompileOptions = {}): 
     return out;
   };
 
+  // Most events match nothing: they get the one frozen empty array, and the dispatcher pushes into
+  // a reused scratch array, copied only when something matched (no allocation per quiet event).
+  const scratch: RuleMatch[] = [];
   const evaluate = (ctx: EvalContext): RuleMatch[] => {
-    const out: RuleMatch[] = [];
-    (dispatch.get(ctx.event.type) ?? fallbackDispatch)(ctx, out);
+    scratch.length = 0; // also after a call that threw half-way
+    (dispatch.get(ctx.event.type) ?? fallbackDispatch)(ctx, scratch);
+    if (scratch.length === 0) return NO_MATCHES;
+    const out = scratch.slice();
+    scratch.length = 0;
     return out;
   };
 

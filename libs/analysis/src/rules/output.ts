@@ -100,17 +100,43 @@ export function compileOutput(rawTemplate: string, fields: FieldRegistry): { for
     const s = parts[0];
     return { format: () => s, fields: used, unknown };
   }
-  return {
-    format: (ctx) => {
-      let out = '';
-      for (let k = 0; k < parts.length; k++) {
-        const p = parts[k]!;
-        out += typeof p === 'string' ? p : formatValue(p(ctx));
-      }
-      return out;
-    },
-    fields: used,
-    unknown,
+  return { format: generateFormatter(parts), fields: used, unknown };
+}
+
+/**
+ * One generated function per template: `"lit" + F(g0(c)) + "lit" + …`, so every getter has its own
+ * call site (a loop over the parts calls them all from one megamorphic site). Only literals, through
+ * JSON.stringify, and parameter names reach the source; the loop is the fallback.
+ */
+function generateFormatter(parts: readonly (string | Getter)[]): OutputFormatter {
+  if (parts.length > MAX_GENERATED_PARTS) return loopFormatter(parts);
+  const names: string[] = ['F'];
+  const values: unknown[] = [formatValue];
+  const terms = parts.map((p) => {
+    if (typeof p === 'string') return JSON.stringify(p);
+    names.push(`g${names.length}`);
+    values.push(p);
+    return `F(${names[names.length - 1]}(c))`;
+  });
+  try {
+    const factory = new Function(...names, `"use strict"; return function format(c) { return ${terms.join(' + ')}; };`) as (...a: unknown[]) => OutputFormatter;
+    return factory(...values);
+  } catch {
+    return loopFormatter(parts);
+  }
+}
+
+/** Templates with more parts than this (hostile ones) are formatted by the loop, not a generated expression. */
+const MAX_GENERATED_PARTS = 256;
+
+function loopFormatter(parts: readonly (string | Getter)[]): OutputFormatter {
+  return (ctx) => {
+    let out = '';
+    for (let k = 0; k < parts.length; k++) {
+      const p = parts[k]!;
+      out += typeof p === 'string' ? p : formatValue(p(ctx));
+    }
+    return out;
   };
 }
 
