@@ -16,6 +16,8 @@ import {
   scoreFindings,
 } from '#analysis';
 import { lureIndex } from '#analysis/lures/lure-index';
+import { SyscallRecorder, syscallArch } from '#analysis/hardening/syscall-set';
+import { syscallCoverage } from '#sandbox/probes/syscall-coverage';
 import { parseImageRef } from '#core/image/image-ref';
 import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary } from '#core/storage/analysis.types';
@@ -103,6 +105,7 @@ export class RunAnalyzer {
     if (!source) throw new Error(`analysis ${analysisId} has no stored trace`);
     const net = await networkRunInput(facts, opts.from, this.artifacts);
     const events = await this.artifacts.writeStream(analysisId, 'events.ndjson');
+    const syscalls = new SyscallRecorder();
     const result = await analyzeTrace({
       lines: readLines(source),
       createParser: parserFor(probe.probe),
@@ -133,6 +136,7 @@ export class RunAnalyzer {
       rules,
       observations,
       eventsOut: events.stream,
+      syscalls,
       ...(net.input ? { network: net.input } : {}),
     });
     await net.store?.();
@@ -207,6 +211,8 @@ export class RunAnalyzer {
         unavailableFields: [...visibility.unavailableFields],
         truncatedEvents: result.truncatedEvents,
       },
+      // For seccomp profiles (docs/hardening.md); a run's own arch: samples run natively on the worker.
+      syscalls: syscalls.record(probe.probe, syscallCoverage(probe.probe), syscallArch(process.arch) ?? 'x86_64'),
       rules: {
         version: rules.version,
         loaded: rules.ruleNames.length,
