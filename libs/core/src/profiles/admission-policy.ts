@@ -15,7 +15,7 @@ export interface AdmissionEligibility {
  * never replace the verdict admission uses, and never send `verdict.changed`.
  */
 export function admissionEligibility(
-  rec: Pick<AnalysisRecord, 'profile' | 'probe' | 'status' | 'verdict'>,
+  rec: Pick<AnalysisRecord, 'profile' | 'probe' | 'status' | 'verdict'> & Partial<Pick<AnalysisRecord, 'seccompFrom'>>,
   profile: SandboxProfile | undefined,
   admissionProfiles: readonly string[],
 ): AdmissionEligibility {
@@ -26,6 +26,9 @@ export function admissionEligibility(
   if (!profile) return { countsForAdmission: false, admissionReason: `profile "${rec.profile}" is not loaded by this process` };
   if (rec.probe !== profile.probe) {
     return { countsForAdmission: false, admissionReason: `probe "${rec.probe}" overrides the probe profile "${profile.name}" prescribes ("${profile.probe}")` };
+  }
+  if (rec.seccompFrom) {
+    return { countsForAdmission: false, admissionReason: `ran under the seccomp profile generated from analysis ${rec.seccompFrom}, a check of that profile: what it blocked was not seen` };
   }
   if (rec.status !== 'completed' || !rec.verdict || rec.verdict === 'error') {
     return { countsForAdmission: false, admissionReason: `the analysis has no complete verdict (status ${rec.status})` };
