@@ -20,6 +20,7 @@ export class HardeningService {
   ) {}
 
   async seccomp(id: string, q: SeccompQueryDto): Promise<unknown> {
+    this.checkNames(q);
     const { report } = await this.cleanReport(id);
     const why = seccompRefusal(report.syscalls);
     if (why) throw new DomainException(ErrorCode.ValidationFailed, 400, `no seccomp profile for analysis ${id}: ${why}`, [{ field: 'id', message: why }]);
@@ -36,6 +37,7 @@ export class HardeningService {
       if (e instanceof SelectorError) throw DomainException.validation('selector', e.message);
       throw e;
     }
+    this.checkNames(q);
     const { rec, report } = await this.cleanReport(id);
     if (!report.network) throw new DomainException(ErrorCode.ValidationFailed, 400, `no NetworkPolicy for analysis ${id}: its report has no network section`, [{ field: 'id', message: 'the report has no network section' }]);
     if (typeof report.network === 'object' && (report.network as { incomplete?: string }).incomplete) {
@@ -47,9 +49,12 @@ export class HardeningService {
     return (q.format ?? 'kubernetes') === 'cilium' ? ciliumNetworkPolicy(shape, opts) : networkPolicy(shape, opts);
   }
 
-  private meta(id: string, q: { name?: string; namespace?: string }, image: string | undefined) {
+  private checkNames(q: { name?: string; namespace?: string }): void {
     if (q.name !== undefined && !isDnsSubdomain(q.name)) throw DomainException.validation('name', 'must be a DNS-1123 subdomain (lower-case letters, digits, - and ., ≤ 253)');
     if (q.namespace !== undefined && !isDnsLabel(q.namespace)) throw DomainException.validation('namespace', 'must be a DNS-1123 label (lower-case letters, digits, -, ≤ 63)');
+  }
+
+  private meta(id: string, q: { name?: string; namespace?: string }, image: string | undefined) {
     return {
       name: q.name ?? `quarantine-${id.slice(0, 8)}`,
       ...(q.namespace ? { namespace: q.namespace } : {}),

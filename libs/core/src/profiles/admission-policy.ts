@@ -20,15 +20,15 @@ export function admissionEligibility(
   admissionProfiles: readonly string[],
 ): AdmissionEligibility {
   const list = admissionProfiles.join(', ');
+  if (rec.seccompFrom) {
+    return { countsForAdmission: false, admissionReason: `ran under the seccomp profile generated from analysis ${rec.seccompFrom}, a check of that profile: what it blocked was not seen` };
+  }
   if (!admissionProfiles.includes(rec.profile)) {
     return { countsForAdmission: false, admissionReason: `profile "${rec.profile}" is not an admission profile (ADMISSION_PROFILES: ${list})` };
   }
   if (!profile) return { countsForAdmission: false, admissionReason: `profile "${rec.profile}" is not loaded by this process` };
   if (rec.probe !== profile.probe) {
     return { countsForAdmission: false, admissionReason: `probe "${rec.probe}" overrides the probe profile "${profile.name}" prescribes ("${profile.probe}")` };
-  }
-  if (rec.seccompFrom) {
-    return { countsForAdmission: false, admissionReason: `ran under the seccomp profile generated from analysis ${rec.seccompFrom}, a check of that profile: what it blocked was not seen` };
   }
   if (rec.status !== 'completed' || !rec.verdict || rec.verdict === 'error') {
     return { countsForAdmission: false, admissionReason: `the analysis has no complete verdict (status ${rec.status})` };
