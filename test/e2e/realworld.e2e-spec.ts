@@ -229,7 +229,7 @@ describe.each(PROBES)('real-world Debian service images come out clean (probe %s
 
 // Each image again, under the seccomp profile generated from its own clean strace run (seccompFrom,
 // default deny with EPERM): it still starts (same executables), serves what it served (stimulation
-// reached the same ports with the same kind of answer), stays up until the window closes, and is clean.
+// reached the ports it reached then, with the same kind of answer), stays up until the window closes, and is clean.
 describe('real-world Debian service images run under their own generated seccomp profile', () => {
   it.each(CASES)('$image', async ({ image, ran }) => {
     const h = hardened.get(image);
@@ -244,8 +244,9 @@ describe('real-world Debian service images run under their own generated seccomp
     const detail = describeFindings(report, run.ancestors);
     const output = `${report.output?.stdout ?? ''}${report.output?.stderr ?? ''}`;
     const served = (report.stimulation?.ports ?? []).filter((p: { kind: string }) => p.kind === 'http' || p.kind === 'tcp').map((p: { port: number; kind: string }) => ({ port: p.port, kind: p.kind }));
+    // At least what the first run served (a faster start can serve more within the window).
     expect({ image, missing: ran.filter((x) => !run.names.has(x)), windowExpired: report.exit.windowExpired, served, output: report.exit.windowExpired ? '' : output.slice(-2000) })
-      .toEqual({ image, missing: [], windowExpired: true, served: h.served, output: '' });
+      .toEqual({ image, missing: [], windowExpired: true, served: expect.arrayContaining(h.served), output: '' });
     expect({ image, verdict: a.verdict, detail: a.verdict === 'clean' ? '' : detail }).toEqual({ image, verdict: 'clean', detail: '' });
   }, 420_000);
 });
