@@ -34,5 +34,7 @@ echo "== admission webhook (latency p50/p99 and throughput, warm cache; Redis hu
 npx tsx bench/admission.bench.ts
 echo "== ownership (quota reservation, audit append and query, minimum-interval check)"
 npx tsx bench/ownership.bench.ts
+echo "== hardening (syscall recording per event, profile/policy generation, a generated seccomp profile's cost per syscall)"
+npx tsx bench/hardening.bench.ts
 echo "== retention (Redis bytes and artifact bytes per analysis and per event; sweep rate)"
 npx tsx bench/retention.bench.ts
