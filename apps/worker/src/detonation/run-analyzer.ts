@@ -238,9 +238,9 @@ export class RunAnalyzer {
   }
 
   /** The stored run of a finished analysis, or null if it has none (failed before running). */
-  async storedRun(analysisId: string): Promise<{ run: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown } | null> {
-    const report = await this.artifacts.readJson<{ run?: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown }>(analysisId, 'report.json');
+  async storedRun(analysisId: string): Promise<{ run: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown; seccompUnderTest?: unknown } | null> {
+    const report = await this.artifacts.readJson<{ run?: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown; seccompUnderTest?: unknown }>(analysisId, 'report.json');
     if (!report?.run) return null;
-    return { run: report.run, verdict: report.verdict, score: report.score, rulesVersion: report.rulesVersion, finishedAt: report.finishedAt, drift: report.drift };
+    return { run: report.run, verdict: report.verdict, score: report.score, rulesVersion: report.rulesVersion, finishedAt: report.finishedAt, drift: report.drift, seccompUnderTest: report.seccompUnderTest };
   }
 }
