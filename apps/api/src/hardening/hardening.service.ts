@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { hardeningRefusal } from '#analysis/hardening/eligibility';
+import { type ServingFacts, hardeningRefusal, servingRefusal } from '#analysis/hardening/eligibility';
 import { SelectorError, isDnsLabel, isDnsSubdomain, parseSelector } from '#analysis/hardening/label-selector';
 import { type NetworkFacts, ciliumNetworkPolicy, networkPolicy, networkShape } from '#analysis/hardening/network-policy';
 import { seccompProfile, seccompRefusal, spoSeccompProfile } from '#analysis/hardening/seccomp';
@@ -9,7 +9,7 @@ import { AnalysisRepository } from '#core/storage/analysis.repository';
 import { ArtifactStore } from '#core/storage/artifact.store';
 import type { NetworkPolicyQueryDto, SeccompQueryDto } from './dto/hardening-query.dto.js';
 
-type HardeningReport = NetworkFacts & { syscalls?: SyscallRecord; image?: string };
+type HardeningReport = NetworkFacts & ServingFacts & { syscalls?: SyscallRecord; image?: string };
 
 /** Seccomp profiles and NetworkPolicies generated from a clean analysis' stored report (docs/hardening.md). */
 @Injectable()
@@ -70,6 +70,8 @@ export class HardeningService {
     if (refusal) throw new DomainException(ErrorCode.ValidationFailed, 400, refusal.message, [{ field: 'id', message: refusal.message }]);
     const report = await this.artifacts.readJson<HardeningReport>(id, 'report.json');
     if (!report) throw new DomainException(ErrorCode.Conflict, 409, `analysis ${id} has no report yet (status ${rec.status})`);
+    const notServing = servingRefusal(report);
+    if (notServing) throw new DomainException(ErrorCode.ValidationFailed, 400, `no hardening profile for analysis ${id}: ${notServing}`, [{ field: 'id', message: notServing }]);
     return { rec, report };
   }
 }

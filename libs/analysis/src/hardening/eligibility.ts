@@ -27,3 +27,21 @@ export function hardeningRefusal(rec: { id: string; status: string; verdict: str
   }
   return null;
 }
+
+/** The parts of a report that say whether the run saw the service serve. */
+export interface ServingFacts {
+  stimulation?: { skipped?: string; ports?: { port?: number; source?: string; kind?: string }[] } | null;
+}
+
+/**
+ * A run that never saw the image listen on a port it exposes has not seen it serve: it was still
+ * starting when the window closed (a slow first start), or it failed to start that part. A profile
+ * from it misses what serving needs (socket options, accept, the workers' calls) and would break the
+ * service, so none is offered; a longer window helps (docs/hardening.md). Null when it served, or
+ * when nothing tells (no exposed ports, stimulation off or impossible).
+ */
+export function servingRefusal(report: ServingFacts): string | null {
+  const silent = (report.stimulation?.ports ?? []).filter((p) => p.kind === 'not-listening' && typeof p.port === 'number').map((p) => p.port as number);
+  if (silent.length === 0) return null;
+  return `the run never saw the image listen on its exposed port${silent.length > 1 ? 's' : ''} ${silent.slice(0, 8).join(', ')}: it had not started serving when the window closed, so a profile from it would miss what serving needs (run it again with a longer window)`;
+}

@@ -1,4 +1,4 @@
-import { hardeningRefusal } from './eligibility.js';
+import { hardeningRefusal, servingRefusal } from './eligibility.js';
 import { SelectorError, parseSelector } from './label-selector.js';
 import { MAX_NAMES, type NetworkFacts, ciliumNetworkPolicy, networkPolicy, networkShape } from './network-policy.js';
 import { RUNTIME_BASELINE, WITHOUT_NO_NEW_PRIVILEGES, allowedSyscalls, seccompProfile, seccompRefusal, spoSeccompProfile } from './seccomp.js';
@@ -252,5 +252,19 @@ describe('eligibility', () => {
     [{ status: 'completed', verdict: 'clean' }, null],
   ])('%j → %s', (rec, reason) => {
     expect(hardeningRefusal({ id: 'x', ...rec })?.reason ?? null).toBe(reason);
+  });
+});
+
+describe('serving', () => {
+  it.each([
+    ['served its exposed port', { stimulation: { ports: [{ port: 80, source: 'exposed+listening', kind: 'http' }] } }, null],
+    ['exposes nothing', { stimulation: { ports: [] } }, null],
+    ['stimulation skipped (nothing tells)', { stimulation: { skipped: 'gVisor', ports: [] } }, null],
+    ['old report without stimulation', {}, null],
+    ['never listened on its exposed port (a slow first start)', { stimulation: { ports: [{ port: 5432, source: 'exposed', kind: 'not-listening' }] } }, /never saw the image listen on its exposed port 5432/],
+  ])('%s', (_n, report, want) => {
+    const got = servingRefusal(report);
+    if (want === null) expect(got).toBeNull();
+    else expect(got).toMatch(want);
   });
 });

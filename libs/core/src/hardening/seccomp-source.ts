@@ -1,4 +1,4 @@
-import { hardeningRefusal } from '#analysis/hardening/eligibility';
+import { type ServingFacts, hardeningRefusal, servingRefusal } from '#analysis/hardening/eligibility';
 import { type SeccompProfile, seccompProfile, seccompRefusal } from '#analysis/hardening/seccomp';
 import type { SyscallRecord } from '#analysis/hardening/syscall-set';
 import type { AnalysisRepository } from '../storage/analysis.repository.js';
@@ -19,8 +19,10 @@ export async function seccompFromAnalysis(
   if (!rec) return { ok: false, reason: `analysis ${id} does not exist` };
   const refusal = hardeningRefusal(rec);
   if (refusal) return { ok: false, reason: refusal.message };
-  const report = await artifacts.readJson<{ syscalls?: SyscallRecord }>(id, 'report.json');
+  const report = await artifacts.readJson<ServingFacts & { syscalls?: SyscallRecord }>(id, 'report.json');
   if (!report) return { ok: false, reason: `analysis ${id} has no report` };
+  const notServing = servingRefusal(report);
+  if (notServing) return { ok: false, reason: `analysis ${id}: ${notServing}` };
   const why = seccompRefusal(report.syscalls);
   if (why) return { ok: false, reason: `analysis ${id}: ${why}` };
   return { ok: true, profile: seccompProfile(report.syscalls!, { extra: opts.extra }) };
