@@ -34,14 +34,21 @@ export interface ServingFacts {
 }
 
 /**
- * A run that never saw the image listen on a port it exposes has not seen it serve: it was still
- * starting when the window closed (a slow first start), or it failed to start that part. A profile
- * from it misses what serving needs (socket options, accept, the workers' calls) and would break the
- * service, so none is offered; a longer window helps (docs/hardening.md). Null when it served, or
- * when nothing tells (no exposed ports, stimulation off or impossible).
+ * A run that did not see the image serve has not seen what serving needs: a port it exposes was never
+ * listened on (still starting when the window closed), or stimulation's requests to a listening port
+ * failed (not answering yet). A profile from it misses accept, the socket options, the workers' calls
+ * and would break the service (measured: apache under a profile from a run that never accepted a
+ * connection dies in `apr_socket_accept: Operation not permitted` and respawns its children), so none
+ * is offered; a longer window helps (docs/hardening.md). Null when every port stimulation found was
+ * served, or when nothing tells (no ports, stimulation off or impossible).
  */
 export function servingRefusal(report: ServingFacts): string | null {
-  const silent = (report.stimulation?.ports ?? []).filter((p) => p.kind === 'not-listening' && typeof p.port === 'number').map((p) => p.port as number);
-  if (silent.length === 0) return null;
-  return `the run never saw the image listen on its exposed port${silent.length > 1 ? 's' : ''} ${silent.slice(0, 8).join(', ')}: it had not started serving when the window closed, so a profile from it would miss what serving needs (run it again with a longer window)`;
+  const ports = report.stimulation?.ports ?? [];
+  const silent = ports.filter((p) => p.kind === 'not-listening' && typeof p.port === 'number').map((p) => p.port as number);
+  const failed = ports.filter((p) => p.kind === 'error' && typeof p.port === 'number').map((p) => p.port as number);
+  if (silent.length === 0 && failed.length === 0) return null;
+  const parts: string[] = [];
+  if (silent.length) parts.push(`never saw the image listen on its exposed port${silent.length > 1 ? 's' : ''} ${silent.slice(0, 8).join(', ')}`);
+  if (failed.length) parts.push(`never got an answer on port${failed.length > 1 ? 's' : ''} ${failed.slice(0, 8).join(', ')}`);
+  return `the run ${parts.join(' and ')}: it had not started serving when the window closed, so a profile from it would miss what serving needs (run it again with a longer window)`;
 }

@@ -262,6 +262,7 @@ describe('serving', () => {
     ['stimulation skipped (nothing tells)', { stimulation: { skipped: 'gVisor', ports: [] } }, null],
     ['old report without stimulation', {}, null],
     ['never listened on its exposed port (a slow first start)', { stimulation: { ports: [{ port: 5432, source: 'exposed', kind: 'not-listening' }] } }, /never saw the image listen on its exposed port 5432/],
+    ['listened but never answered (accept not seen)', { stimulation: { ports: [{ port: 80, source: 'exposed+listening', kind: 'error' }, { port: 8080, source: 'listening', kind: 'http' }] } }, /never got an answer on port 80:/],
   ])('%s', (_n, report, want) => {
     const got = servingRefusal(report);
     if (want === null) expect(got).toBeNull();
