@@ -77,6 +77,7 @@ describe('GET /v1/analyses/:id/seccomp', () => {
     ['a running analysis', { status: 'running' as const, verdict: null }, undefined, 409, /is running/],
     ['a clean ebpf run (a fixed set of syscalls)', { probe: 'ebpf' }, { syscalls: { ...STRACE_RECORD, probe: 'ebpf', complete: false, incomplete: 'probe ebpf traces a fixed set of security-relevant syscalls, not every syscall' } }, 400, /could not see every syscall: probe ebpf traces a fixed set/],
     ['a clean run from before syscall recording', {}, { network: NETWORK }, 400, /no syscall record/],
+    ['a clean run whose service never accepted the connection stimulation made', {}, { syscalls: { ...STRACE_RECORD, names: STRACE_RECORD.names.filter((n) => n !== 'accept4') }, network: NETWORK, stimulation: { enabled: true, ports: [{ port: 6379, address: '127.0.0.1', source: 'exposed+listening', kind: 'tcp', requests: [] }], truncated: false } }, 400, /connected to port 6379 but the trace has no accept/],
     ['a clean run that never listened on its exposed port', {}, { syscalls: STRACE_RECORD, network: NETWORK, stimulation: { enabled: true, ports: [{ port: 5432, address: '127.0.0.1', source: 'exposed', kind: 'not-listening', requests: [] }], truncated: false } }, 400, /never saw the image listen on its exposed port 5432/],
   ])('refuses %s with a clear message', async (_n, over, report, status, message) => {
     const id = await analysis(over, report ?? { syscalls: STRACE_RECORD, network: NETWORK });

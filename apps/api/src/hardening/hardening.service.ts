@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type ServingFacts, hardeningRefusal, servingRefusal } from '#analysis/hardening/eligibility';
+import { type ServingFacts, acceptRefusal, hardeningRefusal, servingRefusal } from '#analysis/hardening/eligibility';
 import { SelectorError, isDnsLabel, isDnsSubdomain, parseSelector } from '#analysis/hardening/label-selector';
 import { type NetworkFacts, ciliumNetworkPolicy, networkPolicy, networkShape } from '#analysis/hardening/network-policy';
 import { seccompProfile, seccompRefusal, spoSeccompProfile } from '#analysis/hardening/seccomp';
@@ -22,7 +22,7 @@ export class HardeningService {
   async seccomp(id: string, q: SeccompQueryDto): Promise<unknown> {
     this.checkNames(q);
     const { report } = await this.cleanReport(id);
-    const why = seccompRefusal(report.syscalls);
+    const why = seccompRefusal(report.syscalls) ?? acceptRefusal(report, report.syscalls!.names);
     if (why) throw new DomainException(ErrorCode.ValidationFailed, 400, `no seccomp profile for analysis ${id}: ${why}`, [{ field: 'id', message: why }]);
     const profile = seccompProfile(report.syscalls!);
     if ((q.format ?? 'docker') === 'docker') return profile;

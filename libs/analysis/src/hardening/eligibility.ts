@@ -52,3 +52,16 @@ export function servingRefusal(report: ServingFacts): string | null {
   if (failed.length) parts.push(`never got an answer on port${failed.length > 1 ? 's' : ''} ${failed.slice(0, 8).join(', ')}`);
   return `the run ${parts.join(' and ')}: it had not started serving when the window closed, so a profile from it would miss what serving needs (run it again with a longer window)`;
 }
+
+/**
+ * For a seccomp profile: a port stimulation connected to was served by a process that accepted the
+ * connection, so `accept`/`accept4` is in the trace. A connection the kernel completed from the
+ * listen backlog (a non-HTTP port, `kind: tcp`) proves nothing by itself; without an accept in the
+ * trace the service never took a connection during the run, and a profile from it would break it.
+ */
+export function acceptRefusal(report: ServingFacts, names: readonly string[]): string | null {
+  const reached = (report.stimulation?.ports ?? []).filter((p) => (p.kind === 'http' || p.kind === 'tcp') && typeof p.port === 'number').map((p) => p.port as number);
+  if (reached.length === 0 || names.includes('accept') || names.includes('accept4')) return null;
+  return `stimulation connected to port ${reached.slice(0, 8).join(', ')} but the trace has no accept: the service never took a connection during the run, so a profile from it would miss what serving needs (run it again with a longer window)`;
+}
+

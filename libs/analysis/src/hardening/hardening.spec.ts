@@ -1,4 +1,4 @@
-import { hardeningRefusal, servingRefusal } from './eligibility.js';
+import { acceptRefusal, hardeningRefusal, servingRefusal } from './eligibility.js';
 import { SelectorError, parseSelector } from './label-selector.js';
 import { MAX_NAMES, type NetworkFacts, ciliumNetworkPolicy, networkPolicy, networkShape } from './network-policy.js';
 import { RUNTIME_BASELINE, WITHOUT_NO_NEW_PRIVILEGES, allowedSyscalls, seccompProfile, seccompRefusal, spoSeccompProfile } from './seccomp.js';
@@ -269,3 +269,18 @@ describe('serving', () => {
     else expect(got).toMatch(want);
   });
 });
+
+describe('accept', () => {
+  const tcp = { stimulation: { ports: [{ port: 6379, source: 'exposed+listening', kind: 'tcp' }] } };
+  it.each([
+    ['connected, accept4 in the trace', tcp, ['listen', 'accept4'], null],
+    ['connected, accept in the trace', tcp, ['listen', 'accept'], null],
+    ['nothing stimulated', { stimulation: { ports: [] } }, ['listen'], null],
+    ['connected from the backlog, never accepted', tcp, ['listen', 'bind'], /connected to port 6379 but the trace has no accept/],
+  ])('%s', (_n, report, names, want) => {
+    const got = acceptRefusal(report, names);
+    if (want === null) expect(got).toBeNull();
+    else expect(got).toMatch(want);
+  });
+});
+

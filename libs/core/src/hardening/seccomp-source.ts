@@ -1,4 +1,4 @@
-import { type ServingFacts, hardeningRefusal, servingRefusal } from '#analysis/hardening/eligibility';
+import { type ServingFacts, acceptRefusal, hardeningRefusal, servingRefusal } from '#analysis/hardening/eligibility';
 import { type SeccompProfile, seccompProfile, seccompRefusal } from '#analysis/hardening/seccomp';
 import type { SyscallRecord } from '#analysis/hardening/syscall-set';
 import type { AnalysisRepository } from '../storage/analysis.repository.js';
@@ -23,7 +23,7 @@ export async function seccompFromAnalysis(
   if (!report) return { ok: false, reason: `analysis ${id} has no report` };
   const notServing = servingRefusal(report);
   if (notServing) return { ok: false, reason: `analysis ${id}: ${notServing}` };
-  const why = seccompRefusal(report.syscalls);
+  const why = seccompRefusal(report.syscalls) ?? acceptRefusal(report, report.syscalls!.names);
   if (why) return { ok: false, reason: `analysis ${id}: ${why}` };
   return { ok: true, profile: seccompProfile(report.syscalls!, { extra: opts.extra }) };
 }
