@@ -40,6 +40,8 @@ echo "== signed verdict attestations (sign; sign + attach to the local registry 
 npx tsx bench/attestation.bench.ts
 echo "== ownership (quota reservation, audit append and query, minimum-interval check)"
 npx tsx bench/ownership.bench.ts
+echo "== hardening (syscall recording per event, profile/policy generation, a generated seccomp profile's cost per syscall)"
+npx tsx bench/hardening.bench.ts
 echo "== retention (Redis bytes and artifact bytes per analysis and per event; sweep rate)"
 npx tsx bench/retention.bench.ts
 echo "== vulnerability reports (parse + normalize of 20,000-finding Trivy/Grype/Clair reports, stored bytes) and the Harbor report"

@@ -130,6 +130,22 @@ describe('quarantine CLI', () => {
     expect(again.stderr).toMatch(/^quarantine: .*already cancelled/);
   }, 60_000);
 
+  it('seccomp and networkpolicy of a clean analysis (docs/hardening.md); a malicious one is refused with the reason', async () => {
+    const clean = JSON.parse((await cli(['list', '--verdict', 'clean', '--format', 'json'])).stdout).items[0].id as string;
+    const seccomp = await cli(['seccomp', clean]);
+    expect({ code: seccomp.code, stderr: seccomp.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(seccomp.stdout)).toMatchObject({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ action: 'SCMP_ACT_ALLOW', names: expect.arrayContaining(['execve', 'write']) }] });
+    const spo = JSON.parse((await cli(['seccomp', clean, '--format', 'spo', '--namespace', 'ci'])).stdout);
+    expect(spo).toMatchObject({ kind: 'SeccompProfile', metadata: { namespace: 'ci' } });
+    const np = await cli(['networkpolicy', clean, '--selector', 'app=hello']);
+    expect(JSON.parse(np.stdout)).toMatchObject({ kind: 'NetworkPolicy', spec: { podSelector: { matchLabels: { app: 'hello' } }, policyTypes: ['Ingress', 'Egress'] } });
+    const badSelector = await cli(['networkpolicy', clean, '--selector', 'app!=hello']);
+    expect({ code: badSelector.code, stderr: badSelector.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/selector/) });
+    const malicious = JSON.parse((await cli(['list', '--verdict', 'malicious', '--format', 'json'])).stdout).items[0].id as string;
+    const refused = await cli(['seccomp', malicious]);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/malicious, not clean/) });
+  });
+
   it('usage errors exit 2 with one readable line naming what to fix; an unreachable API exits 1', async () => {
     const noKey = await cli(['list'], { QUARANTINE_API_KEY: '' });
     expect(noKey).toMatchObject({ code: 2, stderr: 'quarantine: no API key: set --api-key or QUARANTINE_API_KEY (or "apiKey" in the config file)\n' });

@@ -22,6 +22,7 @@ import { PolicyGuard } from './auth/policy.guard.js';
 import { AuthThrottle } from './auth/auth-throttle.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { ConsoleController } from './console/console.controller.js';
+import { HardeningModule } from './hardening/hardening.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
@@ -50,7 +51,7 @@ export class AppModule {
   static forRoot(config: AppConfig, parts: ApiParts = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config, { failFast: true }), AdmissionModule.forRoot(parts.admission ?? loadAdmissionConfig({})), RulesModule.forRoot(parts.rulesValidation ?? loadRulesValidationConfig({})), VulnerabilityReportsModule.forRoot(parts.vulnerabilityReports ?? loadVulnerabilityReportsConfig({})), HarborModule.forRoot(parts.harbor ?? loadHarborAdapterConfig({}))],
+      imports: [CoreModule.forRoot(config, 'api'), QueueModule.forRoot(config, { failFast: true }), AdmissionModule.forRoot(parts.admission ?? loadAdmissionConfig({})), RulesModule.forRoot(parts.rulesValidation ?? loadRulesValidationConfig({})), VulnerabilityReportsModule.forRoot(parts.vulnerabilityReports ?? loadVulnerabilityReportsConfig({})), HarborModule.forRoot(parts.harbor ?? loadHarborAdapterConfig({})), HardeningModule],
       controllers: [AnalysesController, ApiKeysController, ProfilesController, RulesController, HealthController, MetricsController, ConsoleController, WatchesController, WebhooksController, AuditController, AttestationsController, RegistriesController, RegistryEventsController],
       // Authentication (with the failed-auth throttle) first, then the route's policy (roles, ownership).
       providers: [AnalysesService, WatchesService, WebhooksService, AttestationsService, RegistriesService, RegistryEventsService, AuthThrottle, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_GUARD, useClass: PolicyGuard }, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],

@@ -99,15 +99,16 @@ export function registerCommands(program: Command, io: Io): void {
     .option('--probe <name>', "override the profile's probe")
     .option('--label <key=value>', 'label the analysis (repeatable)', label)
     .option('--priority <n>', 'queue priority 1 (first) … 10', positiveInt)
+    .option('--seccomp-from <id>', 'run under the seccomp profile generated from this clean analysis (check it before deploying it)')
     .option('--wait', 'wait for the verdict, showing progress on stderr')
     .option('--timeout <seconds>', 'with --wait: give up after this long', positiveInt, 1800)
     .addOption(formatOption())
     .option('--output <file>', 'write the result to a file instead of stdout')
     .addOption(new Option('--fail-on <verdict>', 'with --wait: exit 3 when the verdict is at or above this').choices(['suspicious', 'malicious']))
-    .action(async (image: string, o: { profile?: string; probe?: string; label?: Record<string, string>; priority?: number; wait?: boolean; timeout: number; format: string; output?: string; failOn?: string }, cmd: Command) => {
+    .action(async (image: string, o: { profile?: string; probe?: string; label?: Record<string, string>; priority?: number; seccompFrom?: string; wait?: boolean; timeout: number; format: string; output?: string; failOn?: string }, cmd: Command) => {
       if (o.failOn && !o.wait) throw new CliError('--fail-on needs --wait (the verdict is known only at the end)', EXIT.usage);
       const client = clientOf(cmd);
-      const body = { image, ...(o.profile ? { profile: o.profile } : {}), ...(o.probe ? { probe: o.probe } : {}), ...(o.label ? { labels: o.label } : {}), ...(o.priority ? { priority: o.priority } : {}) };
+      const body = { image, ...(o.profile ? { profile: o.profile } : {}), ...(o.probe ? { probe: o.probe } : {}), ...(o.label ? { labels: o.label } : {}), ...(o.priority ? { priority: o.priority } : {}), ...(o.seccompFrom ? { seccompFrom: o.seccompFrom } : {}) };
       const created = (await client.request<AnalysisView>('POST', '/v1/analyses', { json: body })).body;
       if (!o.wait) {
         out(io, await render(client, created, o.format === 'report' ? 'json' : o.format), o.output);
@@ -139,6 +140,34 @@ export function registerCommands(program: Command, io: Io): void {
     .action(async (id: string, o: { format: 'json' | 'html' | 'sarif'; output?: string }, cmd: Command) => {
       out(io, await fetchReport(clientOf(cmd), id, o.format), o.output);
     });
+
+  // Hardening profiles from a clean run (docs/hardening.md).
+  const hardening = (path: 'seccomp' | 'networkpolicy', q: Record<string, string | undefined>) => async (id: string, o: { output?: string }, cmd: Command) => {
+    const qs = new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
+    const r = await clientOf(cmd).request('GET', `/v1/analyses/${encodeURIComponent(id)}/${path}${qs.size ? `?${qs}` : ''}`);
+    out(io, JSON.stringify(r.body, null, 2), o.output);
+  };
+  program
+    .command('seccomp')
+    .description('a seccomp profile allowing the syscalls a clean analysis used (Docker/OCI JSON, or a Security Profiles Operator object)')
+    .argument('<id>', 'analysis id (clean, probe strace or gvisor)')
+    .addOption(new Option('--format <format>', 'docker (the profile JSON) or spo (SeccompProfile)').choices(['docker', 'spo']).default('docker'))
+    .option('--name <name>', 'spo: metadata.name')
+    .option('--namespace <ns>', 'spo: metadata.namespace')
+    .option('--output <file>', 'write it to a file instead of stdout')
+    .action((id: string, o: { format: string; name?: string; namespace?: string; output?: string }, cmd: Command) =>
+      hardening('seccomp', { format: o.format, name: o.name, namespace: o.namespace })(id, o, cmd));
+  program
+    .command('networkpolicy')
+    .description('a NetworkPolicy (or CiliumNetworkPolicy) from the ports a clean analysis listened on and what it reached')
+    .argument('<id>', 'analysis id (clean)')
+    .addOption(new Option('--format <format>', 'kubernetes or cilium (FQDN egress)').choices(['kubernetes', 'cilium']).default('kubernetes'))
+    .option('--selector <labels>', 'pod selector, e.g. app=web,tier=front')
+    .option('--name <name>', 'metadata.name')
+    .option('--namespace <ns>', 'metadata.namespace')
+    .option('--output <file>', 'write it to a file instead of stdout')
+    .action((id: string, o: { format: string; selector?: string; name?: string; namespace?: string; output?: string }, cmd: Command) =>
+      hardening('networkpolicy', { format: o.format, selector: o.selector, name: o.name, namespace: o.namespace })(id, o, cmd));
 
   program
     .command('list')

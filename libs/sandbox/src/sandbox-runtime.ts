@@ -65,6 +65,11 @@ export interface SandboxSpec {
   kubernetes?: KubernetesProfile;
   /** Plant credential lures (profile `lures`, default on); runtimes that cannot, plant none. */
   lures?: boolean;
+  /**
+   * A seccomp profile (Docker/OCI JSON) the whole sandbox runs under instead of Docker's default, to
+   * check a generated profile (`seccompFrom`, docs/hardening.md). runc only.
+   */
+  seccomp?: string;
   /** The simulated network (docs/network.md): its only peer is a simulator writing NetCapture lines to capturePath. Absent: no network. */
   network?: { mode: 'simulated'; capturePath: string };
 }

@@ -22,6 +22,7 @@ import { Keys } from '#core/storage/redis-keys';
 import { VulnerabilityReportRepository } from '#core/storage/vulnerability-report.repository';
 import type { VulnerabilitySummary } from '#analysis/vulnerabilities/types';
 import { QUARANTINE_VERSION } from '#core/version';
+import { seccompFromAnalysis } from '#core/hardening/seccomp-source';
 import type { ReportDocument } from '#analysis/reports/report-document';
 import { reportToHtml } from '#analysis/reports/html';
 import { reportToSarif } from '#analysis/reports/sarif';
@@ -66,6 +67,7 @@ export class AnalysesService {
         { field: 'probe', message: `must be one of ${KUBERNETES_PROBES.join(', ')} with profile ${profile.name}` },
       ]);
     }
+    if (dto.seccompFrom) await this.checkSeccompFrom(dto.seccompFrom, profile.runtime === 'kubernetes' ? 'kubernetes' : PROBE_RUNTIME[probe]);
     const rec: AnalysisRecord = {
       id: randomUUID(),
       image: ref.raw,
@@ -89,6 +91,7 @@ export class AnalysesService {
       error: null,
       submittedBy: by.name,
       owner: by.keyId,
+      ...(dto.seccompFrom ? { seccompFrom: dto.seccompFrom } : {}),
     };
     // Per-key quota of queued + running analyses, reserved atomically (docs/security.md).
     const reservation = await this.quota.reserve(by.keyId, rec.id, activeQuota(this.config.ownership, by.role, by.keyId));
@@ -110,6 +113,13 @@ export class AnalysesService {
     this.logger.log({ msg: 'analysis queued', analysisId: rec.id, image: rec.image, profile: rec.profile, by: by.name });
     this.metrics?.analysesSubmitted.inc({ profile: rec.profile });
     return rec;
+  }
+
+  /** `seccompFrom`: a clean analysis whose trace gives a profile, on a runtime that can apply it (docs/hardening.md). */
+  private async checkSeccompFrom(id: string, runtime: string): Promise<void> {
+    if (runtime !== 'runc') throw DomainException.validation('seccompFrom', `needs the runc runtime (probe strace or ebpf), not ${runtime}`);
+    const src = await seccompFromAnalysis(this.repo, this.artifacts, id);
+    if (!src.ok) throw DomainException.validation('seccompFrom', src.reason);
   }
 
   async get(id: string): Promise<AnalysisRecord> {

@@ -51,6 +51,9 @@ const SPEC: Record<string, Spec> = {
   'GET /v1/analyses/:id': { who: 'everyone', ok: 200, target: 'analysis' },
   'GET /v1/analyses/:id/events': { who: 'everyone', ok: 409, target: 'analysis' },
   'GET /v1/analyses/:id/report': { who: 'everyone', ok: 409, target: 'analysis' },
+  // A queued analysis: the caller passes the policy and gets "not finished" (409).
+  'GET /v1/analyses/:id/seccomp': { who: 'everyone', ok: 409, target: 'analysis' },
+  'GET /v1/analyses/:id/networkpolicy': { who: 'everyone', ok: 409, target: 'analysis' },
   'POST /v1/analyses/:id/rescore': { who: 'owner', ok: 202, target: 'completed-analysis' },
   'DELETE /v1/analyses/:id': { who: 'owner', ok: 200, target: 'analysis' },
   'GET /v1/api-keys': { who: 'admin', ok: 200 },

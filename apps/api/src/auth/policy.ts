@@ -28,6 +28,8 @@ export const POLICY = {
   'analysis.create': { roles: EVERYONE },
   'analysis.cancel': { roles: EVERYONE, owned: true, audited: true },
   'analysis.rescore': { roles: EVERYONE, owned: true, audited: true },
+  // Seccomp profile and NetworkPolicy generated from a clean run's report: reading, like the report.
+  'analysis.hardening': { roles: EVERYONE },
   // Watches: the same sharing; deleting or running one is the owner's.
   'watch.list': { roles: EVERYONE },
   'watch.read': { roles: EVERYONE },

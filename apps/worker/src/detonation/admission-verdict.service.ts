@@ -30,7 +30,7 @@ export class AdmissionVerdictService {
   ) {}
 
   /** Whether a completed analysis of `rec`'s profile and probe counts for admission. */
-  eligibility(rec: Pick<AnalysisRecord, 'profile' | 'probe'>): AdmissionEligibility {
+  eligibility(rec: Pick<AnalysisRecord, 'profile' | 'probe'> & Partial<Pick<AnalysisRecord, 'seccompFrom'>>): AdmissionEligibility {
     return admissionEligibility({ ...rec, status: 'completed', verdict: 'clean' }, this.profiles.get(rec.profile), this.config.admissionProfiles);
   }
 

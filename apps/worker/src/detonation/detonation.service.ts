@@ -14,6 +14,7 @@ import { ContainmentUnavailableError, ImageNotFoundError, ImageVerificationError
 import { AdmissionVerdictService } from './admission-verdict.service.js';
 import { CancellationService } from './cancellation.service.js';
 import { RunAnalyzer } from './run-analyzer.js';
+import { SeccompSourceError, seccompUnderTest } from './seccomp-under-test.js';
 import type { RunFacts } from './run-facts.js';
 import { StaticChecksService } from './static-checks.service.js';
 import { KUBERNETES_RUNTIME, PROBES, type ProbeRegistry, SANDBOX_RUNTIME } from './sandbox.providers.js';
@@ -97,12 +98,14 @@ export class DetonationService {
       await rt.reap({ analysisId });
       const dir = await this.artifacts.ensureDir(analysisId);
       const tracePath = join(dir, 'trace.raw');
+      const seccomp = rec.seccompFrom ? await seccompUnderTest(this.repo, this.artifacts, rec.seccompFrom) : undefined;
       const t1 = Date.now();
       sandbox = await rt.create({
         analysisId,
         image,
         runtime,
         hold: probe.attachesToProcess,
+        ...(seccomp ? { seccomp } : {}),
         dockerRuntimeName: probe.dockerRuntimeName,
         cpu: !onKubernetes && probe.sharesCpuWithSample && profile.limits.cpus <= 1 ? this.nextCpu() : undefined,
         capabilities: profile.capabilities,
@@ -161,7 +164,7 @@ export class DetonationService {
         ...(staticScan ? { static: staticScan } : {}),
       };
       const eligibility = this.admission.eligibility(rec);
-      const result = await this.analyzer.analyze(facts, probe, { from: 'run', keep: { admission: eligibility } });
+      const result = await this.analyzer.analyze(facts, probe, { from: 'run', keep: { admission: eligibility, ...(seccomp ? { seccompUnderTest: { from: rec.seccompFrom, profile: JSON.parse(seccomp) as unknown } } : {}) } });
       const finishedAt = new Date().toISOString();
       const stored = await this.repo.update(analysisId, {
         status: 'completed',
@@ -188,7 +191,7 @@ export class DetonationService {
         throw new UnrecoverableError(e.message);
       }
       // A host that cannot contain the sample (e.g. no disk quota support) fails closed, at once: retries cannot fix it.
-      if (e instanceof ImageNotFoundError || e instanceof ImageVerificationError || e instanceof ContainmentUnavailableError) {
+      if (e instanceof ImageNotFoundError || e instanceof ImageVerificationError || e instanceof ContainmentUnavailableError || e instanceof SeccompSourceError) {
         await this.fail(analysisId, e.message);
         throw new UnrecoverableError(e.message);
       }

@@ -37,7 +37,7 @@ export class RescoreService {
     const result = await this.analyzer.analyze({ ...stored.run, profile, tracePath: '' }, probe ?? { unavailableFields: new Set<string>() }, {
       from: 'stored',
       previous: { verdict: stored.verdict, score: stored.score, rulesVersion: stored.rulesVersion, finishedAt: stored.finishedAt },
-      keep: { admission: eligibility, ...(stored.drift !== undefined ? { drift: stored.drift } : {}) },
+      keep: { admission: eligibility, ...(stored.drift !== undefined ? { drift: stored.drift } : {}), ...(stored.seccompUnderTest !== undefined ? { seccompUnderTest: stored.seccompUnderTest } : {}) },
     });
     const rescoredAt = new Date().toISOString();
     await this.repo.update(

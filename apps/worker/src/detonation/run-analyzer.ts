@@ -18,6 +18,8 @@ import {
 } from '#analysis';
 import { lureIndex } from '#analysis/lures/lure-index';
 import { staticFindings, staticCheckOf, STATIC_TAG } from '#analysis/static/findings';
+import { SyscallRecorder, syscallArch } from '#analysis/hardening/syscall-set';
+import { syscallCoverage } from '#sandbox/probes/syscall-coverage';
 import { parseImageRef } from '#core/image/image-ref';
 import type { SandboxProfile } from '#core/profiles/profile';
 import type { FindingSummary } from '#core/storage/analysis.types';
@@ -107,6 +109,7 @@ export class RunAnalyzer {
     if (!source) throw new Error(`analysis ${analysisId} has no stored trace`);
     const net = await networkRunInput(facts, opts.from, this.artifacts);
     const events = await this.artifacts.writeStream(analysisId, 'events.ndjson');
+    const syscalls = new SyscallRecorder();
     const result = await analyzeTrace({
       lines: readLines(source),
       createParser: parserFor(probe.probe),
@@ -138,6 +141,7 @@ export class RunAnalyzer {
       observations,
       staticResults: facts.static?.results,
       eventsOut: events.stream,
+      syscalls,
       ...(net.input ? { network: net.input } : {}),
     });
     await net.store?.();
@@ -218,6 +222,8 @@ export class RunAnalyzer {
         unavailableFields: [...visibility.unavailableFields],
         truncatedEvents: result.truncatedEvents,
       },
+      // For seccomp profiles (docs/hardening.md); a run's own arch: samples run natively on the worker.
+      syscalls: syscalls.record(probe.probe, syscallCoverage(probe.probe), syscallArch(process.arch) ?? 'x86_64'),
       rules: {
         version: rules.version,
         loaded: rules.ruleNames.length,
@@ -245,9 +251,9 @@ export class RunAnalyzer {
   }
 
   /** The stored run of a finished analysis, or null if it has none (failed before running). */
-  async storedRun(analysisId: string): Promise<{ run: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown } | null> {
-    const report = await this.artifacts.readJson<{ run?: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown }>(analysisId, 'report.json');
+  async storedRun(analysisId: string): Promise<{ run: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown; seccompUnderTest?: unknown } | null> {
+    const report = await this.artifacts.readJson<{ run?: StoredRun; verdict: string; score: number; rulesVersion: string; finishedAt?: string; drift?: unknown; seccompUnderTest?: unknown }>(analysisId, 'report.json');
     if (!report?.run) return null;
-    return { run: report.run, verdict: report.verdict, score: report.score, rulesVersion: report.rulesVersion, finishedAt: report.finishedAt, drift: report.drift };
+    return { run: report.run, verdict: report.verdict, score: report.score, rulesVersion: report.rulesVersion, finishedAt: report.finishedAt, drift: report.drift, seccompUnderTest: report.seccompUnderTest };
   }
 }

@@ -9,6 +9,7 @@ import { type CompiledRuleSet, type Priority, type RuleMatch, type TruncationBli
 import { type Finding, FindingCollector, PRIORITY_ORDER } from '../scoring/index.js';
 import type { RunSummary } from '../state/run-summary.js';
 import { StateTracker, type StateTrackerOptions } from '../state/state-tracker.js';
+import type { SyscallRecorder } from '../hardening/syscall-set.js';
 
 
 export interface SandboxObservation {
@@ -33,6 +34,8 @@ export interface AnalyzeTraceInput {
   maxEvidence?: number;
   /** The network simulator's capture and the run's lures: captures become `source: network` events. */
   network?: NetworkAnalysisInput;
+  /** Collects the syscall names the sample called (hardening profiles, docs/hardening.md). */
+  syscalls?: SyscallRecorder;
 }
 
 export interface AnalyzeTraceOutput {
@@ -95,6 +98,7 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     if (net !== undefined) net.drain(raw.ts, emitNet!);
     const ctx = tracker.push(raw);
     if (!ctx) return;
+    input.syscalls?.observe(raw);
     if (net !== undefined) net.observe(raw, ctx, tracker);
     events++;
     lastTs = ctx.event.ts;

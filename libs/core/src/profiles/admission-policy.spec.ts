@@ -21,4 +21,9 @@ describe('admissionEligibility', () => {
     expect(admissionEligibility({ status: 'running', verdict: null, profile: 'default', probe: 'ebpf' }, profile('default', 'ebpf'), ['default']).admissionReason).toMatch(/status running/);
     expect(admissionEligibility({ ...done, profile: 'gone', probe: 'ebpf' }, undefined, ['gone']).countsForAdmission).toBe(false);
   });
+
+  it('never counts a run under a seccomp profile under test (seccompFrom): what the profile blocked was not seen', () => {
+    const e = admissionEligibility({ ...done, profile: 'default', probe: 'ebpf', seccompFrom: 'a1' }, profile('default', 'ebpf'), ['default']);
+    expect(e).toEqual({ countsForAdmission: false, admissionReason: expect.stringContaining('seccomp profile generated from analysis a1') });
+  });
 });

@@ -15,11 +15,14 @@ export interface AdmissionEligibility {
  * never replace the verdict admission uses, and never send `verdict.changed`.
  */
 export function admissionEligibility(
-  rec: Pick<AnalysisRecord, 'profile' | 'probe' | 'status' | 'verdict'>,
+  rec: Pick<AnalysisRecord, 'profile' | 'probe' | 'status' | 'verdict'> & Partial<Pick<AnalysisRecord, 'seccompFrom'>>,
   profile: SandboxProfile | undefined,
   admissionProfiles: readonly string[],
 ): AdmissionEligibility {
   const list = admissionProfiles.join(', ');
+  if (rec.seccompFrom) {
+    return { countsForAdmission: false, admissionReason: `ran under the seccomp profile generated from analysis ${rec.seccompFrom}, a check of that profile: what it blocked was not seen` };
+  }
   if (!admissionProfiles.includes(rec.profile)) {
     return { countsForAdmission: false, admissionReason: `profile "${rec.profile}" is not an admission profile (ADMISSION_PROFILES: ${list})` };
   }

@@ -66,6 +66,11 @@ export interface AnalysisRecord {
   countsForAdmission?: boolean;
   admissionReason?: string;
   /**
+   * Run under the seccomp profile generated from this (clean) analysis, to check it before deploying
+   * it (docs/hardening.md). Such a run never counts for admission.
+   */
+  seccompFrom?: string | null;
+  /**
    * What this analysis (or its latest rescore) did to its digest's admission verdict: `applied`
    * when it became it, with the admission verdict it replaced; false when a later analysis holds it.
    */

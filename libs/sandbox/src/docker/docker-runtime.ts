@@ -122,6 +122,7 @@ export class DockerRuntime implements SandboxRuntime {
   async create(spec: SandboxSpec): Promise<Sandbox> {
     const argv = [...spec.image.entrypoint, ...spec.image.cmd];
     if (argv.length === 0) throw new ImageVerificationError('image has neither an entrypoint nor a command: nothing to run');
+    if (spec.seccomp !== undefined && spec.runtime !== 'runc') throw new Error('a seccomp profile under test needs runc (gVisor filters its own syscalls)');
     if (spec.hold && spec.runtime === 'runsc') throw new Error('a held start needs runc: under gVisor the host cannot see or signal the sample');
     // Fail closed: never run a sandbox whose disk the kernel does not limit.
     const storage = await this.storageSupport();
@@ -165,7 +166,8 @@ export class DockerRuntime implements SandboxRuntime {
         // A private cgroup namespace, so /proc/self/cgroup shows `/` and not /docker/<id> (runc only).
         ...(spec.runtime === 'runc' ? { CgroupnsMode: 'private' } : {}),
         NetworkMode: 'none',
-        SecurityOpt: ['no-new-privileges'],
+        // Docker's default seccomp profile, or the generated one under test (docs/hardening.md).
+        SecurityOpt: spec.seccomp === undefined ? ['no-new-privileges'] : ['no-new-privileges', `seccomp=${spec.seccomp}`],
         CapDrop: spec.capabilities === 'drop-all' ? ['ALL'] : undefined,
         Privileged: false,
         PidsLimit: spec.limits.pids,

@@ -126,6 +126,7 @@ export class KubernetesRuntime implements SandboxRuntime {
   }
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
+    if (spec.seccomp !== undefined) throw new ImageVerificationError('a seccomp profile under test (seccompFrom) runs on the Docker runtime only');
     const mode = this.probeMode(spec.probe);
     const argv = [...spec.image.entrypoint, ...spec.image.cmd];
     if (mode === 'sidecar' && argv.length === 0) throw new ImageVerificationError('image has neither an entrypoint nor a command: nothing to run');

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, Validate, ValidatorConstraint, type ValidatorConstraintInterface, type ValidationArguments } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, Validate, ValidatorConstraint, type ValidatorConstraintInterface, type ValidationArguments } from 'class-validator';
 import { ImageRefError, parseImageRef } from '#core/image/image-ref';
 import { PROBES, type ProbeName } from '#core/profiles/probes';
 
@@ -54,6 +54,11 @@ export class CreateAnalysisDto {
   @IsOptional()
   @Validate(LabelsConstraint)
   labels?: Record<string, string>;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Run under the seccomp profile generated from this clean analysis (GET /v1/analyses/:id/seccomp), to check it before deploying it; needs probe strace or ebpf (runc). Never counts for admission.' })
+  @IsOptional()
+  @IsUUID('all', { message: 'seccompFrom must be an analysis id (UUID)' })
+  seccompFrom?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 10, default: 5, description: '1 runs first, 10 last' })
   @IsOptional()
