@@ -8,7 +8,7 @@ import { ProfileRegistry } from '#core/profiles/profile.registry';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import { TERMINAL_STATUSES } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
-import { ProbeStartError } from '#sandbox/probes/probe';
+import { type PreparedProbe, ProbeStartError } from '#sandbox/probes/probe';
 import { startStimulation } from '#sandbox/stimulation/stimulation';
 import { ContainmentUnavailableError, ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { AdmissionVerdictService } from './admission-verdict.service.js';
@@ -77,6 +77,7 @@ export class DetonationService {
     }
     const ac = this.cancellations.register(analysisId);
     let sandbox: Sandbox | undefined;
+    let prepared: PreparedProbe | undefined;
     try {
       const t0 = Date.now();
       // Supply-chain gate first: trusted source, tag → digest, signature. Nothing runs unless it passes.
@@ -89,10 +90,12 @@ export class DetonationService {
       const image = await rt.resolveImage(gate.ref);
       const resolveMs = Date.now() - t0;
       await this.repo.update(analysisId, { digest: image.digest, imageId: image.imageId, phase: 'starting' });
-      // A previous attempt (a worker that died) may have left its sandbox behind.
-      await rt.reap({ analysisId });
       const dir = await this.artifacts.ensureDir(analysisId);
       const tracePath = join(dir, 'trace.raw');
+      // A probe that can load before its sandbox exists (ebpf) does so while the sandbox is created.
+      if (!onKubernetes) prepared = probe.prepare?.(tracePath, { budgetBytes: profile.limits.traceBytes });
+      // A previous attempt (a worker that died) may have left its sandbox behind.
+      await rt.reap({ analysisId });
       const t1 = Date.now();
       sandbox = await rt.create({
         analysisId,
@@ -116,7 +119,9 @@ export class DetonationService {
       // A sandbox that runs its probe itself (Kubernetes sidecar or cluster sensor) hands its session back.
       const session = sandbox.attachProbe
         ? await sandbox.attachProbe(probe.name, tracePath, { budgetBytes: profile.limits.traceBytes })
-        : await probe.attach(target, tracePath, { budgetBytes: profile.limits.traceBytes });
+        : prepared
+          ? await prepared.attach(target)
+          : await probe.attach(target, tracePath, { budgetBytes: profile.limits.traceBytes });
       const box = sandbox;
       session.onBudgetExceeded(() => void box.kill('budget'));
       const t4 = Date.now();
@@ -188,6 +193,7 @@ export class DetonationService {
       throw e;
     } finally {
       this.cancellations.unregister(analysisId);
+      await prepared?.discard();
       await sandbox?.destroy().catch((err: Error) => this.logger.error({ msg: 'sandbox removal failed', analysisId, error: err.message }));
     }
   }

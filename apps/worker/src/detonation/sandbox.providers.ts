@@ -66,7 +66,7 @@ export const sandboxProviders: Provider[] = [
     inject: [CONFIG],
     useFactory: (config: AppConfig): ProbeRegistry => new Map<string, Probe>([
       ['strace', new StraceProbe(config.straceBinary)],
-      ['ebpf', new EbpfProbe({ engine: config.ebpfEngine })],
+      ['ebpf', new EbpfProbe({ engine: config.ebpfEngine, preload: config.ebpfPreload })],
       ['gvisor', new GvisorProbe()],
       ['falco', new FalcoProbe({ eventsFile: config.falcoEventsFile })],
       ['tracee', new TraceeProbe({ eventsFile: config.traceeEventsFile })],
