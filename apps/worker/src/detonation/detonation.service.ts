@@ -136,7 +136,8 @@ export class DetonationService {
       const limitHits = await sandbox.limitHits();
       const output = await sandbox.output(profile.limits.outputBytes);
       const network = (await sandbox.networkStatus?.()) ?? { mode: 'none' as const };
-      await sandbox.destroy();
+      // The container's removal runs on while the run is analysed and stored (awaited in `finally`).
+      await (sandbox.retire ? sandbox.retire() : sandbox.destroy());
       const t6 = Date.now();
       if (exit.cancelled || ac.signal.aborted) throw new CancelledError();
       if (!(await this.repo.update(analysisId, { phase: 'analyzing' }))) throw new CancelledError();

@@ -304,6 +304,7 @@ class DockerSandbox implements Sandbox {
   private killReason?: 'budget' | 'cancel' | 'window';
   private releasedAt = 0;
   private destroyed = false;
+  private removal?: Promise<void>;
 
   constructor(
     private readonly docker: Docker,
@@ -441,17 +442,30 @@ class DockerSandbox implements Sandbox {
     return { mode: 'simulated', capturePath: this.sim.capturePath, simulatorHealthy: h.healthy, ...(h.error ? { simulatorError: h.error } : {}) };
   }
 
+  async retire(): Promise<void> {
+    this.attachStream?.destroy();
+    await this.sim?.stop();
+    this.removal ??= this.removeContainer();
+    this.removal.catch(() => undefined); // awaited (and reported) by destroy()
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.attachStream?.destroy();
     try {
-      await this.container.remove({ force: true, v: true });
-    } catch (e) {
-      if (!isNotFound(e) && (e as { statusCode?: number }).statusCode !== 409) throw e;
+      await (this.removal ??= this.removeContainer());
     } finally {
       await this.sim?.stop();
     }
     this.destroyed = true;
+  }
+
+  private async removeContainer(): Promise<void> {
+    try {
+      await this.container.remove({ force: true, v: true });
+    } catch (e) {
+      if (!isNotFound(e) && (e as { statusCode?: number }).statusCode !== 409) throw e;
+    }
   }
 }
 
