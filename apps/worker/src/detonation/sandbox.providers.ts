@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Provider } from '@nestjs/common';
 import type { AppConfig } from '#core/config/config';
@@ -52,6 +53,8 @@ export const sandboxProviders: Provider[] = [
       new DockerRuntime({
         holdTarPath: join(config.holdBinary, '..', 'hold.tar'),
         netsim: { assetsDir: join(config.holdBinary, '..', 'netsim') },
+        // Built by scripts/build-assets.sh; without it, held sandboxes get their files through the engine.
+        plant: existsSync(join(config.holdBinary, '..', 'plant')) ? { binary: join(config.holdBinary, '..', 'plant'), holdDir: join(config.holdBinary, '..', 'stage', '.quarantine') } : undefined,
         trustedRegistries: config.trustedRegistries,
       }),
   },

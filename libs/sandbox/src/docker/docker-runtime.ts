@@ -22,14 +22,16 @@ import { NETSIM_LINK, NetworkSimulator, type NetworkSimulatorOptions, reapSimula
 import { parseLoginuid } from './loginuid.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
 import { DEFAULT_DISK_BYTES, type EngineStorageInfo, QgroupWatch, type QuotaSupport, diskLimitUnavailable, isQuotaBelowImage, isQuotaRefusal, quotaSupport, storageOptSize, volumeTmpfs } from './disk-quota.js';
-import { podLikeHostname, removeTells } from './disguise.js';
+import { TELL_PATHS, podLikeHostname, removeTells } from './disguise.js';
 import { DormancyWatch } from './dormancy.js';
 import { prepareFileLures } from './lure-planter.js';
 import { CappedCollector } from './output-collector.js';
-import { concatTars, sandboxNetworkFiles, tarFiles } from './tar-files.js';
+import { Planter } from './planter.js';
+import { type TarFile, concatTars, sandboxNetworkFiles, tarFiles } from './tar-files.js';
 import { WindowKeeper } from './window-keeper.js';
 
-export const HOLD_PATH = '/.quarantine/hold';
+export const HOLD_DIR = '/.quarantine';
+export const HOLD_PATH = `${HOLD_DIR}/hold`;
 
 export interface DockerRuntimeOptions {
   docker?: Docker;
@@ -41,6 +43,22 @@ export interface DockerRuntimeOptions {
   reapGraceSeconds?: number;
   /** The network simulator's assets, for `network: simulated` (docs/network.md). */
   netsim?: NetworkSimulatorOptions;
+  /**
+   * Held runc sandboxes without the engine's archive calls (planter.ts): the hold wrapper's
+   * directory (`holdDir`, holding `hold`) bind-mounted read-only at /.quarantine and unmounted
+   * before the sample runs; the name-resolution files and lures written, and the tells removed, by
+   * the planter (`binary`) while the entrypoint is held. Absent: one putArchive before start.
+   */
+  plant?: { binary: string; holdDir: string };
+}
+
+/** What a planted sandbox gets while held (DockerRuntimeOptions.plant). */
+interface PlantPlan {
+  binary: string;
+  files: TarFile[];
+  /** Plant file lures (profile `lures`); the environment lures are set at create. */
+  lures: boolean;
+  envLures: Lure[];
 }
 
 function isNotFound(e: unknown): boolean {
@@ -135,6 +153,7 @@ export class DockerRuntime implements SandboxRuntime {
     const longest = Math.max(spec.limits.windowSeconds, spec.limits.maxWindowSeconds ?? 0);
     const deadline = new Date(Date.now() + (longest + (this.opts.reapGraceSeconds ?? 120)) * 1000);
     let lures: Lure[] | undefined;
+    const plant = spec.hold && spec.runtime === 'runc' && !spec.dockerRuntimeName ? this.opts.plant : undefined;
     const options: Docker.ContainerCreateOptions = {
       name,
       Image: spec.image.imageId,
@@ -177,7 +196,8 @@ export class DockerRuntime implements SandboxRuntime {
         // Output is captured (capped) through attach; nothing is written to the host's disk.
         LogConfig: { Type: 'none', Config: {} },
         AutoRemove: false,
-        Binds: [],
+        // Only the hold wrapper's own directory, read-only, and only until the sample is released (DockerSandbox.plant).
+        Binds: plant ? [`${plant.holdDir}:${HOLD_DIR}:ro`] : [],
         // The kernel-enforced disk limit (btrfs qgroup here; it counts the image, hence its size added).
         StorageOpt: { size: String(storageOptSize(spec.image.sizeBytes, diskBytes)) },
         // The image's VOLUMEs: size-limited tmpfs instead of anonymous volumes outside the quota.
@@ -194,7 +214,14 @@ export class DockerRuntime implements SandboxRuntime {
       throw isQuotaRefusal(e) ? diskLimitUnavailable(storage, (e as Error).message) : e;
     });
     let sim: NetworkSimulator | undefined;
+    let plan: PlantPlan | undefined;
     try {
+      if (plant) {
+        // Everything else is planted while the entrypoint is held (start): no archive call here.
+        plan = { binary: plant.binary, files: sandboxNetworkFiles(hostname, simulator ? NETSIM_LINK.sim4 : undefined), lures: spec.lures === true, envLures: envLure.lures };
+        sim = await simulator;
+        return new DockerSandbox(this.docker, container, name, hostname, spec, undefined, sim, plan);
+      }
       // Services that look up `localhost` or their own hostname (mariadb-install-db, JVMs, …) fail
       // without these, where they would run in production.
       // One putArchive (each costs ~50–150 ms in the engine): these, the lures (docs/lures.md) and the hold wrapper.
@@ -312,8 +339,9 @@ class DockerSandbox implements Sandbox {
     readonly name: string,
     readonly hostname: string,
     private readonly spec: SandboxSpec,
-    readonly lures?: Lure[],
+    public lures?: Lure[],
     private readonly sim?: NetworkSimulator,
+    private readonly plan?: PlantPlan,
   ) {
     this.id = container.id;
     this.stdout = new CappedCollector(spec.limits.outputBytes);
@@ -345,10 +373,31 @@ class DockerSandbox implements Sandbox {
     }
     const hostPid = await waitForStoppedChild(initPid, 10_000);
     // Held and not yet traced: drop /.dockerenv and our own /.quarantine (docs/sandbox-tells.md).
-    if (this.spec.runtime === 'runc') await removeTells(initPid);
+    if (this.plan) await this.plant(hostPid, this.plan);
+    else if (this.spec.runtime === 'runc') await removeTells(initPid);
     // The sample's namespace exists and nothing in it has run yet: join it to the simulator.
     await this.sim?.attach(hostPid);
     return { containerId: this.id, initPid, cgroupPath, cpu: this.spec.cpu, ...(await readIdentity(hostPid)) };
+  }
+
+  /**
+   * The held sandbox's files, from the host in its mount namespace (planter.ts): the hold wrapper's
+   * directory unmounted, the name-resolution files and the lures written, the tells removed.
+   * Removing tells is best effort, as removeTells; failing to write the files fails the start.
+   */
+  private async plant(hostPid: number, plan: PlantPlan): Promise<void> {
+    const p = Planter.open(plan.binary, hostPid);
+    try {
+      await p.unmount(HOLD_DIR).catch(() => undefined);
+      const lurePlan = plan.lures ? await prepareFileLures(p, this.spec.image.user, this.hostname) : undefined;
+      await p.put(tarFiles([...plan.files, ...(lurePlan?.entries ?? [])]));
+      for (const t of TELL_PATHS) await p.remove(t).catch(() => undefined);
+      await p.close();
+      this.lures = lurePlan ? [...plan.envLures, ...lurePlan.lures] : undefined;
+    } catch (e) {
+      await p.kill();
+      throw e;
+    }
   }
 
   release(target: SandboxTarget): void {
