@@ -94,8 +94,8 @@ export class DetonationService {
       const tracePath = join(dir, 'trace.raw');
       // A probe that can load before its sandbox exists (ebpf) does so while the sandbox is created.
       if (!onKubernetes) prepared = probe.prepare?.(tracePath, { budgetBytes: profile.limits.traceBytes });
-      // A previous attempt (a worker that died) may have left its sandbox behind.
-      await rt.reap({ analysisId });
+      // A previous attempt (a worker that died) may have left its sandbox behind; a first attempt has none to reap.
+      if (rec.attempts > 0) await rt.reap({ analysisId });
       const t1 = Date.now();
       sandbox = await rt.create({
         analysisId,
