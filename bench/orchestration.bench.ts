@@ -30,7 +30,6 @@ import { median } from './support.js';
 const IMAGE = 'quarantine-samples/hello:latest';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const THROUGHPUT_N = Number(process.env.BENCH_THROUGHPUT ?? 50);
-const PLAIN_N = Number(process.env.BENCH_PLAIN_THROUGHPUT ?? 20);
 const BASELINE_DIR = process.env.BENCH_BASELINE_DIR?.trim() || undefined;
 const BY_HAND = process.env.BENCH_BY_HAND !== '0';
 const PHASES = ['resolveMs', 'createMs', 'startMs', 'attachMs', 'runMs', 'collectMs', 'analyzeMs'] as const;
@@ -221,14 +220,32 @@ async function main(): Promise<void> {
       };
     };
 
-    // Throughput, interleaved with plain `docker run --rm` two at a time (before and after).
-    const plainBefore = await plainThroughput(PLAIN_N);
-    const tp: Record<string, { default: Awaited<ReturnType<typeof throughput>>; strace: Awaited<ReturnType<typeof throughput>> }> = {};
-    for (const v of variants) tp[v.name] = { default: await throughput(v, 'default', THROUGHPUT_N), strace: undefined as never };
-    const plainMid = await plainThroughput(PLAIN_N);
-    for (const v of [...variants].reverse()) tp[v.name]!.strace = await throughput(v, 'e2e', THROUGHPUT_N);
-    const plainAfter = await plainThroughput(PLAIN_N);
-    const plainPerMinute = median([plainBefore, plainMid, plainAfter]);
+    // Throughput in blocks of BLOCK submissions, the variants and profiles alternating with plain
+    // `docker run --rm` two at a time, so a busy machine's swings hit every side alike.
+    const BLOCK = Math.min(10, THROUGHPUT_N);
+    const acc: Record<string, Record<'default' | 'strace', { n: number; ms: number; verdicts: Record<string, number> }>> = {};
+    for (const v of variants) acc[v.name] = { default: { n: 0, ms: 0, verdicts: {} }, strace: { n: 0, ms: 0, verdicts: {} } };
+    const plainRates: number[] = [];
+    for (let done = 0, round = 0; done < THROUGHPUT_N; done += BLOCK, round++) {
+      const n = Math.min(BLOCK, THROUGHPUT_N - done);
+      for (const v of round % 2 ? [...variants].reverse() : variants) {
+        for (const [key, profile] of [['default', 'default'], ['strace', 'e2e']] as const) {
+          const t = performance.now();
+          const r = await throughput(v, profile, n);
+          const a = acc[v.name]![key];
+          a.n += n;
+          a.ms += performance.now() - t;
+          for (const [k, c] of Object.entries(r.verdicts)) a.verdicts[k] = (a.verdicts[k] ?? 0) + c;
+        }
+      }
+      plainRates.push(await plainThroughput(n % 2 ? n + 1 : n));
+    }
+    const plainPerMinute = median(plainRates);
+    const tp: Record<string, { default: { perMinute: number; verdicts: Record<string, number> }; strace: { perMinute: number; verdicts: Record<string, number> } }> = {};
+    for (const v of variants) {
+      const a = acc[v.name]!;
+      tp[v.name] = { default: { perMinute: a.default.n / (a.default.ms / 60_000), verdicts: a.default.verdicts }, strace: { perMinute: a.strace.n / (a.strace.ms / 60_000), verdicts: a.strace.verdicts } };
+    }
     const tpOf = (name: string) => ({
       default: { analysesPerMinute: Math.round(tp[name]!.default.perMinute), ofPlain: Number((tp[name]!.default.perMinute / plainPerMinute).toFixed(2)), verdicts: tp[name]!.default.verdicts },
       strace: { analysesPerMinute: Math.round(tp[name]!.strace.perMinute), ofPlain: Number((tp[name]!.strace.perMinute / plainPerMinute).toFixed(2)), verdicts: tp[name]!.strace.verdicts },
@@ -241,7 +258,7 @@ async function main(): Promise<void> {
       image: IMAGE,
       runs: RUNS,
       completionSeenBy: 'BullMQ queue event (completed), no polling',
-      plainDockerRun: { medianMs: Math.round(plainMs), runsMs: plain.map(Math.round), perMinuteTwoAtATime: Math.round(plainPerMinute), perMinuteSamples: [plainBefore, plainMid, plainAfter].map(Math.round) },
+      plainDockerRun: { medianMs: Math.round(plainMs), runsMs: plain.map(Math.round), perMinuteTwoAtATime: Math.round(plainPerMinute), perMinuteSamples: plainRates.map(Math.round) },
       ...(BY_HAND ? { byHand: { what: 'docker create/cp/start + strace -p + SIGCONT + wait + rm', medianMs: Math.round(median(manual)), straceProfileRatio: Number((median(rows.current!.e2e!.map((x) => x.postToCompletedMs!)) / median(manual)).toFixed(2)) } } : {}),
       current: { overhead: overheadOf('current'), throughput: { submissions: THROUGHPUT_N, concurrency: 2, ...tpOf('current') } },
       ...(BASELINE_DIR ? { baseline: { dir: BASELINE_DIR, overhead: overheadOf('baseline'), throughput: { submissions: THROUGHPUT_N, concurrency: 2, ...tpOf('baseline') } } } : {}),

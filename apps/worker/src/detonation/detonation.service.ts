@@ -126,9 +126,11 @@ export class DetonationService {
       session.onBudgetExceeded(() => void box.kill('budget'));
       const t4 = Date.now();
       if (ac.signal.aborted) throw new CancelledError();
-      await this.repo.update(analysisId, { phase: 'observing' });
+      // The phase is recorded while the sample already runs (nothing waits on it).
+      const observing = this.repo.update(analysisId, { phase: 'observing' });
       sandbox.release(target);
       const stim = startStimulation({ enabled: profile.stimulate, runtime: onKubernetes ? 'kubernetes' : runtime, pid: target.initPid, exposedPorts: image.exposedPorts });
+      await observing;
       const exit = await sandbox.wait(ac.signal);
       const stimulation = await stim.stop();
       const t5 = Date.now();

@@ -362,22 +362,29 @@ class DockerSandbox implements Sandbox {
       return { containerId: this.id, initPid: 0, cpu: this.spec.cpu, ...numericUser(this.spec.image.user) };
     }
     if (!initPid) throw new Error(`sandbox ${this.name} has no init pid after start (state ${info.State.Status})`);
-    this.monitor = await CgroupMonitor.forPid(initPid);
-    this.disk = await QgroupWatch.forPid(initPid);
-    const cgroupPath = await cgroupV2Path(initPid);
-    // runc only: under gVisor the cgroup holds the sentry, not the sample's tasks.
-    if (this.spec.runtime === 'runc' && !this.spec.dockerRuntimeName && cgroupPath) this.dormancy = await DormancyWatch.forCgroup(cgroupPath, initPid);
+    const watches = (async () => {
+      this.monitor = await CgroupMonitor.forPid(initPid);
+      this.disk = await QgroupWatch.forPid(initPid);
+      const path = await cgroupV2Path(initPid);
+      // runc only: under gVisor the cgroup holds the sentry, not the sample's tasks.
+      if (this.spec.runtime === 'runc' && !this.spec.dockerRuntimeName && path) this.dormancy = await DormancyWatch.forCgroup(path, initPid);
+      return path;
+    })();
     if (!this.spec.hold) {
+      const cgroupPath = await watches;
       this.releasedAt = Date.now();
       return { containerId: this.id, initPid, cpu: this.spec.cpu, ...numericUser(this.spec.image.user), cgroupPath };
     }
-    const hostPid = await waitForStoppedChild(initPid, 10_000);
-    // Held and not yet traced: drop /.dockerenv and our own /.quarantine (docs/sandbox-tells.md).
-    if (this.plan) await this.plant(hostPid, this.plan);
-    else if (this.spec.runtime === 'runc') await removeTells(initPid);
-    // The sample's namespace exists and nothing in it has run yet: join it to the simulator.
-    await this.sim?.attach(hostPid);
-    return { containerId: this.id, initPid, cgroupPath, cpu: this.spec.cpu, ...(await readIdentity(hostPid)) };
+    // The watches are set up while the wrapper reaches its stop; then, independent of each other:
+    const [cgroupPath, hostPid] = await Promise.all([watches, waitForStoppedChild(initPid, 10_000)]);
+    const [, , identity] = await Promise.all([
+      // Held and not yet traced: our files in, /.dockerenv and our own /.quarantine out (docs/sandbox-tells.md).
+      this.plan ? this.plant(hostPid, this.plan) : this.spec.runtime === 'runc' ? removeTells(initPid) : undefined,
+      // The sample's namespace exists and nothing in it has run yet: join it to the simulator.
+      this.sim?.attach(hostPid),
+      readIdentity(hostPid),
+    ]);
+    return { containerId: this.id, initPid, cgroupPath, cpu: this.spec.cpu, ...identity };
   }
 
   /**
