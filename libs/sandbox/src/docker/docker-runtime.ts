@@ -375,11 +375,21 @@ class DockerSandbox implements Sandbox {
       this.releasedAt = Date.now();
       return { containerId: this.id, initPid, cpu: this.spec.cpu, ...numericUser(this.spec.image.user), cgroupPath };
     }
-    // The watches are set up while the wrapper reaches its stop; then, independent of each other:
-    const [cgroupPath, hostPid] = await Promise.all([watches, waitForStoppedChild(initPid, 10_000)]);
+    // Files and lures are planted (in init's mount namespace, the sandbox's) and the watches set up
+    // while the wrapper reaches its stop; then, independent of each other:
+    const planting = this.plan ? this.plantFiles(initPid, this.plan) : undefined;
+    planting?.catch(() => undefined); // awaited below
+    let held: [string | undefined, number];
+    try {
+      held = await Promise.all([watches, waitForStoppedChild(initPid, 10_000)]);
+    } catch (e) {
+      await planting?.then((p) => p.kill(), () => undefined);
+      throw e;
+    }
+    const [cgroupPath, hostPid] = held;
     const [, , identity] = await Promise.all([
-      // Held and not yet traced: our files in, /.dockerenv and our own /.quarantine out (docs/sandbox-tells.md).
-      this.plan ? this.plant(hostPid, this.plan) : this.spec.runtime === 'runc' ? removeTells(initPid) : undefined,
+      // Held and not yet traced: /.dockerenv and our own /.quarantine out (docs/sandbox-tells.md).
+      planting ? planting.then((p) => this.finishPlanting(p)) : this.spec.runtime === 'runc' ? removeTells(initPid) : undefined,
       // The sample's namespace exists and nothing in it has run yet: join it to the simulator.
       this.sim?.attach(hostPid),
       readIdentity(hostPid),
@@ -388,19 +398,31 @@ class DockerSandbox implements Sandbox {
   }
 
   /**
-   * The held sandbox's files, from the host in its mount namespace (planter.ts): the hold wrapper's
-   * directory unmounted, the name-resolution files and the lures written, the tells removed.
-   * Removing tells is best effort, as removeTells; failing to write the files fails the start.
+   * The sandbox's files, from the host in its mount namespace (planter.ts), while the entrypoint
+   * is not running yet: the name-resolution files and the lures. Failing to write them fails the start.
    */
-  private async plant(hostPid: number, plan: PlantPlan): Promise<void> {
-    const p = Planter.open(plan.binary, hostPid);
+  private async plantFiles(initPid: number, plan: PlantPlan): Promise<Planter> {
+    const p = Planter.open(plan.binary, initPid);
     try {
-      await p.unmount(HOLD_DIR).catch(() => undefined);
       const lurePlan = plan.lures ? await prepareFileLures(p, this.spec.image.user, this.hostname) : undefined;
       await p.put(tarFiles([...plan.files, ...(lurePlan?.entries ?? [])]));
+      this.lures = lurePlan ? [...plan.envLures, ...lurePlan.lures] : undefined;
+      return p;
+    } catch (e) {
+      await p.kill();
+      throw e;
+    }
+  }
+
+  /**
+   * Once the wrapper is stopped (it was exec'd from /.quarantine): the hold directory unmounted and
+   * the tells removed, best effort as removeTells.
+   */
+  private async finishPlanting(p: Planter): Promise<void> {
+    try {
+      await p.unmount(HOLD_DIR).catch(() => undefined);
       for (const t of TELL_PATHS) await p.remove(t).catch(() => undefined);
       await p.close();
-      this.lures = lurePlan ? [...plan.envLures, ...lurePlan.lures] : undefined;
     } catch (e) {
       await p.kill();
       throw e;
