@@ -129,6 +129,18 @@ describe('DockerRuntime + StraceProbe', () => {
     }
   });
 
+  it('fails the start, leaving nothing running, when the planter cannot run', async () => {
+    const broken = new DockerRuntime({ docker, holdTarPath: join(process.cwd(), 'dist/assets/hold.tar'), plant: { binary: join(work, 'no-such-planter'), holdDir: join(process.cwd(), 'dist/assets/stage/.quarantine') } });
+    const resolved = await broken.resolveImage(parseImageRef('quarantine-test/rt-hello:latest'));
+    const sandbox = await broken.create({ analysisId: 'it-plant-broken', image: resolved, runtime: 'runc', hold: true, capabilities: 'default', limits, lures: true });
+    try {
+      await expect(sandbox.start()).rejects.toThrow(/planter ended early.*ENOENT/);
+    } finally {
+      await sandbox.destroy();
+    }
+    await expect(docker.getContainer('quarantine-it-plant-broken').inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it('reports an image that is not present without pulling it', async () => {
     await expect(runtime.resolveImage(parseImageRef('quarantine-test/does-not-exist:1'))).rejects.toThrow(/not present locally/);
   });
