@@ -6,8 +6,9 @@ bash scripts/host-deps.sh
 bash scripts/install.sh
 bash test/samples/build.sh >/dev/null
 export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}"
-echo "== orchestration (overhead, throughput)"
-npx tsx bench/orchestration.bench.ts
+echo "== orchestration (overhead, throughput; A/B against the build before issue 17's speed work)"
+# BENCH_BASELINE_DIR= (empty) skips the baseline; scripts/bench-baseline.sh REV builds another one.
+BENCH_BASELINE_DIR="${BENCH_BASELINE_DIR-$(bash scripts/bench-baseline.sh)}" npx tsx bench/orchestration.bench.ts
 echo "== lures, disguise and stimulation (hello: POST → completed with and without)"
 npx tsx bench/lures.bench.ts
 echo "== simulated network (POST -> completed and throughput, network none vs simulated)"

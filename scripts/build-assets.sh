@@ -12,6 +12,12 @@ cp "$out" dist/assets/stage/.quarantine/hold
 chmod 0755 dist/assets/stage/.quarantine dist/assets/stage/.quarantine/hold
 tar --owner=0 --group=0 --numeric-owner -C dist/assets/stage -cf dist/assets/hold.tar .quarantine
 
+# The planter (libs/sandbox/src/docker/planter.ts): files into a held sandbox from the host, without
+# the engine's archive calls; the hold wrapper's directory is bind-mounted read-only instead of copied.
+if [ ! -x dist/assets/plant ] || [ libs/sandbox/assets/plant.c -nt dist/assets/plant ]; then
+  gcc -static -O2 -s -Wall -o dist/assets/plant libs/sandbox/assets/plant.c
+fi
+
 # The network simulator (issue 11, docs/network.md): its script, the harmless ELF it serves, a
 # self-signed certificate for its TLS side, and the empty directory it chroots into.
 sim=dist/assets/netsim

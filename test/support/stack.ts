@@ -26,8 +26,11 @@ export interface Stack {
 }
 
 
-export async function startStack(opts: { db: number; env?: NodeJS.ProcessEnv; workers?: number; port?: number }): Promise<Stack> {
-  // `port`: when something must know the API's URL before it starts (a registry configured to notify it).
+/**
+ * `port`: when something must know the API's URL before it starts (a registry configured to notify it).
+ * `cwd`: run the API and worker of another checkout's dist/ (benchmarks compare a baseline build side by side).
+ */
+export async function startStack(opts: { db: number; env?: NodeJS.ProcessEnv; workers?: number; port?: number; cwd?: string }): Promise<Stack> {
   const port = opts.port ?? (await freeLoopbackPort());
   const artifactDir = mkdtempSync(join(tmpdir(), 'q-e2e-'));
   const adminKey = 'e2e-admin-key-0123456789abcdef';
@@ -59,11 +62,11 @@ export async function startStack(opts: { db: number; env?: NodeJS.ProcessEnv; wo
     p.stdout?.on('data', add);
     p.stderr?.on('data', add);
   };
-  const api = spawn('node', ['dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const api = spawn('node', ['dist/apps/api/src/main.js'], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   capture(api, 'api');
   const workers: ChildProcess[] = [];
   const startWorker = async (extra: NodeJS.ProcessEnv = {}) => {
-    const w = spawn('node', ['dist/apps/worker/src/main.js'], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const w = spawn('node', ['dist/apps/worker/src/main.js'], { env: { ...env, ...extra }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     capture(w, `worker${workers.length}`);
     workers.push(w);
     await waitFor(() => logBuf.includes('worker started'), 20_000, () => `worker did not start:\n${logBuf.slice(-3000)}`);

@@ -159,6 +159,12 @@ export interface Sandbox {
   output(capBytes: number): Promise<CapturedOutput>;
   /** Stops and removes the sandbox; safe to call more than once and after failures. */
   destroy(): Promise<void>;
+  /**
+   * Optional: ends what the analysis still reads (output streams, the network simulator's capture)
+   * and starts removing the sandbox without waiting for it; `destroy()` then awaits the removal.
+   * Lets a report be stored while the engine removes the container (docs/benchmarks.md).
+   */
+  retire?(): Promise<void>;
   /** The network's state at the end of the run (call after wait, before destroy): the simulator's health check. */
   networkStatus?(): Promise<SandboxNetworkStatus>;
   /**

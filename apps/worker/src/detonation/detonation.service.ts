@@ -8,7 +8,7 @@ import { ProfileRegistry } from '#core/profiles/profile.registry';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import { TERMINAL_STATUSES } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
-import { ProbeStartError } from '#sandbox/probes/probe';
+import { type PreparedProbe, ProbeStartError } from '#sandbox/probes/probe';
 import { startStimulation } from '#sandbox/stimulation/stimulation';
 import { ContainmentUnavailableError, ImageNotFoundError, ImageVerificationError, type Sandbox, type SandboxRuntime } from '#sandbox/sandbox-runtime';
 import { AdmissionVerdictService } from './admission-verdict.service.js';
@@ -80,6 +80,7 @@ export class DetonationService {
     }
     const ac = this.cancellations.register(analysisId);
     let sandbox: Sandbox | undefined;
+    let prepared: PreparedProbe | undefined;
     try {
       const t0 = Date.now();
       // Supply-chain gate first: trusted source, tag → digest, signature. Nothing runs unless it passes.
@@ -94,11 +95,13 @@ export class DetonationService {
       // Static image checks (docs/static-checks.md): read while the sandbox is created, finished before it starts; they never throw.
       const staticPending = this.staticChecks?.scan({ analysisId, imageId: image.imageId, settings: profile.static, local: !onKubernetes });
       await this.repo.update(analysisId, { digest: image.digest, imageId: image.imageId, phase: 'starting' });
-      // A previous attempt (a worker that died) may have left its sandbox behind.
-      await rt.reap({ analysisId });
       const dir = await this.artifacts.ensureDir(analysisId);
       const tracePath = join(dir, 'trace.raw');
       const seccomp = rec.seccompFrom ? await seccompUnderTest(this.repo, this.artifacts, rec.seccompFrom) : undefined;
+      // A probe that can load before its sandbox exists (ebpf) does so while the sandbox is created.
+      if (!onKubernetes) prepared = probe.prepare?.(tracePath, { budgetBytes: profile.limits.traceBytes });
+      // A previous attempt (a worker that died) may have left its sandbox behind; a first attempt has none to reap.
+      if (rec.attempts > 0) await rt.reap({ analysisId });
       const t1 = Date.now();
       sandbox = await rt.create({
         analysisId,
@@ -125,14 +128,18 @@ export class DetonationService {
       // A sandbox that runs its probe itself (Kubernetes sidecar or cluster sensor) hands its session back.
       const session = sandbox.attachProbe
         ? await sandbox.attachProbe(probe.name, tracePath, { budgetBytes: profile.limits.traceBytes })
-        : await probe.attach(target, tracePath, { budgetBytes: profile.limits.traceBytes });
+        : prepared
+          ? await prepared.attach(target)
+          : await probe.attach(target, tracePath, { budgetBytes: profile.limits.traceBytes });
       const box = sandbox;
       session.onBudgetExceeded(() => void box.kill('budget'));
       const t4 = Date.now();
       if (ac.signal.aborted) throw new CancelledError();
-      await this.repo.update(analysisId, { phase: 'observing' });
+      // The phase is recorded while the sample already runs (nothing waits on it).
+      const observing = this.repo.update(analysisId, { phase: 'observing' });
       sandbox.release(target);
       const stim = startStimulation({ enabled: profile.stimulate, runtime: onKubernetes ? 'kubernetes' : runtime, pid: target.initPid, exposedPorts: image.exposedPorts });
+      await observing;
       const exit = await sandbox.wait(ac.signal);
       const stimulation = await stim.stop();
       const t5 = Date.now();
@@ -140,7 +147,8 @@ export class DetonationService {
       const limitHits = await sandbox.limitHits();
       const output = await sandbox.output(profile.limits.outputBytes);
       const network = (await sandbox.networkStatus?.()) ?? { mode: 'none' as const };
-      await sandbox.destroy();
+      // The container's removal runs on while the run is analysed and stored (awaited in `finally`).
+      await (sandbox.retire ? sandbox.retire() : sandbox.destroy());
       const t6 = Date.now();
       if (exit.cancelled || ac.signal.aborted) throw new CancelledError();
       if (!(await this.repo.update(analysisId, { phase: 'analyzing' }))) throw new CancelledError();
@@ -198,6 +206,7 @@ export class DetonationService {
       throw e;
     } finally {
       this.cancellations.unregister(analysisId);
+      await prepared?.discard();
       await sandbox?.destroy().catch((err: Error) => this.logger.error({ msg: 'sandbox removal failed', analysisId, error: err.message }));
     }
   }

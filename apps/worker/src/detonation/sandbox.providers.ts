@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Provider } from '@nestjs/common';
 import type { AppConfig } from '#core/config/config';
@@ -56,6 +57,8 @@ export const sandboxProviders: Provider[] = [
       new DockerRuntime({
         holdTarPath: join(config.holdBinary, '..', 'hold.tar'),
         netsim: { assetsDir: join(config.holdBinary, '..', 'netsim') },
+        // Built by scripts/build-assets.sh; without it, held sandboxes get their files through the engine.
+        plant: existsSync(join(config.holdBinary, '..', 'plant')) ? { binary: join(config.holdBinary, '..', 'plant'), holdDir: join(config.holdBinary, '..', 'stage', '.quarantine') } : undefined,
         trustedRegistries: config.trustedRegistries,
         registryAuth: async (registry) => (await credentials.get(registry))?.dockerAuthConfig(),
       }),
@@ -77,7 +80,7 @@ export const sandboxProviders: Provider[] = [
     inject: [CONFIG],
     useFactory: (config: AppConfig): ProbeRegistry => new Map<string, Probe>([
       ['strace', new StraceProbe(config.straceBinary)],
-      ['ebpf', new EbpfProbe({ engine: config.ebpfEngine })],
+      ['ebpf', new EbpfProbe({ engine: config.ebpfEngine, preload: config.ebpfPreload })],
       ['gvisor', new GvisorProbe()],
       ['falco', new FalcoProbe({ eventsFile: config.falcoEventsFile })],
       ['tracee', new TraceeProbe({ eventsFile: config.traceeEventsFile })],

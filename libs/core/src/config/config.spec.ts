@@ -5,6 +5,9 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 3000, redisUrl: 'redis://127.0.0.1:6379', workerConcurrency: 2, trustedRegistries: [], ebpfEngine: 'libbpf' });
     expect(loadConfig({ EBPF_ENGINE: 'bpftrace' }).ebpfEngine).toBe('bpftrace');
+    expect(loadConfig({}).ebpfPreload).toBe(true);
+    expect(loadConfig({ EBPF_PRELOAD: 'off' }).ebpfPreload).toBe(false);
+    expect(() => loadConfig({ EBPF_PRELOAD: 'yes' })).toThrow(/EBPF_PRELOAD/);
   });
 
   it.each([

@@ -23,6 +23,8 @@ export interface AppConfig {
   straceBinary: string;
   /** EBPF_ENGINE: the eBPF probe's engine, `libbpf` (default) or `bpftrace`. */
   ebpfEngine: 'libbpf' | 'bpftrace';
+  /** EBPF_PRELOAD (`on` default, `off`): load the libbpf tracer while the sandbox is created (docs/probes.md). */
+  ebpfPreload: boolean;
   /** FALCO_EVENTS_FILE / TRACEE_EVENTS_FILE: the host sensor's JSON event file the falco / tracee probe reads (Docker runtime). */
   falcoEventsFile?: string;
   traceeEventsFile?: string;
@@ -122,6 +124,8 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
   if (logFormat !== 'json' && logFormat !== 'text') throw new ConfigError('LOG_FORMAT', `must be "json" or "text", got "${logFormat}"`);
   const ebpfEngine = env.EBPF_ENGINE?.trim() || 'libbpf';
   if (ebpfEngine !== 'libbpf' && ebpfEngine !== 'bpftrace') throw new ConfigError('EBPF_ENGINE', `must be "libbpf" or "bpftrace", got "${ebpfEngine}"`);
+  const ebpfPreload = env.EBPF_PRELOAD?.trim() || 'on';
+  if (ebpfPreload !== 'on' && ebpfPreload !== 'off') throw new ConfigError('EBPF_PRELOAD', `must be "on" or "off", got "${ebpfPreload}"`);
   const root = env.QUARANTINE_ROOT?.trim() || process.cwd();
   return {
     port: envInt(env, 'PORT', 3000, 1, 65535),
@@ -136,6 +140,7 @@ export function loadConfig(env: Env = process.env, opts: { requireAdminKey?: boo
     holdBinary: resolve(root, env.QUARANTINE_HOLD_BINARY?.trim() || 'dist/assets/hold'),
     straceBinary: env.STRACE_BINARY?.trim() || 'strace',
     ebpfEngine,
+    ebpfPreload: ebpfPreload === 'on',
     falcoEventsFile: env.FALCO_EVENTS_FILE?.trim() || undefined,
     traceeEventsFile: env.TRACEE_EVENTS_FILE?.trim() || undefined,
     trustedRegistries: registries(env.TRUSTED_REGISTRIES),

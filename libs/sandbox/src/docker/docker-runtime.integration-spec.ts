@@ -94,6 +94,53 @@ describe('DockerRuntime + StraceProbe', () => {
     await expect(runtime.resolveImage(parseImageRef(`quarantine-test/rt-hello:latest@sha256:${'0'.repeat(64)}`))).rejects.toThrow(/does not match the pinned digest/);
   });
 
+  // The worker's way (DockerRuntimeOptions.plant): the hold wrapper bind-mounted read-only, the files
+  // and lures written and the tells removed by the planter in the held sandbox's mount namespace,
+  // no archive call to the engine. The sample must see the same sandbox as above, and no mount of ours.
+  it('plants the files, the lures and removes the tells from the host while held (planter)', async () => {
+    buildBusyboxImage('quarantine-test/rt-plant:latest', ['/bin/sh', '-c', 'hostname; cat /etc/hosts /etc/resolv.conf; ls -a /; ls -ln /root/.aws/credentials; cat /root/.aws/credentials; cat /proc/self/mountinfo']);
+    const planted = new DockerRuntime({ docker, holdTarPath: join(process.cwd(), 'dist/assets/hold.tar'), plant: { binary: join(process.cwd(), 'dist/assets/plant'), holdDir: join(process.cwd(), 'dist/assets/stage/.quarantine') } });
+    const resolved = await planted.resolveImage(parseImageRef('quarantine-test/rt-plant:latest'));
+    const sandbox = await planted.create({ analysisId: 'it-plant', image: resolved, runtime: 'runc', hold: true, capabilities: 'default', limits: { ...limits, outputBytes: 64 * 1024 }, lures: true });
+    try {
+      const target = await sandbox.start();
+      const tracePath = join(work, 'it-plant.trace');
+      const session = await new StraceProbe().attach(target, tracePath, { budgetBytes: 8 * 1024 ** 2 });
+      sandbox.release(target);
+      const exit = await sandbox.wait(new AbortController().signal);
+      await session.stop(5000);
+      const out = (await sandbox.output(64 * 1024)).stdout;
+      expect(exit.exitCode).toBe(0);
+      const hostname = out.split('\n')[0]!;
+      expect(hostname).toMatch(/^rt-plant-[a-z0-9]{9,10}-[a-z0-9]{5}$/);
+      expect(out).toContain(`127.0.1.1\t${hostname}\n`);
+      expect(out).toContain('nameserver 127.0.0.1\n');
+      expect(out).not.toContain('.dockerenv');
+      expect(out).not.toContain('quarantine'); // neither the directory nor a mount of it
+      expect(out).toMatch(/^-rw------- +1 0 +0 .* \/root\/\.aws\/credentials$/m);
+      const aws = sandbox.lures!.find((l) => l.kind === 'aws-credentials')!;
+      expect(aws.location).toBe('/root/.aws/credentials');
+      expect(out).toContain(`aws_secret_access_key = ${aws.secrets[1]}`);
+      // Planted before the probe attached: the first traced call is the entrypoint's own execve.
+      const lines = readFileSync(tracePath, 'utf8').split('\n');
+      expect(lines.find((l) => /execve\(/.test(l))).toContain('execve("/bin/sh", ["/bin/sh", "-c", "hostname;');
+    } finally {
+      await sandbox.destroy();
+    }
+  });
+
+  it('fails the start, leaving nothing running, when the planter cannot run', async () => {
+    const broken = new DockerRuntime({ docker, holdTarPath: join(process.cwd(), 'dist/assets/hold.tar'), plant: { binary: join(work, 'no-such-planter'), holdDir: join(process.cwd(), 'dist/assets/stage/.quarantine') } });
+    const resolved = await broken.resolveImage(parseImageRef('quarantine-test/rt-hello:latest'));
+    const sandbox = await broken.create({ analysisId: 'it-plant-broken', image: resolved, runtime: 'runc', hold: true, capabilities: 'default', limits, lures: true });
+    try {
+      await expect(sandbox.start()).rejects.toThrow(/planter ended early.*ENOENT/);
+    } finally {
+      await sandbox.destroy();
+    }
+    await expect(docker.getContainer('quarantine-it-plant-broken').inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it('reports an image that is not present without pulling it', async () => {
     await expect(runtime.resolveImage(parseImageRef('quarantine-test/does-not-exist:1'))).rejects.toThrow(/not present locally/);
   });

@@ -22,15 +22,17 @@ import { NETSIM_LINK, NetworkSimulator, type NetworkSimulatorOptions, reapSimula
 import { parseLoginuid } from './loginuid.js';
 import { CgroupMonitor } from './cgroup-monitor.js';
 import { DEFAULT_DISK_BYTES, type EngineStorageInfo, QgroupWatch, type QuotaSupport, diskLimitUnavailable, isQuotaBelowImage, isQuotaRefusal, quotaSupport, storageOptSize, volumeTmpfs } from './disk-quota.js';
-import { podLikeHostname, removeTells } from './disguise.js';
+import { TELL_PATHS, podLikeHostname, removeTells } from './disguise.js';
 import { DormancyWatch } from './dormancy.js';
 import { prepareFileLures } from './lure-planter.js';
 import { CappedCollector } from './output-collector.js';
-import { concatTars, sandboxNetworkFiles, tarFiles } from './tar-files.js';
+import { Planter } from './planter.js';
+import { type TarFile, concatTars, sandboxNetworkFiles, tarFiles } from './tar-files.js';
 import { WindowKeeper } from './window-keeper.js';
 import { pullError } from './pull-auth.js';
 
-export const HOLD_PATH = '/.quarantine/hold';
+export const HOLD_DIR = '/.quarantine';
+export const HOLD_PATH = `${HOLD_DIR}/hold`;
 
 export interface DockerRuntimeOptions {
   docker?: Docker;
@@ -44,6 +46,22 @@ export interface DockerRuntimeOptions {
   netsim?: NetworkSimulatorOptions;
   /** Credentials for pulls from private registries (Docker Engine AuthConfig), by registry host; anonymous when undefined. */
   registryAuth?: (registry: string) => Promise<object | undefined>;
+  /**
+   * Held runc sandboxes without the engine's archive calls (planter.ts): the hold wrapper's
+   * directory (`holdDir`, holding `hold`) bind-mounted read-only at /.quarantine and unmounted
+   * before the sample runs; the name-resolution files and lures written, and the tells removed, by
+   * the planter (`binary`) while the entrypoint is held. Absent: one putArchive before start.
+   */
+  plant?: { binary: string; holdDir: string };
+}
+
+/** What a planted sandbox gets while held (DockerRuntimeOptions.plant). */
+interface PlantPlan {
+  binary: string;
+  files: TarFile[];
+  /** Plant file lures (profile `lures`); the environment lures are set at create. */
+  lures: boolean;
+  envLures: Lure[];
 }
 
 function isNotFound(e: unknown): boolean {
@@ -139,6 +157,7 @@ export class DockerRuntime implements SandboxRuntime {
     const longest = Math.max(spec.limits.windowSeconds, spec.limits.maxWindowSeconds ?? 0);
     const deadline = new Date(Date.now() + (longest + (this.opts.reapGraceSeconds ?? 120)) * 1000);
     let lures: Lure[] | undefined;
+    const plant = spec.hold && spec.runtime === 'runc' && !spec.dockerRuntimeName ? this.opts.plant : undefined;
     const options: Docker.ContainerCreateOptions = {
       name,
       Image: spec.image.imageId,
@@ -182,7 +201,8 @@ export class DockerRuntime implements SandboxRuntime {
         // Output is captured (capped) through attach; nothing is written to the host's disk.
         LogConfig: { Type: 'none', Config: {} },
         AutoRemove: false,
-        Binds: [],
+        // Only the hold wrapper's own directory, read-only, and only until the sample is released (DockerSandbox.plant).
+        Binds: plant ? [`${plant.holdDir}:${HOLD_DIR}:ro`] : [],
         // The kernel-enforced disk limit (btrfs qgroup here; it counts the image, hence its size added).
         StorageOpt: { size: String(storageOptSize(spec.image.sizeBytes, diskBytes)) },
         // The image's VOLUMEs: size-limited tmpfs instead of anonymous volumes outside the quota.
@@ -199,7 +219,14 @@ export class DockerRuntime implements SandboxRuntime {
       throw isQuotaRefusal(e) ? diskLimitUnavailable(storage, (e as Error).message) : e;
     });
     let sim: NetworkSimulator | undefined;
+    let plan: PlantPlan | undefined;
     try {
+      if (plant) {
+        // Everything else is planted while the entrypoint is held (start): no archive call here.
+        plan = { binary: plant.binary, files: sandboxNetworkFiles(hostname, simulator ? NETSIM_LINK.sim4 : undefined), lures: spec.lures === true, envLures: envLure.lures };
+        sim = await simulator;
+        return new DockerSandbox(this.docker, container, name, hostname, spec, undefined, sim, plan);
+      }
       // Services that look up `localhost` or their own hostname (mariadb-install-db, JVMs, …) fail
       // without these, where they would run in production.
       // One putArchive (each costs ~50–150 ms in the engine): these, the lures (docs/lures.md) and the hold wrapper.
@@ -313,6 +340,7 @@ class DockerSandbox implements Sandbox {
   private killReason?: 'budget' | 'cancel' | 'window';
   private releasedAt = 0;
   private destroyed = false;
+  private removal?: Promise<void>;
 
   constructor(
     private readonly docker: Docker,
@@ -320,8 +348,9 @@ class DockerSandbox implements Sandbox {
     readonly name: string,
     readonly hostname: string,
     private readonly spec: SandboxSpec,
-    readonly lures?: Lure[],
+    public lures?: Lure[],
     private readonly sim?: NetworkSimulator,
+    private readonly plan?: PlantPlan,
   ) {
     this.id = container.id;
     this.stdout = new CappedCollector(spec.limits.outputBytes);
@@ -342,21 +371,71 @@ class DockerSandbox implements Sandbox {
       return { containerId: this.id, initPid: 0, cpu: this.spec.cpu, ...numericUser(this.spec.image.user) };
     }
     if (!initPid) throw new Error(`sandbox ${this.name} has no init pid after start (state ${info.State.Status})`);
-    this.monitor = await CgroupMonitor.forPid(initPid);
-    this.disk = await QgroupWatch.forPid(initPid);
-    const cgroupPath = await cgroupV2Path(initPid);
-    // runc only: under gVisor the cgroup holds the sentry, not the sample's tasks.
-    if (this.spec.runtime === 'runc' && !this.spec.dockerRuntimeName && cgroupPath) this.dormancy = await DormancyWatch.forCgroup(cgroupPath, initPid);
+    const watches = (async () => {
+      this.monitor = await CgroupMonitor.forPid(initPid);
+      this.disk = await QgroupWatch.forPid(initPid);
+      const path = await cgroupV2Path(initPid);
+      // runc only: under gVisor the cgroup holds the sentry, not the sample's tasks.
+      if (this.spec.runtime === 'runc' && !this.spec.dockerRuntimeName && path) this.dormancy = await DormancyWatch.forCgroup(path, initPid);
+      return path;
+    })();
     if (!this.spec.hold) {
+      const cgroupPath = await watches;
       this.releasedAt = Date.now();
       return { containerId: this.id, initPid, cpu: this.spec.cpu, ...numericUser(this.spec.image.user), cgroupPath };
     }
-    const hostPid = await waitForStoppedChild(initPid, 10_000);
-    // Held and not yet traced: drop /.dockerenv and our own /.quarantine (docs/sandbox-tells.md).
-    if (this.spec.runtime === 'runc') await removeTells(initPid);
-    // The sample's namespace exists and nothing in it has run yet: join it to the simulator.
-    await this.sim?.attach(hostPid);
-    return { containerId: this.id, initPid, cgroupPath, cpu: this.spec.cpu, ...(await readIdentity(hostPid)) };
+    // Files and lures are planted (in init's mount namespace, the sandbox's) and the watches set up
+    // while the wrapper reaches its stop; then, independent of each other:
+    const planting = this.plan ? this.plantFiles(initPid, this.plan) : undefined;
+    planting?.catch(() => undefined); // awaited below
+    let held: [string | undefined, number];
+    try {
+      held = await Promise.all([watches, waitForStoppedChild(initPid, 10_000)]);
+    } catch (e) {
+      await planting?.then((p) => p.kill(), () => undefined);
+      throw e;
+    }
+    const [cgroupPath, hostPid] = held;
+    const [, , identity] = await Promise.all([
+      // Held and not yet traced: /.dockerenv and our own /.quarantine out (docs/sandbox-tells.md).
+      planting ? planting.then((p) => this.finishPlanting(p)) : this.spec.runtime === 'runc' ? removeTells(initPid) : undefined,
+      // The sample's namespace exists and nothing in it has run yet: join it to the simulator.
+      this.sim?.attach(hostPid),
+      readIdentity(hostPid),
+    ]);
+    return { containerId: this.id, initPid, cgroupPath, cpu: this.spec.cpu, ...identity };
+  }
+
+  /**
+   * The sandbox's files, from the host in its mount namespace (planter.ts), while the entrypoint
+   * is not running yet: the name-resolution files and the lures. Failing to write them fails the start.
+   */
+  private async plantFiles(initPid: number, plan: PlantPlan): Promise<Planter> {
+    const p = Planter.open(plan.binary, initPid);
+    try {
+      const lurePlan = plan.lures ? await prepareFileLures(p, this.spec.image.user, this.hostname) : undefined;
+      await p.put(tarFiles([...plan.files, ...(lurePlan?.entries ?? [])]));
+      this.lures = lurePlan ? [...plan.envLures, ...lurePlan.lures] : undefined;
+      return p;
+    } catch (e) {
+      await p.kill();
+      throw e;
+    }
+  }
+
+  /**
+   * Once the wrapper is stopped (it was exec'd from /.quarantine): the hold directory unmounted and
+   * the tells removed, best effort as removeTells.
+   */
+  private async finishPlanting(p: Planter): Promise<void> {
+    try {
+      await p.unmount(HOLD_DIR).catch(() => undefined);
+      for (const t of TELL_PATHS) await p.remove(t).catch(() => undefined);
+      await p.close();
+    } catch (e) {
+      await p.kill();
+      throw e;
+    }
   }
 
   release(target: SandboxTarget): void {
@@ -450,17 +529,30 @@ class DockerSandbox implements Sandbox {
     return { mode: 'simulated', capturePath: this.sim.capturePath, simulatorHealthy: h.healthy, ...(h.error ? { simulatorError: h.error } : {}) };
   }
 
+  async retire(): Promise<void> {
+    this.attachStream?.destroy();
+    await this.sim?.stop();
+    this.removal ??= this.removeContainer();
+    this.removal.catch(() => undefined); // awaited (and reported) by destroy()
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.attachStream?.destroy();
     try {
-      await this.container.remove({ force: true, v: true });
-    } catch (e) {
-      if (!isNotFound(e) && (e as { statusCode?: number }).statusCode !== 409) throw e;
+      await (this.removal ??= this.removeContainer());
     } finally {
       await this.sim?.stop();
     }
     this.destroyed = true;
+  }
+
+  private async removeContainer(): Promise<void> {
+    try {
+      await this.container.remove({ force: true, v: true });
+    } catch (e) {
+      if (!isNotFound(e) && (e as { statusCode?: number }).statusCode !== 409) throw e;
+    }
   }
 }
 

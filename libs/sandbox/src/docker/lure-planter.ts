@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Lure } from '#analysis/lures/lure';
 import { type LureFile, fileLures } from '../lures/lure-values.js';
+import type { PathKind, SandboxFs } from './planter.js';
 import { type TarFile, tarFiles } from './tar-files.js';
 
 /**
@@ -22,7 +23,6 @@ export interface ImageUser {
   home?: string;
 }
 
-type PathKind = 'dir' | 'other' | 'missing' | 'error';
 
 /** `X-Docker-Container-Path-Stat` of a path: a directory (symlinks to one count), something else, or missing. */
 async function statPath(container: Docker.Container, path: string): Promise<PathKind> {
@@ -110,9 +110,15 @@ function parentDirs(path: string): string[] {
  * lures they plant (companion files that hold no secret — a key's .pub, the token's ca.crt — are
  * planted but not listed). Root (empty `USER`, `root`, `0`) has home /root without reading the passwd.
  */
-export async function prepareFileLures(container: Docker.Container, imageUser: string, hostname: string): Promise<{ entries: TarFile[]; lures: Lure[] }> {
+/** The engine's archive API as a SandboxFs (a created container, not yet started). */
+export function engineFs(container: Docker.Container): SandboxFs {
+  return { stat: (p) => statPath(container, p), readFile: (p, cap) => readContainerFile(container, p, cap) };
+}
+
+export async function prepareFileLures(where: Docker.Container | SandboxFs, imageUser: string, hostname: string): Promise<{ entries: TarFile[]; lures: Lure[] }> {
+  const fs: SandboxFs = 'stat' in where && 'readFile' in where ? where : engineFs(where);
   const isRoot = /^(|root|0)(:.*)?$/.test(imageUser);
-  const passwd = isRoot ? null : await readContainerFile(container, '/etc/passwd');
+  const passwd = isRoot ? null : await fs.readFile('/etc/passwd', PASSWD_CAP);
   const user = isRoot ? { ...resolveImageUser(imageUser, null), home: '/root' } : resolveImageUser(imageUser, passwd ? passwd.toString('utf8') : null);
   const files = (await fileLures(hostname))
     .map((f) => ({ ...f, abs: f.path.startsWith('~/') ? (user.home ? `${user.home}${f.path.slice(1)}` : undefined) : f.path }))
@@ -138,7 +144,7 @@ export async function prepareFileLures(container: Docker.Container, imageUser: s
       if (pk === 'dir') ask.push(p);
       else kinds.set(p, pk === 'missing' ? 'missing' : 'error');
     }
-    await Promise.all(ask.map(async (p) => kinds.set(p, await statPath(container, p))));
+    await Promise.all(ask.map(async (p) => kinds.set(p, await fs.stat(p))));
   }
 
   const entries: TarFile[] = [];

@@ -21,7 +21,10 @@ typedef unsigned long long u64; typedef long long s64; typedef unsigned int u32;
 #define OFF_MASK ((SCRATCH / 2 - 1) & ~7)
 #define RINGBUF_BYTES (16 << 20)
 #define NX 10
-struct qcfg { u64 cgroup; u64 exclude; u64 wake; };
+struct qcfg { u64 wake; };
+/* The sandbox in scope, written by the loader after load and attach (the pre-loaded standby mode):
+ * cgroup 0 matches nothing. */
+struct qscope { u64 cgroup; u64 exclude; };
 /* Syscalls whose entry the program watches (exit, exit_group, execve, execveat, clone, clone3, fork, vfork). */
 #define ENTER_NR_1 60
 #define ENTER_NR_2 231
@@ -78,6 +81,8 @@ struct linux_binprm { const char *filename; } __attribute__((preserve_access_ind
 
 /* Set by the loader before the program is loaded (read-only data: the verifier folds it in). */
 const volatile struct qcfg qcfg = {};
+/* The scope: one array element (the verifier inlines the lookup into a load), set by the loader. */
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, u32); __type(value, struct qscope); } scope SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, MAX_NR); __type(key, u32); __type(value, struct scdesc); } scd SEC(".maps");
 /* The same descriptions by i386 number (compat calls), and which 32-bit ABIs each process was seen using. */
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, MAX_NR); __type(key, u32); __type(value, struct scdesc); } scd32 SEC(".maps");
@@ -91,8 +96,9 @@ struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 16384); __type(key
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 16384); __type(key, u32); __type(value, u32); } child SEC(".maps");
 
 static __always_inline int in_scope(u32 tgid) {
-  if (bpf_get_current_cgroup_id() != qcfg.cgroup) return 0;
-  return !(qcfg.exclude != 0 && qcfg.exclude == tgid);
+  u32 k = 0; struct qscope *s = bpf_map_lookup_elem(&scope, &k);
+  if (!s || s->cgroup == 0 || bpf_get_current_cgroup_id() != s->cgroup) return 0;
+  return !(s->exclude != 0 && s->exclude == tgid);
 }
 
 static __always_inline void count_lost(void) {
@@ -445,6 +451,8 @@ export const LOADER_C = String.raw`/* Quarantine ebpf probe, user side (libbpf e
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <sys/syscall.h>
@@ -634,20 +642,60 @@ static int libbpf_quiet(enum libbpf_print_level l, const char *f, va_list ap) {
   return l == LIBBPF_WARN ? vfprintf(stderr, f, ap) : 0;
 }
 
+/* Status lines for the worker on fd 3, when it is a pipe it gave us: "loaded" once the program is
+ * loaded and attached (standby mode), "attached" once the scope is set and the B record is out. */
+static void status(const char *s) {
+  if (fcntl(3, F_GETFD) == -1) return;
+  ssize_t n = write(3, s, strlen(s)); (void)n;
+}
+
+/* Standby: waits (at most the given seconds) for one line "CGROUP_DIR<TAB>EXCLUDE_PID<TAB>EPOCH_OFFSET_NS"
+ * on stdin. End of input means the worker gave up on this sandbox. */
+static int read_scope(long seconds, char *buf, size_t cap) {
+  size_t n = 0;
+  u64 deadline = mono_ns() + (u64)seconds * 1000000000ull;
+  while (!stopping) {
+    u64 now = mono_ns();
+    if (now >= deadline) return -ETIMEDOUT;
+    struct pollfd p = { .fd = 0, .events = POLLIN };
+    u64 left = (deadline - now) / 1000000ull + 1;
+    int r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+    if (r < 0) { if (errno == EINTR) continue; return -errno; }
+    if (r == 0) continue;
+    ssize_t got = read(0, buf + n, cap - 1 - n);
+    if (got < 0) { if (errno == EINTR) continue; return -errno; }
+    if (got == 0) return -EPIPE;
+    n += (size_t)got; buf[n] = 0;
+    char *nl = memchr(buf, '\n', n);
+    if (nl) { *nl = 0; return 0; }
+    if (n >= cap - 1) return -E2BIG;
+  }
+  return -EINTR;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 5) { fprintf(stderr, "usage: %s OBJECT CGROUP_DIR EXCLUDE_PID EPOCH_OFFSET_NS\n", argv[0]); return 2; }
+  /* Direct: OBJECT CGROUP_DIR EXCLUDE_PID EPOCH_OFFSET_NS. Standby: OBJECT --standby SECONDS, the
+   * program loaded and attached with an empty scope, the sandbox's scope read from stdin. */
+  int standby = argc == 4 && strcmp(argv[2], "--standby") == 0;
+  if (!standby && argc < 5) { fprintf(stderr, "usage: %s OBJECT CGROUP_DIR EXCLUDE_PID EPOCH_OFFSET_NS | %s OBJECT --standby SECONDS\n", argv[0], argv[0]); return 2; }
   /* Never outlive the worker that started us (a worker killed mid-analysis): SIGTERM when it dies. */
   pid_t parent = getppid();
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) return 1;
+  signal(SIGINT, on_signal); signal(SIGTERM, on_signal); signal(SIGPIPE, SIG_IGN);
   struct stat st;
-  if (stat(argv[2], &st) != 0) { fprintf(stderr, "cgroup %s: %s\n", argv[2], strerror(errno)); return 1; }
+  static char scope_line[8192];
+  const char *cgdir = NULL, *exclude_s = NULL, *epoch_s = NULL;
+  if (!standby) {
+    cgdir = argv[2]; exclude_s = argv[3]; epoch_s = argv[4];
+    if (stat(cgdir, &st) != 0) { fprintf(stderr, "cgroup %s: %s\n", cgdir, strerror(errno)); return 1; }
+  }
   out = stdout;
   setvbuf(out, NULL, _IOFBF, 1 << 20);
   libbpf_set_print(libbpf_quiet);
   struct bpf_object *obj = bpf_object__open_file(argv[1], NULL);
   if (!obj) { fprintf(stderr, "open %s: %s\n", argv[1], strerror(errno)); return 1; }
-  struct qcfg qc = { .cgroup = st.st_ino, .exclude = strtoull(argv[3], NULL, 10), .wake = RINGBUF_BYTES / 4 };
+  struct qcfg qc = { .wake = RINGBUF_BYTES / 4 };
   struct bpf_map *m, *ro = NULL;
   bpf_object__for_each_map(m, obj) {
     const char *nm = bpf_map__name(m);
@@ -686,15 +734,35 @@ int main(int argc, char **argv) {
   }
   struct ring_buffer *rb = ring_buffer__new(rbfd, on_record, NULL, NULL);
   if (!rb) { fprintf(stderr, "ring buffer: %s\n", strerror(errno)); return 1; }
-  signal(SIGINT, on_signal); signal(SIGTERM, on_signal); signal(SIGPIPE, SIG_IGN);
-  begin_rec(); fmt("B\\t1\\t%llu\\t%s\\t%d", mono_ns(), argv[4], STR_MAX); end_rec();
+  if (standby) {
+    status("loaded\n");
+    int r = read_scope(strtol(argv[3], NULL, 10), scope_line, sizeof scope_line);
+    if (r != 0) {
+      fprintf(stderr, "standby ended without a sandbox: %s\n", r == -EPIPE ? "input closed" : r == -EINTR ? "stopped" : strerror(-r));
+      return r == -EPIPE || r == -EINTR ? 0 : 3;
+    }
+    char *save = NULL;
+    cgdir = strtok_r(scope_line, "\t", &save); exclude_s = strtok_r(NULL, "\t", &save); epoch_s = strtok_r(NULL, "\t", &save);
+    if (!cgdir || !exclude_s || !epoch_s || strtok_r(NULL, "\t", &save)) { fprintf(stderr, "standby: malformed scope line\n"); return 2; }
+    for (const char *q = epoch_s; *q; q++) if (!((*q >= '0' && *q <= '9') || (q == epoch_s && *q == '-'))) { fprintf(stderr, "standby: malformed epoch offset\n"); return 2; }
+    if (stat(cgdir, &st) != 0) { fprintf(stderr, "cgroup %s: %s\n", cgdir, strerror(errno)); return 1; }
+  }
+  /* Scope: the excluded pid first, then the cgroup (a reader never sees the cgroup without it). */
+  int scopefd = bpf_object__find_map_fd_by_name(obj, "scope");
+  struct qscope qs = { .cgroup = 0, .exclude = strtoull(exclude_s, NULL, 10) };
+  k = 0;
+  if (scopefd < 0 || bpf_map_update_elem(scopefd, &k, &qs, BPF_ANY) != 0) { fprintf(stderr, "scope: %s\n", strerror(errno)); return 1; }
+  qs.cgroup = st.st_ino;
+  if (bpf_map_update_elem(scopefd, &k, &qs, BPF_ANY) != 0) { fprintf(stderr, "scope: %s\n", strerror(errno)); return 1; }
+  begin_rec(); fmt("B\\t1\\t%llu\\t%s\\t%d", mono_ns(), epoch_s, STR_MAX); end_rec();
   fflush(out);
+  status("attached\n");
   for (unsigned tick = 1; !stopping; tick++) {
     int n = ring_buffer__poll(rb, 100);
     if (n < 0 && n != -EINTR) { fprintf(stderr, "poll: %d\n", n); break; }
     if (fflush(out) != 0) return 1;
     /* The sandbox is gone (removed without stopping us): finish as if stopped. */
-    if (tick % 10 == 0 && stat(argv[2], &st) != 0) { fprintf(stderr, "cgroup %s removed; stopping\n", argv[2]); break; }
+    if (tick % 10 == 0 && stat(cgdir, &st) != 0) { fprintf(stderr, "cgroup %s removed; stopping\n", cgdir); break; }
   }
   for (int i = 0; i < nl; i++) bpf_link__destroy(links[i]);
   ring_buffer__consume(rb);

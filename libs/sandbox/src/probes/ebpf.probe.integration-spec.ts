@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -26,15 +26,18 @@ afterAll(async () => {
   expect(left.filter((c) => c.Names.some((n) => n.includes('it-ebpf-')))).toEqual([]);
 });
 
-async function detonate(sample: string, engine: 'libbpf' | 'bpftrace' = 'libbpf') {
-  const id = `it-ebpf-${sample}-${engine}-${process.pid}`;
+/** As the worker does: the libbpf tracer is prepared (loaded) while the sandbox is created, then handed its cgroup. `direct`: started for the sandbox. */
+async function detonate(sample: string, engine: 'libbpf' | 'bpftrace' = 'libbpf', mode: 'prepared' | 'direct' = 'prepared') {
+  const id = `it-ebpf-${sample}-${engine}-${mode}-${process.pid}`;
   const resolved = await runtime.resolveImage(parseImageRef(`quarantine-samples/${sample}:latest`));
+  const tracePath = join(work, `${sample}.${engine}.${mode}.json`);
+  const probe = new EbpfProbe({ engine });
+  const prepared = mode === 'prepared' ? probe.prepare(tracePath, { budgetBytes: limits.traceBytes }) : undefined;
   const sandbox = await runtime.create({ analysisId: id, image: resolved, runtime: 'runc', hold: true, capabilities: 'default', limits });
-  const tracePath = join(work, `${sample}.${engine}.json`);
   try {
     const target = await sandbox.start();
     const t0 = Date.now();
-    const session = await new EbpfProbe({ engine }).attach(target, tracePath, { budgetBytes: limits.traceBytes });
+    const session = prepared ? await prepared.attach(target) : await probe.attach(target, tracePath, { budgetBytes: limits.traceBytes });
     const attachMs = Date.now() - t0;
     sandbox.release(target);
     const exit = await sandbox.wait(new AbortController().signal);
@@ -43,7 +46,16 @@ async function detonate(sample: string, engine: 'libbpf' | 'bpftrace' = 'libbpf'
     if (process.env.CAPTURE_EBPF_FIXTURES === '1') { mkdirSync(FIXTURES, { recursive: true }); copyFileSync(tracePath, join(FIXTURES, `${sample}.bpftrace.json`)); }
     return { target, exit, stats, attachMs, text, parsed: parseText(createBpftraceParser, text) };
   } finally {
+    await prepared?.discard();
     await sandbox.destroy();
+  }
+}
+
+async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -82,8 +94,8 @@ describe('EbpfProbe (real tracer, real Docker)', () => {
     }
   });
 
-  it('traces the held entrypoint from its execve, only inside the sandbox, and stops cleanly', async () => {
-    const r = await detonate('shadow-reader');
+  it.each(['prepared', 'direct'] as const)('traces the held entrypoint from its execve, only inside the sandbox, and stops cleanly (%s tracer)', async (mode) => {
+    const r = await detonate('shadow-reader', 'libbpf', mode);
     expect(r.exit.exitCode).toBe(0);
     expect(r.stats).toMatchObject({ probe: 'ebpf', lost: 0, complete: true, exitCode: 0 });
     expect(r.stats.records).toBeGreaterThan(3);
@@ -96,7 +108,7 @@ describe('EbpfProbe (real tracer, real Docker)', () => {
     expect(ev.some((e) => e.type === 'openat' && e.args.name === '/etc/shadow' && e.res === 3)).toBe(true);
     expect(ev.at(-1)).toMatchObject({ type: 'procexit', pid: r.target.hostPid, args: { ret: 0 } });
     expect(r.parsed.stats.detail.ended).toBe(1);
-    console.log(`ebpf attach ${r.attachMs} ms, ${r.stats.records} records, ${r.parsed.events.length} events`);
+    console.log(`ebpf attach (${mode}) ${r.attachMs} ms, ${r.stats.records} records, ${r.parsed.events.length} events`);
   }, 120_000);
 
   it('decodes sockets, dup2 and exec of a reverse shell', async () => {
@@ -117,6 +129,24 @@ describe('EbpfProbe (real tracer, real Docker)', () => {
     expect(r.parsed.stats.unparsed).toBe(0);
     expect(r.parsed.events[0]!.type).toBe('execve');
   }, 120_000);
+
+  // A tracer prepared for a sandbox that never comes (create failed, worker gave up) must not linger:
+  // discard stops it, and a forgotten one exits by itself after its standby time.
+  it('a prepared tracer whose sandbox never comes is stopped: by discard, or by itself after standbySeconds', async () => {
+    const cacheDir = join(work, 'standby-cache'); // its own loader binary, so only this test's loaders are counted
+    const loaders = (): number[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try { return readlinkSync(`/proc/${d}/exe`).startsWith(cacheDir); } catch { return false; }
+    }).map(Number);
+    const a = new EbpfProbe({ cacheDir }).prepare(join(work, 'never-a.json'), { budgetBytes: limits.traceBytes });
+    const b = new EbpfProbe({ cacheDir, standbySeconds: 1 }).prepare(join(work, 'never-b.json'), { budgetBytes: limits.traceBytes });
+    await waitUntil(() => loaders().length === 2, 20_000);
+    await a.discard();
+    expect(loaders()).toHaveLength(1);
+    expect(existsSync(join(work, 'never-a.json'))).toBe(false);
+    await waitUntil(() => loaders().length === 0, 5_000); // b's standby time ran out
+    await expect(b.attach({ containerId: 'x', initPid: 1, hostPid: 1, uid: 0, gid: 0, cgroupPath: '/' })).rejects.toThrow(/exited before attaching \(code 3\).*standby ended without a sandbox/s);
+    await expect(a.attach({ containerId: 'x', initPid: 1, hostPid: 1, uid: 0, gid: 0, cgroupPath: '/' })).rejects.toThrow(/discarded/);
+  }, 60_000);
 
   // The fallback engine (EBPF_ENGINE=bpftrace: ~20 s to attach here) prints the same records.
   it('records the same events with the bpftrace engine as with the libbpf engine', async () => {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { createReadStream } from 'node:fs';
 import { access, open, rm, stat, writeFile } from 'node:fs/promises';
 import {
@@ -6,7 +7,7 @@ import {
 } from '#analysis/probes/bpftrace-layout';
 import { readLines } from '#analysis/probes/trace-parser';
 import { COMPAT_SYSCALL } from '#analysis/events/event';
-import { type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
+import { type PreparedProbe, type Probe, type ProbeSession, ProbeStartError, type ProbeStats, type ProbeTarget } from './probe.js';
 import { buildNativeTracer } from './ebpf-native.js';
 import { TraceBudget } from './trace-budget.js';
 import { PROBE_UNAVAILABLE_FIELDS } from './probe-fields.js';
@@ -49,6 +50,13 @@ export interface EbpfProbeOptions {
   cgroupRoot?: string;
   /** Also watch init_module/finit_module/delete_module through raw_syscalls (fires on every host syscall). Default true. */
   moduleSyscalls?: boolean;
+  /**
+   * libbpf engine: load the program while the sandbox is being created (`prepare`), so attaching
+   * only hands the sandbox's cgroup to a loaded tracer. Default true (EBPF_PRELOAD).
+   */
+  preload?: boolean;
+  /** Seconds a prepared tracer waits for its sandbox before it exits by itself. Default 120. */
+  standbySeconds?: number;
 }
 
 export interface BpftraceProgramOptions {
@@ -255,13 +263,36 @@ export class EbpfProbe implements Probe {
     this.exitTimeoutMs = options.exitTimeoutMs ?? 30_000;
   }
 
-  async attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession> {
+  /** The sandbox's cgroup directory and the pid left out (docker-init), checked. */
+  async scopeOf(target: ProbeTarget): Promise<{ cgroupDir: string; excludePid: number }> {
     if (!target.hostPid) throw new ProbeStartError('ebpf needs the held entrypoint (sandbox created with hold)');
     if (!target.cgroupPath) throw new ProbeStartError('ebpf needs the sandbox cgroup v2 path');
     const root = this.options.cgroupRoot ?? ((await exists('/sys/fs/cgroup/unified/cgroup.procs')) ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup');
     const cgroupDir = `${root}${target.cgroupPath}`;
+    if (/[\t\n]/.test(cgroupDir)) throw new ProbeStartError(`ebpf: unsupported cgroup path ${JSON.stringify(cgroupDir)}`);
     if (!(await exists(cgroupDir))) throw new ProbeStartError(`ebpf: cgroup ${cgroupDir} does not exist`);
-    const excludePid = target.initPid !== target.hostPid ? target.initPid : 0;
+    return { cgroupDir, excludePid: target.initPid !== target.hostPid ? target.initPid : 0 };
+  }
+
+  /**
+   * The libbpf engine, pre-loaded (EBPF_PRELOAD, default on): the loader starts now, loads and
+   * attaches the program with an empty scope (it matches nothing) and waits on stdin; `attach` writes
+   * the sandbox's cgroup and excluded pid to it and resolves once the scope is set and the B record
+   * written, so the first-syscall guarantee is the same as a tracer started for the sandbox. A
+   * prepared tracer whose sandbox never comes is stopped by `discard`, by the end of its stdin (the
+   * worker died) or by itself after `standbySeconds`. The bpftrace engine has nothing to prepare.
+   */
+  prepare(tracePath: string, opts: { budgetBytes: number }): PreparedProbe {
+    if (this.engine !== 'libbpf' || this.options.preload === false) {
+      return { attach: (target) => this.attach(target, tracePath, opts), discard: async () => undefined };
+    }
+    return new PreloadedTracer(this, tracePath, opts.budgetBytes, {
+      cacheDir: this.options.cacheDir, drainMs: this.drainMs, exitTimeoutMs: this.exitTimeoutMs, standbySeconds: this.options.standbySeconds ?? 120,
+    });
+  }
+
+  async attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession> {
+    const { cgroupDir, excludePid } = await this.scopeOf(target);
     if (this.engine === 'libbpf') return this.attachNative(cgroupDir, excludePid, tracePath, opts.budgetBytes);
     // bpftrace resolves `tracepoint:syscalls:*` through tracefs, which a freshly booted machine has not mounted.
     await ensureTracefs().catch((e: Error) => {
@@ -313,13 +344,14 @@ export class EbpfProbe implements Probe {
     const fh = await open(tracePath, 'w', 0o600);
     let child: ChildProcess;
     try {
-      child = spawn(tracer.loader, [tracer.object, cgroupDir, String(excludePid), epochOffsetNs().toString()], { stdio: ['ignore', fh.fd, 'pipe'] });
+      // fd 3: the loader's status lines ("attached"), so nothing polls the trace file.
+      child = spawn(tracer.loader, [tracer.object, cgroupDir, String(excludePid), epochOffsetNs().toString()], { stdio: ['ignore', fh.fd, 'pipe', 'pipe'] });
     } finally {
       await fh.close();
     }
     const session = new EbpfSession(child, tracePath, budgetBytes, this.drainMs, this.exitTimeoutMs, 'the ebpf tracer');
     try {
-      await session.waitAttached(30_000);
+      await session.waitStatus('attached', 30_000);
     } catch (e) {
       await session.kill();
       throw e;
@@ -336,6 +368,9 @@ class EbpfSession implements ProbeSession {
   private done = false;
   private readonly budget: TraceBudget;
   private spawnError?: Error;
+  /** Status lines the libbpf loader wrote on fd 3 ("loaded", "attached"). */
+  private readonly status = new Set<string>();
+  private statusWaiters: (() => void)[] = [];
 
   constructor(
     private readonly child: ChildProcess,
@@ -349,15 +384,59 @@ class EbpfSession implements ProbeSession {
     child.stderr?.on('data', (d: string) => {
       if (this.stderr.length < 16_384) this.stderr += d;
     });
+    const statusPipe = child.stdio[3] as Readable | null | undefined;
+    if (statusPipe) {
+      let buf = '';
+      statusPipe.setEncoding('utf8');
+      statusPipe.on('data', (d: string) => {
+        buf += d;
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          if (this.status.size < 8) this.status.add(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+        }
+        if (buf.length > 256) buf = '';
+        this.wakeStatusWaiters();
+      });
+      statusPipe.on('error', () => undefined);
+    }
     this.exited = new Promise((resolve) => {
-      child.once('error', (e) => { this.spawnError = e; this.done = true; resolve(); });
-      child.once('exit', (code, sig) => { this.exitCode = code; this.exitSignal = sig; this.done = true; resolve(); });
+      child.once('error', (e) => { this.spawnError = e; this.done = true; resolve(); this.wakeStatusWaiters(); });
+      child.once('exit', (code, sig) => { this.exitCode = code; this.exitSignal = sig; this.done = true; resolve(); this.wakeStatusWaiters(); });
     });
     this.budget = new TraceBudget(tracePath, budgetBytes);
   }
 
   onBudgetExceeded(cb: () => void): void {
     this.budget.onExceeded(cb);
+  }
+
+  private wakeStatusWaiters(): void {
+    const w = this.statusWaiters;
+    this.statusWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves once the libbpf loader reported `word` on its status pipe (no polling); throws if it exits first. */
+  async waitStatus(word: 'loaded' | 'attached', timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const doing = word === 'loaded' ? 'loading its program' : 'attaching';
+    for (;;) {
+      if (this.status.has(word)) return;
+      if (this.spawnError) throw new ProbeStartError(`${this.what} could not start: ${this.spawnError.message}`);
+      if (this.done) throw new ProbeStartError(`${this.what} exited before ${doing} (code ${this.exitCode}${this.exitSignal ? `, ${this.exitSignal}` : ''}): ${this.errorText()}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ProbeStartError(`${this.what} did not finish ${doing} within ${timeoutMs} ms: ${this.errorText()}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.statusWaiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
+  /** Standby loader: hands it the sandbox's scope (one line on stdin). */
+  sendScope(line: string): void {
+    this.child.stdin?.on('error', () => undefined);
+    this.child.stdin?.end(line);
   }
 
   /** Resolves once the BEGIN record is in the trace: bpftrace runs BEGIN after attaching every probe. */
@@ -390,7 +469,10 @@ class EbpfSession implements ProbeSession {
 
 
   async kill(): Promise<void> {
-    if (this.done) return;
+    if (this.done) {
+      this.budget.stop();
+      return;
+    }
     this.child.kill('SIGINT');
     await Promise.race([this.exited, new Promise((r) => setTimeout(r, this.exitTimeoutMs))]);
     if (!this.done) this.child.kill('SIGKILL');
@@ -439,6 +521,73 @@ class EbpfSession implements ProbeSession {
       exitCode: this.exitCode,
       budgetExceeded: this.budget.exceeded,
     };
+  }
+}
+
+/** A libbpf tracer loaded before its sandbox exists (EbpfProbe.prepare). */
+class PreloadedTracer implements PreparedProbe {
+  private readonly ready: Promise<EbpfSession>;
+  private state: 'waiting' | 'attaching' | 'attached' | 'discarded' = 'waiting';
+
+  constructor(
+    private readonly probe: EbpfProbe,
+    private readonly tracePath: string,
+    private readonly budgetBytes: number,
+    private readonly o: { cacheDir?: string; drainMs: number; exitTimeoutMs: number; standbySeconds: number },
+  ) {
+    this.ready = this.load();
+    this.ready.catch(() => undefined);
+  }
+
+  private async load(): Promise<EbpfSession> {
+    let tracer;
+    try {
+      tracer = await buildNativeTracer({ cacheDir: this.o.cacheDir });
+    } catch (e) {
+      throw new ProbeStartError((e as Error).message);
+    }
+    if (this.state === 'discarded') throw new ProbeStartError('the prepared ebpf tracer was discarded');
+    const fh = await open(this.tracePath, 'w', 0o600);
+    let child: ChildProcess;
+    try {
+      child = spawn(tracer.loader, [tracer.object, '--standby', String(this.o.standbySeconds)], { stdio: ['pipe', fh.fd, 'pipe', 'pipe'] });
+    } finally {
+      await fh.close();
+    }
+    const session = new EbpfSession(child, this.tracePath, this.budgetBytes, this.o.drainMs, this.o.exitTimeoutMs, 'the ebpf tracer');
+    try {
+      await session.waitStatus('loaded', 30_000);
+    } catch (e) {
+      await session.kill();
+      throw e;
+    }
+    return session;
+  }
+
+  async attach(target: ProbeTarget): Promise<ProbeSession> {
+    if (this.state !== 'waiting') throw new ProbeStartError(`the prepared ebpf tracer is ${this.state === 'discarded' ? 'discarded' : 'already attached'}`);
+    this.state = 'attaching';
+    let session: EbpfSession | undefined;
+    try {
+      const { cgroupDir, excludePid } = await this.probe.scopeOf(target);
+      session = await this.ready;
+      session.sendScope(`${cgroupDir}\t${excludePid}\t${epochOffsetNs().toString()}\n`);
+      await session.waitStatus('attached', 30_000);
+    } catch (e) {
+      this.state = 'waiting';
+      await this.discard();
+      throw e;
+    }
+    this.state = 'attached';
+    return session;
+  }
+
+  async discard(): Promise<void> {
+    if (this.state === 'attached' || this.state === 'discarded') return;
+    this.state = 'discarded';
+    const session = await this.ready.catch(() => undefined);
+    await session?.kill();
+    await rm(this.tracePath, { force: true });
   }
 }
 

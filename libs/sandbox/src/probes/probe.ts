@@ -46,6 +46,20 @@ export interface Probe {
   readonly eventTypes?: ReadonlySet<string>;
   /** Attaches to the stopped target; resolves once attached, so releasing the target loses nothing. */
   attach(target: ProbeTarget, tracePath: string, opts: { budgetBytes: number }): Promise<ProbeSession>;
+  /**
+   * Optional: starts the probe's slow part (e.g. loading the ebpf program) before the sandbox
+   * exists, so it overlaps the sandbox's creation; the returned handle attaches it to the target
+   * later. Never throws: a failed preparation surfaces from `attach`.
+   */
+  prepare?(tracePath: string, opts: { budgetBytes: number }): PreparedProbe;
+}
+
+/** A probe started before its sandbox (Probe.prepare): attach it to the held target, or discard it. */
+export interface PreparedProbe {
+  /** Scopes the prepared probe to the stopped target; resolves once attached, as Probe.attach. At most once. */
+  attach(target: ProbeTarget): Promise<ProbeSession>;
+  /** The sandbox never came (or the attach failed): stops the prepared probe. Idempotent; a no-op once attached. */
+  discard(): Promise<void>;
 }
 
 export class ProbeStartError extends Error {
