@@ -127,6 +127,18 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     if (out?.writableNeedDrain) await once(out, 'drain');
   }
   const entryPid = input.tracker.initial?.pid ?? lastPid;
+  // What the sandbox and the static checks observed is about the run, not an event of a process: it is
+  // attributed to the entrypoint without touching the process state (pushing it as a probe event for a
+  // pid that has exited would start a new, empty process in the tree).
+  const detached: RawEventSink = (raw) => {
+    const proc = tracker.process(raw.pid) ?? tracker.entryProcess;
+    if (proc === undefined) return onRaw(raw);
+    const ctx = tracker.pushDetached(raw, proc);
+    events++;
+    const matches = input.rules.evaluate(ctx);
+    if (matches.length) collector.addAll(matches, ctx.event);
+    out?.write(`${JSON.stringify(ctx.event)}\n`);
+  };
   for (const o of input.observations ?? []) {
     const raw: RawEvent = {
       ts: o.ts,
@@ -138,10 +150,10 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
       tid: entryPid,
       args: { count: o.count ?? 1, ...(o.detail ? { detail: o.detail } : {}) },
     };
-    onRaw(raw);
+    detached(raw);
   }
   for (const r of input.staticResults ?? []) {
-    onRaw({ ts: lastTs, source: 'static', type: STATIC_EVENT_TYPE, res: 0, rawres: 0, pid: entryPid, tid: entryPid, args: { check: r.check, cis: r.cis, priority: r.priority, count: r.count, detail: r.detail } });
+    detached({ ts: lastTs, source: 'static', type: STATIC_EVENT_TYPE, res: 0, rawres: 0, pid: entryPid, tid: entryPid, args: { check: r.check, cis: r.cis, priority: r.priority, count: r.count, detail: r.detail } });
   }
   if (out?.writableNeedDrain) await once(out, 'drain');
   const truncationBlind = [...blind.values()].map(({ t, mask }) => ({ ...t, parts: truncatedParts(mask) }));

@@ -246,6 +246,9 @@ export class StateTracker {
     return n;
   }
 
+  /** The entrypoint's process (live or exited), or undefined before the first event. */
+  get entryProcess(): ProcessState | undefined { return this.entry?.state; }
+
   /** Looks up the live process of a host pid/tid (for tests and the worker). */
   process(pid: number): ProcessState | undefined { return this.procs.get(pid)?.state; }
 

@@ -41,3 +41,27 @@ describe('static results as events the rules can match', () => {
     expect(out.findings).toHaveLength(1);
   });
 });
+
+describe('run-level events after the entrypoint exited', () => {
+  it('static results and sandbox observations are attributed to the entrypoint without a new, empty process in its place', async () => {
+    const rules = compileRules([{ name: 'r.yaml', text: RULE }], {});
+    const trace: RawEvent[] = [
+      { ts: 1, source: 'strace', type: 'execve', res: 0, rawres: 0, pid: 10, tid: 10, args: { filename: '/usr/local/bin/hello' }, proc: { args: ['/usr/local/bin/hello'] } },
+      { ts: 2, source: 'strace', type: 'exit_group', res: 0, rawres: 0, pid: 10, tid: 10, args: { status: 0 } },
+      { ts: 3, source: 'strace', type: 'procexit', res: 0, rawres: 0, pid: 10, tid: 10, args: { status: 0, ret: 0 } },
+    ];
+    const createParser = (sink: RawEventSink): TraceParser => ({ source: 'strace', stats: emptyStats(), write: () => { for (const e of trace) sink(e); }, end: () => {} });
+    async function* lines() { yield '0'; }
+    const out = await analyzeTrace({
+      lines: lines(), createParser, tracker: { sandbox }, rules,
+      observations: [{ ts: 4, type: 'disk_limit_hit', count: 1 }],
+      staticResults: [{ check: 'secret', cis: '4.10', priority: 'error', count: 1, detail: 'AWS access key id in ENV X' }],
+    });
+    expect(out.findings.map((f) => f.rule)).toEqual(['Secret Baked Into a Payments Image']);
+    expect(out.findings[0].evidence[0]).toMatchObject({ pid: 10, proc: { exe: '/usr/local/bin/hello' } });
+    const tens = out.summary.processes.filter((p) => p.pid === 10);
+    expect(tens).toHaveLength(1);
+    expect(tens[0]).toMatchObject({ exepath: '/usr/local/bin/hello' });
+    expect(out.summary.entrypoint).toMatchObject({ started: true });
+  });
+});
