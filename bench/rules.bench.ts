@@ -25,6 +25,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import os from 'node:os';
 import { compileRules, type RuleSource } from '../libs/analysis/src/rules/index.js';
 import { referenceRuleSet } from '../libs/analysis/src/rules/reference.js';
+import { seededRandom as rng } from '../libs/analysis/src/rules/testing.js';
 import type { EvalContext, FdState, ProcessState, SandboxMetadata } from '../libs/analysis/src/state/context.js';
 import type { FdType, NormalizedEvent } from '../libs/analysis/src/events/event.js';
 
@@ -90,16 +91,6 @@ const BUILTIN = `
 
 // ------------------------------------------------------------------ synthetic workload
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 

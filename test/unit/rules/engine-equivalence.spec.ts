@@ -12,20 +12,10 @@ import { join } from 'node:path';
 import { compileRules, type RuleSource } from '../../../libs/analysis/src/rules/index.js';
 import { referenceRuleSet } from '../../../libs/analysis/src/rules/reference.js';
 import type { RNode } from '../../../libs/analysis/src/rules/compiler.js';
-import { makeContext } from '../../../libs/analysis/src/rules/testing.js';
+import { makeContext, seededRandom as rng } from '../../../libs/analysis/src/rules/testing.js';
 import type { EvalContext, ProcessState } from '../../../libs/analysis/src/state/context.js';
 import type { FdType } from '../../../libs/analysis/src/events/event.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RULES_DIR = join(process.cwd(), 'sandbox-profiles', 'rules');
 const shipped: RuleSource[] = readdirSync(RULES_DIR)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode } from '#core/errors/domain.exception';
 import { credentialProblem, normalizeRegistryHost } from '#core/image/registry-credentials';
-import { SecretBoxError } from '#core/secrets/secret-box';
+import { secretsAvailable } from '../common/secrets-available.js';
 import type { Principal } from '#core/storage/api-key.repository';
 import { type CredentialView, RegistryCredentialRepository } from '#core/storage/registry-credential.repository';
 import type { PutCredentialsDto } from './dto/put-credentials.dto.js';
@@ -44,11 +44,3 @@ export function hostParam(raw: string): string {
   return host;
 }
 
-async function secretsAvailable<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof SecretBoxError) throw new DomainException(ErrorCode.Unavailable, 503, e.message, [{ field: 'QUARANTINE_SECRET_KEY', message: e.message }]);
-    throw e;
-  }
-}

@@ -7,7 +7,7 @@ import { JobProducer } from '#core/queue/job-producer';
 import { JobName } from '#core/queue/queue.constants';
 import type { Principal } from '#core/storage/api-key.repository';
 import { WebhookRepository } from '#core/storage/webhook.repository';
-import { SecretBoxError } from '#core/secrets/secret-box';
+import { secretsAvailable } from '../common/secrets-available.js';
 import { sendTo } from '#core/webhooks/http-sender';
 import { SECRET_PREFIX, activeSecrets, generateSecret, signatureHeaders } from '#core/webhooks/signing';
 import { SsrfError, checkWebhookUrl } from '#core/webhooks/ssrf';
@@ -152,15 +152,6 @@ export class WebhooksService {
   }
 }
 
-/** Secrets that cannot be stored or read (no or wrong QUARANTINE_SECRET_KEY) are a 503 naming the variable, not a 500. */
-async function secretsAvailable<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof SecretBoxError) throw new DomainException(ErrorCode.Unavailable, 503, e.message, [{ field: 'QUARANTINE_SECRET_KEY', message: e.message }]);
-    throw e;
-  }
-}
 
 /** A subscription as shown: never its secrets or the ticketing system's credentials (`secretPrefix` is the `whsec_` scheme only). */
 function view(s: WebhookSubscription) {

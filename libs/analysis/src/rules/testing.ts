@@ -91,3 +91,15 @@ export function makeContext(init: ContextInit = {}): EvalContext {
   }
   return { event, proc, fd, sandbox: makeSandbox(init.sandbox) };
 }
+
+/** A small seeded pseudo-random generator (mulberry32) in [0, 1): the same sequence for the same seed (tests, benchmarks). */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -7,6 +7,7 @@
  * the validation, not a thread's start.
  */
 import { Piscina } from 'piscina';
+import { workerEntry } from '../worker-entry.js';
 import type { RuleSource } from './types.js';
 import type { ValidationResult } from './validate.js';
 
@@ -42,23 +43,13 @@ export class RulesValidationBusy extends Error {
   }
 }
 
-/**
- * The worker file next to this module: compiled JavaScript in dist/, TypeScript when running from
- * source (tests), which the thread then loads through tsx.
- */
-function workerEntry(): { filename: string; execArgv: string[] } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return { filename: new URL('./validate-worker.ts', here).href, execArgv: ['--import', 'tsx'] };
-  return { filename: new URL('./validate-worker.js', here).href, execArgv: [] };
-}
-
 export class RulesValidationPool {
   private readonly pool: Piscina;
   /** A warm-up task: the time limit counts validation, not a new thread loading the rule engine. */
   private ready: Promise<unknown>;
 
   constructor(readonly options: RulesValidationPoolOptions) {
-    const entry = workerEntry();
+    const entry = workerEntry(import.meta.url, 'validate-worker');
     this.pool = new Piscina({
       filename: entry.filename,
       execArgv: entry.execArgv,
