@@ -102,7 +102,7 @@ export async function* parseStream(
 }
 
 /** Parses a whole trace held in memory (tests, small traces). */
-export function parseText(makeParser: (sink: RawEventSink) => TraceParser, text: string): { events: RawEvent[]; stats: ParserStats } {
+export function parseText(makeParser: (sink: RawEventSink) => TraceParser, text: string): { events: RawEvent[]; stats: ParserStats; syscallSet?: SyscallNumberSet } {
   const events: RawEvent[] = [];
   const parser = makeParser((e) => { events.push(e); });
   let start = 0;
@@ -113,5 +113,6 @@ export function parseText(makeParser: (sink: RawEventSink) => TraceParser, text:
     start = nl + 1;
   }
   parser.end();
-  return { events, stats: parser.stats };
+  const syscallSet = parser.syscallSet?.();
+  return syscallSet === undefined ? { events, stats: parser.stats } : { events, stats: parser.stats, syscallSet };
 }
