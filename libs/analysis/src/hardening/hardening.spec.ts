@@ -44,6 +44,21 @@ describe('SyscallRecorder', () => {
     expect(rec).toMatchObject({ complete: false, incomplete: 'probe ebpf traces a fixed set' });
   });
 
+  it('takes a probe\'s syscall-number set (ebpf C record): names per ABI, 32-bit ABIs, unknown numbers apart', () => {
+    const r = new SyscallRecorder();
+    r.observe({ source: 'ebpf', type: 'openat', args: {} });
+    expect(r.hasSet).toBe(false);
+    r.observeSet({ x86_64: [0, 63, 79, 99, 400], i386: [5, 102], x32: [2, 512] });
+    expect(r.hasSet).toBe(true);
+    const rec = r.record('ebpf', { complete: true, unrecorded: [] });
+    expect(rec.names).toEqual(['getcwd', 'open', 'openat', 'read', 'rt_sigaction', 'socketcall', 'sysinfo', 'uname']);
+    expect(rec.compatAbis).toEqual(['i386', 'x32']);
+    expect(rec.unknown).toEqual(['x86_64:400']);
+    const bounded = new SyscallRecorder();
+    bounded.observeSet({ x86_64: Array.from({ length: 90 }, (_, i) => 335 + i), i386: [], x32: [] });
+    expect(bounded.record('ebpf', { complete: true, unrecorded: [] }).unknown).toHaveLength(16);
+  });
+
   it.each([['x64', 'x86_64'], ['arm64', 'aarch64'], ['ia32', null]])('arch of node %s is %s', (node, arch) => {
     expect(syscallArch(node)).toBe(arch);
   });
