@@ -16,7 +16,7 @@ function record(names: string[], over: Partial<SyscallRecord> = {}): SyscallReco
 describe('SyscallRecorder', () => {
   it.each([
     ['syscalls of the probe', [{ source: 'strace', type: 'openat' }, { source: 'strace', type: 'read' }, { source: 'strace', type: 'openat' }], ['openat', 'read'], []],
-    ['sandbox observations and network captures are not syscalls', [{ source: 'sandbox', type: 'window_timeout' }, { source: 'network', type: 'dns_query' }], [], []],
+    ['sandbox observations, network captures and static image checks are not syscalls', [{ source: 'sandbox', type: 'window_timeout' }, { source: 'network', type: 'dns_query' }, { source: 'static', type: 'static' }], [], []],
     ['probe bookkeeping is not a syscall', [{ source: 'strace', type: 'procexit' }, { source: 'strace', type: 'signaldeliver' }], [], []],
     ['an unknown type is kept apart, never allowed', [{ source: 'strace', type: 'syscall_0x1c3' }, { source: 'strace', type: 'write' }], ['write'], ['syscall_0x1c3']],
     ['i386 names (int 0x80 under strace) are syscalls', [{ source: 'strace', type: 'socketcall' }, { source: 'ebpf', type: 'mmap2' }], ['mmap2', 'socketcall'], []],

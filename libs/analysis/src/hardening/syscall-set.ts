@@ -73,7 +73,7 @@ export class SyscallRecorder {
   }
 
   observe(raw: Pick<RawEvent, 'source' | 'type' | 'args'>): void {
-    if (raw.source === 'sandbox' || raw.source === 'network') return;
+    if (raw.source === 'sandbox' || raw.source === 'network' || raw.source === 'static') return;
     const t = raw.type;
     if (t === COMPAT_SYSCALL) {
       const abi = raw.args?.abi;
