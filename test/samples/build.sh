@@ -44,6 +44,7 @@ SPECS=(
   "memhog|abusive|memhog.c|"
   "disk-fill|abusive|disk-fill.c|CMD [\"1024\"]"
   "syscall-storm|benign|syscall-storm.c|"
+  "syscall-set|benign|syscall-set.c|"
   "lure-aws-reader|malicious|lure-aws-reader.c|"
   "tell-evasive|malicious|tell-evasive.c|"
   "stim-admin-server|malicious|stim-admin-server.c|EXPOSE 8080/tcp"

@@ -150,7 +150,7 @@ export function registerCommands(program: Command, io: Io): void {
   program
     .command('seccomp')
     .description('a seccomp profile allowing the syscalls a clean analysis used (Docker/OCI JSON, or a Security Profiles Operator object)')
-    .argument('<id>', 'analysis id (clean, probe strace or gvisor)')
+    .argument('<id>', 'analysis id (clean; probe ebpf with its syscall set, strace or gvisor)')
     .addOption(new Option('--format <format>', 'docker (the profile JSON) or spo (SeccompProfile)').choices(['docker', 'spo']).default('docker'))
     .option('--name <name>', 'spo: metadata.name')
     .option('--namespace <ns>', 'spo: metadata.namespace')

@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createBpftraceParser } from '#analysis/probes/bpftrace-parser';
+import { parseText } from '#analysis/probes/trace-parser';
+import { SyscallRecorder } from '#analysis/hardening/syscall-set';
+import { syscallCoverage } from '#sandbox/probes/syscall-coverage';
 import { AnalysisRepository } from '#core/storage/analysis.repository';
 import type { AnalysisRecord } from '#core/storage/analysis.types';
 import { ArtifactStore } from '#core/storage/artifact.store';
@@ -26,6 +31,21 @@ const STRACE_RECORD = {
   v: 1, arch: 'x86_64', probe: 'strace', names: ['accept4', 'bind', 'epoll_wait', 'execve', 'listen', 'openat', 'read', 'socket', 'write'], compatAbis: [],
   unrecorded: ['brk', 'futex', 'rt_sigaction'], complete: true, unknown: [],
 };
+/**
+ * A default-profile (ebpf) run's record, built as the worker builds it from a real libbpf-engine
+ * trace (the syscall-set sample: getcwd, uname, sysinfo, getpriority, times, which the probe has
+ * no events for, are only in its C record). `withSet: false` drops the C record (a tracer killed
+ * before writing it).
+ */
+function ebpfRecord(withSet: boolean): Record<string, unknown> {
+  const text = readFileSync('libs/analysis/src/probes/__fixtures__/ebpf/syscall-set.bpftrace.json', 'utf8').split('\n').filter((l) => withSet || !l.includes('"data": "C\\t')).join('\n');
+  const parsed = parseText(createBpftraceParser, text);
+  const rec = new SyscallRecorder();
+  for (const e of parsed.events) rec.observe(e);
+  if (parsed.syscallSet) rec.observeSet(parsed.syscallSet);
+  return rec.record('ebpf', syscallCoverage('ebpf', rec.hasSet)) as unknown as Record<string, unknown>;
+}
+
 const NETWORK = {
   mode: 'simulated',
   connections: [
@@ -59,6 +79,15 @@ describe('GET /v1/analyses/:id/seccomp', () => {
     expect(res.body.syscalls[0].names).not.toContain('ptrace');
   });
 
+  it('gives the profile of a clean default-profile (ebpf) run from its syscall set, calls it has no events for included', async () => {
+    const id = await analysis({ probe: 'ebpf' }, { syscalls: ebpfRecord(true), network: NETWORK });
+    const res = await t.http.get(`/v1/analyses/${id}/seccomp`).set(auth());
+    expect(res.status).toBe(200);
+    expect(hardeningSchemaProblems('seccomp', res.body)).toEqual([]);
+    expect(res.body.syscalls[0].names).toEqual(expect.arrayContaining(['getcwd', 'uname', 'sysinfo', 'getpriority', 'times', 'arch_prctl', 'execve']));
+    expect(res.body.syscalls[0].names).not.toContain('ptrace');
+  });
+
   it('?format=spo gives the SeccompProfile object, named and namespaced as asked', async () => {
     const id = await analysis({});
     const res = await t.http.get(`/v1/analyses/${id}/seccomp?format=spo&name=web-profile&namespace=shop`).set(auth());
@@ -75,7 +104,7 @@ describe('GET /v1/analyses/:id/seccomp', () => {
     ['a failed analysis', { status: 'failed' as const, verdict: 'error' as const }, undefined, 400, /is failed/],
     ['a queued analysis', { status: 'queued' as const, verdict: null }, undefined, 409, /is queued/],
     ['a running analysis', { status: 'running' as const, verdict: null }, undefined, 409, /is running/],
-    ['a clean ebpf run (a fixed set of syscalls)', { probe: 'ebpf' }, { syscalls: { ...STRACE_RECORD, probe: 'ebpf', complete: false, incomplete: 'probe ebpf traces a fixed set of security-relevant syscalls, not every syscall' } }, 400, /could not see every syscall: probe ebpf traces a fixed set/],
+    ['a clean ebpf run whose trace lacks the syscall set', { probe: 'ebpf' }, { syscalls: ebpfRecord(false) }, 400, /could not see every syscall: the ebpf trace has no syscall-set record/],
     ['a clean run from before syscall recording', {}, { network: NETWORK }, 400, /no syscall record/],
     ['a clean run whose service never accepted the connection stimulation made', {}, { syscalls: { ...STRACE_RECORD, names: STRACE_RECORD.names.filter((n) => n !== 'accept4') }, network: NETWORK, stimulation: { enabled: true, ports: [{ port: 6379, address: '127.0.0.1', source: 'exposed+listening', kind: 'tcp', requests: [] }], truncated: false } }, 400, /connected to port 6379 but the trace has no accept/],
     ['a clean run that never listened on its exposed port', {}, { syscalls: STRACE_RECORD, network: NETWORK, stimulation: { enabled: true, ports: [{ port: 5432, address: '127.0.0.1', source: 'exposed', kind: 'not-listening', requests: [] }], truncated: false } }, 400, /never saw the image listen on its exposed port 5432/],
@@ -147,6 +176,13 @@ describe('GET /v1/analyses/:id/networkpolicy', () => {
 });
 
 describe('POST /v1/analyses with seccompFrom', () => {
+  it('queues a run under the profile of a clean default-profile (ebpf) analysis', async () => {
+    const from = await analysis({ probe: 'ebpf' }, { syscalls: ebpfRecord(true), network: NETWORK });
+    const res = await t.http.post('/v1/analyses').set(auth()).send({ image: 'quarantine-samples/debian-nginx:latest', seccompFrom: from });
+    expect(res.status).toBe(202);
+    expect(res.body.seccompFrom).toBe(from);
+  });
+
   it('queues a run under a clean analysis profile; it never counts for admission', async () => {
     const from = await analysis({});
     const res = await t.http.post('/v1/analyses').set(auth()).send({ image: 'quarantine-samples/debian-nginx:latest', probe: 'strace', seccompFrom: from });
@@ -159,7 +195,7 @@ describe('POST /v1/analyses with seccompFrom', () => {
 
   it.each([
     ['a malicious source', async () => analysis({ verdict: 'malicious' }), {}, /not clean/],
-    ['an ebpf source', async () => analysis({ probe: 'ebpf' }, { syscalls: { ...STRACE_RECORD, complete: false, incomplete: 'probe ebpf traces a fixed set' } }), {}, /could not see every syscall/],
+    ['an ebpf source without its syscall set', async () => analysis({ probe: 'ebpf' }, { syscalls: ebpfRecord(false) }), {}, /could not see every syscall/],
     ['an unknown source', async () => randomUUID(), {}, /does not exist/],
     ['gVisor (runsc filters its own syscalls)', async () => analysis({}), { probe: 'gvisor' }, /needs the runc runtime/],
     ['not a UUID', async () => 'nope', {}, /must be an analysis id/],

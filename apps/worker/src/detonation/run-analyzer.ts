@@ -223,7 +223,7 @@ export class RunAnalyzer {
         truncatedEvents: result.truncatedEvents,
       },
       // For seccomp profiles (docs/hardening.md); a run's own arch: samples run natively on the worker.
-      syscalls: syscalls.record(probe.probe, syscallCoverage(probe.probe), syscallArch(process.arch) ?? 'x86_64'),
+      syscalls: syscalls.record(probe.probe, syscallCoverage(probe.probe, syscalls.hasSet), syscallArch(process.arch) ?? 'x86_64'),
       rules: {
         version: rules.version,
         loaded: rules.ruleNames.length,

@@ -16,7 +16,7 @@ function record(names: string[], over: Partial<SyscallRecord> = {}): SyscallReco
 describe('SyscallRecorder', () => {
   it.each([
     ['syscalls of the probe', [{ source: 'strace', type: 'openat' }, { source: 'strace', type: 'read' }, { source: 'strace', type: 'openat' }], ['openat', 'read'], []],
-    ['sandbox observations and network captures are not syscalls', [{ source: 'sandbox', type: 'window_timeout' }, { source: 'network', type: 'dns_query' }], [], []],
+    ['sandbox observations, network captures and static image checks are not syscalls', [{ source: 'sandbox', type: 'window_timeout' }, { source: 'network', type: 'dns_query' }, { source: 'static', type: 'static' }], [], []],
     ['probe bookkeeping is not a syscall', [{ source: 'strace', type: 'procexit' }, { source: 'strace', type: 'signaldeliver' }], [], []],
     ['an unknown type is kept apart, never allowed', [{ source: 'strace', type: 'syscall_0x1c3' }, { source: 'strace', type: 'write' }], ['write'], ['syscall_0x1c3']],
     ['i386 names (int 0x80 under strace) are syscalls', [{ source: 'strace', type: 'socketcall' }, { source: 'ebpf', type: 'mmap2' }], ['mmap2', 'socketcall'], []],
@@ -42,6 +42,21 @@ describe('SyscallRecorder', () => {
   it('says why an incomplete probe cannot give a profile', () => {
     const rec = new SyscallRecorder().record('ebpf', { complete: false, reason: 'probe ebpf traces a fixed set', unrecorded: [] });
     expect(rec).toMatchObject({ complete: false, incomplete: 'probe ebpf traces a fixed set' });
+  });
+
+  it('takes a probe\'s syscall-number set (ebpf C record): names per ABI, 32-bit ABIs, unknown numbers apart', () => {
+    const r = new SyscallRecorder();
+    r.observe({ source: 'ebpf', type: 'openat', args: {} });
+    expect(r.hasSet).toBe(false);
+    r.observeSet({ x86_64: [0, 63, 79, 99, 400], i386: [5, 102], x32: [2, 512] });
+    expect(r.hasSet).toBe(true);
+    const rec = r.record('ebpf', { complete: true, unrecorded: [] });
+    expect(rec.names).toEqual(['getcwd', 'open', 'openat', 'read', 'rt_sigaction', 'socketcall', 'sysinfo', 'uname']);
+    expect(rec.compatAbis).toEqual(['i386', 'x32']);
+    expect(rec.unknown).toEqual(['x86_64:400']);
+    const bounded = new SyscallRecorder();
+    bounded.observeSet({ x86_64: Array.from({ length: 90 }, (_, i) => 335 + i), i386: [], x32: [] });
+    expect(bounded.record('ebpf', { complete: true, unrecorded: [] }).unknown).toHaveLength(16);
   });
 
   it.each([['x64', 'x86_64'], ['arm64', 'aarch64'], ['ia32', null]])('arch of node %s is %s', (node, arch) => {

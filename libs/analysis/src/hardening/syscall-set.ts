@@ -1,4 +1,6 @@
 import { COMPAT_SYSCALL, type RawEvent } from '../events/event.js';
+import type { SyscallNumberSet } from '../probes/trace-parser.js';
+import { syscallName } from './syscall-numbers.js';
 import { I386_SYSCALLS, X86_64_SYSCALLS } from './syscall-table.js';
 
 /** CPU architectures a profile can be generated for (the run's `process.arch` on the worker, as the kernel names it). */
@@ -46,9 +48,32 @@ export class SyscallRecorder {
   private readonly names = new Set<string>();
   private readonly unknown = new Set<string>();
   private readonly abis = new Set<string>();
+  private fromKernel = false;
+
+  /** Whether the trace carried the probe's own complete syscall set (observeSet). */
+  get hasSet(): boolean {
+    return this.fromKernel;
+  }
+
+  /**
+   * Adds a probe's record of every syscall number the sandbox's processes used (the ebpf probe's
+   * kernel-side set). Numbers the tables do not know are listed in `unknown` as `<abi>:<nr>`.
+   */
+  observeSet(set: SyscallNumberSet): void {
+    this.fromKernel = true;
+    for (const abi of ['x86_64', 'i386', 'x32'] as const) {
+      const nrs = set[abi];
+      if (abi !== 'x86_64' && nrs.length > 0) this.abis.add(abi);
+      for (const nr of nrs) {
+        const name = syscallName(abi, nr);
+        if (name !== undefined) this.names.add(name);
+        else if (this.unknown.size < MAX_UNKNOWN) this.unknown.add(`${abi}:${nr}`);
+      }
+    }
+  }
 
   observe(raw: Pick<RawEvent, 'source' | 'type' | 'args'>): void {
-    if (raw.source === 'sandbox' || raw.source === 'network') return;
+    if (raw.source === 'sandbox' || raw.source === 'network' || raw.source === 'static') return;
     const t = raw.type;
     if (t === COMPAT_SYSCALL) {
       const abi = raw.args?.abi;

@@ -122,6 +122,8 @@ export async function analyzeTrace(input: AnalyzeTraceInput): Promise<AnalyzeTra
     if (out?.writableNeedDrain) await once(out, 'drain');
   }
   parser.end();
+  const set = parser.syscallSet?.();
+  if (set !== undefined) input.syscalls?.observeSet(set);
   if (net !== undefined) {
     net.drain(Infinity, emitNet!);
     if (out?.writableNeedDrain) await once(out, 'drain');

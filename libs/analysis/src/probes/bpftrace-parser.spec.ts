@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RawEvent } from '../events/event.js';
 import { StateTracker } from '../state/state-tracker.js';
-import { cloneFlags, createBpftraceParser, ipv6, octalMode, openFlags, sockType, unescapeBpftraceJson, unhexBuf } from './bpftrace-parser.js';
+import { SYSCALL_SET_NR, cloneFlags, createBpftraceParser, ipv6, octalMode, openFlags, parseSyscallSetRecord, sockType, unescapeBpftraceJson, unhexBuf } from './bpftrace-parser.js';
 import { parseText } from './trace-parser.js';
 
 const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`./__fixtures__/ebpf/${name}.bpftrace.json`, import.meta.url)), 'utf8');
@@ -113,6 +113,57 @@ describe('BpftraceParser on edge records', () => {
     const { stats } = parse(['garbage', rec('Y\tnosuchcall\t1\t1\t1\t0'), rec('Y\topenat\t1'), '{"type": "attached_probes", "data": {"probes": 3}}'].join('\n'));
     expect(stats.unparsed).toBe(3);
     expect(stats.unparsedSamples[0]).toBe('garbage');
+  });
+});
+
+describe('syscall set (C record)', () => {
+  const B = rec('B\t1\t1000\t0\t4096');
+  it('gives every number per ABI, sorted, without events; an empty field is an ABI not used', () => {
+    const r = parse([B, rec('C\t59,0,1,231,158\t\t2'), rec('E\t2000')].join('\n'));
+    expect(r.syscallSet).toEqual({ x86_64: [0, 1, 59, 158, 231], i386: [], x32: [2] });
+    expect(r.events).toEqual([]);
+    expect(r.stats.unparsed).toBe(0);
+    expect(r.stats.detail.syscallSet).toBe(6);
+    expect(parse([B, rec('C\t\t\t')].join('\n')).syscallSet).toEqual({ x86_64: [], i386: [], x32: [] });
+  });
+  it('is absent when the trace has no C record (bpftrace engine, older traces, a tracer that died)', () => {
+    const r = parse([B, rec('Y\tsetsid\t1100\t7\t7\t7'), rec('E\t2000')].join('\n'));
+    expect(r.syscallSet).toBeUndefined();
+    expect(r.events).toHaveLength(1);
+  });
+  it.each([
+    ['too few fields', 'C\t1,2\t3'],
+    ['too many fields', 'C\t1\t2\t3\t4'],
+    ['not a number', 'C\t1,open\t\t'],
+    ['a negative number', 'C\t-1\t\t'],
+    ['a leading zero', 'C\t01\t\t'],
+    ['a sign', 'C\t+1\t\t'],
+    ['a fraction', 'C\t1.5\t\t'],
+    ['out of range', `C\t${SYSCALL_SET_NR}\t\t`],
+    ['five digits', 'C\t10000\t\t'],
+    ['a duplicate', 'C\t\t3,3\t'],
+    ['an empty element', 'C\t1,,2\t\t'],
+    ['a trailing comma', 'C\t1,\t\t'],
+    ['spaces', 'C\t1, 2\t\t'],
+    ['over-long', `C\t${'0'.repeat(20_000)}\t\t`],
+  ])('rejects a malformed record (%s): counted unparsed, no set', (_name, data) => {
+    expect(parseSyscallSetRecord(data)).toBeUndefined();
+    const r = parse([B, rec(data)].join('\n'));
+    expect(r.syscallSet).toBeUndefined();
+    expect(r.stats.unparsed).toBe(1);
+  });
+  it('accepts the largest record (every number of every ABI) and no more', () => {
+    const all = Array.from({ length: SYSCALL_SET_NR }, (_, i) => SYSCALL_SET_NR - 1 - i).join(',');
+    const set = parseSyscallSetRecord(`C\t${all}\t${all}\t${all}`)!;
+    expect(set.x86_64).toHaveLength(SYSCALL_SET_NR);
+    expect(set.x86_64[0]).toBe(0);
+    expect(set.x32.at(-1)).toBe(SYSCALL_SET_NR - 1);
+    expect(parseSyscallSetRecord(`C\t${all},0\t\t`)).toBeUndefined();
+  });
+  it('a second C record cannot replace or widen the first', () => {
+    const r = parse([B, rec('C\t0,1\t\t'), rec('C\t0,1,2,59\t5\t')].join('\n'));
+    expect(r.syscallSet).toEqual({ x86_64: [0, 1], i386: [], x32: [] });
+    expect(r.stats.unparsed).toBe(1);
   });
 });
 

@@ -16,6 +16,8 @@
  * - `Z  <ts>  <pid>  <tid>  <exit code>`       sched_process_exit (wait status)
  * - `A  <ts>  <pid>  <tid>  <i386|x32>  <nr>`   first call of the process through a 32-bit ABI (libbpf
  *   engine): a `compat_syscall` event; the traced calls themselves follow as `Y` records
+ * - `C  <x86_64 nrs>  <i386 nrs>  <x32 nrs>`   every syscall number the scope used, traced or not
+ *   (libbpf engine, at the end; comma-separated, each below SYSCALL_SET_NR): the run's syscall set
  * - `E  <ts>`                                  END: bpftrace stopped cleanly
  *
  * `lost_events` objects (perf buffer overflow) are counted in `detail.perfLost`; the probe reports
@@ -27,7 +29,7 @@ import { COMPAT_SYSCALL, type EventFd, markTruncated, type RawEvent } from '../e
 import { I386_SYSCALL_NR } from './i386-syscalls.js';
 import { BT_DATA_CAP, BT_STRLEN, BT_SYSCALLS, btNumbers, type BtSyscall } from './bpftrace-layout.js';
 import { ERRNO } from './errno.js';
-import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type TraceParser } from './trace-parser.js';
+import { countUnparsed, emptyStats, type ParserStats, type RawEventSink, type SyscallNumberSet, type TraceParser } from './trace-parser.js';
 import {
   atFlags, BPF_CMDS, cloneFlags, fcntlCmd, fdFlags, familyName, fileTypeMode, memfdFlags, mountFlags, nsFlags, octalMode, openFlags,
   PRCTL_OPTIONS, PTRACE, renameFlags, signalName, socketProto, sockType,
@@ -48,6 +50,38 @@ const ERRNO_NAME: Record<number, string> = Object.fromEntries(Object.entries(ERR
 const I386_NAME = new Map<number, string>(Object.entries(I386_SYSCALL_NR).map(([k, v]) => [v, k]));
 const CLONE_FAMILY = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const RAW_KEYS = new Set(['data', 'addr.abstract', 'tuple.abstract']);
+/** Numbers per ABI in the C record are below this (the kernel map's size per ABI; x32's own calls reach 547). */
+export const SYSCALL_SET_NR = 1024;
+/** Longest C record accepted: three fields of SYSCALL_SET_NR numbers of at most 4 digits and a comma. */
+const MAX_SET_RECORD = 2 + 3 * (SYSCALL_SET_NR * 5 + 1);
+const SET_ABIS = ['x86_64', 'i386', 'x32'] as const;
+
+/**
+ * Parses a C record (`C<TAB>x86_64<TAB>i386<TAB>x32`, each a comma-separated list of distinct
+ * numbers below SYSCALL_SET_NR, possibly empty). Returns undefined for anything else: too long,
+ * wrong field count, a non-number, a number out of range, a duplicate.
+ */
+export function parseSyscallSetRecord(rec: string): SyscallNumberSet | undefined {
+  if (rec.length > MAX_SET_RECORD || !rec.startsWith('C\t')) return undefined;
+  const f = rec.slice(2).split('\t', 4);
+  if (f.length !== 3) return undefined;
+  const out: SyscallNumberSet = { x86_64: [], i386: [], x32: [] };
+  for (let a = 0; a < 3; a++) {
+    const field = f[a]!;
+    if (field === '') continue;
+    const seen = new Set<number>();
+    for (const t of field.split(',', SYSCALL_SET_NR + 1)) {
+      if (!/^(?:0|[1-9][0-9]{0,3})$/.test(t)) return undefined;
+      const nr = Number(t);
+      if (nr >= SYSCALL_SET_NR || seen.has(nr)) return undefined;
+      seen.add(nr);
+    }
+    if (seen.size > SYSCALL_SET_NR) return undefined;
+    out[SET_ABIS[a]!] = [...seen].sort((x, y) => x - y);
+  }
+  return out;
+}
+
 /** Key (not a record name: names have no NUL) under which takeStrings lists the names of cut strings. */
 const CUT = '\u0000cut';
 
@@ -207,6 +241,7 @@ export class BpftraceParser implements TraceParser {
   readonly stats: ParserStats = emptyStats();
   private offset = 0;
   private began = false;
+  private set: SyscallNumberSet | undefined;
   /** String buffer of the engine that wrote the trace (B record); strings of cap − 1 bytes may be cut. */
   private strCap = BT_STRLEN;
   /**
@@ -263,9 +298,20 @@ export class BpftraceParser implements TraceParser {
         this.began = true;
         return;
       }
+      case 67: { // C
+        const set = this.set === undefined ? parseSyscallSetRecord(rec) : undefined;
+        if (set === undefined) return this.unparsed(line); // malformed, or a second one
+        this.set = set;
+        this.stats.detail.syscallSet = set.x86_64.length + set.i386.length + set.x32.length;
+        return;
+      }
       case 69: this.stats.detail.ended = 1; return; // E
       default: return this.unparsed(line);
     }
+  }
+
+  syscallSet(): SyscallNumberSet | undefined {
+    return this.set;
   }
 
   end(): void {

@@ -30,6 +30,19 @@ export interface TraceParser {
   /** Flushes anything pending (e.g. calls never resumed) at the end of the trace. */
   end(): void;
   readonly stats: ParserStats;
+  /**
+   * Every syscall number the traced processes used, per ABI, when the probe records it apart from
+   * its events (the ebpf probe's C record, docs/hardening.md); undefined when the trace has none.
+   * Read after end().
+   */
+  syscallSet?(): SyscallNumberSet | undefined;
+}
+
+/** Syscall numbers per ABI (x86_64, i386 through int 0x80 or a 32-bit process, x32 without its bit). */
+export interface SyscallNumberSet {
+  x86_64: number[];
+  i386: number[];
+  x32: number[];
 }
 
 export function emptyStats(): ParserStats {
@@ -89,7 +102,7 @@ export async function* parseStream(
 }
 
 /** Parses a whole trace held in memory (tests, small traces). */
-export function parseText(makeParser: (sink: RawEventSink) => TraceParser, text: string): { events: RawEvent[]; stats: ParserStats } {
+export function parseText(makeParser: (sink: RawEventSink) => TraceParser, text: string): { events: RawEvent[]; stats: ParserStats; syscallSet?: SyscallNumberSet } {
   const events: RawEvent[] = [];
   const parser = makeParser((e) => { events.push(e); });
   let start = 0;
@@ -100,5 +113,6 @@ export function parseText(makeParser: (sink: RawEventSink) => TraceParser, text:
     start = nl + 1;
   }
   parser.end();
-  return { events, stats: parser.stats };
+  const syscallSet = parser.syscallSet?.();
+  return syscallSet === undefined ? { events, stats: parser.stats } : { events, stats: parser.stats, syscallSet };
 }

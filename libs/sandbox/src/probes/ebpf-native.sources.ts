@@ -40,6 +40,10 @@ struct qscope { u64 cgroup; u64 exclude; };
 #define X32_BIT 0x40000000ull
 #define ABI_I386 1
 #define ABI_X32 2
+/* The syscall set (every call of the scope, traced or not): numbers per ABI (x86_64, i386, x32), x32's
+ * own calls reaching 547. Element abi * SET_NR + nr of the used map. */
+#define SET_NR 1024
+#define SET_ABIS 3
 enum { K_NUM, K_STR, K_DATA, K_IOV, K_SOCK, K_PEER, K_MSGHDR, K_FDPAIR, K_OPENHOW, K_CLONE3 };
 enum { W_U64, W_S32, W_U32, W_U16 };
 enum { SUB_STR, SUB_DATA, SUB_SOCK, SUB_FILENAME, SUB_ARGV, SUB_ENV };
@@ -88,6 +92,9 @@ struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, MAX_NR); __type(k
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, MAX_NR); __type(key, u32); __type(value, struct scdesc); } scd32 SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 4096); __type(key, u32); __type(value, u8); } abiseen SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, u32); __type(value, u64); } lost SEC(".maps");
+/* Which syscalls the scope used, by ABI and number (the loader prints it at the end: the C record).
+ * A shared array (the verifier inlines the lookup): written once per syscall, read-only afterwards. */
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, SET_ABIS * SET_NR); __type(key, u32); __type(value, u32); } used SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, u32); __type(value, u8[SCRATCH]); } scratch SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, RINGBUF_BYTES); } rb SEC(".maps");
 struct xsave { u64 ts; u64 at; u64 dirfd; u64 flags; };
@@ -99,6 +106,15 @@ static __always_inline int in_scope(u32 tgid) {
   u32 k = 0; struct qscope *s = bpf_map_lookup_elem(&scope, &k);
   if (!s || s->cgroup == 0 || bpf_get_current_cgroup_id() != s->cgroup) return 0;
   return !(s->exclude != 0 && s->exclude == tgid);
+}
+
+/* Marks syscall nr of ABI abi (0 x86_64, ABI_I386, ABI_X32) used. A load and a compare per call;
+ * the store happens once per syscall number, so CPUs do not keep bouncing the cache line. */
+static __always_inline void mark_used(u32 abi, u64 nr) {
+  if (nr >= SET_NR) return;
+  u32 k = abi * SET_NR + (u32)nr;
+  u32 *v = bpf_map_lookup_elem(&used, &k);
+  if (v && *v == 0) *v = 1;
 }
 
 static __always_inline void count_lost(void) {
@@ -186,6 +202,8 @@ int q_enter(struct bpf_raw_tracepoint_args *c) {
   if (!d || !(d->flags & (F_ENTER))) return 0;
   struct qregs rg;
   if (!regs_of(c, &rg) || rg.cs != 0x33) return 0;
+  /* exit and exit_group never reach sys_exit: the set gets them here. */
+  if (d->flags & F_NORETURN) mark_used(0, nr);
   u32 tid = (u32)pt;
   u64 a0 = rg.di;
   if (d->flags & F_NORETURN) {
@@ -316,6 +334,7 @@ int q_exit(struct bpf_raw_tracepoint_args *c) {
     if (t->thread_info.status & TS_COMPAT) abi = ABI_I386;
     else if ((s64)nr64 >= 0 && (nr64 & X32_BIT)) { abi = ABI_X32; nr64 &= ~X32_BIT; }
   }
+  mark_used(abi, nr64);
   if (abi) note_abi(abi, head[0], pt);
   if (nr64 >= MAX_NR) return 0;
   u32 nr = nr64;
@@ -633,6 +652,25 @@ static int on_record(void *ctx, void *data, size_t size) {
   return 0;
 }
 
+/* The C record: every syscall number the scope used (kernel map, complete whatever the ring buffer
+ * lost), per ABI: x86_64, i386 and x32 fields of comma-separated numbers, each below SET_NR. */
+static int syscall_set(struct bpf_object *obj) {
+  int fd = bpf_object__find_map_fd_by_name(obj, "used");
+  if (fd < 0) { fprintf(stderr, "syscall set: no map\n"); return 1; }
+  begin_rec(); lit("C");
+  for (u32 abi = 0; abi < SET_ABIS; abi++) {
+    lit("\\t");
+    int first = 1;
+    for (u32 nr = 0; nr < SET_NR; nr++) {
+      u32 k = abi * SET_NR + nr, v = 0;
+      if (bpf_map_lookup_elem(fd, &k, &v) != 0) { fprintf(stderr, "syscall set: %s\n", strerror(errno)); return 1; }
+      if (v) { fmt(first ? "%u" : ",%u", nr); first = 0; }
+    }
+  }
+  end_rec();
+  return 0;
+}
+
 static u64 mono_ns(void) {
   struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
   return (u64)t.tv_sec * 1000000000ull + (u64)t.tv_nsec;
@@ -771,6 +809,7 @@ int main(int argc, char **argv) {
   k = 0;
   if (ncpu > 0 && ncpu <= 1024 && bpf_map_lookup_elem(lostfd, &k, per) == 0) for (int i = 0; i < ncpu; i++) lost += per[i];
   if (lost > 0) fprintf(out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n", lost);
+  if (syscall_set(obj) != 0) return 1;
   begin_rec(); fmt("E\\t%llu", mono_ns()); end_rec();
   if (fflush(out) != 0) return 1;
   ring_buffer__free(rb);

@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { createBpftraceParser } from '#analysis/probes/bpftrace-parser';
 import { parseText } from '#analysis/probes/trace-parser';
+import { SyscallRecorder } from '#analysis/hardening/syscall-set';
+import { X86_64_SYSCALL_BY_NR } from '#analysis/hardening/syscall-numbers';
 import { parseImageRef } from '#core/image/image-ref';
 import { DockerRuntime } from '../docker/docker-runtime.js';
 import { SANDBOX_LABELS } from '../sandbox-runtime.js';
 import { EbpfProbe } from './ebpf.probe.js';
+import { syscallCoverage } from './syscall-coverage.js';
 
 // Real tracer (the libbpf engine, compiled on first use; one case also runs bpftrace) and real
 // Docker: the program attaches while the entrypoint is held, sees the entrypoint's own execve
@@ -108,7 +111,39 @@ describe('EbpfProbe (real tracer, real Docker)', () => {
     expect(ev.some((e) => e.type === 'openat' && e.args.name === '/etc/shadow' && e.res === 3)).toBe(true);
     expect(ev.at(-1)).toMatchObject({ type: 'procexit', pid: r.target.hostPid, args: { ret: 0 } });
     expect(r.parsed.stats.detail.ended).toBe(1);
+    // The syscall set: every call of the run, the entrypoint's execve (its first) and the traced openat too.
+    const names = r.parsed.syscallSet!.x86_64.map((nr) => X86_64_SYSCALL_BY_NR[nr]);
+    expect(names).toEqual(expect.arrayContaining(['execve', 'openat', 'read', 'exit_group']));
     console.log(`ebpf attach (${mode}) ${r.attachMs} ms, ${r.stats.records} records, ${r.parsed.events.length} events`);
+  }, 120_000);
+
+  // The syscall set (C record, docs/hardening.md): calls the program has no events for are in it,
+  // from the first one after release (static glibc's start-up: arch_prctl, set_tid_address, brk).
+  it('records every syscall the sandbox made in its syscall set, traced or not', async () => {
+    const r = await detonate('syscall-set');
+    expect(r.exit.exitCode).toBe(0);
+    expect(r.parsed.stats.unparsed).toBe(0);
+    const set = r.parsed.syscallSet!;
+    expect(set).toBeDefined();
+    const rec = new SyscallRecorder();
+    rec.observeSet(set);
+    const record = rec.record('ebpf', syscallCoverage('ebpf', rec.hasSet));
+    expect(record).toMatchObject({ complete: true, compatAbis: [], unknown: [] });
+    const untraced = ['getcwd', 'uname', 'sysinfo', 'getpriority', 'times'];
+    expect(record.names).toEqual(expect.arrayContaining([...untraced, 'execve', 'arch_prctl', 'set_tid_address', 'brk', 'write', 'exit_group']));
+    expect(r.parsed.events.filter((e) => untraced.includes(e.type))).toEqual([]); // no events: the set alone has them
+    expect(set.i386).toEqual([]);
+    expect(set.x32).toEqual([]);
+  }, 120_000);
+
+  it('keeps int 0x80 and x32 calls in their own ABI fields of the syscall set', async () => {
+    const r = await detonate('probe-int80-shadow');
+    const set = r.parsed.syscallSet!;
+    expect(set.i386).toEqual(expect.arrayContaining([5, 3, 6])); // i386 open, read, close
+    expect(set.x32).toEqual([2]); // open | __X32_SYSCALL_BIT (ENOSYS)
+    const rec = new SyscallRecorder();
+    rec.observeSet(set);
+    expect(rec.record('ebpf', syscallCoverage('ebpf', true)).compatAbis).toEqual(['i386', 'x32']);
   }, 120_000);
 
   it('decodes sockets, dup2 and exec of a reverse shell', async () => {
