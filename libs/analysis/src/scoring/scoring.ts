@@ -169,13 +169,7 @@ function boundStatic(statics: Contribution[], all: readonly Contribution[], poli
   if (rest < policy.thresholds.malicious) cap = Math.min(cap, policy.thresholds.malicious - 1 - rest);
   cap = Math.max(0, cap);
   if (full <= cap) return undefined;
-  statics.sort((a, b) => b.points - a.points || cmp(a.rule, b.rule));
-  let left = cap;
-  for (const c of statics) {
-    const kept = Math.min(c.points, left);
-    c.points = kept;
-    left -= kept;
-  }
+  capTogether(statics, cap);
   return `static image findings capped at ${cap} points together (were ${full}): static findings alone make a run suspicious only with an error-level one, and never malicious`;
 }
 
@@ -222,13 +216,7 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
     const room = rest < policy.thresholds.suspicious ? Math.max(0, policy.thresholds.suspicious - 1 - rest) : Infinity;
     const cap = Math.max(0, Math.min(policy.context.cap, room));
     if (full > cap) {
-      contextual.sort((a, b) => b.points - a.points || cmp(a.rule, b.rule));
-      let left = cap;
-      for (const c of contextual) {
-        const kept = Math.min(c.points, left);
-        c.points = kept;
-        left -= kept;
-      }
+      capTogether(contextual, cap);
       contextNote = `context findings (tag '${policy.context.tag}': discovery) capped at ${cap} points together (were ${full}); context alone never crosses the suspicious threshold`;
     }
   }
@@ -282,4 +270,15 @@ export function scoreFindings(findings: readonly Finding[], policy: ScoringPolic
     }
   }
   return { verdict, score, rawScore: raw, contributions, reasons };
+}
+
+/** Caps a group of contributions at `cap` points together: the highest keep theirs first (ties by rule name). */
+function capTogether(group: { points: number; rule: string }[], cap: number): void {
+  group.sort((a, b) => b.points - a.points || cmp(a.rule, b.rule));
+  let left = cap;
+  for (const c of group) {
+    const kept = Math.min(c.points, left);
+    c.points = kept;
+    left -= kept;
+  }
 }
